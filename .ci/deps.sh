@@ -1,0 +1,40 @@
+#!/bin/sh
+# Install the Debian packages smpdoc needs, only those that are missing.
+#   deps.sh build   compiler, libraries and test tools (make check, make demo)
+#   deps.sh bench   also the peers that make bench compares against
+# SPDX-License-Identifier: MIT
+set -eu
+
+build="gcc make pkg-config libvips-dev libexif-dev libcmocka-dev \
+libjson-glib-dev libsqlite3-dev libcsv-dev fonts-dejavu-core"
+bench="python3-opencv python3-numpy libvips-tools time"
+
+case "${1:-build}" in
+build) want=$build ;;
+bench) want="$build $bench" ;;
+*) echo "deps.sh: unknown set '$1' (build|bench)" >&2; exit 2 ;;
+esac
+
+missing=""
+for p in $want; do
+	st=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+	case "$st" in
+	*"install ok installed"*) ;;
+	*) missing="$missing $p" ;;
+	esac
+done
+[ -z "$missing" ] && exit 0
+
+echo "deps: installing$missing"
+if [ "$(id -u)" -eq 0 ]; then
+	SUDO=""
+elif command -v sudo >/dev/null 2>&1; then
+	SUDO="sudo"
+else
+	echo "deps: run as root: apt-get install$missing" >&2
+	exit 2
+fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+# shellcheck disable=SC2086
+$SUDO apt-get install -y -qq --no-install-recommends $missing

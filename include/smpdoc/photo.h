@@ -1,0 +1,96 @@
+/* Loading photos safely, making them upright, and writing files atomically.
+ * SPDX-License-Identifier: MIT
+ */
+#ifndef SMPDOC_PHOTO_H
+#define SMPDOC_PHOTO_H
+
+#include <glib.h>
+#include <vips/vips.h>
+
+G_BEGIN_DECLS
+
+/* Default limits, checked on the file and the header before any decoding. */
+#define SMP_MAX_PIXELS_DEFAULT ((guint64) 100 * 1000 * 1000)
+#define SMP_MAX_FILE_BYTES_DEFAULT ((guint64) 256 << 20)
+
+typedef struct SmpLoadLimits {
+	guint64 max_pixels;     /* width × height of the stored image */
+	guint64 max_file_bytes; /* size of the file on disk */
+} SmpLoadLimits;
+
+typedef struct SmpMeta SmpMeta;
+
+/* A loaded photo. The image is upright (EXIF orientation applied, its
+ * orientation field removed), 8-bit sRGB with three bands, and decoded to
+ * memory, so decoding errors have already surfaced as load errors.
+ */
+typedef struct SmpPhoto {
+	char *path;          /* as given by the caller */
+	VipsImage *image;    /* (owned) upright sRGB uchar, 3 bands */
+	SmpMeta *meta;       /* (owned) metadata read from the file */
+	char *loader;        /* libvips loader nickname, e.g. "jpegload" */
+	int stored_width;    /* before orientation */
+	int stored_height;
+	gint64 file_bytes;
+} SmpPhoto;
+
+/* Fill @limits with the defaults above. */
+void smp_load_limits_default(SmpLoadLimits *limits);
+
+/* Once per process, after VIPS_INIT: block libvips loaders marked
+ * untrusted (ImageMagick, PDF, SVG, ...) and keep the operation cache
+ * small, since a batch never reopens a file.
+ */
+void smp_photo_startup(void);
+
+/* Open @path lazily after checking that it is a regular file within
+ * @limits, that a trusted loader recognises it and that its header's
+ * pixel count is within @limits. Nothing is decoded yet.
+ *
+ * Returns: (transfer full) the image, or NULL with @error set.
+ */
+VipsImage *smp_photo_open(const char *path, const SmpLoadLimits *limits,
+	GError **error);
+
+/* Make @in upright for EXIF @orientation (1..8; anything else is taken
+ * as 1). The result carries no orientation field.
+ *
+ * Returns: (transfer full) the upright image, or NULL with @error set.
+ */
+VipsImage *smp_photo_orient(VipsImage *in, int orientation, const char *path,
+	GError **error);
+
+/* Convert @in to 8-bit sRGB with three bands (alpha flattened on white,
+ * grey expanded, 16-bit scaled down, CMYK through its profile) and decode
+ * it to memory. Truncated or corrupt data fail here.
+ *
+ * Returns: (transfer full) the decoded image, or NULL with @error set.
+ */
+VipsImage *smp_photo_decode(VipsImage *in, const char *path, GError **error);
+
+/* Open, read metadata, orient and decode @path.
+ *
+ * Returns: (transfer full) the photo, or NULL with @error set; free with
+ * smp_photo_free().
+ */
+SmpPhoto *smp_photo_load(const char *path, const SmpLoadLimits *limits,
+	GError **error);
+
+void smp_photo_free(SmpPhoto *photo);
+
+/* Write @image to @path atomically: a temporary file in the same folder,
+ * flushed, then renamed over @path. @path's suffix picks the format, and
+ * libvips save options may follow in brackets ("x.jpg[Q=90,strip]").
+ */
+gboolean smp_photo_save_atomic(VipsImage *image, const char *path,
+	GError **error);
+
+/* Write @len bytes of @data to @path atomically (temp file + rename). */
+gboolean smp_file_write_atomic(const char *path, const char *data, gsize len,
+	GError **error);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(SmpPhoto, smp_photo_free)
+
+G_END_DECLS
+
+#endif /* SMPDOC_PHOTO_H */

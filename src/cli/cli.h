@@ -1,0 +1,51 @@
+/* Shared pieces of the command-line front end: the command table, option
+ * contexts with the libvips group, limit options and error reporting.
+ * Only src/cli/ prints usage or decides exit codes.
+ * SPDX-License-Identifier: MIT
+ */
+#ifndef SMPDOC_CLI_H
+#define SMPDOC_CLI_H
+
+#include <glib.h>
+
+#include "smpdoc/error.h"
+#include "smpdoc/photo.h"
+
+/* One subcommand: `smpdoc NAME ...` calls run(argc, argv) with argv[0] set
+ * to "smpdoc NAME". Returns the process exit code.
+ */
+typedef struct SmpCommand {
+	const char *name;
+	const char *summary;
+	int (*run)(int argc, char **argv);
+} SmpCommand;
+
+int smp_cmd_inspect(int argc, char **argv);
+int smp_cmd_pair(int argc, char **argv);
+int smp_cmd_synth(int argc, char **argv);
+
+/* A GOptionContext for a subcommand: @params is the positional part of the
+ * usage line ("PHOTO..."), @summary the paragraph under it. The main group
+ * holds @entries (may be NULL) plus libvips' --vips-* options.
+ * Returns: (transfer full) the context; free with g_option_context_free().
+ */
+GOptionContext *smp_cli_context_new(const char *params, const char *summary,
+	const GOptionEntry *entries);
+
+/* Add the loader limit options (--max-megapixels, --max-file-mb) to
+ * @context; smp_cli_load_limits() then gives their values.
+ */
+void smp_cli_add_limit_options(GOptionContext *context);
+void smp_cli_load_limits(SmpLoadLimits *limits);
+
+/* Print "smpdoc: MESSAGE" for @error on stderr. */
+void smp_cli_print_error(const GError *error);
+
+/* Print @error, free it and return its exit code. */
+int smp_cli_fail(GError *error);
+
+/* Exit code for a usage error with a printf-style message. */
+int smp_cli_usage_error(GOptionContext *context, const char *fmt, ...)
+	G_GNUC_PRINTF(2, 3);
+
+#endif /* SMPDOC_CLI_H */

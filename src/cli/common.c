@@ -1,0 +1,88 @@
+/* Option contexts, limit options and error printing shared by subcommands.
+ * SPDX-License-Identifier: MIT
+ */
+#include <stdarg.h>
+#include <stdio.h>
+
+#include <vips/vips.h>
+
+#include "cli.h"
+
+static double max_megapixels = SMP_MAX_PIXELS_DEFAULT / 1e6;
+static double max_file_mb = SMP_MAX_FILE_BYTES_DEFAULT / (1024.0 * 1024.0);
+
+static const GOptionEntry limit_entries[] = {
+	{"max-megapixels", 0, 0, G_OPTION_ARG_DOUBLE, &max_megapixels,
+		"Refuse photos larger than MPX megapixels (default 100)", "MPX"},
+	{"max-file-mb", 0, 0, G_OPTION_ARG_DOUBLE, &max_file_mb,
+		"Refuse files larger than MB mebibytes (default 256)", "MB"},
+	{NULL}};
+
+GOptionContext *
+smp_cli_context_new(const char *params, const char *summary,
+	const GOptionEntry *entries)
+{
+	GOptionContext *context = g_option_context_new(params);
+	GOptionGroup *main_group = g_option_group_new(NULL, NULL, NULL, NULL,
+		NULL);
+
+	if (entries)
+		g_option_group_add_entries(main_group, entries);
+	vips_add_option_entries(main_group);
+	g_option_context_set_main_group(context, main_group);
+	if (summary)
+		g_option_context_set_summary(context, summary);
+	return context;
+}
+
+void
+smp_cli_add_limit_options(GOptionContext *context)
+{
+	GOptionGroup *group = g_option_group_new("limits",
+		"Limits on input photos:", "Show the input limit options", NULL,
+		NULL);
+
+	g_option_group_add_entries(group, limit_entries);
+	g_option_context_add_group(context, group);
+}
+
+void
+smp_cli_load_limits(SmpLoadLimits *limits)
+{
+	smp_load_limits_default(limits);
+	if (max_megapixels > 0)
+		limits->max_pixels = (guint64) (max_megapixels * 1e6);
+	if (max_file_mb > 0)
+		limits->max_file_bytes = (guint64) (max_file_mb * 1024.0 * 1024.0);
+}
+
+void
+smp_cli_print_error(const GError *error)
+{
+	fprintf(stderr, "smpdoc: %s\n", error ? error->message : "unknown error");
+}
+
+int
+smp_cli_fail(GError *error)
+{
+	int code = smp_error_exit_code(error);
+
+	smp_cli_print_error(error);
+	g_clear_error(&error);
+	return code ? code : SMP_EXIT_FATAL;
+}
+
+int
+smp_cli_usage_error(GOptionContext *context, const char *fmt, ...)
+{
+	va_list ap;
+	g_autofree char *message = NULL;
+
+	va_start(ap, fmt);
+	message = g_strdup_vprintf(fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "smpdoc: %s\n", message);
+	(void) context;
+	fprintf(stderr, "Try '--help' for usage.\n");
+	return SMP_EXIT_USAGE;
+}

@@ -1,0 +1,351 @@
+/* Safe photo loading (limits before decoding), orientation, conversion to
+ * 8-bit sRGB, and atomic writes.
+ * SPDX-License-Identifier: MIT
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <glib.h>
+#include <glib/gstdio.h>
+#include <vips/vips.h>
+
+#include "smpdoc/error.h"
+#include "smpdoc/meta.h"
+#include "smpdoc/photo.h"
+
+void
+smp_load_limits_default(SmpLoadLimits *limits)
+{
+	limits->max_pixels = SMP_MAX_PIXELS_DEFAULT;
+	limits->max_file_bytes = SMP_MAX_FILE_BYTES_DEFAULT;
+}
+
+void
+smp_photo_startup(void)
+{
+	/* ImageMagick, PDF, SVG, JPEG 2000, ... delegates are attack surface
+	 * that clinic photos never need.
+	 */
+	vips_block_untrusted_set(TRUE);
+	/* A batch never opens a file twice; the cache would only hold memory. */
+	vips_cache_set_max(0);
+}
+
+/* The cheap checks first: it exists, is a regular file, not empty, not
+ * over the byte limit.
+ */
+static gboolean
+check_file(const char *path, const SmpLoadLimits *limits, gint64 *bytes,
+	GError **error)
+{
+	GStatBuf st;
+
+	if (g_stat(path, &st) != 0) {
+		int e = errno;
+
+		g_set_error(error, SMP_ERROR, SMP_ERROR_IO, "%s: load: %s", path,
+			g_strerror(e));
+		return FALSE;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		g_set_error(error, SMP_ERROR, SMP_ERROR_IO,
+			"%s: load: is a directory, not a photo", path);
+		return FALSE;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		g_set_error(error, SMP_ERROR, SMP_ERROR_IO,
+			"%s: load: not a regular file", path);
+		return FALSE;
+	}
+	if (st.st_size == 0) {
+		g_set_error(error, SMP_ERROR, SMP_ERROR_CORRUPT,
+			"%s: load: empty file", path);
+		return FALSE;
+	}
+	if ((guint64) st.st_size > limits->max_file_bytes) {
+		g_set_error(error, SMP_ERROR, SMP_ERROR_LIMIT,
+			"%s: load: file is %.1f MiB, over the %.1f MiB limit "
+			"(--max-file-mb)",
+			path, st.st_size / 1048576.0,
+			limits->max_file_bytes / 1048576.0);
+		return FALSE;
+	}
+	*bytes = st.st_size;
+	return TRUE;
+}
+
+VipsImage *
+smp_photo_open(const char *path, const SmpLoadLimits *limits, GError **error)
+{
+	SmpLoadLimits defaults;
+	const char *loader;
+	VipsImage *image;
+	guint64 pixels;
+	gint64 bytes;
+
+	if (!limits) {
+		smp_load_limits_default(&defaults);
+		limits = &defaults;
+	}
+	if (!check_file(path, limits, &bytes, error))
+		return NULL;
+
+	/* Sniffs the content, not the suffix; blocked loaders don't answer. */
+	loader = vips_foreign_find_load(path);
+	if (!loader) {
+		vips_error_clear();
+		g_set_error(error, SMP_ERROR, SMP_ERROR_UNSUPPORTED,
+			"%s: load: not an image in a supported format "
+			"(JPEG, PNG, TIFF, WebP, HEIC)",
+			path);
+		return NULL;
+	}
+
+	/* Header only: nothing is decoded until pixels are asked for. A
+	 * truncated or corrupt body must fail, not come out grey.
+	 */
+	image = vips_image_new_from_file(path, "fail_on", VIPS_FAIL_ON_ERROR,
+		NULL);
+	if (!image) {
+		smp_error_from_vips(error, SMP_ERROR_CORRUPT, path, "load");
+		return NULL;
+	}
+	pixels = (guint64) image->Xsize * (guint64) image->Ysize;
+	if (pixels > limits->max_pixels) {
+		g_set_error(error, SMP_ERROR, SMP_ERROR_LIMIT,
+			"%s: load: %dx%d is %.1f megapixels, over the %.1f megapixel "
+			"limit (--max-megapixels)",
+			path, image->Xsize, image->Ysize, pixels / 1e6,
+			limits->max_pixels / 1e6);
+		g_object_unref(image);
+		return NULL;
+	}
+	return image;
+}
+
+VipsImage *
+smp_photo_orient(VipsImage *in, int orientation, const char *path,
+	GError **error)
+{
+	VipsImage *tagged;
+	VipsImage *out;
+
+	/* vips_autorot reads the orientation field; setting it on a copy makes
+	 * the value smpdoc decided on (meta.c) the one applied.
+	 */
+	if (orientation < 1 || orientation > 8)
+		orientation = 1;
+	if (vips_copy(in, &tagged, NULL)) {
+		smp_error_from_vips(error, SMP_ERROR_INTERNAL, path, "orient");
+		return NULL;
+	}
+	vips_image_set_int(tagged, VIPS_META_ORIENTATION, orientation);
+	if (vips_autorot(tagged, &out, NULL)) {
+		g_object_unref(tagged);
+		smp_error_from_vips(error, SMP_ERROR_CORRUPT, path, "orient");
+		return NULL;
+	}
+	g_object_unref(tagged);
+	/* autorot removes the field; make sure no copy of it survives. */
+	vips_image_remove(out, VIPS_META_ORIENTATION);
+	return out;
+}
+
+/* To sRGB with the embedded profile when there is one (Adobe RGB, CMYK),
+ * else by the interpretation libvips guessed.
+ */
+static int
+to_srgb(VipsImage *in, VipsImage **out)
+{
+	if (vips_image_get_typeof(in, VIPS_META_ICC_NAME) &&
+		(in->Type == VIPS_INTERPRETATION_CMYK ||
+			in->Type == VIPS_INTERPRETATION_sRGB ||
+			in->Type == VIPS_INTERPRETATION_RGB16)) {
+		if (!vips_icc_transform(in, out, "srgb", "embedded", TRUE,
+				"intent", VIPS_INTENT_RELATIVE, "depth", 8, NULL))
+			return 0;
+		/* A broken profile is not worth losing the photo over. */
+		vips_error_clear();
+	}
+	return vips_colourspace(in, out, VIPS_INTERPRETATION_sRGB, NULL);
+}
+
+VipsImage *
+smp_photo_decode(VipsImage *in, const char *path, GError **error)
+{
+	VipsImage *base = vips_image_new();
+	VipsImage **t = (VipsImage **) vips_object_local_array(VIPS_OBJECT(base),
+		5);
+	VipsImage *x;
+	VipsImage *out = NULL;
+	double white[1] = {255.0};
+
+	if (to_srgb(in, &t[0]))
+		goto fail;
+	x = t[0];
+	if (vips_image_hasalpha(x)) {
+		/* Photos with transparency sit on white, as a viewer shows them. */
+		if (vips_flatten(x, &t[1], "background",
+				vips_array_double_new(white, 1), NULL))
+			goto fail;
+		x = t[1];
+	}
+	if (vips_cast(x, &t[2], VIPS_FORMAT_UCHAR, NULL))
+		goto fail;
+	x = t[2];
+	if (x->Bands > 3) {
+		if (vips_extract_band(x, &t[3], 0, "n", 3, NULL))
+			goto fail;
+		x = t[3];
+	}
+	if (x->Bands != 3) {
+		g_set_error(error, SMP_ERROR, SMP_ERROR_UNSUPPORTED,
+			"%s: load: %d bands after conversion to sRGB", path, x->Bands);
+		g_object_unref(base);
+		return NULL;
+	}
+	/* Decoding happens here, so truncation and corrupt data fail here. */
+	out = vips_image_copy_memory(x);
+	if (!out)
+		goto fail;
+	g_object_unref(base);
+	return out;
+
+fail:
+	smp_error_from_vips(error, SMP_ERROR_CORRUPT, path, "load");
+	g_object_unref(base);
+	return NULL;
+}
+
+SmpPhoto *
+smp_photo_load(const char *path, const SmpLoadLimits *limits, GError **error)
+{
+	g_autoptr(SmpPhoto) photo = g_new0(SmpPhoto, 1);
+	VipsImage *stored;
+	VipsImage *upright;
+	const char *loader = NULL;
+
+	photo->path = g_strdup(path);
+	stored = smp_photo_open(path, limits, error);
+	if (!stored)
+		return NULL;
+	photo->stored_width = stored->Xsize;
+	photo->stored_height = stored->Ysize;
+	if (!vips_image_get_string(stored, VIPS_META_LOADER, &loader))
+		photo->loader = g_strdup(loader);
+	vips_error_clear();
+	photo->meta = smp_meta_read(stored, path);
+	upright = smp_photo_orient(stored, photo->meta->orientation, path, error);
+	g_object_unref(stored);
+	if (!upright)
+		return NULL;
+	photo->image = smp_photo_decode(upright, path, error);
+	g_object_unref(upright);
+	if (!photo->image)
+		return NULL;
+	return g_steal_pointer(&photo);
+}
+
+void
+smp_photo_free(SmpPhoto *photo)
+{
+	if (!photo)
+		return;
+	g_free(photo->path);
+	VIPS_UNREF(photo->image);
+	smp_meta_free(photo->meta);
+	g_free(photo->loader);
+	g_free(photo);
+}
+
+/* fsync a file or folder by name; folders make a rename durable. */
+static gboolean
+sync_path(const char *path, GError **error)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0 || fsync(fd) != 0) {
+		int e = errno;
+
+		if (fd >= 0)
+			close(fd);
+		g_set_error(error, SMP_ERROR,
+			e == ENOSPC ? SMP_ERROR_TRANSIENT : SMP_ERROR_IO,
+			"%s: write: %s", path, g_strerror(e));
+		return FALSE;
+	}
+	close(fd);
+	return TRUE;
+}
+
+gboolean
+smp_photo_save_atomic(VipsImage *image, const char *path, GError **error)
+{
+	g_autofree char *file = vips_filename_get_filename(path);
+	g_autofree char *options = vips_filename_get_options(path);
+	g_autofree char *dir = g_path_get_dirname(file);
+	g_autofree char *base = g_path_get_basename(file);
+	const char *suffix = strrchr(base, '.');
+	g_autofree char *tmp = NULL;
+	g_autofree char *target = NULL;
+	int fd;
+
+	/* The temporary keeps the suffix, so libvips picks the same saver;
+	 * the leading dot keeps it out of globs while it is incomplete.
+	 */
+	tmp = g_strdup_printf("%s/.%s.XXXXXX%s", dir, base, suffix ? suffix : "");
+	fd = g_mkstemp_full(tmp, O_RDWR | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		int e = errno;
+
+		g_set_error(error, SMP_ERROR,
+			e == ENOSPC ? SMP_ERROR_TRANSIENT : SMP_ERROR_IO,
+			"%s: write: cannot create a file in %s: %s", file, dir,
+			g_strerror(e));
+		return FALSE;
+	}
+	close(fd);
+	target = g_strdup_printf("%s%s", tmp, options ? options : "");
+	if (vips_image_write_to_file(image, target, NULL)) {
+		smp_error_from_vips(error, SMP_ERROR_IO, file, "write");
+		g_unlink(tmp);
+		return FALSE;
+	}
+	if (!sync_path(tmp, error)) {
+		g_unlink(tmp);
+		return FALSE;
+	}
+	if (g_rename(tmp, file) != 0) {
+		int e = errno;
+
+		g_set_error(error, SMP_ERROR, SMP_ERROR_IO, "%s: write: rename: %s",
+			file, g_strerror(e));
+		g_unlink(tmp);
+		return FALSE;
+	}
+	return sync_path(dir, error);
+}
+
+gboolean
+smp_file_write_atomic(const char *path, const char *data, gsize len,
+	GError **error)
+{
+	GError *local = NULL;
+
+	if (!g_file_set_contents_full(path, data, (gssize) len,
+			G_FILE_SET_CONTENTS_CONSISTENT | G_FILE_SET_CONTENTS_DURABLE,
+			0644, &local)) {
+		gboolean full = g_error_matches(local, G_FILE_ERROR,
+			G_FILE_ERROR_NOSPC);
+
+		g_set_error(error, SMP_ERROR,
+			full ? SMP_ERROR_TRANSIENT : SMP_ERROR_IO, "%s: write: %s", path,
+			local->message);
+		g_error_free(local);
+		return FALSE;
+	}
+	return TRUE;
+}

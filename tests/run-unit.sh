@@ -1,0 +1,38 @@
+#!/bin/sh
+# Run every cmocka test program; a crash in one leaves the others' results.
+# Usage: run-unit.sh BUILD TEST...
+# SPDX-License-Identifier: MIT
+set -u
+build=$1; shift
+export SMP_SHARED_DATA="${SMP_SHARED_DATA:-../shared/data}"
+export SMPDOC="$build/smpdoc"
+if [ -n "${SMP_SANITIZE:-}" ]; then
+	export ASAN_OPTIONS="detect_leaks=1:abort_on_error=0:detect_odr_violation=0"
+	export LSAN_OPTIONS="suppressions=$(pwd)/tests/lsan.supp:print_suppressions=0"
+	export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:suppressions=$(pwd)/tests/ubsan.supp"
+fi
+passed=0; failed=0; failed_names=""
+for t in "$@"; do
+	name=$(basename "$t")
+	for simd in default scalar; do
+		if [ "$simd" = scalar ]; then
+			# The kernel suite already compares every path itself.
+			case "$name" in test_kernels|test_meta|test_photo) continue ;; esac
+			export SMP_SIMD=scalar
+		else
+			unset SMP_SIMD
+		fi
+		if "$t" >"$build/tests/$name.$simd.log" 2>&1; then
+			passed=$((passed + 1))
+			echo "PASS  $name ($simd)"
+		else
+			failed=$((failed + 1))
+			failed_names="$failed_names $name($simd)"
+			echo "FAIL  $name ($simd)"
+			tail -n 40 "$build/tests/$name.$simd.log"
+		fi
+	done
+done
+unset SMP_SIMD
+echo "unit: $passed passed, $failed failed"
+[ "$failed" -eq 0 ] || { echo "failed:$failed_names"; exit 1; }
