@@ -91,6 +91,11 @@ gboolean smp_file_write_atomic(const char *path, const char *data, gsize len,
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(SmpPhoto, smp_photo_free)
 
+/* libvips 8.14 declares no autoptr cleanup for its images; this is the one
+ * definition in smpdoc (include photo.h to use g_autoptr(VipsImage)).
+ */
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(VipsImage, g_object_unref)
+
 G_END_DECLS
 
 #endif /* SMPDOC_PHOTO_H */

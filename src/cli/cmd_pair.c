@@ -1,0 +1,233 @@
+/* smpdoc pair: the artist's command — a before/after composite and its
+ * sidecar JSON for two photos.
+ * SPDX-License-Identifier: MIT
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <glib/gstdio.h>
+#include <vips/vips.h>
+
+#include "cli.h"
+#include "smpdoc/composite.h"
+#include "smpdoc/meta.h"
+#include "smpdoc/report.h"
+
+static char *out_dir;
+static char *name_stem;
+static char *view;
+static int session_before = 0;
+static int session_after = 1;
+static int long_edge = SMP_COMPOSITE_LONG_EDGE_DEFAULT;
+static int jpeg_q = 90;
+static char **files;
+
+static const GOptionEntry entries[] = {
+	{"output", 'o', 0, G_OPTION_ARG_FILENAME, &out_dir,
+		"Write into DIR (created when missing; default .)", "DIR"},
+	{"name", 0, 0, G_OPTION_ARG_STRING, &name_stem,
+		"Base name of the outputs (default from the inputs)", "STEM"},
+	{"view", 0, 0, G_OPTION_ARG_STRING, &view,
+		"View shown in the labels (hairline, crown, top, ...)", "WORD"},
+	{"before-session", 0, 0, G_OPTION_ARG_INT, &session_before,
+		"Session number of BEFORE (default 0)", "N"},
+	{"after-session", 0, 0, G_OPTION_ARG_INT, &session_after,
+		"Session number of AFTER (default 1)", "N"},
+	{"long-edge", 0, 0, G_OPTION_ARG_INT, &long_edge,
+		"Longest side of the composite in pixels (default 2400)", "PX"},
+	{"jpeg-q", 0, 0, G_OPTION_ARG_INT, &jpeg_q,
+		"JPEG quality of the composite (default 90)", "Q"},
+	{G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &files, NULL,
+		"BEFORE AFTER"},
+	{NULL}};
+
+/* "photo.jpg" → "photo", keeping only characters safe in a file name. */
+static char *
+stem_of(const char *path)
+{
+	g_autofree char *base = g_path_get_basename(path);
+	char *dot = strrchr(base, '.');
+
+	if (dot && dot != base)
+		*dot = '\0';
+	g_strcanon(base,
+		"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_",
+		'_');
+	return g_strdup(base);
+}
+
+static char *
+default_stem(void)
+{
+	g_autofree char *a = stem_of(files[0]);
+	g_autofree char *b = stem_of(files[1]);
+
+	if (view)
+		return g_strdup_printf("%s-s%d-s%d", view, session_before,
+			session_after);
+	return g_strdup_printf("%s-%s", a, b);
+}
+
+static char *
+caption_for(const SmpPhoto *photo, int session)
+{
+	GString *s = g_string_new(NULL);
+
+	g_string_append_printf(s, "session %d", session);
+	if (photo->meta->taken)
+		g_string_append_printf(s, "  ·  %.10s", photo->meta->taken);
+	if (view)
+		g_string_append_printf(s, "  ·  %s", view);
+	return g_string_free(s, FALSE);
+}
+
+/* The output folder must exist (we create it) and be writable. */
+static gboolean
+prepare_output_dir(const char *dir, GError **error)
+{
+	if (g_mkdir_with_parents(dir, 0755) != 0 ||
+		!g_file_test(dir, G_FILE_TEST_IS_DIR) || access(dir, W_OK) != 0) {
+		int e = errno;
+
+		g_set_error(error, SMP_ERROR, SMP_ERROR_IO,
+			"%s: output: cannot write to this folder: %s", dir,
+			g_strerror(e ? e : ENOTDIR));
+		return FALSE;
+	}
+	return TRUE;
+}
+
+/* Originals are never written: refuse an output that is an input. */
+static gboolean
+check_not_input(const char *out, GError **error)
+{
+	g_autofree char *real_out = realpath(out, NULL);
+
+	for (int i = 0; real_out && i < 2; i++) {
+		g_autofree char *real_in = realpath(files[i], NULL);
+
+		if (real_in && strcmp(real_in, real_out) == 0) {
+			g_set_error(error, SMP_ERROR, SMP_ERROR_USAGE,
+				"%s: output: would overwrite an input photo", out);
+			return FALSE;
+		}
+	}
+	return TRUE;
+}
+
+static gboolean
+write_outputs(SmpPhoto *before, SmpPhoto *after, double load_ms[2],
+	GError **error)
+{
+	g_autofree char *stem = name_stem ? g_strdup(name_stem) : default_stem();
+	g_autofree char *comp_name = g_strdup_printf("%s.jpg", stem);
+	g_autofree char *comp_path = g_build_filename(out_dir, comp_name, NULL);
+	g_autofree char *side_path = NULL;
+	g_autofree char *comp_save = NULL;
+	g_autofree char *cap0 = caption_for(before, session_before);
+	g_autofree char *cap1 = caption_for(after, session_after);
+	g_autoptr(VipsImage) composite = NULL;
+	g_autoptr(JsonNode) sidecar = NULL;
+	g_autofree char *text = NULL;
+	SmpPanel p0 = {before->image, "BEFORE", cap0};
+	SmpPanel p1 = {after->image, "AFTER", cap1};
+	SmpCompositeParams cp;
+	SmpPairReport r = {0};
+	SmpRegistrationReport reg = {"none", "similarity",
+		{1, 0, 0, 0, 1, 0, 0, 0, 1}, -1, FALSE};
+
+	side_path = g_strdup_printf("%s/%s.json", out_dir, stem);
+	if (!check_not_input(comp_path, error) || !check_not_input(side_path,
+												  error))
+		return FALSE;
+	smp_composite_params_default(&cp);
+	cp.long_edge_px = long_edge;
+	cp.aligned = FALSE; /* no registration yet: say so on the picture */
+	composite = smp_composite_side_by_side(&p0, &p1, &cp, error);
+	if (!composite)
+		return FALSE;
+	comp_save = g_strdup_printf("%s[Q=%d,strip]", comp_path, jpeg_q);
+	if (!smp_photo_save_atomic(composite, comp_save, error))
+		return FALSE;
+
+	smp_report_photo_init(&r.before, before);
+	smp_report_photo_init(&r.after, after);
+	r.before.timing_ms[0] = load_ms[0];
+	r.after.timing_ms[0] = load_ms[1];
+	r.registration = reg;
+	r.composite = comp_name;
+	sidecar = smp_report_pair(&r);
+	text = smp_report_to_string(sidecar, TRUE);
+	if (!smp_file_write_atomic(side_path, text, strlen(text), error))
+		return FALSE;
+	printf("%s\n%s\n", comp_path, side_path);
+	return TRUE;
+}
+
+static int
+run_pair(void)
+{
+	g_autoptr(SmpPhoto) before = NULL;
+	g_autoptr(SmpPhoto) after = NULL;
+	g_autoptr(GTimer) timer = g_timer_new();
+	GError *error = NULL;
+	SmpLoadLimits limits;
+	double load_ms[2];
+
+	smp_cli_load_limits(&limits);
+	/* Check the output folder first: no point decoding for nothing. */
+	if (!prepare_output_dir(out_dir, &error))
+		return smp_cli_fail(error);
+	before = smp_photo_load(files[0], &limits, &error);
+	load_ms[0] = g_timer_elapsed(timer, NULL) * 1e3;
+	if (!before)
+		return smp_cli_fail(error);
+	g_timer_start(timer);
+	after = smp_photo_load(files[1], &limits, &error);
+	load_ms[1] = g_timer_elapsed(timer, NULL) * 1e3;
+	if (!after)
+		return smp_cli_fail(error);
+	if (!write_outputs(before, after, load_ms, &error))
+		return smp_cli_fail(error);
+	fprintf(stderr,
+		"smpdoc: %s, %s: not registered yet; composite marked NOT ALIGNED\n",
+		files[0], files[1]);
+	return SMP_EXIT_OK;
+}
+
+int
+smp_cmd_pair(int argc, char **argv)
+{
+	g_autoptr(GOptionContext) context = smp_cli_context_new("BEFORE AFTER",
+		"Load two photos of the same scalp view, make them upright and write "
+		"a\nside-by-side composite (JPEG) with a label bar and a sidecar "
+		"JSON\n(FORMATS.md) into the output folder. Originals are never "
+		"written.",
+		entries);
+	GError *error = NULL;
+	int code;
+
+	smp_cli_add_limit_options(context);
+	if (!g_option_context_parse(context, &argc, &argv, &error)) {
+		code = smp_cli_usage_error(context, "%s", error->message);
+		g_error_free(error);
+		return code;
+	}
+	if (!files || g_strv_length(files) != 2)
+		return smp_cli_usage_error(context,
+			"pair: give exactly two photos, BEFORE and AFTER");
+	if (jpeg_q < 1 || jpeg_q > 100 || long_edge < 64 || long_edge > 30000)
+		return smp_cli_usage_error(context,
+			"pair: --jpeg-q must be 1..100 and --long-edge 64..30000");
+	if (name_stem && (strchr(name_stem, '/') || name_stem[0] == '.'))
+		return smp_cli_usage_error(context,
+			"pair: --name must be a plain file name stem");
+	if (!out_dir)
+		out_dir = g_strdup(".");
+	code = run_pair();
+	g_strfreev(files);
+	return code;
+}
