@@ -1,0 +1,185 @@
+/* AVX2 path of the detector's row kernels, op for op the scalar reference
+ * (kernels_scalar.c); built with -mavx2 only, reached through dispatch.c
+ * when the CPU and the OS support AVX2.
+ * SPDX-License-Identifier: MIT
+ */
+#include "kernels.h"
+
+#if defined(__AVX2__)
+#include <immintrin.h>
+
+#define LD(p) _mm256_loadu_si256((const __m256i *) (p))
+#define ST(p, v) _mm256_storeu_si256((__m256i *) (p), (v))
+
+/* Byte shuffles that spread 8 interleaved RGB pixels (24 bytes: 16 in a,
+ * 8 in b) into 16-bit lanes, one channel at a time. -1 gives zero.
+ */
+#define SHUF(...) _mm256_broadcastsi128_si256(_mm_setr_epi8(__VA_ARGS__))
+
+void
+smp_k_luma_rgb_avx2(const uint8_t *rgb, uint16_t *dst, int n)
+{
+	const __m256i ra = SHUF(0, -1, 3, -1, 6, -1, 9, -1, 12, -1, 15, -1, -1,
+		-1, -1, -1);
+	const __m256i rb = SHUF(-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+		2, -1, 5, -1);
+	const __m256i ga = SHUF(1, -1, 4, -1, 7, -1, 10, -1, 13, -1, -1, -1, -1,
+		-1, -1, -1);
+	const __m256i gb = SHUF(-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, 0, -1,
+		3, -1, 6, -1);
+	const __m256i ba = SHUF(2, -1, 5, -1, 8, -1, 11, -1, 14, -1, -1, -1, -1,
+		-1, -1, -1);
+	const __m256i bb = SHUF(-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, 1, -1,
+		4, -1, 7, -1);
+	const __m256i wr = _mm256_set1_epi16(SMP_K_WR);
+	const __m256i wg = _mm256_set1_epi16(SMP_K_WG);
+	const __m256i wb = _mm256_set1_epi16(SMP_K_WB);
+	const __m256i rnd = _mm256_set1_epi16(8);
+	int i = 0;
+
+	/* 16 pixels read rgb[3i, 3i + 48) exactly. */
+	for (; i + 16 <= n; i += 16) {
+		const uint8_t *p = rgb + 3 * i;
+		__m256i a = _mm256_inserti128_si256(
+			_mm256_castsi128_si256(_mm_loadu_si128((const __m128i *) p)),
+			_mm_loadu_si128((const __m128i *) (p + 24)), 1);
+		__m256i b = _mm256_inserti128_si256(
+			_mm256_castsi128_si256(_mm_loadl_epi64((const __m128i *) (p + 16))),
+			_mm_loadl_epi64((const __m128i *) (p + 40)), 1);
+		__m256i r = _mm256_or_si256(_mm256_shuffle_epi8(a, ra),
+			_mm256_shuffle_epi8(b, rb));
+		__m256i g = _mm256_or_si256(_mm256_shuffle_epi8(a, ga),
+			_mm256_shuffle_epi8(b, gb));
+		__m256i bl = _mm256_or_si256(_mm256_shuffle_epi8(a, ba),
+			_mm256_shuffle_epi8(b, bb));
+		__m256i y = _mm256_mullo_epi16(r, wr);
+
+		y = _mm256_add_epi16(y, _mm256_mullo_epi16(g, wg));
+		y = _mm256_add_epi16(y, _mm256_mullo_epi16(bl, wb));
+		y = _mm256_add_epi16(y, rnd);
+		ST(dst + i, _mm256_srli_epi16(y, 4));
+	}
+	for (; i < n; i++)
+		dst[i] = smp_k_luma_px(rgb + 3 * i);
+}
+
+void
+smp_k_luma_gray_avx2(const uint8_t *src, uint16_t *dst, int n)
+{
+	int i = 0;
+
+	for (; i + 16 <= n; i += 16) {
+		__m128i v = _mm_loadu_si128((const __m128i *) (src + i));
+
+		ST(dst + i, _mm256_slli_epi16(_mm256_cvtepu8_epi16(v), SMP_K_Q));
+	}
+	for (; i < n; i++)
+		dst[i] = (uint16_t) (src[i] << SMP_K_Q);
+}
+
+/* The same sum, in the same order, as smp_k_binom5_px(). */
+static inline __m256i
+binom5(__m256i a, __m256i b, __m256i c, __m256i d, __m256i e)
+{
+	__m256i s = _mm256_add_epi16(a, e);
+
+	s = _mm256_add_epi16(s, _mm256_slli_epi16(_mm256_add_epi16(b, d), 2));
+	s = _mm256_add_epi16(s, _mm256_slli_epi16(c, 2));
+	s = _mm256_add_epi16(s, _mm256_slli_epi16(c, 1));
+	s = _mm256_add_epi16(s, _mm256_set1_epi16(8));
+	return _mm256_srli_epi16(s, 4);
+}
+
+void
+smp_k_vblur5_avx2(const uint16_t *r0, const uint16_t *r1,
+	const uint16_t *r2, const uint16_t *r3, const uint16_t *r4,
+	uint16_t *dst, int n)
+{
+	int i = 0;
+
+	for (; i + 16 <= n; i += 16)
+		ST(dst + i, binom5(LD(r0 + i), LD(r1 + i), LD(r2 + i), LD(r3 + i),
+			LD(r4 + i)));
+	for (; i < n; i++)
+		dst[i] = smp_k_binom5_px(r0[i], r1[i], r2[i], r3[i], r4[i]);
+}
+
+void
+smp_k_hblur5_dog_avx2(const uint16_t *src, const uint16_t *prev,
+	uint16_t *dst, int16_t *dog, int n)
+{
+	int i = 0;
+
+	for (; i + 16 <= n; i += 16) {
+		const uint16_t *s = src + i;
+		__m256i v = binom5(LD(s), LD(s + 1), LD(s + 2), LD(s + 3),
+			LD(s + 4));
+
+		ST(dst + i, v);
+		ST(dog + i, _mm256_sub_epi16(v, LD(prev + i)));
+	}
+	for (; i < n; i++) {
+		const uint16_t *s = src + i;
+		uint16_t v = smp_k_binom5_px(s[0], s[1], s[2], s[3], s[4]);
+
+		dst[i] = v;
+		dog[i] = (int16_t) (v - prev[i]);
+	}
+}
+
+void
+smp_k_localmax3x3_avx2(const int16_t *a, const int16_t *c,
+	const int16_t *b, int16_t thr, uint8_t *flags, int n)
+{
+	const __m256i vthr = _mm256_set1_epi16(thr);
+	const __m128i one = _mm_set1_epi8(1);
+	int i = 0;
+
+	for (; i + 16 <= n; i += 16) {
+		__m256i v = LD(c + i + 1);
+		/* > everything before the centre in raster order */
+		__m256i gt = _mm256_cmpgt_epi16(v, vthr);
+
+		gt = _mm256_and_si256(gt, _mm256_cmpgt_epi16(v, LD(a + i)));
+		gt = _mm256_and_si256(gt, _mm256_cmpgt_epi16(v, LD(a + i + 1)));
+		gt = _mm256_and_si256(gt, _mm256_cmpgt_epi16(v, LD(a + i + 2)));
+		gt = _mm256_and_si256(gt, _mm256_cmpgt_epi16(v, LD(c + i)));
+		/* >= everything after it: no neighbour greater */
+		__m256i lt = _mm256_cmpgt_epi16(LD(c + i + 2), v);
+
+		lt = _mm256_or_si256(lt, _mm256_cmpgt_epi16(LD(b + i), v));
+		lt = _mm256_or_si256(lt, _mm256_cmpgt_epi16(LD(b + i + 1), v));
+		lt = _mm256_or_si256(lt, _mm256_cmpgt_epi16(LD(b + i + 2), v));
+		__m256i m = _mm256_andnot_si256(lt, gt);
+		__m128i p = _mm_packs_epi16(_mm256_castsi256_si128(m),
+			_mm256_extracti128_si256(m, 1));
+
+		_mm_storeu_si128((__m128i *) (flags + i), _mm_and_si128(p, one));
+	}
+	for (; i < n; i++)
+		flags[i] = smp_k_localmax_px(a + i, c + i, b + i, thr);
+}
+
+void
+smp_k_down2_avx2(const uint16_t *src, uint16_t *dst, int n)
+{
+	int i = 0;
+
+	/* The last vector reads src[2i + 31], which must stay < 2n - 1. */
+	for (; i + 16 < n; i += 16) {
+		__m256i lo = LD(src + 2 * i);
+		__m256i hi = LD(src + 2 * i + 16);
+
+		/* Even 16-bit words; values <= 4080 never saturate. packs works
+		 * per 128-bit lane, so put the quadwords back in order.
+		 */
+		lo = _mm256_srai_epi32(_mm256_slli_epi32(lo, 16), 16);
+		hi = _mm256_srai_epi32(_mm256_slli_epi32(hi, 16), 16);
+		ST(dst + i, _mm256_permute4x64_epi64(_mm256_packs_epi32(lo, hi),
+			0xD8));
+	}
+	for (; i < n; i++)
+		dst[i] = src[2 * i];
+}
+
+#endif /* __AVX2__ */

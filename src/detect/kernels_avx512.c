@@ -1,0 +1,192 @@
+/* AVX-512 (F + BW) path of the detector's row kernels, op for op the
+ * scalar reference (kernels_scalar.c); built with -mavx512f -mavx512bw
+ * only. 32 pixels per vector; tails through the shared per-pixel code.
+ * SPDX-License-Identifier: MIT
+ */
+#include "kernels.h"
+
+#if defined(__AVX512F__) && defined(__AVX512BW__)
+#include <immintrin.h>
+
+#define LD(p) _mm512_loadu_si512((const void *) (p))
+#define ST(p, v) _mm512_storeu_si512((void *) (p), (v))
+#define SHUF(...) _mm512_broadcast_i32x4(_mm_setr_epi8(__VA_ARGS__))
+
+void
+smp_k_luma_rgb_avx512(const uint8_t *rgb, uint16_t *dst, int n)
+{
+	/* As in the AVX2 path: each 128-bit lane spreads 8 pixels (24 bytes,
+	 * 16 in a and 8 in b) into 16-bit words.
+	 */
+	const __m512i ra = SHUF(0, -1, 3, -1, 6, -1, 9, -1, 12, -1, 15, -1, -1,
+		-1, -1, -1);
+	const __m512i rb = SHUF(-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+		2, -1, 5, -1);
+	const __m512i ga = SHUF(1, -1, 4, -1, 7, -1, 10, -1, 13, -1, -1, -1, -1,
+		-1, -1, -1);
+	const __m512i gb = SHUF(-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, 0, -1,
+		3, -1, 6, -1);
+	const __m512i ba = SHUF(2, -1, 5, -1, 8, -1, 11, -1, 14, -1, -1, -1, -1,
+		-1, -1, -1);
+	const __m512i bb = SHUF(-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, 1, -1,
+		4, -1, 7, -1);
+	const __m512i wr = _mm512_set1_epi16(SMP_K_WR);
+	const __m512i wg = _mm512_set1_epi16(SMP_K_WG);
+	const __m512i wb = _mm512_set1_epi16(SMP_K_WB);
+	const __m512i rnd = _mm512_set1_epi16(8);
+	int i = 0;
+
+	/* 32 pixels read rgb[3i, 3i + 96) exactly. */
+	for (; i + 32 <= n; i += 32) {
+		const uint8_t *p = rgb + 3 * i;
+		__m512i a = _mm512_castsi128_si512(
+			_mm_loadu_si128((const __m128i *) p));
+		__m512i b = _mm512_castsi128_si512(
+			_mm_loadl_epi64((const __m128i *) (p + 16)));
+
+		a = _mm512_inserti32x4(a, _mm_loadu_si128((const __m128i *) (p + 24)),
+			1);
+		a = _mm512_inserti32x4(a, _mm_loadu_si128((const __m128i *) (p + 48)),
+			2);
+		a = _mm512_inserti32x4(a, _mm_loadu_si128((const __m128i *) (p + 72)),
+			3);
+		b = _mm512_inserti32x4(b, _mm_loadl_epi64((const __m128i *) (p + 40)),
+			1);
+		b = _mm512_inserti32x4(b, _mm_loadl_epi64((const __m128i *) (p + 64)),
+			2);
+		b = _mm512_inserti32x4(b, _mm_loadl_epi64((const __m128i *) (p + 88)),
+			3);
+
+		__m512i r = _mm512_or_si512(_mm512_shuffle_epi8(a, ra),
+			_mm512_shuffle_epi8(b, rb));
+		__m512i g = _mm512_or_si512(_mm512_shuffle_epi8(a, ga),
+			_mm512_shuffle_epi8(b, gb));
+		__m512i bl = _mm512_or_si512(_mm512_shuffle_epi8(a, ba),
+			_mm512_shuffle_epi8(b, bb));
+		__m512i y = _mm512_mullo_epi16(r, wr);
+
+		y = _mm512_add_epi16(y, _mm512_mullo_epi16(g, wg));
+		y = _mm512_add_epi16(y, _mm512_mullo_epi16(bl, wb));
+		y = _mm512_add_epi16(y, rnd);
+		ST(dst + i, _mm512_srli_epi16(y, 4));
+	}
+	for (; i < n; i++)
+		dst[i] = smp_k_luma_px(rgb + 3 * i);
+}
+
+void
+smp_k_luma_gray_avx512(const uint8_t *src, uint16_t *dst, int n)
+{
+	int i = 0;
+
+	for (; i + 32 <= n; i += 32) {
+		__m256i v = _mm256_loadu_si256((const __m256i *) (src + i));
+
+		ST(dst + i, _mm512_slli_epi16(_mm512_cvtepu8_epi16(v), SMP_K_Q));
+	}
+	for (; i < n; i++)
+		dst[i] = (uint16_t) (src[i] << SMP_K_Q);
+}
+
+/* The same sum, in the same order, as smp_k_binom5_px(). */
+static inline __m512i
+binom5(__m512i a, __m512i b, __m512i c, __m512i d, __m512i e)
+{
+	__m512i s = _mm512_add_epi16(a, e);
+
+	s = _mm512_add_epi16(s, _mm512_slli_epi16(_mm512_add_epi16(b, d), 2));
+	s = _mm512_add_epi16(s, _mm512_slli_epi16(c, 2));
+	s = _mm512_add_epi16(s, _mm512_slli_epi16(c, 1));
+	s = _mm512_add_epi16(s, _mm512_set1_epi16(8));
+	return _mm512_srli_epi16(s, 4);
+}
+
+void
+smp_k_vblur5_avx512(const uint16_t *r0, const uint16_t *r1,
+	const uint16_t *r2, const uint16_t *r3, const uint16_t *r4,
+	uint16_t *dst, int n)
+{
+	int i = 0;
+
+	for (; i + 32 <= n; i += 32)
+		ST(dst + i, binom5(LD(r0 + i), LD(r1 + i), LD(r2 + i), LD(r3 + i),
+			LD(r4 + i)));
+	for (; i < n; i++)
+		dst[i] = smp_k_binom5_px(r0[i], r1[i], r2[i], r3[i], r4[i]);
+}
+
+void
+smp_k_hblur5_dog_avx512(const uint16_t *src, const uint16_t *prev,
+	uint16_t *dst, int16_t *dog, int n)
+{
+	int i = 0;
+
+	for (; i + 32 <= n; i += 32) {
+		const uint16_t *s = src + i;
+		__m512i v = binom5(LD(s), LD(s + 1), LD(s + 2), LD(s + 3),
+			LD(s + 4));
+
+		ST(dst + i, v);
+		ST(dog + i, _mm512_sub_epi16(v, LD(prev + i)));
+	}
+	for (; i < n; i++) {
+		const uint16_t *s = src + i;
+		uint16_t v = smp_k_binom5_px(s[0], s[1], s[2], s[3], s[4]);
+
+		dst[i] = v;
+		dog[i] = (int16_t) (v - prev[i]);
+	}
+}
+
+void
+smp_k_localmax3x3_avx512(const int16_t *a, const int16_t *c,
+	const int16_t *b, int16_t thr, uint8_t *flags, int n)
+{
+	const __m512i vthr = _mm512_set1_epi16(thr);
+	const __m256i one = _mm256_set1_epi8(1);
+	int i = 0;
+
+	for (; i + 32 <= n; i += 32) {
+		__m512i v = LD(c + i + 1);
+		/* > everything before the centre in raster order, >= after */
+		__mmask32 m = _mm512_cmpgt_epi16_mask(v, vthr);
+
+		m &= _mm512_cmpgt_epi16_mask(v, LD(a + i));
+		m &= _mm512_cmpgt_epi16_mask(v, LD(a + i + 1));
+		m &= _mm512_cmpgt_epi16_mask(v, LD(a + i + 2));
+		m &= _mm512_cmpgt_epi16_mask(v, LD(c + i));
+		m &= _mm512_cmpge_epi16_mask(v, LD(c + i + 2));
+		m &= _mm512_cmpge_epi16_mask(v, LD(b + i));
+		m &= _mm512_cmpge_epi16_mask(v, LD(b + i + 1));
+		m &= _mm512_cmpge_epi16_mask(v, LD(b + i + 2));
+
+		__m256i f = _mm512_castsi512_si256(_mm512_movm_epi8(m));
+
+		_mm256_storeu_si256((__m256i *) (flags + i),
+			_mm256_and_si256(f, one));
+	}
+	for (; i < n; i++)
+		flags[i] = smp_k_localmax_px(a + i, c + i, b + i, thr);
+}
+
+void
+smp_k_down2_avx512(const uint16_t *src, uint16_t *dst, int n)
+{
+	const __m512i order = _mm512_setr_epi64(0, 2, 4, 6, 1, 3, 5, 7);
+	int i = 0;
+
+	/* The last vector reads src[2i + 63], which must stay < 2n - 1. */
+	for (; i + 32 < n; i += 32) {
+		__m512i lo = LD(src + 2 * i);
+		__m512i hi = LD(src + 2 * i + 32);
+
+		lo = _mm512_srai_epi32(_mm512_slli_epi32(lo, 16), 16);
+		hi = _mm512_srai_epi32(_mm512_slli_epi32(hi, 16), 16);
+		ST(dst + i, _mm512_permutexvar_epi64(order,
+			_mm512_packs_epi32(lo, hi)));
+	}
+	for (; i < n; i++)
+		dst[i] = src[2 * i];
+}
+
+#endif /* __AVX512F__ && __AVX512BW__ */

@@ -1,0 +1,56 @@
+/* The scalar reference of the detector's row kernels: the specification
+ * that every vector path must reproduce bit for bit (kernels.h).
+ * SPDX-License-Identifier: MIT
+ */
+#include "kernels.h"
+
+void
+smp_k_luma_rgb_scalar(const uint8_t *rgb, uint16_t *dst, int n)
+{
+	for (int i = 0; i < n; i++)
+		dst[i] = smp_k_luma_px(rgb + 3 * i);
+}
+
+void
+smp_k_luma_gray_scalar(const uint8_t *src, uint16_t *dst, int n)
+{
+	for (int i = 0; i < n; i++)
+		dst[i] = (uint16_t) (src[i] << SMP_K_Q);
+}
+
+void
+smp_k_vblur5_scalar(const uint16_t *r0, const uint16_t *r1,
+	const uint16_t *r2, const uint16_t *r3, const uint16_t *r4,
+	uint16_t *dst, int n)
+{
+	for (int i = 0; i < n; i++)
+		dst[i] = smp_k_binom5_px(r0[i], r1[i], r2[i], r3[i], r4[i]);
+}
+
+void
+smp_k_hblur5_dog_scalar(const uint16_t *src, const uint16_t *prev,
+	uint16_t *dst, int16_t *dog, int n)
+{
+	for (int i = 0; i < n; i++) {
+		const uint16_t *s = src + i;
+		uint16_t v = smp_k_binom5_px(s[0], s[1], s[2], s[3], s[4]);
+
+		dst[i] = v;
+		dog[i] = (int16_t) (v - prev[i]);
+	}
+}
+
+void
+smp_k_localmax3x3_scalar(const int16_t *a, const int16_t *c,
+	const int16_t *b, int16_t thr, uint8_t *flags, int n)
+{
+	for (int i = 0; i < n; i++)
+		flags[i] = smp_k_localmax_px(a + i, c + i, b + i, thr);
+}
+
+void
+smp_k_down2_scalar(const uint16_t *src, uint16_t *dst, int n)
+{
+	for (int i = 0; i < n; i++)
+		dst[i] = src[2 * i];
+}

@@ -1,0 +1,381 @@
+/* ISA equivalence suite for the detector's row kernels: every vector path
+ * the CPU supports must give the scalar reference's bits, on random and
+ * edge-pattern rows, widths 1..67 and one large width, odd offsets, and
+ * buffers whose last byte touches a guard page.
+ * SPDX-License-Identifier: MIT
+ */
+#include <string.h>
+
+#include "test.h"
+#include "../src/detect/kernels.h"
+
+#define MAX_OFFSET 3
+#define LARGE_WIDTH 4001
+#define SENTINEL_REF 0xA5
+#define SENTINEL_ISA 0x5A
+
+enum {
+	PAT_RANDOM,
+	PAT_TIES,   /* few distinct values: plateaus and ties */
+	PAT_FLAT,
+	PAT_DOT,    /* flat with one dark (or, for DoG rows, one high) pixel */
+	PAT_SATURATED,
+	PAT_CHECKER,
+	PAT_COUNT
+};
+
+static const char *const pat_names[PAT_COUNT] = {
+	"random", "ties", "flat", "dot", "saturated", "checker"
+};
+
+static uint64_t rng;
+
+/* A value in [lo, hi] for pattern @pat at column @i of row @row. */
+static int
+pattern_value(int pat, int i, int row, int n, int lo, int hi)
+{
+	switch (pat) {
+	case PAT_RANDOM:
+		return lo + (int) (smp_test_rand(&rng) % (uint64_t) (hi - lo + 1));
+	case PAT_TIES:
+		return lo + (int) (smp_test_rand(&rng) % 3) * ((hi - lo) / 2);
+	case PAT_FLAT:
+		return lo + (hi - lo) / 2;
+	case PAT_DOT:
+		return i == n / 2 && row == 2 ? lo : lo + (hi - lo) * 3 / 4;
+	case PAT_SATURATED:
+		return (i / 3 + row) % 2 ? hi : lo;
+	default:
+		return (i + row) % 2 ? hi : lo;
+	}
+}
+
+/* A guard-page buffer of @count elements of @size bytes after @off
+ * leading elements (so the data starts at a shifted alignment) and whose
+ * last element touches the guard page.
+ */
+typedef struct Buf {
+	void *base;
+	size_t bytes;
+	void *data;
+} Buf;
+
+static Buf
+buf_new(size_t count, size_t size, int off, int fill)
+{
+	Buf b;
+
+	b.bytes = (count + (size_t) off) * size;
+	if (b.bytes == 0)
+		b.bytes = size;
+	b.base = smp_test_guard_alloc(b.bytes);
+	assert_non_null(b.base);
+	memset(b.base, fill, b.bytes);
+	b.data = (uint8_t *) b.base + (size_t) off * size;
+	return b;
+}
+
+static void
+buf_free(Buf *b)
+{
+	smp_test_guard_free(b->base, b->bytes);
+}
+
+/* The leading elements must keep their sentinel: no write before [0, n). */
+static void
+assert_untouched_before(const Buf *b, int fill)
+{
+	for (const uint8_t *p = b->base; p < (const uint8_t *) b->data; p++)
+		assert_int_equal(*p, fill);
+}
+
+static void
+fill_u16(uint16_t *p, int count, int pat, int row, int lo, int hi)
+{
+	for (int i = 0; i < count; i++)
+		p[i] = (uint16_t) pattern_value(pat, i, row, count, lo, hi);
+}
+
+static void
+fill_s16(int16_t *p, int count, int pat, int row, int lo, int hi)
+{
+	for (int i = 0; i < count; i++)
+		p[i] = (int16_t) pattern_value(pat, i, row, count, lo, hi);
+	if (pat == PAT_DOT) /* a peak, not a pit, for the maxima kernel */
+		for (int i = 0; i < count; i++)
+			p[i] = (int16_t) (lo + hi - p[i]);
+}
+
+typedef void (*CaseFn)(const SmpKernels *ref, const SmpKernels *isa, int n,
+	int pat, int off);
+
+static void
+case_luma(const SmpKernels *ref, const SmpKernels *isa, int n, int pat,
+	int off)
+{
+	Buf rgb = buf_new((size_t) 3 * n, 1, off, 0);
+	Buf grey = buf_new((size_t) n, 1, off, 0);
+	Buf o_ref = buf_new((size_t) n, 2, off, SENTINEL_REF);
+	Buf o_isa = buf_new((size_t) n, 2, off, SENTINEL_ISA);
+	uint8_t *p = rgb.data;
+
+	for (int i = 0; i < 3 * n; i++)
+		p[i] = (uint8_t) pattern_value(pat, i, i % 3, 3 * n, 0, 255);
+	for (int i = 0; i < n; i++)
+		((uint8_t *) grey.data)[i] = p[3 * i + 1];
+
+	ref->luma_rgb(rgb.data, o_ref.data, n);
+	isa->luma_rgb(rgb.data, o_isa.data, n);
+	assert_memory_equal(o_ref.data, o_isa.data, (size_t) n * 2);
+	assert_untouched_before(&o_isa, SENTINEL_ISA);
+
+	ref->luma_gray(grey.data, o_ref.data, n);
+	isa->luma_gray(grey.data, o_isa.data, n);
+	assert_memory_equal(o_ref.data, o_isa.data, (size_t) n * 2);
+	assert_untouched_before(&o_isa, SENTINEL_ISA);
+
+	buf_free(&rgb);
+	buf_free(&grey);
+	buf_free(&o_ref);
+	buf_free(&o_isa);
+}
+
+static void
+case_vblur5(const SmpKernels *ref, const SmpKernels *isa, int n, int pat,
+	int off)
+{
+	/* Five rows in one buffer with an odd stride; the last ends at the
+	 * guard page.
+	 */
+	int stride = n + 2 * off + 1;
+	Buf in = buf_new((size_t) 4 * stride + n, 2, off, 0);
+	Buf o_ref = buf_new((size_t) n, 2, off, SENTINEL_REF);
+	Buf o_isa = buf_new((size_t) n, 2, off, SENTINEL_ISA);
+	uint16_t *r = in.data;
+
+	for (int k = 0; k < 5; k++)
+		fill_u16(r + k * stride, n, pat, k, 0, 4080);
+
+	ref->vblur5(r, r + stride, r + 2 * stride, r + 3 * stride,
+		r + 4 * stride, o_ref.data, n);
+	isa->vblur5(r, r + stride, r + 2 * stride, r + 3 * stride,
+		r + 4 * stride, o_isa.data, n);
+	assert_memory_equal(o_ref.data, o_isa.data, (size_t) n * 2);
+	assert_untouched_before(&o_isa, SENTINEL_ISA);
+	for (int i = 0; i < n; i++)
+		assert_true(((uint16_t *) o_ref.data)[i] <= 4080);
+
+	buf_free(&in);
+	buf_free(&o_ref);
+	buf_free(&o_isa);
+}
+
+static void
+case_hblur5_dog(const SmpKernels *ref, const SmpKernels *isa, int n,
+	int pat, int off)
+{
+	Buf src = buf_new((size_t) n + 4, 2, off, 0);
+	Buf prev = buf_new((size_t) n, 2, off + 1, 0);
+	Buf d_ref = buf_new((size_t) n, 2, off, SENTINEL_REF);
+	Buf d_isa = buf_new((size_t) n, 2, off, SENTINEL_ISA);
+	Buf g_ref = buf_new((size_t) n, 2, off + 2, SENTINEL_REF);
+	Buf g_isa = buf_new((size_t) n, 2, off + 2, SENTINEL_ISA);
+
+	fill_u16(src.data, n + 4, pat, 2, 0, 4080);
+	fill_u16(prev.data, n, pat == PAT_FLAT ? PAT_FLAT : PAT_RANDOM, 1, 0,
+		4080);
+
+	ref->hblur5_dog(src.data, prev.data, d_ref.data, g_ref.data, n);
+	isa->hblur5_dog(src.data, prev.data, d_isa.data, g_isa.data, n);
+	assert_memory_equal(d_ref.data, d_isa.data, (size_t) n * 2);
+	assert_memory_equal(g_ref.data, g_isa.data, (size_t) n * 2);
+	assert_untouched_before(&d_isa, SENTINEL_ISA);
+	assert_untouched_before(&g_isa, SENTINEL_ISA);
+
+	buf_free(&src);
+	buf_free(&prev);
+	buf_free(&d_ref);
+	buf_free(&d_isa);
+	buf_free(&g_ref);
+	buf_free(&g_isa);
+}
+
+static void
+case_localmax(const SmpKernels *ref, const SmpKernels *isa, int n, int pat,
+	int off)
+{
+	static const int16_t thrs[] = { -4081, -1, 0, 3, 100 };
+	int stride = n + 2 + off;
+	Buf in = buf_new((size_t) 2 * stride + n + 2, 2, off, 0);
+	Buf o_ref = buf_new((size_t) n, 1, off, SENTINEL_REF);
+	Buf o_isa = buf_new((size_t) n, 1, off, SENTINEL_ISA);
+	int16_t *r = in.data;
+	int lo = pat == PAT_TIES ? -2 : -4080;
+	int hi = pat == PAT_TIES ? 2 : 4080;
+
+	for (int k = 0; k < 3; k++)
+		fill_s16(r + k * stride, n + 2, pat, k + 1, lo, hi);
+
+	for (size_t t = 0; t < sizeof(thrs) / sizeof(thrs[0]); t++) {
+		ref->localmax3x3(r, r + stride, r + 2 * stride, thrs[t], o_ref.data,
+			n);
+		isa->localmax3x3(r, r + stride, r + 2 * stride, thrs[t], o_isa.data,
+			n);
+		assert_memory_equal(o_ref.data, o_isa.data, (size_t) n);
+		assert_untouched_before(&o_isa, SENTINEL_ISA);
+		for (int i = 0; i < n; i++)
+			assert_true(((uint8_t *) o_ref.data)[i] <= 1);
+	}
+
+	buf_free(&in);
+	buf_free(&o_ref);
+	buf_free(&o_isa);
+}
+
+static void
+case_down2(const SmpKernels *ref, const SmpKernels *isa, int n, int pat,
+	int off)
+{
+	Buf src = buf_new((size_t) 2 * n - 1, 2, off, 0);
+	Buf o_ref = buf_new((size_t) n, 2, off, SENTINEL_REF);
+	Buf o_isa = buf_new((size_t) n, 2, off, SENTINEL_ISA);
+
+	fill_u16(src.data, 2 * n - 1, pat, 0, 0, 4080);
+	ref->down2(src.data, o_ref.data, n);
+	isa->down2(src.data, o_isa.data, n);
+	assert_memory_equal(o_ref.data, o_isa.data, (size_t) n * 2);
+	assert_untouched_before(&o_isa, SENTINEL_ISA);
+
+	buf_free(&src);
+	buf_free(&o_ref);
+	buf_free(&o_isa);
+}
+
+static void
+run_cases(SmpIsa which, CaseFn fn)
+{
+	const SmpKernels *ref = smp_kernels_for(SMP_ISA_SCALAR);
+	const SmpKernels *isa = smp_kernels_for(which);
+
+	if (!isa) {
+		print_message("%s: not supported by this CPU\n",
+			smp_isa_name(which));
+		skip();
+	}
+	rng = smp_test_seed(20240603);
+	for (int pat = 0; pat < PAT_COUNT; pat++)
+		for (int off = 0; off <= MAX_OFFSET; off += 1 + (off == 1)) {
+			for (int n = 1; n <= 67; n++)
+				fn(ref, isa, n, pat, off);
+			fn(ref, isa, LARGE_WIDTH, pat, off);
+		}
+	(void) pat_names;
+}
+
+#define ISA_TESTS(isa, ISA)                                                  \
+	static void test_kernels_luma_##isa(void **state)                        \
+	{                                                                        \
+		(void) state;                                                        \
+		run_cases(ISA, case_luma);                                           \
+	}                                                                        \
+	static void test_kernels_vblur5_##isa(void **state)                      \
+	{                                                                        \
+		(void) state;                                                        \
+		run_cases(ISA, case_vblur5);                                         \
+	}                                                                        \
+	static void test_kernels_hblur5_dog_##isa(void **state)                  \
+	{                                                                        \
+		(void) state;                                                        \
+		run_cases(ISA, case_hblur5_dog);                                     \
+	}                                                                        \
+	static void test_kernels_localmax3x3_##isa(void **state)                 \
+	{                                                                        \
+		(void) state;                                                        \
+		run_cases(ISA, case_localmax);                                       \
+	}                                                                        \
+	static void test_kernels_down2_##isa(void **state)                       \
+	{                                                                        \
+		(void) state;                                                        \
+		run_cases(ISA, case_down2);                                          \
+	}
+
+ISA_TESTS(sse2, SMP_ISA_SSE2)
+ISA_TESTS(avx2, SMP_ISA_AVX2)
+ISA_TESTS(avx512, SMP_ISA_AVX512)
+
+/* The scalar reference against hand-computed values, so that a bug shared
+ * by every path cannot hide behind their agreement.
+ */
+static void
+test_kernels_scalar_reference_values(void **state)
+{
+	const SmpKernels *k = smp_kernels_for(SMP_ISA_SCALAR);
+	const uint8_t rgb[6] = { 255, 255, 255, 10, 20, 30 };
+	uint16_t y[2], src[9] = { 0, 0, 16, 0, 0, 0, 0, 4080, 4080 };
+	uint16_t prev[5] = { 1, 2, 3, 4, 5 }, dst[5];
+	int16_t dog[5];
+	int16_t a[4] = { 0, 0, 0, 0 }, c[4] = { 0, 5, 5, 0 }, b[4] = { 0 };
+	uint8_t f[2];
+
+	(void) state;
+	k->luma_rgb(rgb, y, 2);
+	assert_int_equal(y[0], 4080);
+	assert_int_equal(y[1], (77 * 10 + 150 * 20 + 29 * 30 + 8) >> 4);
+
+	k->hblur5_dog(src, prev, dst, dog, 5);
+	assert_int_equal(dst[0], (6 * 16 + 8) >> 4);   /* 6 */
+	assert_int_equal(dst[1], (4 * 16 + 8) >> 4);   /* 4 */
+	assert_int_equal(dst[2], (1 * 16 + 8) >> 4);   /* 1 */
+	assert_int_equal(dst[4], (4080 * 5 + 8) >> 4); /* 1275 */
+	assert_int_equal(dog[0], 5);
+	assert_int_equal(dog[2], -2);
+
+	/* A two-pixel plateau: only the first in raster order is a maximum. */
+	k->localmax3x3(a, c, b, 0, f, 2);
+	assert_int_equal(f[0], 1);
+	assert_int_equal(f[1], 0);
+	k->localmax3x3(a, c, b, 5, f, 2);
+	assert_int_equal(f[0], 0);
+}
+
+static void
+test_kernels_dispatch_picks_supported_path(void **state)
+{
+	const SmpKernels *k = smp_kernels();
+	const char *env = getenv("SMP_SIMD");
+	SmpIsa cap;
+
+	(void) state;
+	assert_non_null(k);
+	assert_ptr_equal(k, smp_kernels_for(k->isa));
+	assert_string_equal(smp_kernels_isa(), smp_isa_name(k->isa));
+	if (env && smp_isa_parse(env, &cap))
+		assert_true(k->isa <= cap);
+	else /* the best the CPU has */
+		for (int i = k->isa + 1; i < SMP_ISA_COUNT; i++)
+			assert_null(smp_kernels_for((SmpIsa) i));
+	assert_non_null(smp_kernels_for(SMP_ISA_SCALAR));
+	print_message("kernel path: %s\n", smp_kernels_isa());
+}
+
+static const struct CMUnitTest tests[] = {
+	cmocka_unit_test(test_kernels_scalar_reference_values),
+	cmocka_unit_test(test_kernels_dispatch_picks_supported_path),
+	cmocka_unit_test(test_kernels_luma_sse2),
+	cmocka_unit_test(test_kernels_vblur5_sse2),
+	cmocka_unit_test(test_kernels_hblur5_dog_sse2),
+	cmocka_unit_test(test_kernels_localmax3x3_sse2),
+	cmocka_unit_test(test_kernels_down2_sse2),
+	cmocka_unit_test(test_kernels_luma_avx2),
+	cmocka_unit_test(test_kernels_vblur5_avx2),
+	cmocka_unit_test(test_kernels_hblur5_dog_avx2),
+	cmocka_unit_test(test_kernels_localmax3x3_avx2),
+	cmocka_unit_test(test_kernels_down2_avx2),
+	cmocka_unit_test(test_kernels_luma_avx512),
+	cmocka_unit_test(test_kernels_vblur5_avx512),
+	cmocka_unit_test(test_kernels_hblur5_dog_avx512),
+	cmocka_unit_test(test_kernels_localmax3x3_avx512),
+	cmocka_unit_test(test_kernels_down2_avx512),
+};
+
+SMP_TEST_MAIN("kernels", tests)
