@@ -154,7 +154,13 @@ read_fields(SmpMeta *meta, ExifData *ed, const char *path)
 	if (date && !meta->taken)
 		smp_warnings_add(meta->warnings, "bad_date",
 			"%s: DateTimeOriginal '%s' is not a date; ignored", path, date);
-	meta->has_gps = ed->ifd[EXIF_IFD_GPS] && ed->ifd[EXIF_IFD_GPS]->count > 0;
+	/* A GPS IFD holding only GPSVersionID (Canon does this) says nothing
+	 * about where the photo was taken; a coordinate does.
+	 */
+	meta->has_gps = exif_content_get_entry(ed->ifd[EXIF_IFD_GPS],
+						EXIF_TAG_GPS_LATITUDE) != NULL ||
+		exif_content_get_entry(ed->ifd[EXIF_IFD_GPS],
+			EXIF_TAG_GPS_LONGITUDE) != NULL;
 	meta->has_thumbnail = ed->data && ed->size > 0;
 	meta->has_makernote = exif_data_get_entry(ed, EXIF_TAG_MAKER_NOTE) != NULL;
 	for (size_t i = 0; i < G_N_ELEMENTS(identifying_tags); i++)

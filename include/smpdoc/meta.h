@@ -25,7 +25,7 @@ struct SmpMeta {
 	char *make;          /* camera maker, or NULL */
 	char *model;         /* camera model, or NULL */
 	gboolean has_exif;
-	gboolean has_gps;       /* a GPS IFD with at least one tag */
+	gboolean has_gps;       /* a GPS latitude or longitude */
 	gboolean has_serial;    /* body or lens serial number, owner name */
 	gboolean has_thumbnail; /* an embedded EXIF thumbnail */
 	gboolean has_makernote; /* maker notes (often hold serials) */
