@@ -1,0 +1,110 @@
+#!/bin/sh
+# End-to-end tests of the smpdoc binary: options, exit codes, outputs, and
+# one clear line for each bad input.
+# Usage: tests/e2e/run.sh BUILD
+# SPDX-License-Identifier: MIT
+set -u
+build=${1:-build}
+smpdoc="$(pwd)/$build/smpdoc"
+data="${SMP_SHARED_DATA:-../shared/data}"
+data=$(cd "$data" && pwd)
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/smpdoc-e2e.XXXXXX")
+trap 'chmod -R u+w "$tmp" 2>/dev/null; rm -rf "$tmp"' EXIT
+passed=0
+failed=0
+
+ok() { passed=$((passed + 1)); echo "ok    $1"; }
+bad() { failed=$((failed + 1)); echo "FAIL  $1"; [ -f "$tmp/err" ] && sed 's/^/      /' "$tmp/err" | head -5; }
+
+# run CODE NAME CMD...: the command exits with CODE.
+run() {
+	want=$1; label=$2; shift 2
+	"$@" >"$tmp/out" 2>"$tmp/err"
+	got=$?
+	if [ "$got" -eq "$want" ]; then ok "$label"; else bad "$label (exit $got, want $want)"; fi
+}
+
+# one_line NAME TEXT: stderr is exactly one line and contains TEXT.
+one_line() {
+	n=$(wc -l <"$tmp/err")
+	if [ "$n" -eq 1 ] && grep -qF -- "$2" "$tmp/err"; then ok "$1"; else bad "$1 (stderr: $n lines)"; fi
+}
+
+empty_dir() {
+	if [ -z "$(ls -A "$2" 2>/dev/null)" ]; then ok "$1"; else bad "$1: $(ls -A "$2")"; fi
+}
+
+# --- options and help -------------------------------------------------------
+run 0 "--version" "$smpdoc" --version
+head -n1 "$tmp/out" | grep -q '^smpdoc [0-9]' && ok "version line" || bad "version line"
+run 0 "--help" "$smpdoc" --help
+for verb in pair inspect synth; do
+	grep -q "^  $verb " "$tmp/out" 2>/dev/null || "$smpdoc" --help | grep -q "^  $verb " || bad "help lists $verb"
+done
+for verb in pair inspect synth; do
+	run 0 "$verb --help" "$smpdoc" "$verb" --help
+done
+run 2 "no command" "$smpdoc"
+run 2 "unknown command" "$smpdoc" frobnicate
+run 2 "unknown option" "$smpdoc" pair --no-such-option a b
+run 2 "pair needs two photos" "$smpdoc" pair only-one.jpg
+run 2 "inspect needs a photo" "$smpdoc" inspect
+
+# --- inspect ----------------------------------------------------------------
+run 0 "inspect --json" "$smpdoc" inspect --json "$data/exif-orientation/Landscape_6.jpg"
+grep -q '"orientation" : 6' "$tmp/out" && ok "inspect reads orientation 6" || bad "inspect reads orientation 6"
+grep -q '"width" : 1800' "$tmp/out" && ok "inspect gives upright width" || bad "inspect gives upright width"
+run 0 "inspect gps" "$smpdoc" inspect --json "$data/exif-samples/gps/DSCN0010.jpg"
+grep -q '"has_gps" : true' "$tmp/out" && ok "inspect sees GPS" || bad "inspect sees GPS"
+run 1 "inspect bad + good" "$smpdoc" inspect "$data/hostile-generated/empty.jpg" "$data/exif-orientation/Landscape_1.jpg"
+one_line "inspect names the bad file" "empty.jpg"
+
+# --- pair: the first end-to-end run ------------------------------------------
+mkdir -p "$tmp/in"
+cp "$data/exif-orientation/Landscape_1.jpg" "$data/exif-orientation/Landscape_6.jpg" "$tmp/in/"
+sums=$(cd "$tmp/in" && sha256sum ./*)
+run 0 "pair" "$smpdoc" pair "$tmp/in/Landscape_1.jpg" "$tmp/in/Landscape_6.jpg" -o "$tmp/out1" --view top
+[ -s "$tmp/out1/top-s0-s1.jpg" ] && ok "pair writes the composite" || bad "pair writes the composite"
+[ -s "$tmp/out1/top-s0-s1.json" ] && ok "pair writes the sidecar" || bad "pair writes the sidecar"
+grep -q '"method" : "none"' "$tmp/out1/top-s0-s1.json" && ok "sidecar: registration none" || bad "sidecar: registration none"
+grep -q '"ok" : false' "$tmp/out1/top-s0-s1.json" && ok "sidecar: not ok" || bad "sidecar: not ok"
+[ "$(ls -A "$tmp/out1" | wc -l)" -eq 2 ] && ok "no temporary files left" || bad "no temporary files left: $(ls -A "$tmp/out1")"
+[ "$(cd "$tmp/in" && sha256sum ./*)" = "$sums" ] && ok "originals untouched" || bad "originals untouched"
+"$build/smpdoc" inspect --json "$tmp/out1/top-s0-s1.jpg" >"$tmp/cmeta" 2>/dev/null
+grep -q '"has_exif" : false' "$tmp/cmeta" && ok "composite carries no EXIF" || bad "composite carries no EXIF"
+run 2 "pair refuses to overwrite an input" "$smpdoc" pair "$tmp/in/Landscape_1.jpg" "$tmp/in/Landscape_6.jpg" -o "$tmp/in" --name Landscape_1
+[ "$(cd "$tmp/in" && sha256sum ./*)" = "$sums" ] && ok "input kept after refusal" || bad "input kept after refusal"
+
+# --- bad inputs: exit 1, one line naming the file, nothing written -----------
+good="$tmp/in/Landscape_1.jpg"
+printf 'this is not a photo\n' >"$tmp/text.jpg"
+: >"$tmp/empty.jpg"
+head -c 30000 "$good" >"$tmp/truncated.jpg"
+mkdir -p "$tmp/a-directory.jpg"
+i=0
+for f in "$tmp/empty.jpg" "$tmp/truncated.jpg" "$tmp/text.jpg" \
+	"$data/hostile-generated/bomb-60000x60000.png" \
+	"$data/hostile-generated/huge-sof-65500.jpg" \
+	"$tmp/a-directory.jpg" "$tmp/missing.jpg"; do
+	i=$((i + 1))
+	name=$(basename "$f")
+	run 1 "pair rejects $name" "$smpdoc" pair "$f" "$good" -o "$tmp/bad$i"
+	one_line "one line names $name" "$name"
+	empty_dir "nothing written for $name" "$tmp/bad$i"
+done
+
+# An output folder that cannot be made or written.
+: >"$tmp/a-file"
+run 1 "output under a file" "$smpdoc" pair "$good" "$good" -o "$tmp/a-file/out"
+one_line "output error names the folder" "a-file/out"
+run 1 "output in /proc" "$smpdoc" pair "$good" "$good" -o /proc/smpdoc-out
+one_line "output error names /proc folder" "/proc/smpdoc-out"
+
+# --- synth ------------------------------------------------------------------
+run 0 "synth" "$smpdoc" synth -o "$tmp/synth" --seed 7 --width 640 --height 480 --clients 1
+[ -s "$tmp/synth/manifest.csv" ] && ok "synth writes a manifest" || bad "synth writes a manifest"
+[ -s "$tmp/synth/truth.json" ] && ok "synth writes truth" || bad "synth writes truth"
+head -n1 "$tmp/synth/manifest.csv" | grep -q 'client' && ok "manifest has a header" || bad "manifest has a header"
+
+echo "e2e: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
