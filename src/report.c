@@ -3,6 +3,7 @@
  * SPDX-License-Identifier: MIT
  */
 #include <math.h>
+#include <string.h>
 
 #include <json-glib/json-glib.h>
 
@@ -26,6 +27,20 @@ add_positive_or_null(JsonBuilder *b, const char *key, double value)
 	json_builder_set_member_name(b, key);
 	if (isfinite(value) && value > 0)
 		json_builder_add_double_value(b, value);
+	else
+		json_builder_add_null_value(b);
+}
+
+/* A measured value, rounded to @step (0.01, ...) so that files stay small
+ * and diffable; NaN (undefined or unknown) is written null.
+ */
+static void
+add_number(JsonBuilder *b, const char *key, double value, double step)
+{
+	if (key)
+		json_builder_set_member_name(b, key);
+	if (isfinite(value))
+		json_builder_add_double_value(b, round(value / step) * step);
 	else
 		json_builder_add_null_value(b);
 }
@@ -150,6 +165,130 @@ smp_report_inspect(const char *path, VipsImage *stored, const SmpMeta *meta,
 }
 
 static void
+add_percentiles(JsonBuilder *b, const char *key, const SmpPercentiles *p,
+	double step)
+{
+	json_builder_set_member_name(b, key);
+	if (!isfinite(p->median)) {
+		json_builder_add_null_value(b);
+		return;
+	}
+	json_builder_begin_object(b);
+	add_number(b, "p10", p->p10, step);
+	add_number(b, "median", p->median, step);
+	add_number(b, "p90", p->p90, step);
+	json_builder_end_object(b);
+}
+
+/* Dots as FORMATS.md "items": centre and radius in px (pixel centres at
+ * 0.5), contrast 0..1.
+ */
+static void
+add_items(JsonBuilder *b, const SmpDot *dots, gsize n)
+{
+	json_builder_set_member_name(b, "items");
+	json_builder_begin_array(b);
+	for (gsize i = 0; i < n; i++) {
+		json_builder_begin_object(b);
+		add_number(b, "x", dots[i].x, 0.01);
+		add_number(b, "y", dots[i].y, 0.01);
+		add_number(b, "r", dots[i].r, 0.01);
+		add_number(b, "contrast", dots[i].contrast, 0.001);
+		json_builder_end_object(b);
+	}
+	json_builder_end_array(b);
+}
+
+static void
+add_ci(JsonBuilder *b, const double ci[2])
+{
+	json_builder_set_member_name(b, "per_cm2_ci95");
+	if (!isfinite(ci[0]) || !isfinite(ci[1])) {
+		json_builder_add_null_value(b);
+		return;
+	}
+	json_builder_begin_array(b);
+	add_number(b, NULL, ci[0], 0.01);
+	add_number(b, NULL, ci[1], 0.01);
+	json_builder_end_array(b);
+}
+
+static void
+build_dot_stats(JsonBuilder *b, const SmpPhotoReport *r)
+{
+	const SmpMeasurement *m = r->measurement;
+
+	json_builder_begin_object(b);
+	add_int(b, "count", (gint64) m->count);
+	add_number(b, "per_cm2", m->per_cm2, 0.01);
+	add_ci(b, m->per_cm2_ci95);
+	add_number(b, "per_mpx", m->per_mpx, 0.01);
+	add_number(b, "coverage", m->coverage, 0.0001);
+	add_number(b, "nn_mean_mm", m->nn_mean_mm, 0.001);
+	add_number(b, "nn_mean_px", m->nn_mean_px, 0.01);
+	add_number(b, "nn_cv", m->nn_cv, 0.001);
+	add_number(b, "clark_evans", m->clark_evans, 0.001);
+	add_percentiles(b, "diameter_mm", &m->diameter_mm, 0.001);
+	add_percentiles(b, "diameter_px", &m->diameter_px, 0.01);
+	add_percentiles(b, "contrast", &m->contrast, 0.001);
+	if (r->items)
+		add_items(b, r->dots, r->n_dots);
+	json_builder_end_object(b);
+}
+
+/* The density grid, row-major: rows × cols values, null for cells with
+ * too little region of interest.
+ */
+static void
+build_grid(JsonBuilder *b, const SmpDensityGrid *g)
+{
+	gsize n = (gsize) g->cols * (gsize) g->rows;
+	const char *keys[3] = {"per_cm2", "per_mpx", "coverage"};
+	const double *vals[3] = {g->per_cm2, g->per_mpx, g->coverage};
+	const double steps[3] = {0.01, 0.01, 0.0001};
+
+	json_builder_begin_object(b);
+	add_number(b, "cell_mm", g->cell_mm, 0.001);
+	add_number(b, "cell_px", g->cell_px, 0.01);
+	add_int(b, "cols", g->cols);
+	add_int(b, "rows", g->rows);
+	for (int k = 0; k < 3; k++) {
+		json_builder_set_member_name(b, keys[k]);
+		json_builder_begin_array(b);
+		for (gsize i = 0; vals[k] && i < n; i++)
+			add_number(b, NULL, vals[k][i], steps[k]);
+		json_builder_end_array(b);
+	}
+	json_builder_end_object(b);
+}
+
+/* "dots", "large_blobs" and "grid": null until detection has run. */
+static void
+build_dots(JsonBuilder *b, const SmpPhotoReport *r)
+{
+	json_builder_set_member_name(b, "dots");
+	if (r->measurement)
+		build_dot_stats(b, r);
+	else
+		json_builder_add_null_value(b);
+	json_builder_set_member_name(b, "large_blobs");
+	if (r->measurement) {
+		json_builder_begin_object(b);
+		add_int(b, "count", (gint64) r->n_large);
+		if (r->items)
+			add_items(b, r->large, r->n_large);
+		json_builder_end_object(b);
+	}
+	else
+		json_builder_add_null_value(b);
+	json_builder_set_member_name(b, "grid");
+	if (r->measurement)
+		build_grid(b, &r->measurement->grid);
+	else
+		json_builder_add_null_value(b);
+}
+
+static void
 build_measurement(JsonBuilder *b, const SmpPhotoReport *r)
 {
 	static const char *stages[4] = {"load", "normalise", "detect", "measure"};
@@ -164,13 +303,7 @@ build_measurement(JsonBuilder *b, const SmpPhotoReport *r)
 	add_positive_or_null(b, "scale_rel_uncertainty",
 		r->scale_rel_uncertainty);
 	add_int(b, "roi_px", r->roi_px);
-	/* Detection and measurement fill these once they run. */
-	json_builder_set_member_name(b, "dots");
-	json_builder_add_null_value(b);
-	json_builder_set_member_name(b, "large_blobs");
-	json_builder_add_null_value(b);
-	json_builder_set_member_name(b, "grid");
-	json_builder_add_null_value(b);
+	build_dots(b, r);
 	add_warnings(b, r->warnings);
 	json_builder_set_member_name(b, "timing_ms");
 	json_builder_begin_object(b);
@@ -219,12 +352,36 @@ build_registration(JsonBuilder *b, const SmpRegistrationReport *reg)
 	json_builder_end_object(b);
 }
 
+static void
+add_count_or_null(JsonBuilder *b, const char *key, gint64 value)
+{
+	json_builder_set_member_name(b, key);
+	if (value >= 0)
+		json_builder_add_int_value(b, value);
+	else
+		json_builder_add_null_value(b);
+}
+
+static void
+build_change(JsonBuilder *b, const SmpChange *c)
+{
+	const double nan = NAN;
+
+	json_builder_set_member_name(b, "change");
+	json_builder_begin_object(b);
+	add_number(b, "per_cm2", c ? c->per_cm2 : nan, 0.01);
+	add_number(b, "per_cm2_pct", c ? c->per_cm2_pct : nan, 0.01);
+	add_number(b, "per_mpx", c ? c->per_mpx : nan, 0.01);
+	add_number(b, "coverage", c ? c->coverage : nan, 0.0001);
+	add_count_or_null(b, "new_dots", c ? c->new_dots : -1);
+	add_count_or_null(b, "persisting_dots", c ? c->persisting_dots : -1);
+	json_builder_end_object(b);
+}
+
 JsonNode *
 smp_report_pair(const SmpPairReport *r)
 {
 	g_autoptr(JsonBuilder) b = json_builder_new();
-	static const char *change_keys[] = {"per_cm2", "per_cm2_pct", "coverage",
-		"new_dots", "persisting_dots"};
 
 	json_builder_begin_object(b);
 	json_builder_set_member_name(b, "before");
@@ -236,13 +393,7 @@ smp_report_pair(const SmpPairReport *r)
 	/* Normalisation and change arrive with their stages. */
 	json_builder_set_member_name(b, "normalise");
 	json_builder_add_null_value(b);
-	json_builder_set_member_name(b, "change");
-	json_builder_begin_object(b);
-	for (size_t i = 0; i < G_N_ELEMENTS(change_keys); i++) {
-		json_builder_set_member_name(b, change_keys[i]);
-		json_builder_add_null_value(b);
-	}
-	json_builder_end_object(b);
+	build_change(b, r->change);
 	add_string_or_null(b, "composite", r->composite);
 	json_builder_set_member_name(b, "pipeline");
 	json_builder_begin_object(b);
@@ -254,15 +405,61 @@ smp_report_pair(const SmpPairReport *r)
 	return json_builder_get_root(b);
 }
 
+/* json-glib 1.6 prints every double with 17 significant digits
+ * ("162.09999999999999"). Values were rounded when added, so reprint each
+ * number token outside strings with 15 digits, which gives back the short
+ * decimal ("162.1") and still round-trips.
+ */
+static char *
+tidy_numbers(const char *text)
+{
+	GString *out = g_string_sized_new(strlen(text));
+	gboolean in_string = FALSE;
+
+	for (const char *p = text; *p;) {
+		if (in_string) {
+			if (*p == '\\' && p[1]) {
+				g_string_append_len(out, p, 2);
+				p += 2;
+				continue;
+			}
+			if (*p == '"')
+				in_string = FALSE;
+			g_string_append_c(out, *p++);
+		}
+		else if (*p == '"') {
+			in_string = TRUE;
+			g_string_append_c(out, *p++);
+		}
+		else if (*p == '-' || g_ascii_isdigit(*p)) {
+			char *end;
+			double v = g_ascii_strtod(p, &end);
+			char buf[G_ASCII_DTOSTR_BUF_SIZE];
+
+			if (memchr(p, '.', end - p) || memchr(p, 'e', end - p))
+				g_string_append(out,
+					g_ascii_formatd(buf, sizeof(buf), "%.15g", v));
+			else
+				g_string_append_len(out, p, end - p);
+			p = end;
+		}
+		else
+			g_string_append_c(out, *p++);
+	}
+	return g_string_free(out, FALSE);
+}
+
 char *
 smp_report_to_string(JsonNode *node, gboolean pretty)
 {
 	g_autoptr(JsonGenerator) gen = json_generator_new();
 	g_autofree char *text = NULL;
+	g_autofree char *tidy = NULL;
 
 	json_generator_set_root(gen, node);
 	json_generator_set_pretty(gen, pretty);
 	json_generator_set_indent(gen, 2);
 	text = json_generator_to_data(gen, NULL);
-	return g_strconcat(text, "\n", NULL);
+	tidy = tidy_numbers(text);
+	return g_strconcat(tidy, "\n", NULL);
 }

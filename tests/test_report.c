@@ -99,6 +99,60 @@ test_report_pair_sidecar_round_trips(void **state)
 	assert_true(json_object_has_member(o, "pipeline"));
 }
 
+/* A measured photo: dots block with items, nulls without a scale, grid
+ * arrays of rows × cols, and numbers printed short.
+ */
+static void
+test_report_measurement_with_dots(void **state)
+{
+	static const SmpDot dots[] = {{12.4f, 873.1f, 3.2f, 0.21f},
+		{100.5f, 50.25f, 4.0f, 0.3f}, {300.0f, 200.0f, 5.0f, 0.1f}};
+	g_autoptr(JsonParser) parser = json_parser_new();
+	g_autoptr(JsonNode) node = NULL;
+	g_autoptr(SmpMeasurement) m = NULL;
+	g_autofree char *text = NULL;
+	SmpMeasureParams mp;
+	SmpPhotoReport r;
+	JsonObject *o, *d, *grid, *item;
+	GError *error = NULL;
+
+	(void) state;
+	smp_measure_params_default(&mp);
+	m = smp_measure_dots(dots, 3, 400, 1000, NULL, 0, &mp, &error);
+	assert_no_gerror(error);
+	fill_photo(&r, "x.jpg", NULL);
+	r.measurement = m;
+	r.dots = dots;
+	r.n_dots = 3;
+	r.items = TRUE;
+	node = smp_report_measurement(&r);
+	text = smp_report_to_string(node, FALSE);
+	assert_non_null(strstr(text, "\"x\":12.4,"));
+	assert_null(strstr(text, "0000000"));
+	o = parse_object(text, parser);
+	d = json_object_get_object_member(o, "dots");
+	assert_int_equal(json_object_get_int_member(d, "count"), 3);
+	assert_true(json_object_get_null_member(d, "per_cm2"));
+	assert_true(json_object_get_null_member(d, "per_cm2_ci95"));
+	assert_true(json_object_get_null_member(d, "diameter_mm"));
+	assert_false(json_object_get_null_member(d, "diameter_px"));
+	assert_int_equal(json_array_get_length(
+						 json_object_get_array_member(d, "items")),
+		3);
+	item = json_array_get_object_element(
+		json_object_get_array_member(d, "items"), 1);
+	assert_true(json_object_get_double_member(item, "y") == 50.25);
+	grid = json_object_get_object_member(o, "grid");
+	assert_int_equal(json_array_get_length(
+						 json_object_get_array_member(grid, "per_mpx")),
+		json_object_get_int_member(grid, "cols") *
+			json_object_get_int_member(grid, "rows"));
+	assert_int_equal(json_object_get_int_member(
+						 json_object_get_object_member(o, "large_blobs"),
+						 "count"),
+		0);
+}
+
 static void
 test_report_orientation_actions_named(void **state)
 {
@@ -110,6 +164,7 @@ test_report_orientation_actions_named(void **state)
 
 static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_report_pair_sidecar_round_trips),
+	cmocka_unit_test(test_report_measurement_with_dots),
 	cmocka_unit_test(test_report_orientation_actions_named),
 };
 

@@ -8,6 +8,8 @@
 #include <glib.h>
 #include <json-glib/json-glib.h>
 
+#include "smpdoc/detect.h"
+#include "smpdoc/measure.h"
 #include "smpdoc/meta.h"
 #include "smpdoc/photo.h"
 
@@ -26,6 +28,12 @@ typedef struct SmpPhotoReport {
 	gint64 roi_px;              /* pixels in the region of interest */
 	const GPtrArray *warnings;  /* SmpWarning list, may be NULL */
 	double timing_ms[4];        /* load, normalise, detect, measure; <0 null */
+	const SmpMeasurement *measurement; /* NULL: "dots" and "grid" are null */
+	const SmpDot *dots;         /* the dots measured, for "items" */
+	gsize n_dots;
+	const SmpDot *large;        /* larger dark blobs (moles, scabs) */
+	gsize n_large;
+	gboolean items;             /* write every dot (FALSE: --no-items) */
 } SmpPhotoReport;
 
 /* The registration block of a pair sidecar. */
@@ -42,6 +50,7 @@ typedef struct SmpPairReport {
 	SmpPhotoReport before;
 	SmpPhotoReport after;
 	SmpRegistrationReport registration;
+	const SmpChange *change;     /* NULL: every change field is null */
 	const char *composite;       /* file name of the composite, beside it */
 	const char *pipeline_name;   /* may be NULL */
 	const char *pipeline_sha256; /* may be NULL */
