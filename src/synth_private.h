@@ -1,0 +1,119 @@
+/* Internal interface between the synth files: the seeded PRNG, the scalp
+ * layout (features in scalp millimetres) and the view renderer.
+ * SPDX-License-Identifier: MIT
+ */
+#ifndef SMPDOC_SYNTH_PRIVATE_H
+#define SMPDOC_SYNTH_PRIVATE_H
+
+#include <math.h>
+
+#include <glib.h>
+#include <vips/vips.h>
+
+#include "smpdoc/synth.h"
+
+/* Sessions a scalp can have: 0 (before) and at most this many after. */
+#define SYNTH_MAX_AFTER 4
+
+/* splitmix64 finaliser: a good 64-bit mix of @z. */
+static inline guint64
+synth_mix(guint64 z)
+{
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+/* Combine a seed with a small key, e.g. a stream number or an index. */
+static inline guint64
+synth_key(guint64 seed, guint64 key)
+{
+	return synth_mix(seed + 0x9e3779b97f4a7c15ULL * (key + 1));
+}
+
+/* splitmix64 generator state. */
+typedef struct SynthRng {
+	guint64 s;
+} SynthRng;
+
+static inline guint64
+synth_next(SynthRng *rng)
+{
+	return synth_mix(rng->s += 0x9e3779b97f4a7c15ULL);
+}
+
+/* Uniform in [0, 1), 53 bits. */
+static inline double
+synth_uniform(SynthRng *rng)
+{
+	return (synth_next(rng) >> 11) * 0x1.0p-53;
+}
+
+static inline double
+synth_range(SynthRng *rng, double lo, double hi)
+{
+	return lo + (hi - lo) * synth_uniform(rng);
+}
+
+/* One feature of the scalp, in scalp millimetres (x right, y down; the
+ * before photo's top-left corner is the origin). Highlights are not on the
+ * scalp and never appear here.
+ */
+typedef struct SynthFeature {
+	double x, y;     /* centre, mm */
+	double r;        /* half-maximum radius (mole: mean radius), mm */
+	double contrast; /* nominal peak contrast */
+	double angle;    /* radians, scalp frame: hair or ellipse direction */
+	double length;   /* hair length, mm */
+	double shape;    /* profile exponent (dots), axis ratio (moles) */
+	double hair_contrast;
+	double harm[3], phase[3]; /* mole edge harmonics 2..4 */
+	SmpSynthKind kind;
+	int session;
+	gint64 id;
+} SynthFeature;
+
+/* The scalp: every feature in a region, sorted by id. */
+typedef struct SynthScene {
+	GArray *features; /* SynthFeature */
+	guint64 skin_seed;
+} SynthScene;
+
+/* Lay out the scalp of @p over the region [x0,x1]×[y0,y1] mm with
+ * sessions 0..@n_after; @new_per_cm2[k-1] is the SMP density session k
+ * adds. Features in a place do not depend on the region asked for, so a
+ * larger region gives the same features where both overlap.
+ */
+SynthScene *synth_scene_new(const SmpSynthParams *p, double x0, double y0,
+	double x1, double y1, int n_after, const double *new_per_cm2);
+void synth_scene_free(SynthScene *scene);
+
+/* How one photo sees the scalp. */
+typedef struct SynthView {
+	int width, height;
+	double a[6];     /* image px → scalp mm: X = a0 x + a1 y + a2,
+	                  * Y = a3 x + a4 y + a5 (px with corner convention) */
+	int session;     /* features of sessions <= this are visible */
+	int skin_tone;
+	double gradient, gradient_angle_deg, vignette, cast[3], exposure;
+	double noise_sigma, blur_px;
+	int highlights;
+	guint64 photo_seed; /* noise and highlights */
+} SynthView;
+
+/* Render @view of @scene: an upright 8-bit sRGB image in memory and, when
+ * @truth is not NULL, its truth.
+ */
+VipsImage *synth_render_view(const SynthScene *scene, const SynthView *view,
+	SmpSynthTruth **truth, GError **error);
+
+/* Render photo 0 of @before and photos 1..@n_after (at most
+ * SYNTH_MAX_AFTER) of sessions 1..n_after, each seen through @pairs[k-1].
+ * @imgs and @truths (optional) get n_after + 1 entries, @matrices
+ * (optional) n_after: AFTER k px → BEFORE px, row-major 3×3.
+ */
+gboolean synth_series(const SmpSynthParams *before,
+	const SmpSynthPairParams *pairs, int n_after, VipsImage **imgs,
+	SmpSynthTruth **truths, double (*matrices)[9], GError **error);
+
+#endif /* SMPDOC_SYNTH_PRIVATE_H */
