@@ -9,7 +9,11 @@
 #include "smpdoc/composite.h"
 #include "smpdoc/error.h"
 
-#define DEFAULT_FONTFILE "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
+/* Found through fontconfig (Debian's fonts-dejavu-core). libvips 8.14.1's
+ * text operation keeps a freed pointer to a "fontfile" argument in its
+ * font table, so a second call with one reads freed memory: never pass it.
+ */
+#define DEFAULT_FONT_FAMILY "DejaVu Sans"
 
 static const double bar_rgb[3] = {28, 28, 30};
 static const double title_rgb[3] = {255, 255, 255};
@@ -21,9 +25,7 @@ smp_composite_params_default(SmpCompositeParams *p)
 {
 	p->long_edge_px = SMP_COMPOSITE_LONG_EDGE_DEFAULT;
 	p->aligned = FALSE;
-	p->fontfile = g_file_test(DEFAULT_FONTFILE, G_FILE_TEST_EXISTS)
-		? DEFAULT_FONTFILE
-		: NULL;
+	p->font_family = DEFAULT_FONT_FAMILY;
 }
 
 void
@@ -72,7 +74,7 @@ solid(VipsObject *scope, int w, int h, const double rgb[3], VipsImage **out)
  */
 static int
 paint_text(VipsObject *scope, VipsImage *bg, const char *text, int px, int x,
-	const double rgb[3], const char *fontfile, VipsImage **out, int *width)
+	const double rgb[3], const char *family, VipsImage **out, int *width)
 {
 	VipsImage **t = (VipsImage **) vips_object_local_array(scope, 3);
 	/* Pango sizes fonts in points: px = pt × dpi / 72, with pt fixed and
@@ -80,12 +82,11 @@ paint_text(VipsObject *scope, VipsImage *bg, const char *text, int px, int x,
 	 */
 	const int pt = 12;
 	int dpi = MAX(36, (int) lround(px * 72.0 / pt * 0.9));
-	g_autofree char *font = g_strdup_printf("DejaVu Sans %d", pt);
+	g_autofree char *font = g_strdup_printf("%s %d", family, pt);
 	VipsImage *ink;
 	int y;
 
-	if (vips_text(&t[0], text, "font", font, "dpi", dpi, "fontfile",
-			fontfile, NULL))
+	if (vips_text(&t[0], text, "font", font, "dpi", dpi, NULL))
 		return -1;
 	if (width)
 		*width = t[0]->Xsize;
@@ -101,7 +102,7 @@ paint_text(VipsObject *scope, VipsImage *bg, const char *text, int px, int x,
 /* The label bar under one panel: bold title, then the caption. */
 static int
 label_bar(VipsObject *scope, const SmpPanel *panel, int w, int h,
-	const char *fontfile, VipsImage **out)
+	const char *family, VipsImage **out)
 {
 	VipsImage *bar, *titled;
 	int px = MAX(SMP_LABEL_MIN_PX, h * 45 / 100);
@@ -113,10 +114,10 @@ label_bar(VipsObject *scope, const SmpPanel *panel, int w, int h,
 	int title_w = 0;
 
 	if (solid(scope, w, h, bar_rgb, &bar) ||
-		paint_text(scope, bar, title, px, pad, title_rgb, fontfile, &titled,
+		paint_text(scope, bar, title, px, pad, title_rgb, family, &titled,
 			&title_w) ||
 		paint_text(scope, titled, caption, px * 85 / 100, pad + title_w + px,
-			caption_rgb, fontfile, out, NULL))
+			caption_rgb, family, out, NULL))
 		return -1;
 	return 0;
 }
@@ -173,7 +174,7 @@ build(VipsObject *scope, const SmpPanel *before, const SmpPanel *after,
 
 	smp_composite_layout(before->image->Xsize, before->image->Ysize,
 		after->image->Xsize, after->image->Ysize, p, &L);
-	if (join_panels(scope, before, after, &L, p->fontfile, &row))
+	if (join_panels(scope, before, after, &L, p->font_family, &row))
 		return -1;
 	if (p->aligned) {
 		*out = row;
@@ -184,7 +185,7 @@ build(VipsObject *scope, const SmpPanel *before, const SmpPanel *after,
 			"<b>NOT ALIGNED</b>  the photos are shown as taken; "
 			"registration did not confirm a match",
 			MAX(SMP_LABEL_MIN_PX, L.banner_height * 45 / 100),
-			L.banner_height / 4, title_rgb, p->fontfile, &labelled, NULL) ||
+			L.banner_height / 4, title_rgb, p->font_family, &labelled, NULL) ||
 		vips_join(labelled, row, &t[0], VIPS_DIRECTION_VERTICAL, NULL))
 		return -1;
 	*out = t[0];

@@ -191,8 +191,11 @@ smp_photo_decode(VipsImage *in, const char *path, GError **error)
 	x = t[0];
 	if (vips_image_hasalpha(x)) {
 		/* Photos with transparency sit on white, as a viewer shows them. */
-		if (vips_flatten(x, &t[1], "background",
-				vips_array_double_new(white, 1), NULL))
+		VipsArrayDouble *bg = vips_array_double_new(white, 1);
+		int rc = vips_flatten(x, &t[1], "background", bg, NULL);
+
+		vips_area_unref(VIPS_AREA(bg));
+		if (rc)
 			goto fail;
 		x = t[1];
 	}

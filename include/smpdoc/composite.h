@@ -24,7 +24,7 @@ typedef struct SmpPanel {
 typedef struct SmpCompositeParams {
 	int long_edge_px;     /* the composite's longest side */
 	gboolean aligned;     /* FALSE: a "NOT ALIGNED" banner says so */
-	const char *fontfile; /* a TTF to use, or NULL for fontconfig's */
+	const char *font_family; /* fontconfig family, "DejaVu Sans" */
 } SmpCompositeParams;
 
 void smp_composite_params_default(SmpCompositeParams *p);
