@@ -685,9 +685,10 @@ synth_render_view(const SynthScene *scene, const SynthView *view,
 	r.out = g_malloc((gsize) r.w * r.h * 3);
 
 	/* Bands are independent and every pixel is a pure function of its
-	 * coordinates, so the thread count cannot change a byte.
+	 * coordinates, so the thread count (libvips' concurrency setting)
+	 * cannot change a byte.
 	 */
-	n_threads = CLAMP((int) g_get_num_processors(), 1, MAX_THREADS);
+	n_threads = CLAMP(vips_concurrency_get(), 1, MAX_THREADS);
 	n_threads = MIN(n_threads, r.n_bands);
 	for (int i = 1; i < n_threads; i++)
 		threads[i] = g_thread_new("synth", worker, &r);
