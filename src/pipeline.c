@@ -1,0 +1,311 @@
+/* Pipeline presets read with GKeyFile and checked against a schema: every
+ * group and key known, every value a number in its range.
+ * SPDX-License-Identifier: MIT
+ */
+#include <math.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <string.h>
+
+#include <glib.h>
+
+#include "smpdoc/error.h"
+#include "smpdoc/pipeline.h"
+
+typedef enum { KEY_DOUBLE, KEY_INT } KeyType;
+
+typedef struct KeySpec {
+	const char *group;
+	const char *key;
+	KeyType type;
+	size_t offset; /* into SmpPipeline */
+	double min, max;
+} KeySpec;
+
+#define D(g, k, field, lo, hi)                                               \
+	{g, k, KEY_DOUBLE, offsetof(SmpPipeline, field), lo, hi}
+#define I(g, k, field, lo, hi)                                               \
+	{g, k, KEY_INT, offsetof(SmpPipeline, field), lo, hi}
+
+static const KeySpec schema[] = {
+	D("load", "max_megapixels", max_megapixels, 0.01, 1000),
+	D("load", "max_file_mb", max_file_mb, 0.01, 4096),
+	D("detect", "dot_diameter_min_mm", dot_diameter_min_mm, 0.01, 20),
+	D("detect", "dot_diameter_max_mm", dot_diameter_max_mm, 0.01, 20),
+	D("detect", "dot_diameter_min_px", dot_diameter_min_px, 1, 500),
+	D("detect", "dot_diameter_max_px", dot_diameter_max_px, 1, 500),
+	D("detect", "min_contrast", min_contrast, 0, 1),
+	D("measure", "px_per_mm", px_per_mm, 0, 1000),
+	D("measure", "scale_rel_uncertainty", scale_rel_uncertainty, 0, 0.5),
+	D("measure", "grid_cell_mm", grid_cell_mm, 0.5, 1000),
+	D("measure", "grid_cell_px", grid_cell_px, 4, 100000),
+	I("composite", "long_edge_px", long_edge_px, 64, 30000),
+	I("composite", "jpeg_quality", jpeg_quality, 1, 100),
+};
+
+/* Stage groups (DESIGN.md); stages without keys yet still have a name. */
+static const char *groups[] = {"load", "normalise", "register", "detect",
+	"measure", "composite", "output", "consent"};
+
+static void
+set_defaults(SmpPipeline *p)
+{
+	p->max_megapixels = 100;
+	p->max_file_mb = 256;
+	p->dot_diameter_min_mm = 0.15;
+	p->dot_diameter_max_mm = 1.0;
+	p->dot_diameter_min_px = 3;
+	p->dot_diameter_max_px = 20;
+	p->min_contrast = 0.06;
+	p->px_per_mm = 0;
+	p->scale_rel_uncertainty = 0;
+	p->grid_cell_mm = 10;
+	p->grid_cell_px = 200;
+	p->long_edge_px = 2400;
+	p->jpeg_quality = 90;
+}
+
+SmpPipeline *
+smp_pipeline_new_default(void)
+{
+	SmpPipeline *p = g_new0(SmpPipeline, 1);
+
+	set_defaults(p);
+	p->name = g_strdup("default");
+	p->sha256 = g_compute_checksum_for_string(G_CHECKSUM_SHA256, "", 0);
+	return p;
+}
+
+void
+smp_pipeline_free(SmpPipeline *p)
+{
+	if (!p)
+		return;
+	g_free(p->name);
+	g_free(p->path);
+	g_free(p->sha256);
+	g_free(p);
+}
+
+/* 1-based line of "[group]" (key NULL) or of "key" inside it; 0 when not
+ * found. GKeyFile does not report lines, and users want them.
+ */
+static int
+line_of(const char *data, gsize len, const char *group, const char *key)
+{
+	g_autofree char *text = g_strndup(data, len);
+	g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
+	gboolean in_group = FALSE;
+
+	for (int i = 0; lines[i]; i++) {
+		char *l = g_strstrip(lines[i]);
+
+		if (l[0] == '[') {
+			in_group = strlen(l) == strlen(group) + 2 &&
+				strncmp(l + 1, group, strlen(group)) == 0;
+			if (in_group && !key)
+				return i + 1;
+		}
+		else if (in_group && key && g_str_has_prefix(l, key)) {
+			const char *rest = g_strchug(l + strlen(key));
+
+			if (*rest == '=')
+				return i + 1;
+		}
+	}
+	return 0;
+}
+
+static const KeySpec *
+find_spec(const char *group, const char *key)
+{
+	for (size_t i = 0; i < G_N_ELEMENTS(schema); i++)
+		if (strcmp(schema[i].group, group) == 0 &&
+			strcmp(schema[i].key, key) == 0)
+			return &schema[i];
+	return NULL;
+}
+
+static gboolean
+known_group(const char *group)
+{
+	for (size_t i = 0; i < G_N_ELEMENTS(groups); i++)
+		if (strcmp(groups[i], group) == 0)
+			return TRUE;
+	return FALSE;
+}
+
+static gboolean
+config_error(GError **error, const char *path, int line, const char *fmt,
+	...) G_GNUC_PRINTF(4, 5);
+
+static gboolean
+config_error(GError **error, const char *path, int line, const char *fmt,
+	...)
+{
+	va_list ap;
+	g_autofree char *msg = NULL;
+
+	va_start(ap, fmt);
+	msg = g_strdup_vprintf(fmt, ap);
+	va_end(ap);
+	if (line > 0)
+		g_set_error(error, SMP_ERROR, SMP_ERROR_CONFIG, "%s:%d: %s", path,
+			line, msg);
+	else
+		g_set_error(error, SMP_ERROR, SMP_ERROR_CONFIG, "%s: %s", path, msg);
+	return FALSE;
+}
+
+/* Read one known key into @p, checking type and range. */
+static gboolean
+read_key(GKeyFile *kf, const KeySpec *s, SmpPipeline *p, const char *path,
+	int line, GError **error)
+{
+	g_autofree char *raw = g_key_file_get_value(kf, s->group, s->key, NULL);
+	char *end = NULL;
+	double v = raw ? g_ascii_strtod(g_strstrip(raw), &end) : NAN;
+
+	if (!raw || end == raw || *end != '\0' || !isfinite(v))
+		return config_error(error, path, line,
+			"[%s] %s: '%s' is not a number", s->group, s->key,
+			raw ? raw : "");
+	if (s->type == KEY_INT && v != floor(v))
+		return config_error(error, path, line,
+			"[%s] %s: '%s' is not a whole number", s->group, s->key, raw);
+	if (v < s->min || v > s->max)
+		return config_error(error, path, line,
+			"[%s] %s: %g is outside %g..%g", s->group, s->key, v, s->min,
+			s->max);
+	if (s->type == KEY_INT)
+		*(int *) ((char *) p + s->offset) = (int) v;
+	else
+		*(double *) ((char *) p + s->offset) = v;
+	return TRUE;
+}
+
+static gboolean
+read_group(GKeyFile *kf, const char *group, SmpPipeline *p, const char *data,
+	gsize len, const char *path, GError **error)
+{
+	g_auto(GStrv) keys = g_key_file_get_keys(kf, group, NULL, NULL);
+
+	if (!known_group(group))
+		return config_error(error, path, line_of(data, len, group, NULL),
+			"unknown group [%s] (known: load, normalise, register, detect, "
+			"measure, composite, output, consent)",
+			group);
+	for (int k = 0; keys && keys[k]; k++) {
+		const KeySpec *s = find_spec(group, keys[k]);
+		int line = line_of(data, len, group, keys[k]);
+
+		if (!s)
+			return config_error(error, path, line, "[%s] unknown key '%s'",
+				group, keys[k]);
+		if (!read_key(kf, s, p, path, line, error))
+			return FALSE;
+	}
+	return TRUE;
+}
+
+/* Relations between keys that a per-key range cannot express. */
+static gboolean
+check_consistency(const SmpPipeline *p, const char *path, GError **error)
+{
+	if (p->dot_diameter_min_mm >= p->dot_diameter_max_mm)
+		return config_error(error, path, 0,
+			"[detect] dot_diameter_min_mm must be below dot_diameter_max_mm");
+	if (p->dot_diameter_min_px >= p->dot_diameter_max_px)
+		return config_error(error, path, 0,
+			"[detect] dot_diameter_min_px must be below dot_diameter_max_px");
+	return TRUE;
+}
+
+static char *
+name_from_path(const char *path)
+{
+	g_autofree char *base = g_path_get_basename(path);
+
+	if (g_str_has_suffix(base, ".pipeline"))
+		base[strlen(base) - strlen(".pipeline")] = '\0';
+	return g_strdup(base);
+}
+
+SmpPipeline *
+smp_pipeline_parse(const char *data, gsize len, const char *path,
+	GError **error)
+{
+	g_autoptr(GKeyFile) kf = g_key_file_new();
+	g_autoptr(SmpPipeline) p = g_new0(SmpPipeline, 1);
+	g_auto(GStrv) names = NULL;
+	GError *local = NULL;
+
+	if (len > SMP_PIPELINE_MAX_BYTES) {
+		config_error(error, path, 0, "%zu bytes, over the %d byte limit",
+			(size_t) len, SMP_PIPELINE_MAX_BYTES);
+		return NULL;
+	}
+	if (memchr(data, '\0', len)) {
+		config_error(error, path, 0, "contains a NUL byte; not a text file");
+		return NULL;
+	}
+	if (!g_key_file_load_from_data(kf, data, len, G_KEY_FILE_NONE, &local)) {
+		config_error(error, path, 0, "%s", local->message);
+		g_error_free(local);
+		return NULL;
+	}
+	set_defaults(p);
+	names = g_key_file_get_groups(kf, NULL);
+	for (int g = 0; names[g]; g++)
+		if (!read_group(kf, names[g], p, data, len, path, error))
+			return NULL;
+	if (!check_consistency(p, path, error))
+		return NULL;
+	p->path = g_strdup(path);
+	p->name = name_from_path(path);
+	p->sha256 = g_compute_checksum_for_data(G_CHECKSUM_SHA256,
+		(const guchar *) data, len);
+	return g_steal_pointer(&p);
+}
+
+SmpPipeline *
+smp_pipeline_load(const char *path, GError **error)
+{
+	g_autofree char *data = NULL;
+	gsize len;
+	GError *local = NULL;
+
+	if (g_file_test(path, G_FILE_TEST_IS_DIR)) {
+		config_error(error, path, 0, "is a directory, not a pipeline file");
+		return NULL;
+	}
+	if (!g_file_get_contents(path, &data, &len, &local)) {
+		config_error(error, path, 0, "%s", local->message);
+		g_error_free(local);
+		return NULL;
+	}
+	return smp_pipeline_parse(data, len, path, error);
+}
+
+SmpPipeline *
+smp_pipeline_find(const char *name_or_path, GError **error)
+{
+	const char *dirs[] = {"pipelines", SMP_DATADIR "/pipelines"};
+
+	if (!name_or_path)
+		return smp_pipeline_new_default();
+	if (strchr(name_or_path, '/') ||
+		g_str_has_suffix(name_or_path, ".pipeline"))
+		return smp_pipeline_load(name_or_path, error);
+	for (size_t i = 0; i < G_N_ELEMENTS(dirs); i++) {
+		g_autofree char *file = g_strdup_printf("%s.pipeline", name_or_path);
+		g_autofree char *path = g_build_filename(dirs[i], file, NULL);
+
+		if (g_file_test(path, G_FILE_TEST_IS_REGULAR))
+			return smp_pipeline_load(path, error);
+	}
+	g_set_error(error, SMP_ERROR, SMP_ERROR_CONFIG,
+		"%s: no such pipeline (looked in ./pipelines and %s/pipelines)",
+		name_or_path, SMP_DATADIR);
+	return NULL;
+}

@@ -1,0 +1,153 @@
+/* Tests of pipeline files: the shipped presets parse, every documented key
+ * round-trips, typos and bad values are rejected with file:line.
+ * SPDX-License-Identifier: MIT
+ */
+#include <string.h>
+
+#include <glib.h>
+
+#include "test.h"
+#include "smpdoc/error.h"
+#include "smpdoc/pipeline.h"
+
+static SmpPipeline *
+parse(const char *text, GError **error)
+{
+	return smp_pipeline_parse(text, strlen(text), "t.pipeline", error);
+}
+
+/* Parsing @text fails with a message containing @expect. */
+static void
+assert_rejected(const char *text, const char *expect)
+{
+	GError *error = NULL;
+	SmpPipeline *p = parse(text, &error);
+
+	assert_null(p);
+	assert_non_null(error);
+	assert_true(g_error_matches(error, SMP_ERROR, SMP_ERROR_CONFIG));
+	if (!strstr(error->message, expect))
+		fail_msg("'%s' not in '%s'", expect, error->message);
+	g_error_free(error);
+}
+
+static void
+test_pipeline_session_preset_equals_defaults(void **state)
+{
+	GError *error = NULL;
+	g_autoptr(SmpPipeline) file = smp_pipeline_find("session", &error);
+	g_autoptr(SmpPipeline) def = smp_pipeline_new_default();
+
+	(void) state;
+	assert_no_gerror(error);
+	assert_string_equal(file->name, "session");
+	assert_int_equal(strlen(file->sha256), 64);
+	/* The preset documents the defaults: every value equal. */
+	assert_true(file->max_megapixels == def->max_megapixels);
+	assert_true(file->dot_diameter_min_mm == def->dot_diameter_min_mm);
+	assert_true(file->dot_diameter_max_mm == def->dot_diameter_max_mm);
+	assert_true(file->dot_diameter_min_px == def->dot_diameter_min_px);
+	assert_true(file->dot_diameter_max_px == def->dot_diameter_max_px);
+	assert_true(file->min_contrast == def->min_contrast);
+	assert_true(file->grid_cell_mm == def->grid_cell_mm);
+	assert_true(file->grid_cell_px == def->grid_cell_px);
+	assert_int_equal(file->long_edge_px, def->long_edge_px);
+	assert_int_equal(file->jpeg_quality, def->jpeg_quality);
+}
+
+static void
+test_pipeline_every_key_round_trips(void **state)
+{
+	GError *error = NULL;
+	g_autoptr(SmpPipeline) p = parse("[load]\nmax_megapixels=24.5\n"
+									 "max_file_mb=50\n"
+									 "[detect]\ndot_diameter_min_mm=0.2\n"
+									 "dot_diameter_max_mm=1.5\n"
+									 "dot_diameter_min_px=4\n"
+									 "dot_diameter_max_px=30\n"
+									 "min_contrast=0.1\n"
+									 "[measure]\npx_per_mm=18.5\n"
+									 "scale_rel_uncertainty=0.01\n"
+									 "grid_cell_mm=5\ngrid_cell_px=100\n"
+									 "[composite]\nlong_edge_px=1600\n"
+									 "jpeg_quality=85\n",
+		&error);
+
+	(void) state;
+	assert_no_gerror(error);
+	assert_true(p->max_megapixels == 24.5);
+	assert_true(p->max_file_mb == 50);
+	assert_true(p->dot_diameter_min_mm == 0.2);
+	assert_true(p->dot_diameter_max_mm == 1.5);
+	assert_true(p->dot_diameter_min_px == 4);
+	assert_true(p->dot_diameter_max_px == 30);
+	assert_true(p->min_contrast == 0.1);
+	assert_true(p->px_per_mm == 18.5);
+	assert_true(p->scale_rel_uncertainty == 0.01);
+	assert_true(p->grid_cell_mm == 5);
+	assert_true(p->grid_cell_px == 100);
+	assert_int_equal(p->long_edge_px, 1600);
+	assert_int_equal(p->jpeg_quality, 85);
+}
+
+static void
+test_pipeline_typos_and_bad_values_name_file_and_line(void **state)
+{
+	(void) state;
+	assert_rejected("[detect]\ndot_diameter_min_mm=0.2\ndot_diamter_max_mm=1\n",
+		"t.pipeline:3: [detect] unknown key 'dot_diamter_max_mm'");
+	assert_rejected("# c\n[detetc]\nx=1\n", "t.pipeline:2: unknown group");
+	assert_rejected("[composite]\njpeg_quality=high\n",
+		"t.pipeline:2: [composite] jpeg_quality: 'high' is not a number");
+	assert_rejected("[composite]\njpeg_quality=90.5\n", "not a whole number");
+	assert_rejected("[composite]\njpeg_quality=101\n", "outside 1..100");
+	assert_rejected("[measure]\npx_per_mm=nan\n", "not a number");
+	assert_rejected("[detect]\ndot_diameter_min_mm=2\n",
+		"dot_diameter_min_mm must be below");
+	assert_rejected("not a key file\n", "t.pipeline");
+}
+
+static void
+test_pipeline_hostile_text_rejected(void **state)
+{
+	static const char with_nul[] = "[load]\nmax_megapixels=1\0\n";
+	GError *error = NULL;
+	g_autofree char *huge = g_strnfill(SMP_PIPELINE_MAX_BYTES + 1, '#');
+
+	(void) state;
+	assert_null(smp_pipeline_parse(with_nul, sizeof(with_nul) - 1, "n",
+		&error));
+	assert_non_null(strstr(error->message, "NUL"));
+	g_clear_error(&error);
+	assert_null(parse(huge, &error));
+	assert_non_null(strstr(error->message, "limit"));
+	g_clear_error(&error);
+	assert_null(smp_pipeline_find("no-such-pipeline", &error));
+	assert_non_null(strstr(error->message, "no-such-pipeline"));
+	g_clear_error(&error);
+	assert_null(smp_pipeline_load("pipelines", &error));
+	assert_non_null(strstr(error->message, "directory"));
+	g_clear_error(&error);
+}
+
+static void
+test_pipeline_hash_follows_content(void **state)
+{
+	g_autoptr(SmpPipeline) a = parse("[load]\nmax_megapixels=10\n", NULL);
+	g_autoptr(SmpPipeline) b = parse("[load]\nmax_megapixels=11\n", NULL);
+	g_autoptr(SmpPipeline) c = parse("[load]\nmax_megapixels=10\n", NULL);
+
+	(void) state;
+	assert_string_not_equal(a->sha256, b->sha256);
+	assert_string_equal(a->sha256, c->sha256);
+}
+
+static const struct CMUnitTest tests[] = {
+	cmocka_unit_test(test_pipeline_session_preset_equals_defaults),
+	cmocka_unit_test(test_pipeline_every_key_round_trips),
+	cmocka_unit_test(test_pipeline_typos_and_bad_values_name_file_and_line),
+	cmocka_unit_test(test_pipeline_hostile_text_rejected),
+	cmocka_unit_test(test_pipeline_hash_follows_content),
+};
+
+SMP_TEST_MAIN("pipeline", tests)
