@@ -64,10 +64,15 @@ check_set(const SmpSynthSetParams *set, const char *const *views,
 			SYNTH_MAX_AFTER);
 		return FALSE;
 	}
-	if (set->tone >= SMP_SYNTH_TONES ||
-		set->orientation < 0 || set->orientation > 8) {
+	if (set->tone >= SMP_SYNTH_TONES) {
 		g_set_error(error, SMP_ERROR, SMP_ERROR_CONFIG,
-			"synth: tone %d or orientation %d out of range", set->tone,
+			"synth: tone %d is outside 0..%d", set->tone,
+			SMP_SYNTH_TONES - 1);
+		return FALSE;
+	}
+	if (set->orientation < 0 || set->orientation > 8) {
+		g_set_error(error, SMP_ERROR, SMP_ERROR_CONFIG,
+			"synth: orientation %d is outside 1..8 (0: varied)",
 			set->orientation);
 		return FALSE;
 	}
