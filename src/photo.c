@@ -226,11 +226,56 @@ fail:
 	return NULL;
 }
 
+/* Rows decoded per step of read_pixels(). */
+#define READ_STRIP_ROWS 64
+
+/* Decode @in into a memory image in the calling thread, top to bottom.
+ *
+ * libvips 8.14 races when a loader fails under its threaded sinks: a bad
+ * PNG checksum is sometimes reported and sometimes left as a filled-in
+ * tile, depending on thread timing. Pulling the strips ourselves, one
+ * thread and in order, makes every decoding error reach us, every time.
+ * Decoding is sequential inside the loader anyway, so nothing is lost.
+ */
+static VipsImage *
+read_pixels(VipsImage *in, const char *path, GError **error)
+{
+	VipsImage *out = vips_image_new_memory();
+	VipsRegion *region = vips_region_new(in);
+	int failed = 0;
+
+	if (vips_image_pipelinev(out, VIPS_DEMAND_STYLE_THINSTRIP, in, NULL) ||
+		vips_image_write_prepare(out))
+		failed = 1;
+	for (int top = 0; !failed && top < in->Ysize; top += READ_STRIP_ROWS) {
+		VipsRect strip = {0, top, in->Xsize,
+			MIN(READ_STRIP_ROWS, in->Ysize - top)};
+
+		if (vips_region_prepare(region, &strip)) {
+			failed = 1;
+			break;
+		}
+		for (int y = top; y < top + strip.height; y++)
+			if (vips_image_write_line(out, y, VIPS_REGION_ADDR(region, 0, y))) {
+				failed = 1;
+				break;
+			}
+	}
+	g_object_unref(region);
+	if (failed) {
+		smp_error_from_vips(error, SMP_ERROR_CORRUPT, path, "load");
+		g_object_unref(out);
+		return NULL;
+	}
+	return out;
+}
+
 SmpPhoto *
 smp_photo_load(const char *path, const SmpLoadLimits *limits, GError **error)
 {
 	g_autoptr(SmpPhoto) photo = g_new0(SmpPhoto, 1);
 	VipsImage *stored;
+	VipsImage *pixels;
 	VipsImage *upright;
 	const char *loader = NULL;
 
@@ -244,8 +289,12 @@ smp_photo_load(const char *path, const SmpLoadLimits *limits, GError **error)
 		photo->loader = g_strdup(loader);
 	vips_error_clear();
 	photo->meta = smp_meta_read(stored, path);
-	upright = smp_photo_orient(stored, photo->meta->orientation, path, error);
+	pixels = read_pixels(stored, path, error);
 	g_object_unref(stored);
+	if (!pixels)
+		return NULL;
+	upright = smp_photo_orient(pixels, photo->meta->orientation, path, error);
+	g_object_unref(pixels);
 	if (!upright)
 		return NULL;
 	photo->image = smp_photo_decode(upright, path, error);

@@ -49,8 +49,8 @@ const char *smp_kernels_isa(void);
 /* Defaults, used by smp_detect_params_default() and stated here because
  * the pipeline keys (dot_diameter_min_mm, ...) are documented with them.
  */
-#define SMP_DETECT_MIN_CONTRAST 0.06 /* (background - dot) / background */
-#define SMP_DETECT_MIN_SNR 4.0       /* (background - dot) / local noise */
+#define SMP_DETECT_MIN_CONTRAST 0.05 /* (background - dot) / background */
+#define SMP_DETECT_MIN_SNR 2.5       /* (background - dot) / local noise */
 #define SMP_DETECT_LARGE_FACTOR 5.0  /* large blobs up to this * dmax */
 #define SMP_DETECT_MAX_DOTS (4 << 20) /* SMP_ERROR_LIMIT above */
 

@@ -61,14 +61,16 @@ VipsImage *smp_photo_orient(VipsImage *in, int orientation, const char *path,
 	GError **error);
 
 /* Convert @in to 8-bit sRGB with three bands (alpha flattened on white,
- * grey expanded, 16-bit scaled down, CMYK through its profile) and decode
- * it to memory. Truncated or corrupt data fail here.
+ * grey expanded, 16-bit scaled down, CMYK through its profile) and render
+ * it to memory. Give it pixels already decoded (smp_photo_load() does):
+ * libvips' threaded sinks do not report every loader failure.
  *
  * Returns: (transfer full) the decoded image, or NULL with @error set.
  */
 VipsImage *smp_photo_decode(VipsImage *in, const char *path, GError **error);
 
-/* Open, read metadata, orient and decode @path.
+/* Open, read metadata, decode (in the calling thread, so that every
+ * truncation or corruption fails the load), orient and convert @path.
  *
  * Returns: (transfer full) the photo, or NULL with @error set; free with
  * smp_photo_free().
