@@ -5,6 +5,13 @@
 set -u
 build=$1
 shift
+# make asan: sanitizer settings for every program the tests run, with the
+# third-party suppressions kept in tests/.
+if [ -n "${SMP_SANITIZE:-}" ]; then
+	export ASAN_OPTIONS="detect_leaks=1:abort_on_error=0:detect_odr_violation=0"
+	export LSAN_OPTIONS="suppressions=$(pwd)/tests/lsan.supp:print_suppressions=0"
+	export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:suppressions=$(pwd)/tests/ubsan.supp"
+fi
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 status=0

@@ -6,11 +6,6 @@ set -u
 build=$1; shift
 export SMP_SHARED_DATA="${SMP_SHARED_DATA:-../shared/data}"
 export SMPDOC="$build/smpdoc"
-if [ -n "${SMP_SANITIZE:-}" ]; then
-	export ASAN_OPTIONS="detect_leaks=1:abort_on_error=0:detect_odr_violation=0"
-	export LSAN_OPTIONS="suppressions=$(pwd)/tests/lsan.supp:print_suppressions=0"
-	export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:suppressions=$(pwd)/tests/ubsan.supp"
-fi
 passed=0; failed=0; failed_names=""
 for t in "$@"; do
 	name=$(basename "$t")
