@@ -1,0 +1,1116 @@
+/* Dot detection: a difference-of-binomial scale space built by the row
+ * kernels in strips with a halo, extrema across space and scale, then per
+ * candidate (in a fixed order) centre, radius, contrast and local noise.
+ * SPDX-License-Identifier: MIT
+ *
+ * The scale space. Octave o is the image decimated by 2^o. Each octave
+ * has five levels L0..L4: L0 is its base, L(k+1) is L(k) through the 5-tap
+ * binomial (variance +1 px² of that octave), and D(k) = L(k+1) - L(k) for
+ * k = 0..3 approximates (1/2) ∇²L at variance t(k) = sb + k + 1/2, where sb
+ * is the base's own variance. The next octave's base is L4 decimated by 2.
+ * Scale-normalised responses t · D compare across levels and octaves.
+ *
+ * Octave 0 is read from the image through libvips regions, in strips of
+ * STRIP_ROWS rows plus HALO rows either side, on vips_concurrency_get()
+ * threads; each strip also writes its rows of octave 1's base into a plane
+ * of a quarter of the image's pixels (uint16), which the next octave reads
+ * in strips the same way. Strip boundaries do not depend on the thread
+ * count and a strip's output depends only on pixels, so the result is the
+ * same for any number of threads.
+ *
+ * Every pixel operation is integer (kernels.h). Floating point is used
+ * only per candidate, by the same code on every path, and candidates are
+ * merged in (octave, strip, row, column) order, then sorted with a total
+ * order: bit-identical results on every path and thread count.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "smpdoc/detect.h"
+#include "smpdoc/error.h"
+#include "kernels.h"
+
+/* Strips: rows per strip of every octave (even, so that octave o + 1's
+ * rows of a strip come from octave o's rows of the same strip), and the
+ * halo: 2 rows per binomial level times four levels, plus one for the 3x3
+ * maxima. Measurements reach at most MEASURE_REACH rows from a candidate.
+ */
+#define STRIP_ROWS 64
+#define N_LEVELS 5
+#define N_DOG 4
+#define HALO 9
+#define MEASURE_REACH 7
+#define MAX_OCTAVES 12
+#define MIN_SIDE 8 /* octaves stop before a side gets smaller */
+#define MAX_THREADS 64
+
+/* Candidates. A 3x3 maximum of D(k) is examined when it exceeds
+ * THR_NOISE_K times the noise that the pixel noise gives D(k) (and
+ * THR_MIN). The pixel noise is estimated on octave 0's D0 (per strip on
+ * octave 0, the median of the strips' on the others), and carried to each
+ * level by its white-noise gain (dog_gain, measured once by simulation).
+ * Skin texture and JPEG are not white, hence a generous K; the real
+ * decision is per candidate, against its own background and noise.
+ */
+#define THR_NOISE_K 2.5
+#define THR_MIN 2
+#define NOISE_STEP_X 8 /* noise sampling grid, pixels */
+#define NOISE_STEP_Y 4
+#define NOISE_BINS 1024
+#define EDGE_RATIO 8.0    /* max principal curvature ratio (SIFT's r) */
+#define N_RING 16         /* background samples around a candidate */
+#define RING_FACTOR 2.2   /* ring radius / scale radius */
+#define RING_MIN 2.5      /* octave px */
+#define NOISE_FLOOR 8.0   /* Q4 (half a grey level) */
+#define SUPPRESS_FACTOR 1.2 /* NMS radius / larger radius */
+#define SIZE_SLACK_MIN 0.8  /* diameter >= SIZE_SLACK_MIN * dmin */
+#define SIZE_SLACK_MAX 1.25 /* dots: diameter <= this * dmax */
+#define LARGE_MIN 1.6       /* large blob: diameter > this * dmax ... */
+#define LARGE_MIN_CONTRAST 0.12 /* ... and contrast at least this: a
+                                 * patch of dense dots seen at a coarse
+                                 * scale is neither */
+#define RADIUS_GAIN 1.08
+#define SMALL_FAINT 1.1     /* below this * dmin, faint spots are pores */
+#define SHARP_REF 1.6       /* edge sharpness of a crisp dot (focus 1) */
+#define SB0 0.25            /* assumed variance of the camera's blur, px² */
+
+static const double dog_gain[4][N_DOG] = {
+	{ 0.8877, 0.1075, 0.0496, 0.0300 },
+	{ 0.0584, 0.0254, 0.0152, 0.0104 },
+	{ 0.0229, 0.0109, 0.0067, 0.0047 },
+	{ 0.0105, 0.0051, 0.0032, 0.0022 }, /* and coarser */
+};
+
+typedef struct Octave {
+	int w, h;           /* plane size */
+	int n_strips;
+	double sb;          /* variance of the base, own px² */
+	double added;       /* variance the pyramid added to the base, own px² */
+	double t[N_DOG];    /* variance of each D, own px² */
+	gboolean search[N_DOG]; /* look for maxima in D(k): its scale is in
+	                         * range (the others are only neighbours) */
+	int scale;          /* 2^o */
+	uint16_t *base;     /* (owned) base plane, NULL for octave 0 */
+	gboolean has_next;  /* another octave follows */
+	uint16_t *next;     /* (owned) next octave's base, written by strips */
+	int next_w, next_h;
+} Octave;
+
+/* A candidate that passed every test, in full-resolution pixels. */
+typedef struct Cand {
+	double x, y, r;
+	double contrast;
+	double resp;      /* scale-normalised response, Q4 */
+	double noise;     /* local noise, Q4 */
+	double sharp;     /* edge sharpness */
+	int oct, lvl;
+} Cand;
+
+/* One thread's buffers; rows are indexed from the strip's first halo row.
+ * P[0] holds L0 on octave 0 only (other octaves read their base plane),
+ * P[1] holds L1, P[2] and P[3] take L2, L3 and then L4 in turn.
+ */
+typedef struct Scratch {
+	int stride;         /* elements per row */
+	int rows;
+	uint16_t *P[4];
+	int16_t *D[N_DOG];
+	uint16_t *tmp;      /* one row with two halo pixels either side */
+	uint8_t *flags;
+	guint32 *hist;
+	VipsRegion *region;
+	/* strip being processed */
+	int y0;             /* first row of the strip */
+	const Octave *oc;
+	int o;
+	const uint16_t *L[N_LEVELS]; /* plane holding each level */
+	int lstride[N_LEVELS];
+	int lorigin[N_LEVELS];       /* image row of the plane's row 0 */
+} Scratch;
+
+typedef struct Job {
+	VipsImage *image;   /* uchar, 1 or 3 bands */
+	const SmpKernels *k;
+	const SmpDetectParams *p;
+	const char *path;
+	int n_oct;
+	Octave oct[MAX_OCTAVES];
+	int cur;            /* octave being processed */
+	GArray **strips;    /* per strip of the current octave: Cand */
+	guint64 *examined;  /* per strip */
+	double *strip_noise; /* octave 0: pixel noise per strip, Q4 */
+	double noise;       /* pixel noise for octaves >= 1: their median */
+	Scratch **scratch;  /* one per thread slot, kept across octaves */
+	int n_scratch;
+	gint next_slot;
+	gint next_strip;
+	GMutex lock;
+	int fail_strip;     /* lowest failing strip, or INT_MAX */
+	GError *error;
+} Job;
+
+
+void
+smp_detect_params_default(SmpDetectParams *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->diameter_min_px = 3.0;
+	p->diameter_max_px = 20.0;
+	p->large_max_px = 0.0;
+	p->min_contrast = SMP_DETECT_MIN_CONTRAST;
+	p->min_snr = SMP_DETECT_MIN_SNR;
+	p->isa = -1;
+}
+
+void
+smp_detection_free(SmpDetection *d)
+{
+	if (!d)
+		return;
+	if (d->dots)
+		g_array_unref(d->dots);
+	if (d->large_blobs)
+		g_array_unref(d->large_blobs);
+	g_free(d);
+}
+
+static void *
+aligned_new(size_t bytes)
+{
+	void *p = NULL;
+
+	if (posix_memalign(&p, 64, bytes ? bytes : 64))
+		return NULL;
+	return p;
+}
+
+/* --- scratch ---------------------------------------------------------- */
+
+static void
+scratch_free(Scratch *s)
+{
+	if (!s)
+		return;
+	for (int i = 0; i < 4; i++)
+		free(s->P[i]);
+	for (int i = 0; i < N_DOG; i++)
+		free(s->D[i]);
+	free(s->tmp);
+	free(s->flags);
+	g_free(s->hist);
+	if (s->region)
+		g_object_unref(s->region);
+	g_free(s);
+}
+
+/* Buffers for strips of width @w (the widest octave, octave 0). */
+static Scratch *
+scratch_new(int w)
+{
+	Scratch *s = g_new0(Scratch, 1);
+	size_t plane;
+
+	s->stride = (w + 31) / 32 * 32;
+	s->rows = STRIP_ROWS + 2 * HALO;
+	plane = (size_t) s->stride * s->rows;
+	for (int i = 0; i < 4; i++)
+		if (!(s->P[i] = aligned_new(plane * sizeof(uint16_t))))
+			goto fail;
+	for (int i = 0; i < N_DOG; i++)
+		if (!(s->D[i] = aligned_new(plane * sizeof(int16_t))))
+			goto fail;
+	if (!(s->tmp = aligned_new((size_t) (s->stride + 64) *
+			  sizeof(uint16_t))) ||
+		!(s->flags = aligned_new((size_t) s->stride)))
+		goto fail;
+	s->hist = g_new0(guint32, NOISE_BINS);
+	return s;
+
+fail:
+	scratch_free(s);
+	return NULL;
+}
+
+/* --- pixel access (clamped to the plane: edges replicate) ------------- */
+
+static inline int
+clampi(int v, int lo, int hi)
+{
+	return v < lo ? lo : v > hi ? hi : v;
+}
+
+static inline int
+lval(const Scratch *s, int level, int x, int y)
+{
+	x = clampi(x, 0, s->oc->w - 1);
+	y = clampi(y, 0, s->oc->h - 1);
+	return s->L[level][(size_t) (y - s->lorigin[level]) *
+		s->lstride[level] + x];
+}
+
+static inline int
+dval(const Scratch *s, int k, int x, int y)
+{
+	return s->D[k][(size_t) (y - s->y0 + HALO) * s->stride + x];
+}
+
+static inline uint16_t *
+prow(Scratch *s, int plane, int y)
+{
+	return s->P[plane] + (size_t) (y - s->y0 + HALO) * s->stride;
+}
+
+static inline int16_t *
+drow(Scratch *s, int k, int y)
+{
+	return s->D[k] + (size_t) (y - s->y0 + HALO) * s->stride;
+}
+
+/* --- building the scale space of one strip ---------------------------- */
+
+/* Octave 0's L0 rows [lo, hi) from the image. */
+static gboolean
+load_rows(Job *job, Scratch *s, int lo, int hi)
+{
+	VipsRect rect = { 0, lo, s->oc->w, hi - lo };
+	int bands = job->image->Bands;
+
+	if (vips_region_prepare(s->region, &rect))
+		return FALSE;
+	for (int y = lo; y < hi; y++) {
+		const uint8_t *src = (const uint8_t *) VIPS_REGION_ADDR(s->region,
+			0, y);
+
+		if (bands == 3)
+			job->k->luma_rgb(src, prow(s, 0, y), s->oc->w);
+		else
+			job->k->luma_gray(src, prow(s, 0, y), s->oc->w);
+	}
+	return TRUE;
+}
+
+/* L(level + 1) and D(level) on rows [lo, hi) from L(level), whose rows
+ * [lo - 2, hi + 2) clamped to the plane are ready.
+ */
+static void
+blur_level(Job *job, Scratch *s, int level, int dst_plane, int lo, int hi)
+{
+	const SmpKernels *k = job->k;
+	int w = s->oc->w, h = s->oc->h;
+	uint16_t *t = s->tmp + 16;
+
+	for (int y = lo; y < hi; y++) {
+		const uint16_t *r[5];
+
+		for (int d = -2; d <= 2; d++) {
+			int yy = clampi(y + d, 0, h - 1);
+
+			r[d + 2] = s->L[level] +
+				(size_t) (yy - s->lorigin[level]) * s->lstride[level];
+		}
+		k->vblur5(r[0], r[1], r[2], r[3], r[4], t, w);
+		t[-2] = t[-1] = t[0];
+		t[w] = t[w + 1] = t[w - 1];
+		k->hblur5_dog(t - 2, r[2], prow(s, dst_plane, y), drow(s, level, y),
+			w);
+	}
+	s->L[level + 1] = s->P[dst_plane];
+	s->lstride[level + 1] = s->stride;
+	s->lorigin[level + 1] = s->y0 - HALO;
+}
+
+/* A robust noise level of D(k) over the strip's own rows: 1.4826 times
+ * the median absolute value on a sparse grid (integer histogram).
+ */
+static double
+dog_noise(Scratch *s, int k, int y0, int y1)
+{
+	guint32 *hist = s->hist;
+	guint32 n = 0, half, acc = 0;
+
+	memset(hist, 0, NOISE_BINS * sizeof(guint32));
+	for (int y = y0; y < y1; y += NOISE_STEP_Y) {
+		const int16_t *d = drow(s, k, y);
+
+		for (int x = NOISE_STEP_X / 2; x < s->oc->w; x += NOISE_STEP_X) {
+			int v = abs(d[x]);
+
+			hist[v < NOISE_BINS ? v : NOISE_BINS - 1]++;
+			n++;
+		}
+	}
+	if (n == 0)
+		return 0.0;
+	half = (n + 1) / 2;
+	for (int i = 0; i < NOISE_BINS; i++) {
+		acc += hist[i];
+		if (acc >= half)
+			return 1.4826 * i;
+	}
+	return 1.4826 * (NOISE_BINS - 1);
+}
+
+/* --- candidates ------------------------------------------------------- */
+
+/* Insertion sort: the arrays are 16 long, and qsort's calls cost more
+ * than the sort.
+ */
+static inline void
+sort_ints(int *v, int n)
+{
+	for (int i = 1; i < n; i++) {
+		int x = v[i], j = i;
+
+		for (; j > 0 && v[j - 1] > x; j--)
+			v[j] = v[j - 1];
+		v[j] = x;
+	}
+}
+
+/* Radius at which the profile from (x, y) along (dx, dy) first rises above
+ * @half, in steps, by linear interpolation; @slope gets the rise per step
+ * there. MEASURE_REACH steps at most.
+ */
+static double
+ray_radius(const Scratch *s, int x, int y, int dx, int dy, int c, int half,
+	double *slope)
+{
+	int prev = c;
+
+	for (int m = 1; m <= MEASURE_REACH; m++) {
+		int v = lval(s, 0, x + m * dx, y + m * dy);
+
+		if (v > half) {
+			*slope = v - prev;
+			return (m - 1) + (double) (half - prev) / (v - prev);
+		}
+		prev = v;
+	}
+	*slope = 0.0;
+	return MEASURE_REACH;
+}
+
+static const double ring_cos[N_RING] = {
+	1.0, 0.92387953251128674, 0.70710678118654757, 0.38268343236508984,
+	0.0, -0.38268343236508973, -0.70710678118654746, -0.92387953251128674,
+	-1.0, -0.92387953251128685, -0.70710678118654768, -0.38268343236509034,
+	0.0, 0.38268343236509, 0.70710678118654735, 0.92387953251128652
+};
+
+/* Examine the 3x3 maximum of D(@lvl) at (@x, @y) of the current octave.
+ * Returns: TRUE with @c filled when it is a dot or a large blob.
+ */
+static gboolean
+examine(Job *job, Scratch *s, int lvl, int x, int y, Cand *c)
+{
+	const Octave *oc = s->oc;
+	const SmpDetectParams *p = job->p;
+	double tv = oc->t[lvl];
+	int v = dval(s, lvl, x, y);
+	double resp = v * tv;
+	int ring[N_RING], dev[N_RING];
+	int cval, bg, half;
+	double dxx, dyy, dxy, tr, det, ox, oy, os, t, rs, rho, noise, depth;
+	double radii[8], slopes[8], r, sharp;
+	static const int dirs[8][2] = {
+		{ 1, 0 }, { 1, 1 }, { 0, 1 }, { -1, 1 },
+		{ -1, 0 }, { -1, -1 }, { 0, -1 }, { 1, -1 }
+	};
+
+	/* A maximum across scale too: > the level below, >= the one above
+	 * (ties go to the finer scale), on the 3x3 neighbourhood.
+	 */
+	for (int yy = y - 1; yy <= y + 1; yy++)
+		for (int xx = x - 1; xx <= x + 1; xx++) {
+			if (lvl > 0 && dval(s, lvl - 1, xx, yy) * oc->t[lvl - 1] >= resp)
+				return FALSE;
+			if (lvl < N_DOG - 1 &&
+				dval(s, lvl + 1, xx, yy) * oc->t[lvl + 1] > resp)
+				return FALSE;
+		}
+
+	/* Not a ridge: the Hessian's principal curvatures are alike (a hair
+	 * shaft or an edge has one large and one small).
+	 */
+	dxx = dval(s, lvl, x + 1, y) + dval(s, lvl, x - 1, y) - 2.0 * v;
+	dyy = dval(s, lvl, x, y + 1) + dval(s, lvl, x, y - 1) - 2.0 * v;
+	dxy = 0.25 * (dval(s, lvl, x + 1, y + 1) - dval(s, lvl, x + 1, y - 1) -
+		dval(s, lvl, x - 1, y + 1) + dval(s, lvl, x - 1, y - 1));
+	tr = dxx + dyy;
+	det = dxx * dyy - dxy * dxy;
+	if (det <= 0 || tr * tr * EDGE_RATIO >=
+		(EDGE_RATIO + 1) * (EDGE_RATIO + 1) * det)
+		return FALSE;
+
+	/* Sub-pixel centre and scale: parabolas through the neighbours. */
+	ox = dxx < 0 ? 0.5 * (dval(s, lvl, x - 1, y) - dval(s, lvl, x + 1, y)) /
+		dxx : 0.0;
+	oy = dyy < 0 ? 0.5 * (dval(s, lvl, x, y - 1) - dval(s, lvl, x, y + 1)) /
+		dyy : 0.0;
+	ox = CLAMP(ox, -0.5, 0.5);
+	oy = CLAMP(oy, -0.5, 0.5);
+	t = tv;
+	if (lvl > 0 && lvl < N_DOG - 1) {
+		double rm = dval(s, lvl - 1, x, y) * oc->t[lvl - 1];
+		double rp = dval(s, lvl + 1, x, y) * oc->t[lvl + 1];
+		double curv = rm - 2.0 * resp + rp;
+
+		os = curv < 0 ? CLAMP(0.5 * (rm - rp) / curv, -0.5, 0.5) : 0.0;
+		t = os >= 0 ? tv + os * (oc->t[lvl + 1] - tv) :
+			tv + os * (tv - oc->t[lvl - 1]);
+		resp -= 0.25 * (rm - rp) * os;
+	}
+	rs = 1.3 * sqrt(t); /* radius of a blob peaking at t, octave px */
+
+	/* Background and local noise: median and MAD of a ring on L1. */
+	rho = CLAMP(RING_FACTOR * rs, RING_MIN, (double) MEASURE_REACH);
+	for (int i = 0; i < N_RING; i++) {
+		int xx = (int) floor(x + 0.5 + rho * ring_cos[i]);
+		int yy = (int) floor(y + 0.5 + rho * ring_cos[(i + 12) % N_RING]);
+
+		ring[i] = lval(s, 1, xx, yy);
+	}
+	sort_ints(ring, N_RING);
+	bg = (ring[N_RING / 2 - 1] + ring[N_RING / 2]) / 2;
+	for (int i = 0; i < N_RING; i++)
+		dev[i] = abs(ring[i] - bg);
+	sort_ints(dev, N_RING);
+	noise = 1.4826 * 0.5 * (dev[N_RING / 2 - 1] + dev[N_RING / 2]);
+	noise = MAX(noise, NOISE_FLOOR);
+
+	cval = lval(s, 0, x, y);
+	depth = bg - cval;
+	if (bg <= 0 || depth <= 0)
+		return FALSE;
+	if (depth < p->min_contrast * bg || depth < p->min_snr * noise)
+		return FALSE;
+
+	/* Radius at half depth: the median of eight rays, so that a hair
+	 * shaft or a neighbour along one or two rays does not count.
+	 */
+	half = cval + (int) (depth / 2);
+	for (int i = 0; i < 8; i++) {
+		double len = (i & 1) ? G_SQRT2 : 1.0;
+
+		radii[i] = len * ray_radius(s, x, y, dirs[i][0], dirs[i][1], cval,
+			half, &slopes[i]);
+		slopes[i] /= len;
+	}
+	for (int i = 1; i < 8; i++) /* insertion sort: radii with slopes */
+		for (int j = i; j > 0 && radii[j - 1] > radii[j]; j--) {
+			double a = radii[j], b = slopes[j];
+
+			radii[j] = radii[j - 1];
+			slopes[j] = slopes[j - 1];
+			radii[j - 1] = a;
+			slopes[j - 1] = b;
+		}
+	r = 0.5 * (radii[3] + radii[4]);
+	sharp = 0.5 * (slopes[3] + slopes[4]) * r / depth;
+	/* The ring sits on the profile's tail and the half level is read
+	 * in sRGB: both shorten the rays by a steady ~8% (measured on synth
+	 * dots from 1.5 to 10 px).
+	 */
+	r *= RADIUS_GAIN;
+
+	c->x = (x + ox) * oc->scale + 0.5;
+	c->y = (y + oy) * oc->scale + 0.5;
+	c->r = r * oc->scale;
+	c->contrast = depth / bg;
+	c->resp = resp;
+	c->noise = noise;
+	c->sharp = sharp;
+	c->oct = job->cur;
+	c->lvl = lvl;
+	if (2.0 * c->r < SIZE_SLACK_MIN * p->diameter_min_px ||
+		2.0 * c->r > p->large_max_px)
+		return FALSE;
+	/* Near the bottom of the size range, faint means a pore or skin
+	 * texture: ask for twice the contrast there.
+	 */
+	if (2.0 * c->r < SMALL_FAINT * p->diameter_min_px &&
+		c->contrast < 2.0 * p->min_contrast)
+		return FALSE;
+	if (2.0 * c->r <= SIZE_SLACK_MAX * p->diameter_max_px)
+		return TRUE;
+	return 2.0 * c->r > LARGE_MIN * p->diameter_max_px &&
+		c->contrast >= LARGE_MIN_CONTRAST;
+}
+
+/* --- one strip -------------------------------------------------------- */
+
+static gboolean
+process_strip(Job *job, Scratch *s, int strip)
+{
+	const Octave *oc = &job->oct[job->cur];
+	int w = oc->w, h = oc->h;
+	int y0 = strip * STRIP_ROWS, y1 = MIN(h, y0 + STRIP_ROWS);
+	int lo[N_LEVELS], hi[N_LEVELS];
+	GArray *out = job->strips[strip];
+	guint64 examined = 0;
+	double noise;
+
+	s->oc = oc;
+	s->y0 = y0;
+	for (int i = 0; i < N_LEVELS; i++) {
+		lo[i] = MAX(0, y0 - HALO + 2 * i);
+		hi[i] = MIN(h, y1 + HALO - 2 * i);
+	}
+
+	/* L0 */
+	if (job->cur == 0) {
+		if (!load_rows(job, s, lo[0], hi[0]))
+			return FALSE;
+		s->L[0] = s->P[0];
+		s->lstride[0] = s->stride;
+		s->lorigin[0] = y0 - HALO;
+	}
+	else {
+		s->L[0] = oc->base;
+		s->lstride[0] = w;
+		s->lorigin[0] = 0;
+	}
+
+	/* L1..L4 and D0..D3 */
+	blur_level(job, s, 0, 1, lo[1], hi[1]);
+	blur_level(job, s, 1, 2, lo[2], hi[2]);
+	blur_level(job, s, 2, 3, lo[3], hi[3]);
+	blur_level(job, s, 3, 2, lo[4], hi[4]);
+
+	/* The next octave's base: even rows of L4, even columns. */
+	if (oc->next)
+		for (int y = y0; y < y1; y += 2)
+			job->k->down2(prow(s, 2, y), oc->next + (size_t) (y / 2) *
+				oc->next_w, oc->next_w);
+
+	/* 3x3 maxima of each D, then each one examined in raster order. */
+	if (job->cur == 0) {
+		job->strip_noise[strip] = dog_noise(s, 0, y0, y1) / dog_gain[0][0];
+		noise = job->strip_noise[strip];
+	}
+	else
+		noise = job->noise;
+	for (int lvl = 0; lvl < N_DOG; lvl++) {
+		double sigma = noise * dog_gain[MIN(job->cur, 3)][lvl];
+		int thr = MAX(THR_MIN, (int) ceil(THR_NOISE_K * sigma));
+
+		if (!oc->search[lvl])
+			continue;
+
+		thr = MIN(thr, INT16_MAX - 1);
+		for (int y = MAX(1, y0); y < MIN(h - 1, y1); y++) {
+			const uint8_t *f = s->flags;
+
+			job->k->localmax3x3(drow(s, lvl, y - 1), drow(s, lvl, y),
+				drow(s, lvl, y + 1), (int16_t) thr, s->flags, w - 2);
+			for (int x = 0; x < w - 2; x++) {
+				Cand c;
+
+				/* skip eight zero flags at a time */
+				if ((x & 7) == 0 && x + 8 <= w - 2) {
+					guint64 word;
+
+					memcpy(&word, f + x, 8);
+					if (!word) {
+						x += 7;
+						continue;
+					}
+				}
+				if (!f[x])
+					continue;
+				examined++;
+				if (examine(job, s, lvl, x + 1, y, &c))
+					g_array_append_val(out, c);
+			}
+		}
+	}
+	job->examined[strip] = examined;
+	return TRUE;
+}
+
+/* --- threads ---------------------------------------------------------- */
+
+static void
+record_failure(Job *job, int strip)
+{
+	g_mutex_lock(&job->lock);
+	if (strip < job->fail_strip) {
+		g_clear_error(&job->error);
+		smp_error_from_vips(&job->error, SMP_ERROR_CORRUPT, job->path,
+			"detect");
+		job->fail_strip = strip;
+	}
+	else
+		vips_error_clear();
+	g_mutex_unlock(&job->lock);
+}
+
+static gpointer worker(gpointer data);
+
+/* A thread of our own: libvips' per-thread buffers go with it. */
+static gpointer
+worker_thread(gpointer data)
+{
+	worker(data);
+	vips_thread_shutdown();
+	return NULL;
+}
+
+static gpointer
+worker(gpointer data)
+{
+	Job *job = data;
+	int slot = g_atomic_int_add(&job->next_slot, 1);
+	Scratch *s = job->scratch[slot];
+
+	if (!s && !(s = job->scratch[slot] = scratch_new(job->oct[0].w))) {
+		g_mutex_lock(&job->lock);
+		if (!job->error)
+			g_set_error(&job->error, SMP_ERROR, SMP_ERROR_LIMIT,
+				"%s: detect: out of memory for strip buffers",
+				job->path ? job->path : "image");
+		job->fail_strip = -1;
+		g_mutex_unlock(&job->lock);
+		return NULL;
+	}
+	/* A region belongs to the thread that made it. */
+	if (job->cur == 0)
+		s->region = vips_region_new(job->image);
+	for (;;) {
+		int strip = g_atomic_int_add(&job->next_strip, 1);
+
+		if (strip >= job->oct[job->cur].n_strips)
+			break;
+		if (!process_strip(job, s, strip))
+			record_failure(job, strip);
+	}
+	if (s->region)
+		g_clear_object(&s->region);
+	return NULL;
+}
+
+/* Process every strip of octave @o on up to @threads threads (the calling
+ * thread is one of them).
+ */
+static gboolean
+run_octave(Job *job, int o, int threads)
+{
+	Octave *oc = &job->oct[o];
+	GThread *pool[MAX_THREADS];
+	int n;
+
+	job->cur = o;
+	job->next_strip = 0;
+	job->next_slot = 0;
+	job->strips = g_new0(GArray *, oc->n_strips);
+	job->examined = g_new0(guint64, oc->n_strips);
+	for (int i = 0; i < oc->n_strips; i++)
+		job->strips[i] = g_array_new(FALSE, FALSE, sizeof(Cand));
+	if (oc->has_next) {
+		oc->next = aligned_new((size_t) oc->next_w * oc->next_h *
+			sizeof(uint16_t));
+		if (!oc->next) {
+			g_set_error(&job->error, SMP_ERROR, SMP_ERROR_LIMIT,
+				"%s: detect: out of memory for octave %d",
+				job->path ? job->path : "image", o + 1);
+			return FALSE;
+		}
+	}
+
+	n = CLAMP(threads, 1, MIN(oc->n_strips, job->n_scratch));
+	for (int i = 1; i < n; i++)
+		pool[i] = g_thread_new("smp-detect", worker_thread, job);
+	worker(job);
+	for (int i = 1; i < n; i++)
+		g_thread_join(pool[i]);
+	return job->error == NULL;
+}
+
+static void
+free_strips(Job *job, int n)
+{
+	for (int i = 0; i < n && job->strips; i++)
+		g_array_unref(job->strips[i]);
+	g_clear_pointer(&job->strips, g_free);
+	g_clear_pointer(&job->examined, g_free);
+}
+
+/* --- merging ---------------------------------------------------------- */
+
+/* Stronger first; the rest of the key makes the order total. */
+static int
+cmp_resp(const void *pa, const void *pb)
+{
+	const Cand *a = pa, *b = pb;
+
+	if (a->resp != b->resp)
+		return a->resp > b->resp ? -1 : 1;
+	if (a->y != b->y)
+		return a->y < b->y ? -1 : 1;
+	if (a->x != b->x)
+		return a->x < b->x ? -1 : 1;
+	if (a->oct != b->oct)
+		return a->oct - b->oct;
+	return a->lvl - b->lvl;
+}
+
+static int
+cmp_yx(const void *pa, const void *pb)
+{
+	const SmpDot *a = pa, *b = pb;
+
+	if (a->y != b->y)
+		return a->y < b->y ? -1 : 1;
+	if (a->x != b->x)
+		return a->x < b->x ? -1 : 1;
+	if (a->r != b->r)
+		return a->r < b->r ? -1 : 1;
+	return (a->contrast > b->contrast) - (a->contrast < b->contrast);
+}
+
+static int
+cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *) a, y = *(const double *) b;
+
+	return (x > y) - (x < y);
+}
+
+static double
+median_of(double *v, guint n)
+{
+	if (n == 0)
+		return NAN;
+	qsort(v, n, sizeof(double), cmp_double);
+	return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+/* Greedy non-maximum suppression across scales: strongest first, a
+ * candidate is dropped when an accepted one lies within SUPPRESS_FACTOR
+ * times the larger radius. Dots go through a grid of cells of side
+ * dmax; large blobs (few) are checked one by one.
+ */
+static void
+suppress(GArray *all, const SmpDetectParams *p, int width, int height,
+	SmpDetection *d)
+{
+	double cell = MAX(p->diameter_max_px * SIZE_SLACK_MAX, 4.0);
+	int gw = (int) (width / cell) + 1, gh = (int) (height / cell) + 1;
+	GArray **grid = g_new0(GArray *, (size_t) gw * gh);
+	GArray *large = g_array_new(FALSE, FALSE, sizeof(Cand));
+	double *sharp = g_new(double, all->len + 1);
+	double *noise = g_new(double, all->len + 1);
+	guint n_sharp = 0, n_noise = 0;
+	double dmax = SIZE_SLACK_MAX * p->diameter_max_px;
+
+	qsort(all->data, all->len, sizeof(Cand), cmp_resp);
+	for (guint i = 0; i < all->len; i++) {
+		const Cand *c = &g_array_index(all, Cand, i);
+		gboolean is_large = 2.0 * c->r > dmax;
+		gboolean keep = TRUE;
+		int gx = clampi((int) (c->x / cell), 0, gw - 1);
+		int gy = clampi((int) (c->y / cell), 0, gh - 1);
+
+		/* Large blobs are judged against each other only; dots inside
+		 * one are removed below.
+		 */
+		for (guint j = 0; keep && j < large->len; j++) {
+			const Cand *a = &g_array_index(large, Cand, j);
+			double rr = SUPPRESS_FACTOR * MAX(a->r, c->r);
+
+			if ((a->x - c->x) * (a->x - c->x) +
+				(a->y - c->y) * (a->y - c->y) < rr * rr)
+				keep = FALSE;
+		}
+		/* Dots within reach: a dot's radius is below cell / 2, so the
+		 * 3x3 cells around a dot cover SUPPRESS_FACTOR times it.
+		 */
+		for (int yy = MAX(0, gy - 1); keep && !is_large &&
+			yy <= MIN(gh - 1, gy + 1);
+			yy++)
+			for (int xx = MAX(0, gx - 1); keep && xx <= MIN(gw - 1, gx + 1);
+				xx++) {
+				GArray *g = grid[(size_t) yy * gw + xx];
+
+				for (guint j = 0; keep && g && j < g->len; j++) {
+					const Cand *a = &g_array_index(g, Cand, j);
+					double rr = SUPPRESS_FACTOR * MAX(a->r, c->r);
+
+					if ((a->x - c->x) * (a->x - c->x) +
+						(a->y - c->y) * (a->y - c->y) < rr * rr)
+						keep = FALSE;
+				}
+			}
+		if (keep && is_large) {
+			g_array_append_val(large, *c);
+			continue;
+		}
+		if (!keep)
+			continue;
+		{
+			GArray **g = &grid[(size_t) gy * gw + gx];
+
+			if (!*g)
+				*g = g_array_new(FALSE, FALSE, sizeof(Cand));
+			g_array_append_val(*g, *c);
+		}
+	}
+
+	/* Dots inside an accepted large blob are its texture, whichever came
+	 * first; then output, sorted by (y, x).
+	 */
+	for (int gi = 0; gi < gw * gh; gi++) {
+		GArray *g = grid[gi];
+
+		for (guint j = 0; g && j < g->len; j++) {
+			const Cand *c = &g_array_index(g, Cand, j);
+			gboolean inside = FALSE;
+			SmpDot dot;
+
+			for (guint m = 0; !inside && m < large->len; m++) {
+				const Cand *a = &g_array_index(large, Cand, m);
+				double rr = SUPPRESS_FACTOR * a->r;
+
+				inside = (a->x - c->x) * (a->x - c->x) +
+					(a->y - c->y) * (a->y - c->y) < rr * rr;
+			}
+			if (inside || 2.0 * c->r < SIZE_SLACK_MIN * p->diameter_min_px)
+				continue;
+			dot.x = (float) c->x;
+			dot.y = (float) c->y;
+			dot.r = (float) c->r;
+			dot.contrast = (float) c->contrast;
+			g_array_append_val(d->dots, dot);
+			sharp[n_sharp++] = c->sharp;
+			noise[n_noise++] = c->noise / 16.0;
+		}
+		if (g)
+			g_array_unref(g);
+	}
+	for (guint m = 0; m < large->len; m++) {
+		const Cand *a = &g_array_index(large, Cand, m);
+		SmpDot dot = { (float) a->x, (float) a->y, (float) a->r,
+			(float) a->contrast };
+
+		g_array_append_val(d->large_blobs, dot);
+	}
+	qsort(d->dots->data, d->dots->len, sizeof(SmpDot), cmp_yx);
+	qsort(d->large_blobs->data, d->large_blobs->len, sizeof(SmpDot),
+		cmp_yx);
+	d->focus = n_sharp ? CLAMP(median_of(sharp, n_sharp) / SHARP_REF, 0.0,
+		1.0) : NAN;
+	d->noise = median_of(noise, n_noise);
+
+	g_free(sharp);
+	g_free(noise);
+	g_array_unref(large);
+	g_free(grid);
+}
+
+/* --- the public entry point ------------------------------------------- */
+
+static gboolean
+check_params(const SmpDetectParams *p, const char *path, GError **error)
+{
+	const char *what = NULL;
+
+	if (!(p->diameter_min_px >= 1.0 && p->diameter_min_px <= 1000.0))
+		what = "diameter_min_px must lie in [1, 1000]";
+	else if (!(p->diameter_max_px >= p->diameter_min_px &&
+				 p->diameter_max_px <= 1000.0))
+		what = "diameter_max_px must lie in [diameter_min_px, 1000]";
+	else if (!(p->large_max_px == 0.0 ||
+				 p->large_max_px >= p->diameter_max_px))
+		what = "large_max_px must be 0 or >= diameter_max_px";
+	else if (!(p->min_contrast >= 0.0 && p->min_contrast < 1.0))
+		what = "min_contrast must lie in [0, 1)";
+	else if (!(p->min_snr >= 0.0 && p->min_snr <= 1000.0))
+		what = "min_snr must lie in [0, 1000]";
+	else if (p->isa < -1 || p->isa >= SMP_ISA_COUNT)
+		what = "isa must be -1 or an SmpIsa";
+	if (what) {
+		g_set_error(error, SMP_ERROR, SMP_ERROR_CONFIG, "%s: detect: %s",
+			path ? path : "image", what);
+		return FALSE;
+	}
+	return TRUE;
+}
+
+/* Octave sizes and scales, enough octaves to reach the largest blob. */
+static void
+plan_octaves(Job *job, const SmpDetectParams *p)
+{
+	double rmax = 0.5 * p->large_max_px;
+	double tmax = rmax * rmax / (1.3 * 1.3); /* t where it peaks, px² */
+	int w = job->image->Xsize, h = job->image->Ysize;
+	double sb = SB0, added = 0.0;
+
+	job->n_oct = 0;
+	for (int o = 0; o < MAX_OCTAVES; o++) {
+		Octave *oc = &job->oct[o];
+
+		oc->w = w;
+		oc->h = h;
+		oc->n_strips = (h + STRIP_ROWS - 1) / STRIP_ROWS;
+		oc->sb = sb;
+		oc->added = added;
+		oc->scale = 1 << o;
+		for (int k = 0; k < N_DOG; k++) {
+			/* radius of a blob peaking at this scale, full px */
+			double r = 1.3 * sqrt(sb + k + 0.5) * oc->scale;
+
+			oc->t[k] = sb + k + 0.5;
+			oc->search[k] = r >= 0.35 * p->diameter_min_px &&
+				r <= 0.75 * p->large_max_px;
+		}
+		job->n_oct = o + 1;
+		/* Enough when this octave's top scale reaches tmax, or when the
+		 * next would be too small.
+		 */
+		if (oc->t[N_DOG - 1] * oc->scale * oc->scale >= tmax ||
+			(w + 1) / 2 < MIN_SIDE || (h + 1) / 2 < MIN_SIDE)
+			break;
+		oc->next_w = (w + 1) / 2;
+		oc->next_h = (h + 1) / 2;
+		oc->has_next = TRUE; /* the plane: run_octave() */
+		w = oc->next_w;
+		h = oc->next_h;
+		sb = (sb + 4.0) / 4.0;
+		added = (added + 4.0) / 4.0;
+	}
+}
+
+SmpDetection *
+smp_detect_dots(VipsImage *image, const SmpDetectParams *params,
+	const char *path, GError **error)
+{
+	SmpDetectParams p;
+	Job job;
+	SmpDetection *d = NULL;
+	VipsImage *bands = NULL;
+	GArray *all = NULL;
+	guint64 examined = 0;
+	const char *name = path ? path : "image";
+
+	if (params)
+		p = *params;
+	else
+		smp_detect_params_default(&p);
+	if (!check_params(&p, path, error))
+		return NULL;
+	if (p.large_max_px == 0.0)
+		p.large_max_px = SMP_DETECT_LARGE_FACTOR * p.diameter_max_px;
+
+	if (image->BandFmt != VIPS_FORMAT_UCHAR ||
+		(image->Bands != 1 && image->Bands != 3)) {
+		/* An alpha band is left out; other formats are the caller's. */
+		if (image->BandFmt == VIPS_FORMAT_UCHAR &&
+			(image->Bands == 2 || image->Bands == 4)) {
+			if (vips_extract_band(image, &bands, 0, "n", image->Bands - 1,
+					NULL)) {
+				smp_error_from_vips(error, SMP_ERROR_CORRUPT, path, "detect");
+				return NULL;
+			}
+		}
+		else {
+			g_set_error(error, SMP_ERROR, SMP_ERROR_UNSUPPORTED,
+				"%s: detect: need an 8-bit image with 1 or 3 bands, "
+				"not %d bands of %s", name, image->Bands,
+				vips_enum_nick(VIPS_TYPE_BAND_FORMAT, image->BandFmt));
+			return NULL;
+		}
+	}
+
+	memset(&job, 0, sizeof(job));
+	job.image = bands ? bands : image;
+	job.p = &p;
+	job.path = path;
+	job.fail_strip = G_MAXINT;
+	g_mutex_init(&job.lock);
+	if (p.isa < 0)
+		job.k = smp_kernels();
+	else if (!(job.k = smp_kernels_for((SmpIsa) p.isa))) {
+		g_set_error(error, SMP_ERROR, SMP_ERROR_UNSUPPORTED,
+			"%s: detect: this CPU has no %s", name,
+			smp_isa_name((SmpIsa) p.isa));
+		goto out;
+	}
+
+	d = g_new0(SmpDetection, 1);
+	d->width = image->Xsize;
+	d->height = image->Ysize;
+	d->dots = g_array_new(FALSE, FALSE, sizeof(SmpDot));
+	d->large_blobs = g_array_new(FALSE, FALSE, sizeof(SmpDot));
+	d->isa = job.k->name;
+	d->focus = NAN;
+	d->noise = NAN;
+	if (image->Xsize < MIN_SIDE || image->Ysize < MIN_SIDE)
+		goto out;
+
+	plan_octaves(&job, &p);
+	all = g_array_new(FALSE, FALSE, sizeof(Cand));
+	job.n_scratch = CLAMP(vips_concurrency_get(), 1, MAX_THREADS);
+	job.scratch = g_new0(Scratch *, job.n_scratch);
+	job.strip_noise = g_new0(double, job.oct[0].n_strips);
+	for (int o = 0; o < job.n_oct; o++) {
+		int n = job.oct[o].n_strips;
+		gboolean ok = run_octave(&job, o, job.n_scratch);
+
+		if (ok && o == 0) {
+			double *v = g_memdup2(job.strip_noise, n * sizeof(double));
+
+			job.noise = median_of(v, n);
+			g_free(v);
+		}
+		for (int i = 0; ok && i < n; i++) {
+			g_array_append_vals(all, job.strips[i]->data,
+				job.strips[i]->len);
+			examined += job.examined[i];
+		}
+		free_strips(&job, n);
+		free(job.oct[o].base);
+		job.oct[o].base = NULL;
+		if (o + 1 < job.n_oct)
+			job.oct[o + 1].base = job.oct[o].next;
+		else
+			free(job.oct[o].next);
+		job.oct[o].next = NULL;
+		if (!ok) {
+			for (int q = o + 1; q < job.n_oct; q++)
+				free(job.oct[q].base);
+			g_propagate_error(error, job.error);
+			job.error = NULL;
+			g_clear_pointer(&d, smp_detection_free);
+			goto out;
+		}
+		if (all->len > (guint) SMP_DETECT_MAX_DOTS * 4) {
+			for (int q = o + 1; q < job.n_oct; q++)
+				free(job.oct[q].base);
+			g_set_error(error, SMP_ERROR, SMP_ERROR_LIMIT,
+				"%s: detect: more than %d candidates", name,
+				SMP_DETECT_MAX_DOTS * 4);
+			g_clear_pointer(&d, smp_detection_free);
+			goto out;
+		}
+	}
+	d->candidates = examined;
+	suppress(all, &p, image->Xsize, image->Ysize, d);
+	if (d->dots->len > SMP_DETECT_MAX_DOTS) {
+		g_set_error(error, SMP_ERROR, SMP_ERROR_LIMIT,
+			"%s: detect: more than %d dots", name, SMP_DETECT_MAX_DOTS);
+		g_clear_pointer(&d, smp_detection_free);
+	}
+
+out:
+	for (int i = 0; i < job.n_scratch; i++)
+		scratch_free(job.scratch[i]);
+	g_free(job.scratch);
+	g_free(job.strip_noise);
+	if (all)
+		g_array_unref(all);
+	g_mutex_clear(&job.lock);
+	if (bands)
+		g_object_unref(bands);
+	return d;
+}
