@@ -115,8 +115,14 @@ label_bar(VipsObject *scope, const SmpPanel *panel, int w, int h,
 
 	if (solid(scope, w, h, bar_rgb, &bar) ||
 		paint_text(scope, bar, title, px, pad, title_rgb, family, &titled,
-			&title_w) ||
-		paint_text(scope, titled, caption, px * 85 / 100, pad + title_w + px,
+			&title_w))
+		return -1;
+	/* libvips refuses to render empty text. */
+	if (!*caption) {
+		*out = titled;
+		return 0;
+	}
+	if (paint_text(scope, titled, caption, px * 85 / 100, pad + title_w + px,
 			caption_rgb, family, out, NULL))
 		return -1;
 	return 0;

@@ -159,7 +159,29 @@ test_composite_aligned_has_no_banner(void **state)
 	g_object_unref(c);
 }
 
+/* Empty or missing captions are drawn as title only, not an error. */
+static void
+test_composite_empty_caption_is_fine(void **state)
+{
+	VipsImage *img = flat(200, 150, 120, 100, 90);
+	SmpPanel p0 = {img, "BEFORE", ""};
+	SmpPanel p1 = {img, "AFTER", NULL};
+	SmpCompositeParams p;
+	GError *error = NULL;
+	VipsImage *out;
+	double avg;
+
+	(void) state;
+	smp_composite_params_default(&p);
+	out = smp_composite_side_by_side(&p0, &p1, &p, &error);
+	assert_no_gerror(error);
+	assert_vips_ok(vips_avg(out, &avg, NULL));
+	g_object_unref(out);
+	g_object_unref(img);
+}
+
 static const struct CMUnitTest tests[] = {
+	cmocka_unit_test(test_composite_empty_caption_is_fine),
 	cmocka_unit_test(test_composite_layout_equal_height_within_long_edge),
 	cmocka_unit_test(test_composite_panels_and_labels_where_expected),
 	cmocka_unit_test(test_composite_aligned_has_no_banner),

@@ -21,6 +21,7 @@ typedef struct SmpCommand {
 } SmpCommand;
 
 int smp_cmd_inspect(int argc, char **argv);
+int smp_cmd_measure(int argc, char **argv);
 int smp_cmd_pair(int argc, char **argv);
 int smp_cmd_synth(int argc, char **argv);
 

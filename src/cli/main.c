@@ -18,6 +18,8 @@
 static const SmpCommand commands[] = {
 	{"pair", "before/after composite and sidecar for two photos",
 		smp_cmd_pair},
+	{"measure", "dot density of photos, measurement JSON on stdout",
+		smp_cmd_measure},
 	{"inspect", "what smpdoc reads from a photo and would do to it",
 		smp_cmd_inspect},
 	{"synth", "synthetic scalp photos and pairs with ground truth",

@@ -38,10 +38,10 @@ empty_dir() {
 run 0 "--version" "$smpdoc" --version
 head -n1 "$tmp/out" | grep -q '^smpdoc [0-9]' && ok "version line" || bad "version line"
 run 0 "--help" "$smpdoc" --help
-for verb in pair inspect synth; do
+for verb in pair measure inspect synth; do
 	grep -q "^  $verb " "$tmp/out" 2>/dev/null || "$smpdoc" --help | grep -q "^  $verb " || bad "help lists $verb"
 done
-for verb in pair inspect synth; do
+for verb in pair measure inspect synth; do
 	run 0 "$verb --help" "$smpdoc" "$verb" --help
 done
 run 2 "no command" "$smpdoc"
@@ -99,6 +99,27 @@ run 1 "output under a file" "$smpdoc" pair "$good" "$good" -o "$tmp/a-file/out"
 one_line "output error names the folder" "a-file/out"
 run 1 "output in /proc" "$smpdoc" pair "$good" "$good" -o /proc/smpdoc-out
 one_line "output error names /proc folder" "/proc/smpdoc-out"
+
+# --- measure ----------------------------------------------------------------
+sample="samples/archive/c01/0/top.jpg"
+run 0 "measure" "$smpdoc" measure --px-per-mm 20 --no-items "$sample"
+grep -q '"scale_source" : "manifest"' "$tmp/out" && ok "measure: scale from option" || bad "measure: scale from option"
+grep -q '"per_cm2" : [0-9]' "$tmp/out" && ok "measure: density per cm2" || bad "measure: density per cm2"
+grep -q '"items"' "$tmp/out" && bad "measure: --no-items" || ok "measure: --no-items"
+run 0 "measure without scale" "$smpdoc" measure --no-items "$sample"
+grep -q '"per_cm2" : null' "$tmp/out" && ok "measure: no scale gives null" || bad "measure: no scale gives null"
+grep -q '"code" : "no_scale"' "$tmp/out" && ok "measure: no_scale warning" || bad "measure: no_scale warning"
+run 0 "measure two photos" "$smpdoc" measure --no-items "$sample" samples/archive/c02/0/top.jpg
+head -c 1 "$tmp/out" | grep -q '\[' && ok "measure: array for several" || bad "measure: array for several"
+run 1 "measure bad + good" "$smpdoc" measure --no-items "$tmp/empty.jpg" "$sample"
+one_line "measure names the bad file" "empty.jpg"
+# Same numbers on every kernel path and thread count (timings aside).
+"$smpdoc" measure --no-timing --px-per-mm 20 "$sample" >"$tmp/m-default" 2>/dev/null
+SMP_SIMD=scalar "$smpdoc" measure --no-timing --px-per-mm 20 "$sample" >"$tmp/m-scalar" 2>/dev/null
+"$smpdoc" measure --no-timing --px-per-mm 20 --vips-concurrency=1 "$sample" >"$tmp/m-1" 2>/dev/null
+"$smpdoc" measure --no-timing --px-per-mm 20 --vips-concurrency=2 "$sample" >"$tmp/m-2" 2>/dev/null
+[ -s "$tmp/m-default" ] && cmp -s "$tmp/m-default" "$tmp/m-scalar" && ok "measure: scalar = default path" || bad "measure: scalar = default path"
+cmp -s "$tmp/m-1" "$tmp/m-2" && cmp -s "$tmp/m-1" "$tmp/m-default" && ok "measure: 1 thread = 2 threads" || bad "measure: 1 thread = 2 threads"
 
 # --- synth ------------------------------------------------------------------
 run 0 "synth" "$smpdoc" synth -o "$tmp/synth" --seed 7 --width 640 --height 480 --clients 1

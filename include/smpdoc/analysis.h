@@ -1,0 +1,59 @@
+/* One photo through detection and measurement, with the parameters of a
+ * pipeline and a scale: the stages a command or a batch runs per photo.
+ * SPDX-License-Identifier: MIT
+ */
+#ifndef SMPDOC_ANALYSIS_H
+#define SMPDOC_ANALYSIS_H
+
+#include <glib.h>
+
+#include "smpdoc/detect.h"
+#include "smpdoc/measure.h"
+#include "smpdoc/photo.h"
+#include "smpdoc/pipeline.h"
+#include "smpdoc/report.h"
+
+G_BEGIN_DECLS
+
+/* Where a photo's scale came from (FORMATS.md scale_source). */
+typedef struct SmpScale {
+	double px_per_mm;       /* <= 0: unknown */
+	double rel_uncertainty; /* 1-sigma, relative; <= 0 unknown */
+	const char *source;     /* "manifest", "pipeline", "sticker", "none" */
+} SmpScale;
+
+/* Everything measured on one photo. Owns its parts. */
+typedef struct SmpAnalysis {
+	SmpScale scale;
+	SmpDetection *detection;
+	SmpMeasurement *measurement;
+	GPtrArray *warnings;  /* SmpWarning: the photo's and the stages' */
+	double timing_ms[4];  /* load, normalise, detect, measure; < 0: not run */
+} SmpAnalysis;
+
+/* The scale to use: @given (from the manifest or the command line) when
+ * positive, else the pipeline's, else none.
+ */
+void smp_analysis_scale(double given, double given_rel_uncertainty,
+	const SmpPipeline *pipeline, SmpScale *out);
+
+/* Detect and measure the dots of @photo with @pipeline's parameters at
+ * @scale. @load_ms is recorded as the load time.
+ *
+ * Returns: (transfer full) the analysis, or NULL with @error set.
+ */
+SmpAnalysis *smp_analyse_photo(const SmpPhoto *photo,
+	const SmpPipeline *pipeline, const SmpScale *scale, double load_ms,
+	GError **error);
+
+/* Fill @r (for report.h) from @photo and @a; pointers stay owned by them. */
+void smp_analysis_report(const SmpPhoto *photo, const SmpAnalysis *a,
+	gboolean items, SmpPhotoReport *r);
+
+void smp_analysis_free(SmpAnalysis *a);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(SmpAnalysis, smp_analysis_free)
+
+G_END_DECLS
+
+#endif /* SMPDOC_ANALYSIS_H */

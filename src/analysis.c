@@ -1,0 +1,120 @@
+/* Detection and measurement of one photo with a pipeline's parameters.
+ * SPDX-License-Identifier: MIT
+ */
+#include <math.h>
+
+#include "smpdoc/analysis.h"
+#include "smpdoc/error.h"
+
+void
+smp_analysis_scale(double given, double given_rel_uncertainty,
+	const SmpPipeline *pipeline, SmpScale *out)
+{
+	if (given > 0) {
+		out->px_per_mm = given;
+		out->rel_uncertainty = given_rel_uncertainty;
+		out->source = "manifest";
+	}
+	else if (pipeline && pipeline->px_per_mm > 0) {
+		out->px_per_mm = pipeline->px_per_mm;
+		out->rel_uncertainty = pipeline->scale_rel_uncertainty;
+		out->source = "pipeline";
+	}
+	else {
+		out->px_per_mm = -1;
+		out->rel_uncertainty = -1;
+		out->source = "none";
+	}
+}
+
+/* The dot size range in pixels: physical with a scale, else the
+ * pipeline's pixel range.
+ */
+static void
+detect_params(const SmpPipeline *pl, const SmpScale *scale,
+	SmpDetectParams *p)
+{
+	smp_detect_params_default(p);
+	if (scale->px_per_mm > 0) {
+		p->diameter_min_px = pl->dot_diameter_min_mm * scale->px_per_mm;
+		p->diameter_max_px = pl->dot_diameter_max_mm * scale->px_per_mm;
+	}
+	else {
+		p->diameter_min_px = pl->dot_diameter_min_px;
+		p->diameter_max_px = pl->dot_diameter_max_px;
+	}
+	p->min_contrast = pl->min_contrast;
+}
+
+SmpAnalysis *
+smp_analyse_photo(const SmpPhoto *photo, const SmpPipeline *pipeline,
+	const SmpScale *scale, double load_ms, GError **error)
+{
+	g_autoptr(SmpAnalysis) a = g_new0(SmpAnalysis, 1);
+	g_autoptr(GTimer) timer = g_timer_new();
+	SmpDetectParams dp;
+	SmpMeasureParams mp;
+	GArray *dots;
+
+	a->scale = *scale;
+	a->warnings = smp_warnings_new();
+	smp_warnings_extend(a->warnings, photo->meta->warnings);
+	a->timing_ms[0] = load_ms;
+	a->timing_ms[1] = -1; /* normalisation is not built yet */
+
+	detect_params(pipeline, scale, &dp);
+	a->detection = smp_detect_dots(photo->image, &dp, photo->path, error);
+	a->timing_ms[2] = g_timer_elapsed(timer, NULL) * 1e3;
+	if (!a->detection)
+		return NULL;
+
+	g_timer_start(timer);
+	smp_measure_params_default(&mp);
+	mp.px_per_mm = scale->px_per_mm;
+	mp.scale_rel_uncertainty = scale->rel_uncertainty;
+	mp.grid_cell_mm = pipeline->grid_cell_mm;
+	mp.grid_cell_px = pipeline->grid_cell_px;
+	dots = a->detection->dots;
+	a->measurement = smp_measure_dots((const SmpDot *) dots->data, dots->len,
+		photo->image->Xsize, photo->image->Ysize, NULL, 0, &mp, error);
+	a->timing_ms[3] = g_timer_elapsed(timer, NULL) * 1e3;
+	if (!a->measurement)
+		return NULL;
+	if (scale->px_per_mm <= 0)
+		smp_warnings_add(a->warnings, "no_scale",
+			"%s: no scale known (no manifest px_per_mm, pipeline scale or "
+			"sticker): densities per cm² are null, per megapixel given",
+			photo->path);
+	return g_steal_pointer(&a);
+}
+
+void
+smp_analysis_report(const SmpPhoto *photo, const SmpAnalysis *a,
+	gboolean items, SmpPhotoReport *r)
+{
+	smp_report_photo_init(r, photo);
+	r->px_per_mm = a->scale.px_per_mm;
+	r->scale_source = a->scale.source;
+	r->scale_rel_uncertainty = a->scale.rel_uncertainty;
+	r->warnings = a->warnings;
+	for (int i = 0; i < 4; i++)
+		r->timing_ms[i] = a->timing_ms[i];
+	r->measurement = a->measurement;
+	r->dots = (const SmpDot *) a->detection->dots->data;
+	r->n_dots = a->detection->dots->len;
+	r->large = (const SmpDot *) a->detection->large_blobs->data;
+	r->n_large = a->detection->large_blobs->len;
+	r->items = items;
+}
+
+void
+smp_analysis_free(SmpAnalysis *a)
+{
+	if (!a)
+		return;
+	smp_detection_free(a->detection);
+	smp_measurement_free(a->measurement);
+	if (a->warnings)
+		g_ptr_array_unref(a->warnings);
+	g_free(a);
+}
