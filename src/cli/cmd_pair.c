@@ -3,7 +3,6 @@
  * SPDX-License-Identifier: MIT
  */
 #include <errno.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,9 +13,7 @@
 
 #include "cli.h"
 #include "smpdoc/analysis.h"
-#include "smpdoc/composite.h"
-#include "smpdoc/meta.h"
-#include "smpdoc/report.h"
+#include "smpdoc/pair.h"
 
 static char *out_dir;
 static char *name_stem;
@@ -91,29 +88,6 @@ default_stem(void)
 	return g_strdup_printf("%s-%s", a, b);
 }
 
-/* "session 1 · 2024-04-08 · top · 162 dots/cm² (159–165) · coverage 21%" */
-static char *
-caption_for(const SmpPhoto *photo, const SmpAnalysis *a, int session)
-{
-	const SmpMeasurement *m = a->measurement;
-	GString *s = g_string_new(NULL);
-
-	g_string_append_printf(s, "session %d", session);
-	if (photo->meta->taken)
-		g_string_append_printf(s, "  ·  %.10s", photo->meta->taken);
-	if (view)
-		g_string_append_printf(s, "  ·  %s", view);
-	if (m->has_scale)
-		g_string_append_printf(s, "  ·  %.0f dots/cm² (%.0f–%.0f)",
-			m->per_cm2, m->per_cm2_ci95[0], m->per_cm2_ci95[1]);
-	else
-		g_string_append_printf(s, "  ·  %zu dots, %.0f/Mpx (no scale)",
-			(size_t) m->count, m->per_mpx);
-	if (isfinite(m->coverage))
-		g_string_append_printf(s, "  ·  coverage %.0f%%", m->coverage * 100);
-	return g_string_free(s, FALSE);
-}
-
 /* The output folder must exist (we create it) and be writable. */
 static gboolean
 prepare_output_dir(const char *dir, GError **error)
@@ -130,37 +104,6 @@ prepare_output_dir(const char *dir, GError **error)
 	return TRUE;
 }
 
-/* Originals are never written: refuse an output that is an input. */
-static gboolean
-check_not_input(const char *out, GError **error)
-{
-	g_autofree char *real_out = realpath(out, NULL);
-
-	for (int i = 0; real_out && i < 2; i++) {
-		g_autofree char *real_in = realpath(files[i], NULL);
-
-		if (real_in && strcmp(real_in, real_out) == 0) {
-			g_set_error(error, SMP_ERROR, SMP_ERROR_USAGE,
-				"%s: output: would overwrite an input photo", out);
-			return FALSE;
-		}
-	}
-	return TRUE;
-}
-
-/* The after caption adds the change: "· +52 dots/cm² (+37%)". */
-static char *
-after_caption(const SmpPhoto *photo, const SmpAnalysis *a,
-	const SmpChange *change)
-{
-	g_autofree char *base = caption_for(photo, a, session_after);
-
-	if (isfinite(change->per_cm2) && isfinite(change->per_cm2_pct))
-		return g_strdup_printf("%s  ·  %+.0f dots/cm² (%+.0f%%)", base,
-			change->per_cm2, change->per_cm2_pct);
-	return g_steal_pointer(&base);
-}
-
 /* The two photos and what was measured on them. */
 typedef struct PairInput {
 	SmpPhoto *photo[2];
@@ -171,60 +114,17 @@ typedef struct PairInput {
 static gboolean
 write_outputs(const PairInput *in, GError **error)
 {
-	SmpPhoto *before = in->photo[0], *after = in->photo[1];
 	g_autofree char *stem = name_stem ? g_strdup(name_stem) : default_stem();
-	g_autofree char *comp_name = g_strdup_printf("%s.jpg", stem);
-	g_autofree char *comp_path = g_build_filename(out_dir, comp_name, NULL);
-	g_autofree char *side_path = NULL;
-	g_autofree char *comp_save = NULL;
-	g_autofree char *cap0 = caption_for(before, in->analysis[0],
-		session_before);
-	g_autofree char *cap1 = NULL;
-	g_autoptr(VipsImage) composite = NULL;
-	g_autoptr(JsonNode) sidecar = NULL;
-	g_autofree char *text = NULL;
-	SmpPanel p0 = {before->image, "BEFORE", cap0};
-	SmpPanel p1 = {after->image, "AFTER", cap1};
-	SmpCompositeParams cp;
-	SmpPairReport r = {0};
-	SmpChange change;
-	SmpRegistrationReport reg = {"none", "similarity",
-		{1, 0, 0, 0, 1, 0, 0, 0, 1}, -1, FALSE};
+	SmpPairSpec spec = {{in->photo[0], in->photo[1]},
+		{in->analysis[0], in->analysis[1]}, {session_before, session_after},
+		view, {NULL, NULL}, in->pipeline, long_edge_opt, jpeg_q, !no_timing,
+		(const char *const *) files};
+	SmpPairResult result = {0};
 
-	smp_measure_change(in->analysis[0]->measurement,
-		in->analysis[1]->measurement, &change);
-	cap1 = after_caption(after, in->analysis[1], &change);
-	p1.caption = cap1;
-	side_path = g_strdup_printf("%s/%s.json", out_dir, stem);
-	if (!check_not_input(comp_path, error) || !check_not_input(side_path,
-												  error))
+	if (!smp_pair_write(&spec, out_dir, stem, &result, error))
 		return FALSE;
-	smp_composite_params_default(&cp);
-	cp.long_edge_px = long_edge_opt ? long_edge_opt
-									: in->pipeline->long_edge_px;
-	cp.aligned = FALSE; /* no registration yet: say so on the picture */
-	composite = smp_composite_side_by_side(&p0, &p1, &cp, error);
-	if (!composite)
-		return FALSE;
-	comp_save = g_strdup_printf("%s[Q=%d,strip]", comp_path,
-		jpeg_q ? jpeg_q : in->pipeline->jpeg_quality);
-	if (!smp_photo_save_atomic(composite, comp_save, error))
-		return FALSE;
-
-	smp_analysis_report(before, in->analysis[0], TRUE, &r.before);
-	smp_analysis_report(after, in->analysis[1], TRUE, &r.after);
-	for (int i = 0; no_timing && i < 4; i++)
-		r.before.timing_ms[i] = r.after.timing_ms[i] = -1;
-	r.change = &change;
-	r.registration = reg;
-	r.composite = comp_name;
-	r.pipeline_name = in->pipeline->name;
-	r.pipeline_sha256 = in->pipeline->sha256;
-	sidecar = smp_report_pair(&r);
-	text = smp_report_to_string(sidecar, TRUE);
-	if (!smp_file_write_atomic(side_path, text, strlen(text), error))
-		return FALSE;
-	printf("%s\n%s\n", comp_path, side_path);
+	printf("%s\n%s\n", result.composite, result.sidecar);
+	smp_pair_result_clear(&result);
 	return TRUE;
 }
 

@@ -1,0 +1,50 @@
+/* One before/after pair written out: the composite and its sidecar JSON,
+ * from photos already loaded and analysed. Shared by `smpdoc pair` and
+ * the batch runner.
+ * SPDX-License-Identifier: MIT
+ */
+#ifndef SMPDOC_PAIR_H
+#define SMPDOC_PAIR_H
+
+#include <glib.h>
+
+#include "smpdoc/analysis.h"
+#include "smpdoc/measure.h"
+#include "smpdoc/photo.h"
+#include "smpdoc/pipeline.h"
+
+G_BEGIN_DECLS
+
+typedef struct SmpPairSpec {
+	const SmpPhoto *photo[2];       /* before, after (transfer none) */
+	const SmpAnalysis *analysis[2]; /* their measurements */
+	int session[2];                 /* session numbers, 0 = before */
+	const char *view;               /* may be NULL */
+	const char *taken[2];           /* dates for the labels, or NULL to
+	                                 * use EXIF DateTimeOriginal */
+	const SmpPipeline *pipeline;
+	int long_edge_px;               /* 0: the pipeline's */
+	int jpeg_quality;               /* 0: the pipeline's */
+	gboolean timing;                /* FALSE: timings written null, so
+	                                 * reruns give identical bytes */
+	const char *const *inputs;      /* paths never to overwrite, NULL-ended */
+} SmpPairSpec;
+
+typedef struct SmpPairResult {
+	char *composite;  /* path written */
+	char *sidecar;    /* path written */
+	SmpChange change; /* before → after */
+	gboolean aligned; /* registration confirmed the match */
+} SmpPairResult;
+
+/* Write @dir/@stem.jpg and @dir/@stem.json for @spec, each atomically.
+ * Refuses (SMP_ERROR_USAGE) to write over one of spec->inputs.
+ */
+gboolean smp_pair_write(const SmpPairSpec *spec, const char *dir,
+	const char *stem, SmpPairResult *result, GError **error);
+
+void smp_pair_result_clear(SmpPairResult *result);
+
+G_END_DECLS
+
+#endif /* SMPDOC_PAIR_H */
