@@ -394,23 +394,83 @@ smp_photo_save_atomic(VipsImage *image, const char *path, GError **error)
 	return sync_path(dir, error);
 }
 
+/* Write all of @data to @fd, through short writes and EINTR. */
+static gboolean
+write_all(int fd, const char *data, gsize len, const char *path,
+	GError **error)
+{
+	while (len > 0) {
+		ssize_t n = write(fd, data, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			int e = errno;
+
+			g_set_error(error, SMP_ERROR,
+				e == ENOSPC || e == EDQUOT ? SMP_ERROR_TRANSIENT
+										   : SMP_ERROR_IO,
+				"%s: write: %s", path, g_strerror(e));
+			return FALSE;
+		}
+		data += n;
+		len -= (gsize) n;
+	}
+	return TRUE;
+}
+
 gboolean
 smp_file_write_atomic(const char *path, const char *data, gsize len,
 	GError **error)
 {
-	GError *local = NULL;
+	g_autofree char *dir = g_path_get_dirname(path);
+	g_autofree char *base = g_path_get_basename(path);
+	/* The same temporary naming as images: ".NAME.XXXXXX", hidden, and
+	 * recognisable for a resumed batch to sweep up after a kill.
+	 */
+	g_autofree char *tmp = g_strdup_printf("%s/.%s.XXXXXX", dir, base);
+	int fd = g_mkstemp_full(tmp, O_RDWR | O_CLOEXEC, 0644);
+	gboolean ok;
 
-	if (!g_file_set_contents_full(path, data, (gssize) len,
-			G_FILE_SET_CONTENTS_CONSISTENT | G_FILE_SET_CONTENTS_DURABLE,
-			0644, &local)) {
-		gboolean full = g_error_matches(local, G_FILE_ERROR,
-			G_FILE_ERROR_NOSPC);
+	if (fd < 0) {
+		int e = errno;
 
 		g_set_error(error, SMP_ERROR,
-			full ? SMP_ERROR_TRANSIENT : SMP_ERROR_IO, "%s: write: %s", path,
-			local->message);
-		g_error_free(local);
+			e == ENOSPC ? SMP_ERROR_TRANSIENT : SMP_ERROR_IO,
+			"%s: write: cannot create a file in %s: %s", path, dir,
+			g_strerror(e));
 		return FALSE;
 	}
-	return TRUE;
+	ok = write_all(fd, data, len, path, error);
+	if (ok && fsync(fd) != 0) {
+		int e = errno;
+
+		g_set_error(error, SMP_ERROR,
+			e == ENOSPC ? SMP_ERROR_TRANSIENT : SMP_ERROR_IO,
+			"%s: write: %s", path, g_strerror(e));
+		ok = FALSE;
+	}
+	close(fd);
+	if (ok && g_rename(tmp, path) != 0) {
+		int e = errno;
+
+		g_set_error(error, SMP_ERROR, SMP_ERROR_IO, "%s: write: rename: %s",
+			path, g_strerror(e));
+		ok = FALSE;
+	}
+	if (!ok) {
+		g_unlink(tmp);
+		return FALSE;
+	}
+	return sync_path(dir, error);
+}
+
+gboolean
+smp_photo_is_temp_name(const char *name)
+{
+	/* ".NAME.XXXXXX" or ".NAME.XXXXXX.ext", as g_mkstemp_full makes them
+	 * from the templates above.
+	 */
+	return g_regex_match_simple("^\\..+\\.[A-Za-z0-9]{6}(\\.[A-Za-z0-9]{1,5})?$",
+		name, 0, 0);
 }

@@ -327,7 +327,19 @@ test_photo_file_write_atomic_replaces_whole(void **state)
 	smp_test_rmtree(dir);
 }
 
+static void
+test_photo_temp_names_recognised(void **state)
+{
+	(void) state;
+	assert_true(smp_photo_is_temp_name(".top-s0-s1.jpg.a1B2c3.jpg"));
+	assert_true(smp_photo_is_temp_name(".top-s1.json.Zz09aa"));
+	assert_false(smp_photo_is_temp_name("top-s1.json"));
+	assert_false(smp_photo_is_temp_name(".hidden"));
+	assert_false(smp_photo_is_temp_name(".top.json.abc"));
+}
+
 static const struct CMUnitTest tests[] = {
+	cmocka_unit_test(test_photo_temp_names_recognised),
 	cmocka_unit_test(test_photo_orientation_examples_come_out_upright),
 	cmocka_unit_test(test_photo_orientation_check_detects_wrong_rotation),
 	cmocka_unit_test(test_photo_loads_as_srgb_uchar_three_bands),

@@ -87,9 +87,17 @@ void smp_photo_free(SmpPhoto *photo);
 gboolean smp_photo_save_atomic(VipsImage *image, const char *path,
 	GError **error);
 
-/* Write @len bytes of @data to @path atomically (temp file + rename). */
+/* Write @len bytes of @data to @path atomically: a hidden temporary file
+ * ".NAME.XXXXXX" in the same folder, flushed, renamed over @path, and the
+ * folder flushed. ENOSPC gives SMP_ERROR_TRANSIENT.
+ */
 gboolean smp_file_write_atomic(const char *path, const char *data, gsize len,
 	GError **error);
+
+/* TRUE for the name of a temporary file left by a killed atomic write
+ * (".NAME.XXXXXX" or ".NAME.XXXXXX.ext").
+ */
+gboolean smp_photo_is_temp_name(const char *name);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(SmpPhoto, smp_photo_free)
 
