@@ -1,0 +1,57 @@
+/* Internal interface between the normalise files: the skin background
+ * mask, the full-size render, colour maths and the quality gates.
+ * SPDX-License-Identifier: MIT
+ */
+#ifndef SMPDOC_NORMALISE_PRIVATE_H
+#define SMPDOC_NORMALISE_PRIVATE_H
+
+#include <glib.h>
+#include <vips/vips.h>
+
+#include "smpdoc/normalise.h"
+#include "smpdoc/photo.h" /* g_autoptr(VipsImage) */
+
+#define NORM_STAGE "normalise"
+
+/* Rec. 709 / sRGB luminance weights (linear light). */
+#define NORM_WR 0.2126
+#define NORM_WG 0.7152
+#define NORM_WB 0.0722
+
+/* Mask (uchar 0/255, same size) of the skin background of @lin, a linear
+ * RGB float image: pixels whose luminance lies within [p->bg_low,
+ * p->bg_high] times the local upper level (a rank filter of @window px
+ * at the 60th percentile), so that dots, moles and highlights are out.
+ * @y: (out) (transfer full) (optional) the luminance plane.
+ */
+VipsImage *norm_background_mask(VipsImage *lin, const SmpNormaliseParams *p,
+	int window, VipsImage **y, const char *path, GError **error);
+
+/* Mean linear RGB of the skin background of @srgb (8-bit sRGB) on a copy
+ * shrunk by @shrink, within @roi (nullable 1-band uchar mask of @srgb's
+ * size, non-zero = inside). @fraction: (out) (optional) share of the
+ * (ROI) pixels that were background.
+ */
+gboolean norm_skin_mean(VipsImage *srgb, VipsImage *roi, int shrink,
+	int window, const SmpNormaliseParams *p, double rgb[3],
+	double *fraction, const char *path, GError **error);
+
+/* Render @n->image from @n->input, @n->illum and per-band linear @gain
+ * (replacing the old image). Returns: TRUE; FALSE with @error set.
+ */
+gboolean norm_render(SmpNormalisation *n, const double gain[3],
+	GError **error);
+
+/* CIELAB (D65) of a linear sRGB colour, and the CIE76 distance. */
+void norm_rgb_to_lab(const double rgb[3], double lab[3]);
+double norm_delta_e(const double a[3], const double b[3]);
+
+/* L* of a relative luminance, and back. */
+double norm_y_to_l(double y);
+double norm_l_to_y(double l);
+
+/* Clipping and focus of @in (the photo as shot) into @n, with warnings. */
+gboolean norm_quality(SmpNormalisation *n, VipsImage *in,
+	const SmpNormaliseParams *p, GError **error);
+
+#endif /* SMPDOC_NORMALISE_PRIVATE_H */
