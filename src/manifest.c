@@ -233,10 +233,10 @@ check_name(const char *what, const char *s)
 		return g_strdup_printf("%s is not valid UTF-8", what);
 	if (has_control(s))
 		return g_strdup_printf("%s contains a control character", what);
+	if (!strchr(s, '/'))
+		return NULL;
 	show = shown(s);
-	if (strchr(s, '/'))
-		return g_strdup_printf("%s '%s' contains '/'", what, show);
-	return NULL;
+	return g_strdup_printf("%s '%s' contains '/'", what, show);
 }
 
 /* A session number: decimal digits only (leading zeros allowed), at most
@@ -263,48 +263,59 @@ parse_session(const char *s, int *session)
 
 /* --- CSV rows ------------------------------------------------------------- */
 
-/* A relative path that stays inside the manifest's folder and names a file.
- * The check is on the text only: ".." may step back into a folder it went
- * down, never above the start.
+/* What is wrong with relative path @s, or NULL. The check is on the text
+ * only: ".." may step back out of a folder it went down, never above the
+ * start, and the last part must name a file.
+ */
+static const char *
+path_problem(const char *s)
+{
+	const char *last = strrchr(s, '/') ? strrchr(s, '/') + 1 : s;
+	int depth = 0;
+
+	if (s[0] == '/')
+		return "is absolute: paths are relative to the manifest's folder";
+	for (const char *c = s; *c;) {
+		size_t n = strcspn(c, "/");
+
+		if (n == 2 && c[0] == '.' && c[1] == '.')
+			depth--;
+		else if (n > 0 && !(n == 1 && c[0] == '.'))
+			depth++;
+		if (depth < 0)
+			return "leaves the manifest's folder";
+		c += n + (c[n] == '/');
+	}
+	if (!*last || strcmp(last, ".") == 0 || strcmp(last, "..") == 0)
+		return "names a folder, not a file";
+	return NULL;
+}
+
+/* A path from the manifest: relative, inside its folder, naming a file,
+ * without control characters (it ends up in logs and errors.csv).
  */
 static char *
 check_path(const char *s)
 {
-	g_autofree char *show = shown(s);
-	g_auto(GStrv) parts = NULL;
-	const char *last;
-	int depth = 0;
+	g_autofree char *show = NULL;
+	const char *problem;
 
 	if (!*s)
 		return g_strdup("empty path");
 	for (const char *c = s; *c; c++)
 		if ((unsigned char) *c < 0x20 || *c == 0x7f)
 			return g_strdup("path contains a control character");
-	if (s[0] == '/')
-		return g_strdup_printf("absolute path '%s' refused: paths are "
-							   "relative to the manifest's folder",
-			show);
-	parts = g_strsplit(s, "/", -1);
-	for (int i = 0; parts[i]; i++) {
-		if (strcmp(parts[i], "..") == 0)
-			depth--;
-		else if (parts[i][0] && strcmp(parts[i], ".") != 0)
-			depth++;
-		if (depth < 0)
-			return g_strdup_printf("path '%s' leaves the manifest's folder",
-				show);
-	}
-	last = strrchr(s, '/') ? strrchr(s, '/') + 1 : s;
-	if (!*last || strcmp(last, ".") == 0 || strcmp(last, "..") == 0)
-		return g_strdup_printf("path '%s' names a folder, not a file", show);
-	return NULL;
+	if (!(problem = path_problem(s)))
+		return NULL;
+	show = shown(s);
+	return g_strdup_printf("path '%s' %s", show, problem);
 }
 
 /* YYYY-MM-DD, or anything GLib's ISO 8601 date-time parser takes. */
 static gboolean
 valid_iso8601(const char *s)
 {
-	g_autoptr(GTimeZone) utc = g_time_zone_new_utc();
+	g_autoptr(GTimeZone) utc = NULL;
 	GDateTime *dt;
 
 	if (strlen(s) == 10 && s[4] == '-' && s[7] == '-') {
@@ -314,6 +325,7 @@ valid_iso8601(const char *s)
 		return g_date_valid_dmy((GDateDay) atoi(s + 8),
 			(GDateMonth) atoi(s + 5), (GDateYear) atoi(s));
 	}
+	utc = g_time_zone_new_utc();
 	dt = g_date_time_new_from_iso8601(s, utc);
 	if (!dt)
 		return FALSE;
@@ -405,6 +417,7 @@ typedef struct Parser {
 	int line;      /* 1-based line being fed */
 	int row_line;  /* line the current row started on */
 	gboolean in_row;
+	gboolean after_cr; /* the last piece fed ended in CR */
 	gboolean have_header;
 	GPtrArray *header;           /* column names while the header is read */
 	int ncols;                   /* fields per row, from the header */
@@ -659,10 +672,15 @@ blank(const char *s, gsize n)
 	return TRUE;
 }
 
-/* Feed one piece of a line that ends at the first CR or LF, if any. */
+/* Feed one piece of a line that ends at the first CR or LF, if any. LF,
+ * CRLF and a lone CR (old Mac files) each end one line.
+ */
 static void
 feed_segment(Parser *p, const char *s, gsize n)
 {
+	if (p->after_cr && s[0] != '\n')
+		p->line++;
+	p->after_cr = s[n - 1] == '\r';
 	if (memchr(s, '\0', n)) {
 		parser_stop(p, SMP_ERROR_CONFIG, p->line,
 			"NUL byte: a manifest is text");

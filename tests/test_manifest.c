@@ -150,6 +150,21 @@ test_manifest_accepts_bom_crlf_quotes_and_blank_rows(void **state)
 }
 
 static void
+test_manifest_counts_lone_cr_as_a_line_end(void **state)
+{
+	g_autoptr(SmpManifest) m = parse_ok(
+		"client,session,view,path\rc01,0,top,a.jpg\r\rc02,0,top,b.jpg\r");
+
+	(void) state;
+	assert_int_equal(m->entries->len, 2);
+	assert_int_equal(entry(m, 0)->line, 2);
+	assert_int_equal(entry(m, 1)->line, 4);
+	assert_rejected("client,session,view,path\rc01,0,top,a.jpg\r\r\n"
+					"c02,x,top,b.jpg\r",
+		4, "session 'x'");
+}
+
+static void
 test_manifest_header_only_is_empty(void **state)
 {
 	g_autoptr(SmpManifest) m = parse_ok(HEADER);
@@ -211,6 +226,45 @@ test_manifest_sample_archive_loads(void **state)
 	assert_int_equal(m->entries->len, 4);
 	pairs = smp_manifest_pairs(m);
 	assert_int_equal(pairs->len, 2);
+}
+
+/* Rows cross the 64 KiB read chunks of smp_manifest_load(); line numbers
+ * and quoted newlines still come out right.
+ */
+static void
+test_manifest_load_keeps_lines_across_read_chunks(void **state)
+{
+	g_autofree char *dir = smp_test_tmpdir();
+	g_autofree char *csv = g_build_filename(dir, "m.csv", NULL);
+	GString *s = g_string_new("client,session,view,path,notes\r\n");
+	GError *error = NULL;
+	SmpManifest *m;
+
+	(void) state;
+	for (int i = 0; i < 6000; i++)
+		g_string_append_printf(s,
+			"client-%04d,%d,top,p/%d.jpg,\"two\r\nlines %d\"\r\n", i / 3,
+			i % 3, i, i);
+	assert_true(s->len > 3 * 64 * 1024);
+	write_file(dir, "m.csv", s->str, (gssize) s->len);
+	m = smp_manifest_load(csv, &error);
+	assert_no_gerror(error);
+	assert_int_equal(m->entries->len, 6000);
+	for (guint i = 0; i < m->entries->len; i++) {
+		const SmpEntry *e = entry(m, i);
+		int n = atoi(e->rel_path + 2);
+
+		assert_int_equal(e->line, 2 + 2 * n);
+	}
+	smp_manifest_free(m);
+
+	g_string_append_printf(s, "bad,x,top,a.jpg,\r\n");
+	write_file(dir, "m.csv", s->str, (gssize) s->len);
+	assert_null(smp_manifest_load(csv, &error));
+	assert_non_null(strstr(error->message, "m.csv:12002: session 'x'"));
+	g_clear_error(&error);
+	g_string_free(s, TRUE);
+	smp_test_rmtree(dir);
 }
 
 /* --- pairs and groups ----------------------------------------------------- */
@@ -357,8 +411,8 @@ test_manifest_rejects_escaping_paths(void **state)
 		"leaves the manifest's folder");
 	assert_rejected(HEADER "c01,0,top,./a/./../..//x.jpg\n", 2,
 		"leaves the manifest's folder");
-	assert_rejected(HEADER "c01,0,top,/etc/passwd\n", 2, "absolute path");
-	assert_rejected(HEADER "c01,0,top,//srv/x.jpg\n", 2, "absolute path");
+	assert_rejected(HEADER "c01,0,top,/etc/passwd\n", 2, "is absolute");
+	assert_rejected(HEADER "c01,0,top,//srv/x.jpg\n", 2, "is absolute");
 	assert_rejected(HEADER "c01,0,top,a/\n", 2, "names a folder");
 	assert_rejected(HEADER "c01,0,top,a/..\n", 2, "names a folder");
 	assert_rejected(HEADER "c01,0,top,\"\"\n", 2, "empty path");
@@ -647,9 +701,11 @@ test_manifest_safe_name_is_a_plain_file_name(void **state)
 static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_manifest_reads_any_column_order_and_extra_columns),
 	cmocka_unit_test(test_manifest_accepts_bom_crlf_quotes_and_blank_rows),
+	cmocka_unit_test(test_manifest_counts_lone_cr_as_a_line_end),
 	cmocka_unit_test(test_manifest_header_only_is_empty),
 	cmocka_unit_test(test_manifest_loads_file_relative_to_its_folder),
 	cmocka_unit_test(test_manifest_sample_archive_loads),
+	cmocka_unit_test(test_manifest_load_keeps_lines_across_read_chunks),
 	cmocka_unit_test(test_manifest_pairs_session_zero_with_every_later),
 	cmocka_unit_test(test_manifest_shard_is_stable_and_balanced),
 	cmocka_unit_test(test_manifest_shard_parse_accepts_k_below_n),
