@@ -102,6 +102,10 @@ write_sidecar(const SmpPairSpec *spec, const SmpChange *change,
 
 	smp_analysis_report(spec->photo[0], spec->analysis[0], TRUE, &r.before);
 	smp_analysis_report(spec->photo[1], spec->analysis[1], TRUE, &r.after);
+	if (spec->file[0])
+		r.before.file = spec->file[0];
+	if (spec->file[1])
+		r.after.file = spec->file[1];
 	for (int i = 0; !spec->timing && i < 4; i++)
 		r.before.timing_ms[i] = r.after.timing_ms[i] = -1;
 	r.change = change;

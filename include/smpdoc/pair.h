@@ -28,6 +28,9 @@ typedef struct SmpPairSpec {
 	gboolean timing;                /* FALSE: timings written null, so
 	                                 * reruns give identical bytes */
 	const char *const *inputs;      /* paths never to overwrite, NULL-ended */
+	const char *file[2];            /* names written as "file" in the
+	                                 * sidecar (manifest paths), or NULL
+	                                 * for the photos' paths */
 } SmpPairSpec;
 
 typedef struct SmpPairResult {

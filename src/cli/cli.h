@@ -20,6 +20,9 @@ typedef struct SmpCommand {
 	int (*run)(int argc, char **argv);
 } SmpCommand;
 
+int smp_cmd_batch(int argc, char **argv);
+int smp_cmd_merge(int argc, char **argv);
+int smp_cmd_timeline(int argc, char **argv);
 int smp_cmd_inspect(int argc, char **argv);
 int smp_cmd_measure(int argc, char **argv);
 int smp_cmd_pair(int argc, char **argv);
@@ -48,5 +51,22 @@ int smp_cli_fail(GError *error);
 /* Exit code for a usage error with a printf-style message. */
 int smp_cli_usage_error(GOptionContext *context, const char *fmt, ...)
 	G_GNUC_PRINTF(2, 3);
+
+/* A status line on stderr for long runs (progress.c). */
+typedef struct SmpCliProgress {
+	gboolean enabled;
+	gboolean drawn;
+	double last;
+} SmpCliProgress;
+
+void smp_cli_progress_draw(SmpCliProgress *p, int done, int total,
+	int skipped, int failed, double elapsed);
+void smp_cli_progress_end(SmpCliProgress *p);
+
+/* Parse --progress auto|always|never into @wanted; auto means "stderr is
+ * a terminal".
+ */
+gboolean smp_cli_progress_parse(const char *mode, gboolean *wanted,
+	GError **error);
 
 #endif /* SMPDOC_CLI_H */

@@ -118,7 +118,7 @@ write_outputs(const PairInput *in, GError **error)
 	SmpPairSpec spec = {{in->photo[0], in->photo[1]},
 		{in->analysis[0], in->analysis[1]}, {session_before, session_after},
 		view, {NULL, NULL}, in->pipeline, long_edge_opt, jpeg_q, !no_timing,
-		(const char *const *) files};
+		(const char *const *) files, {NULL, NULL}};
 	SmpPairResult result = {0};
 
 	if (!smp_pair_write(&spec, out_dir, stem, &result, error))

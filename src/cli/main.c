@@ -18,6 +18,11 @@
 static const SmpCommand commands[] = {
 	{"pair", "before/after composite and sidecar for two photos",
 		smp_cmd_pair},
+	{"batch", "a whole archive: resumable, shardable, catalogued",
+		smp_cmd_batch},
+	{"merge", "join the output folders of a sharded batch", smp_cmd_merge},
+	{"timeline", "a client's density and coverage across sessions",
+		smp_cmd_timeline},
 	{"measure", "dot density of photos, measurement JSON on stdout",
 		smp_cmd_measure},
 	{"inspect", "what smpdoc reads from a photo and would do to it",

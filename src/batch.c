@@ -1,0 +1,703 @@
+/* The batch runner: workers process one client's view at a time (the
+ * before photo is loaded once for all its pairs); the calling thread is
+ * the catalogue's only writer.
+ * SPDX-License-Identifier: MIT
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <glib.h>
+#include <glib/gstdio.h>
+#include <json-glib/json-glib.h>
+
+#include "smpdoc/analysis.h"
+#include "smpdoc/batch.h"
+#include "smpdoc/catalog.h"
+#include "smpdoc/error.h"
+#include "smpdoc/manifest.h"
+#include "smpdoc/pair.h"
+#include "smpdoc/report.h"
+
+#define HASH_CHUNK (1 << 20)
+
+typedef enum { MSG_PHOTO, MSG_PAIR, MSG_GROUP_DONE, MSG_FATAL } MsgKind;
+
+/* A worker's result for the catalogue writer; strings live in @strings. */
+typedef struct Msg {
+	MsgKind kind;
+	SmpPhotoRecord photo;
+	SmpPairRecord pair;
+	int skipped_photos, skipped_pairs;
+	GStringChunk *strings;
+	GError *error;
+} Msg;
+
+typedef struct Ctx {
+	const SmpBatchOptions *o;
+	char *catalog_path;
+	GAsyncQueue *queue;
+	gint stop; /* set after a fatal error: workers skip the rest */
+} Ctx;
+
+/* One photo of a group as a worker sees it. */
+typedef struct Slot {
+	const SmpEntry *entry;
+	char *sha256;      /* content hash, NULL when unreadable */
+	char *key;         /* catalogue key */
+	char *error;       /* why this photo failed, or NULL */
+	char *output;      /* measurement JSON, relative to OUTDIR */
+	SmpPhoto *photo;
+	SmpAnalysis *analysis;
+	double elapsed_ms;
+} Slot;
+
+static Msg *
+msg_new(MsgKind kind)
+{
+	Msg *m = g_new0(Msg, 1);
+
+	m->kind = kind;
+	m->strings = g_string_chunk_new(256);
+	return m;
+}
+
+static void
+msg_free(Msg *m)
+{
+	g_string_chunk_free(m->strings);
+	g_clear_error(&m->error);
+	g_free(m);
+}
+
+static const char *
+keep(Msg *m, const char *s)
+{
+	return s ? g_string_chunk_insert_const(m->strings, s) : NULL;
+}
+
+/* SHA-256 of a file's bytes, streamed. */
+static char *
+hash_file(const char *path, GError **error)
+{
+	g_autoptr(GChecksum) sum = g_checksum_new(G_CHECKSUM_SHA256);
+	g_autofree guchar *buf = g_malloc(HASH_CHUNK);
+	FILE *f = fopen(path, "rb");
+	size_t n;
+
+	if (!f) {
+		int e = errno;
+
+		g_set_error(error, SMP_ERROR, SMP_ERROR_IO, "%s: load: %s", path,
+			g_strerror(e));
+		return NULL;
+	}
+	while ((n = fread(buf, 1, HASH_CHUNK, f)) > 0)
+		g_checksum_update(sum, buf, n);
+	if (ferror(f)) {
+		g_set_error(error, SMP_ERROR, SMP_ERROR_IO, "%s: load: read error",
+			path);
+		fclose(f);
+		return NULL;
+	}
+	fclose(f);
+	return g_strdup(g_checksum_get_string(sum));
+}
+
+static char *
+client_dir(const Ctx *ctx, const SmpEntry *e)
+{
+	g_autofree char *safe = smp_manifest_safe_name(e->client);
+
+	return g_build_filename(ctx->o->out_dir, safe, NULL);
+}
+
+/* "<client>/<view>-s<session>" relative to OUTDIR, the stem of outputs. */
+static char *
+rel_stem(const SmpEntry *e, const char *suffix)
+{
+	g_autofree char *c = smp_manifest_safe_name(e->client);
+	g_autofree char *v = smp_manifest_safe_name(e->view);
+
+	return g_strdup_printf("%s/%s-s%d%s", c, v, e->session, suffix);
+}
+
+static gboolean
+out_exists(const Ctx *ctx, const char *rel)
+{
+	g_autofree char *p = g_build_filename(ctx->o->out_dir, rel, NULL);
+
+	return g_file_test(p, G_FILE_TEST_IS_REGULAR);
+}
+
+static void
+slot_clear(Slot *s)
+{
+	g_free(s->sha256);
+	g_free(s->key);
+	g_free(s->error);
+	g_free(s->output);
+	smp_analysis_free(s->analysis);
+	smp_photo_free(s->photo);
+}
+
+static void
+identify(const Ctx *ctx, Slot *s)
+{
+	GError *error = NULL;
+
+	s->output = rel_stem(s->entry, ".json");
+	s->sha256 = hash_file(s->entry->path, &error);
+	if (!s->sha256) {
+		s->error = g_strdup(error->message);
+		g_error_free(error);
+		/* Unreadable files still need a key for their failure row. */
+		s->key = g_strdup_printf("unreadable:%s", s->entry->rel_path);
+		return;
+	}
+	s->key = g_strdup_printf("%s:%s", s->sha256, ctx->o->pipeline->sha256);
+}
+
+static void
+analyse(const Ctx *ctx, Slot *s)
+{
+	g_autoptr(GTimer) timer = g_timer_new();
+	GError *error = NULL;
+	SmpScale scale;
+
+	if (s->error || s->analysis)
+		return;
+	s->photo = smp_photo_load(s->entry->path, &ctx->o->limits, &error);
+	if (s->photo) {
+		smp_analysis_scale(s->entry->px_per_mm, 0, ctx->o->pipeline, &scale);
+		s->analysis = smp_analyse_photo(s->photo, ctx->o->pipeline, &scale,
+			g_timer_elapsed(timer, NULL) * 1e3, &error);
+	}
+	if (!s->analysis) {
+		s->error = g_strdup(error->message);
+		g_error_free(error);
+		g_clear_pointer(&s->photo, smp_photo_free);
+	}
+	s->elapsed_ms = g_timer_elapsed(timer, NULL) * 1e3;
+}
+
+/* The photo's measurement JSON, without timings so reruns are identical. */
+static gboolean
+write_measurement(const Ctx *ctx, Slot *s, GError **error)
+{
+	g_autofree char *dir = client_dir(ctx, s->entry);
+	g_autofree char *path = g_build_filename(ctx->o->out_dir, s->output,
+		NULL);
+	g_autoptr(JsonNode) node = NULL;
+	g_autofree char *text = NULL;
+	SmpPhotoReport r;
+
+	if (g_mkdir_with_parents(dir, 0755) != 0) {
+		int e = errno;
+
+		g_set_error(error, SMP_ERROR,
+			e == ENOSPC ? SMP_ERROR_TRANSIENT : SMP_ERROR_IO,
+			"%s: output: %s", dir, g_strerror(e));
+		return FALSE;
+	}
+	smp_analysis_report(s->photo, s->analysis, TRUE, &r);
+	r.file = s->entry->rel_path;
+	for (int i = 0; i < 4; i++)
+		r.timing_ms[i] = -1;
+	node = smp_report_measurement(&r);
+	text = smp_report_to_string(node, TRUE);
+	return smp_file_write_atomic(path, text, strlen(text), error);
+}
+
+static void
+fill_photo_record(Msg *m, const Ctx *ctx, const Slot *s)
+{
+	SmpPhotoRecord *r = &m->photo;
+	const SmpEntry *e = s->entry;
+	const SmpMeasurement *mm = s->analysis ? s->analysis->measurement : NULL;
+	const char *taken = e->taken;
+
+	if (!taken && s->photo)
+		taken = s->photo->meta->taken;
+	r->key = keep(m, s->key);
+	r->content_sha256 = keep(m, s->sha256 ? s->sha256 : "");
+	r->pipeline_sha256 = keep(m, ctx->o->pipeline->sha256);
+	r->source = keep(m, e->rel_path);
+	r->client = keep(m, e->client);
+	r->session = e->session;
+	r->view = keep(m, e->view);
+	r->taken = keep(m, taken);
+	r->consent = smp_consent_name(e->consent);
+	r->ok = mm != NULL;
+	r->error = keep(m, s->error);
+	r->output = mm ? keep(m, s->output) : NULL;
+	r->width = s->photo ? s->photo->image->Xsize : 0;
+	r->height = s->photo ? s->photo->image->Ysize : 0;
+	r->px_per_mm = s->analysis ? s->analysis->scale.px_per_mm : NAN;
+	r->scale_source = s->analysis ? s->analysis->scale.source : NULL;
+	r->dot_count = mm ? (gint64) mm->count : -1;
+	r->per_cm2 = mm ? mm->per_cm2 : NAN;
+	r->per_cm2_lo = mm ? mm->per_cm2_ci95[0] : NAN;
+	r->per_cm2_hi = mm ? mm->per_cm2_ci95[1] : NAN;
+	r->per_mpx = mm ? mm->per_mpx : NAN;
+	r->coverage = mm ? mm->coverage : NAN;
+	r->nn_mean_mm = mm ? mm->nn_mean_mm : NAN;
+	r->clark_evans = mm ? mm->clark_evans : NAN;
+	r->elapsed_ms = s->elapsed_ms;
+}
+
+/* A fatal error (disk full, output folder gone) stops the whole run. */
+static void
+send_fatal(Ctx *ctx, GError *error)
+{
+	Msg *m = msg_new(MSG_FATAL);
+
+	m->error = error;
+	g_atomic_int_set(&ctx->stop, 1);
+	g_async_queue_push(ctx->queue, m);
+}
+
+static gboolean
+is_fatal(const GError *e)
+{
+	return g_error_matches(e, SMP_ERROR, SMP_ERROR_TRANSIENT);
+}
+
+/* Measure photo @s (when needed) and report it. */
+static void
+run_photo(Ctx *ctx, Slot *s)
+{
+	GError *error = NULL;
+	Msg *m;
+
+	analyse(ctx, s);
+	if (s->analysis && !write_measurement(ctx, s, &error)) {
+		if (is_fatal(error)) {
+			send_fatal(ctx, error);
+			return;
+		}
+		s->error = g_strdup(error->message);
+		g_clear_error(&error);
+		g_clear_pointer(&s->analysis, smp_analysis_free);
+	}
+	m = msg_new(MSG_PHOTO);
+	fill_photo_record(m, ctx, s);
+	g_async_queue_push(ctx->queue, m);
+}
+
+static void
+fill_pair_record(Msg *m, const Ctx *ctx, const Slot *b, const Slot *a,
+	const SmpPairResult *res, const char *error, double elapsed_ms)
+{
+	SmpPairRecord *r = &m->pair;
+	g_autofree char *key = g_strdup_printf("%s|%s", b->key, a->key);
+
+	r->key = keep(m, key);
+	r->before_key = keep(m, b->key);
+	r->after_key = keep(m, a->key);
+	r->pipeline_sha256 = keep(m, ctx->o->pipeline->sha256);
+	r->client = keep(m, a->entry->client);
+	r->view = keep(m, a->entry->view);
+	r->session_before = b->entry->session;
+	r->session_after = a->entry->session;
+	r->ok = error == NULL;
+	r->error = keep(m, error);
+	r->aligned = res ? res->aligned : FALSE;
+	r->per_cm2_before = b->analysis ? b->analysis->measurement->per_cm2 : NAN;
+	r->per_cm2_after = a->analysis ? a->analysis->measurement->per_cm2 : NAN;
+	r->per_cm2_change = res ? res->change.per_cm2 : NAN;
+	r->per_cm2_pct = res ? res->change.per_cm2_pct : NAN;
+	r->coverage_change = res ? res->change.coverage : NAN;
+	r->new_dots = res ? res->change.new_dots : -1;
+	r->persisting_dots = res ? res->change.persisting_dots : -1;
+	r->elapsed_ms = elapsed_ms;
+}
+
+/* Relative output paths of the pair before→after ("c01/top-s0-s1"). */
+static char *
+pair_stem(const Slot *b, const Slot *a)
+{
+	g_autofree char *c = smp_manifest_safe_name(a->entry->client);
+	g_autofree char *v = smp_manifest_safe_name(a->entry->view);
+
+	return g_strdup_printf("%s/%s-s%d-s%d", c, v, b->entry->session,
+		a->entry->session);
+}
+
+static void
+run_pair(Ctx *ctx, Slot *b, Slot *a)
+{
+	g_autoptr(GTimer) timer = g_timer_new();
+	g_autofree char *stem = pair_stem(b, a);
+	g_autofree char *dir = client_dir(ctx, a->entry);
+	g_autofree char *base = g_path_get_basename(stem);
+	g_autofree char *why = NULL;
+	const char *inputs[3] = {b->entry->path, a->entry->path, NULL};
+	SmpPairResult res = {0};
+	GError *error = NULL;
+	gboolean ok = FALSE;
+	Msg *m;
+
+	analyse(ctx, b);
+	analyse(ctx, a);
+	if (b->error || a->error) {
+		why = g_strdup_printf("%s photo failed: %s",
+			b->error ? "before" : "after", b->error ? b->error : a->error);
+	}
+	else {
+		SmpPairSpec spec = {{b->photo, a->photo}, {b->analysis, a->analysis},
+			{b->entry->session, a->entry->session}, a->entry->view,
+			{b->entry->taken, a->entry->taken}, ctx->o->pipeline, 0, 0, FALSE,
+			inputs, {b->entry->rel_path, a->entry->rel_path}};
+
+		ok = g_mkdir_with_parents(dir, 0755) == 0 &&
+			smp_pair_write(&spec, dir, base, &res, &error);
+		if (!ok && error && is_fatal(error)) {
+			send_fatal(ctx, error);
+			return;
+		}
+		if (!ok)
+			why = g_strdup(error ? error->message : "cannot create folder");
+		g_clear_error(&error);
+	}
+	m = msg_new(MSG_PAIR);
+	fill_pair_record(m, ctx, b, a, ok ? &res : NULL, why,
+		g_timer_elapsed(timer, NULL) * 1e3);
+	if (ok) {
+		g_autofree char *comp = g_strdup_printf("%s.jpg", stem);
+		g_autofree char *side = g_strdup_printf("%s.json", stem);
+
+		m->pair.composite = keep(m, comp);
+		m->pair.sidecar = keep(m, side);
+	}
+	smp_pair_result_clear(&res);
+	g_async_queue_push(ctx->queue, m);
+}
+
+/* Is the photo's row complete, with its output on disk? */
+static gboolean
+photo_complete(const Ctx *ctx, SmpCatalog *cat, const Slot *s)
+{
+	return cat && s->sha256 &&
+		smp_catalog_photo_status(cat, s->key) == SMP_ROW_DONE &&
+		out_exists(ctx, s->output);
+}
+
+static gboolean
+pair_complete(const Ctx *ctx, SmpCatalog *cat, const Slot *b, const Slot *a)
+{
+	g_autofree char *key = g_strdup_printf("%s|%s", b->key, a->key);
+	g_autofree char *stem = pair_stem(b, a);
+	g_autofree char *comp = g_strdup_printf("%s.jpg", stem);
+	g_autofree char *side = g_strdup_printf("%s.json", stem);
+
+	return cat && b->sha256 && a->sha256 &&
+		smp_catalog_pair_status(cat, key) == SMP_ROW_DONE &&
+		out_exists(ctx, comp) && out_exists(ctx, side);
+}
+
+/* One client's view: every photo measured, session 0 paired with each
+ * later session. With --resume, complete work is skipped; a photo is
+ * still loaded when a pair that needs it is not complete.
+ */
+static void
+process_group(gpointer data, gpointer user)
+{
+	SmpGroup *g = data;
+	Ctx *ctx = user;
+	guint n = g->entries->len;
+	g_autofree Slot *slots = g_new0(Slot, n);
+	SmpCatalog *cat = NULL;
+	Msg *done = msg_new(MSG_GROUP_DONE);
+	gboolean has_before;
+
+	for (guint i = 0; i < n; i++) {
+		slots[i].entry = g_ptr_array_index(g->entries, i);
+		identify(ctx, &slots[i]);
+	}
+	/* Each worker reads the catalogue through its own connection (WAL
+	 * allows readers beside the one writer).
+	 */
+	if (ctx->o->resume)
+		cat = smp_catalog_open(ctx->catalog_path, FALSE, NULL);
+	has_before = slots[0].entry->session == 0;
+	for (guint i = 0; i < n && !g_atomic_int_get(&ctx->stop); i++) {
+		if (photo_complete(ctx, cat, &slots[i]))
+			done->skipped_photos++;
+		else
+			run_photo(ctx, &slots[i]);
+		if (i == 0 || !has_before)
+			continue;
+		if (pair_complete(ctx, cat, &slots[0], &slots[i]))
+			done->skipped_pairs++;
+		else
+			run_pair(ctx, &slots[0], &slots[i]);
+		/* Only the before photo is needed again. */
+		g_clear_pointer(&slots[i].analysis, smp_analysis_free);
+		g_clear_pointer(&slots[i].photo, smp_photo_free);
+	}
+	smp_catalog_close(cat);
+	for (guint i = 0; i < n; i++)
+		slot_clear(&slots[i]);
+	g_async_queue_push(ctx->queue, done);
+}
+
+/* The groups of @all (which keeps owning them) whose client falls in this
+ * shard, with the number of photos and pairs they hold.
+ */
+static GPtrArray *
+shard_groups(GPtrArray *all, const SmpBatchOptions *o, int *photos,
+	int *pairs)
+{
+	GPtrArray *mine = g_ptr_array_new();
+
+	*photos = *pairs = 0;
+	for (guint i = 0; i < all->len; i++) {
+		SmpGroup *g = g_ptr_array_index(all, i);
+		const SmpEntry *first = g_ptr_array_index(g->entries, 0);
+
+		if (o->shard_n > 1 &&
+			smp_manifest_shard_of(g->client, o->shard_n) != o->shard_k)
+			continue;
+		*photos += g->entries->len;
+		if (first->session == 0)
+			*pairs += g->entries->len - 1;
+		g_ptr_array_add(mine, g);
+	}
+	return mine;
+}
+
+/* The state of the writer (calling) thread. */
+typedef struct Run {
+	const SmpBatchOptions *o;
+	SmpCatalog *cat;
+	SmpBatchSummary *sum;
+	SmpBatchProgress progress;
+	GTimer *timer;
+	GError *fatal;
+} Run;
+
+static void
+log_line(const Run *run, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
+
+static void
+log_line(const Run *run, const char *fmt, ...)
+{
+	va_list ap;
+	g_autofree char *line = NULL;
+
+	if (!run->o->log)
+		return;
+	va_start(ap, fmt);
+	line = g_strdup_vprintf(fmt, ap);
+	va_end(ap);
+	run->o->log(line, run->o->data);
+}
+
+/* Record one result in the catalogue, in its own transaction, so that a
+ * killed run keeps every result written before the kill.
+ */
+static void
+record(Run *run, Msg *m)
+{
+	GError *error = NULL;
+	gboolean ok = smp_catalog_begin(run->cat, &error) &&
+		(m->kind == MSG_PHOTO ? smp_catalog_put_photo(run->cat, &m->photo,
+									&error)
+							  : smp_catalog_put_pair(run->cat, &m->pair,
+									&error)) &&
+		smp_catalog_commit(run->cat, &error);
+
+	if (!ok && !run->fatal)
+		run->fatal = error;
+	else
+		g_clear_error(&error);
+}
+
+static void
+handle(Run *run, Msg *m, Ctx *ctx)
+{
+	SmpBatchSummary *s = run->sum;
+
+	switch (m->kind) {
+	case MSG_PHOTO:
+		record(run, m);
+		if (m->photo.ok)
+			s->photos_done++;
+		else {
+			s->photos_failed++;
+			log_line(run, "%s", m->photo.error);
+		}
+		break;
+	case MSG_PAIR:
+		record(run, m);
+		if (m->pair.ok)
+			s->pairs_done++;
+		else {
+			s->pairs_failed++;
+			log_line(run, "%s/%s s%d-s%d: pair: %s", m->pair.client,
+				m->pair.view, m->pair.session_before, m->pair.session_after,
+				m->pair.error);
+		}
+		break;
+	case MSG_GROUP_DONE:
+		s->photos_skipped += m->skipped_photos;
+		s->pairs_skipped += m->skipped_pairs;
+		break;
+	case MSG_FATAL:
+		if (!run->fatal)
+			run->fatal = g_steal_pointer(&m->error);
+		break;
+	}
+	if (run->fatal)
+		g_atomic_int_set(&ctx->stop, 1);
+	run->progress.done = s->photos_done + s->pairs_done;
+	run->progress.failed = s->photos_failed + s->pairs_failed;
+	run->progress.skipped = s->photos_skipped + s->pairs_skipped;
+	run->progress.elapsed_s = g_timer_elapsed(run->timer, NULL);
+	if (run->o->progress)
+		run->o->progress(&run->progress, run->o->data);
+}
+
+/* --dry-run: say what would be done, write nothing. */
+static void
+dry_run(Run *run, GPtrArray *groups)
+{
+	for (guint i = 0; i < groups->len; i++) {
+		SmpGroup *g = g_ptr_array_index(groups, i);
+		const SmpEntry *first = g_ptr_array_index(g->entries, 0);
+
+		for (guint j = 0; j < g->entries->len; j++) {
+			const SmpEntry *e = g_ptr_array_index(g->entries, j);
+
+			log_line(run, "measure %s", e->rel_path);
+			if (j > 0 && first->session == 0)
+				log_line(run, "pair    %s -> %s", first->rel_path,
+					e->rel_path);
+		}
+	}
+}
+
+static gboolean
+prepare_out_dir(const char *dir, GError **error)
+{
+	if (g_mkdir_with_parents(dir, 0755) != 0 ||
+		!g_file_test(dir, G_FILE_TEST_IS_DIR)) {
+		int e = errno;
+
+		g_set_error(error, SMP_ERROR, SMP_ERROR_IO,
+			"%s: output: cannot create this folder: %s", dir,
+			g_strerror(e ? e : ENOTDIR));
+		return FALSE;
+	}
+	return TRUE;
+}
+
+/* A killed run can leave hidden temporaries of atomic writes behind
+ * (never a partial output under its real name); remove them from OUTDIR
+ * and its client folders before starting. One writer per OUTDIR is the
+ * rule, so no live writer owns them.
+ */
+static void
+sweep_temporaries(const char *dir, int depth)
+{
+	g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
+	const char *name;
+
+	while (d && (name = g_dir_read_name(d))) {
+		g_autofree char *path = g_build_filename(dir, name, NULL);
+
+		if (g_file_test(path, G_FILE_TEST_IS_SYMLINK))
+			continue;
+		if (depth > 0 && g_file_test(path, G_FILE_TEST_IS_DIR))
+			sweep_temporaries(path, depth - 1);
+		else if (smp_photo_is_temp_name(name) &&
+			g_file_test(path, G_FILE_TEST_IS_REGULAR))
+			g_unlink(path);
+	}
+}
+
+/* Run the groups on the worker pool; this thread writes the catalogue. */
+static void
+run_pool(Run *run, Ctx *ctx, GPtrArray *groups)
+{
+	GThreadPool *pool = g_thread_pool_new(process_group, ctx,
+		MAX(1, run->o->jobs), FALSE, NULL);
+	guint finished = 0;
+
+	for (guint i = 0; i < groups->len; i++)
+		g_thread_pool_push(pool, g_ptr_array_index(groups, i), NULL);
+	while (finished < groups->len) {
+		Msg *m = g_async_queue_pop(ctx->queue);
+
+		if (m->kind == MSG_GROUP_DONE)
+			finished++;
+		handle(run, m, ctx);
+		msg_free(m);
+	}
+	g_thread_pool_free(pool, FALSE, TRUE);
+}
+
+/* errors.csv from the catalogue: every failure, this run's and earlier
+ * runs' (a resumed run lists what its predecessors found too).
+ */
+static gboolean
+write_errors(Run *run, GError **error)
+{
+	g_autofree char *csv = smp_catalog_errors_csv(run->cat, error);
+	g_autofree char *path = g_build_filename(run->o->out_dir, "errors.csv",
+		NULL);
+
+	return csv && smp_file_write_atomic(path, csv, strlen(csv), error);
+}
+
+gboolean
+smp_batch_run(const SmpBatchOptions *o, SmpBatchSummary *summary,
+	GError **error)
+{
+	g_autoptr(SmpManifest) m = smp_manifest_open(o->input, error);
+	g_autoptr(GPtrArray) all = NULL;
+	g_autoptr(GPtrArray) groups = NULL;
+	g_autoptr(GTimer) timer = g_timer_new();
+	g_autofree char *shard = g_strdup_printf("%u/%u", o->shard_k,
+		o->shard_n);
+	Run run = {o, NULL, summary, {0}, timer, NULL};
+	Ctx ctx = {o, NULL, NULL, 0};
+	int photos, pairs;
+	gboolean ok;
+
+	*summary = (SmpBatchSummary){0};
+	if (!m)
+		return FALSE;
+	all = smp_manifest_groups(m);
+	groups = shard_groups(all, o, &photos, &pairs);
+	run.progress.total = photos + pairs;
+	if (o->dry_run) {
+		dry_run(&run, groups);
+		return TRUE;
+	}
+	if (!prepare_out_dir(o->out_dir, error))
+		return FALSE;
+	sweep_temporaries(o->out_dir, 1);
+	ctx.catalog_path = g_build_filename(o->out_dir, "catalog.sqlite", NULL);
+	run.cat = smp_catalog_open(ctx.catalog_path, TRUE, error);
+	if (!run.cat) {
+		g_free(ctx.catalog_path);
+		return FALSE;
+	}
+	ctx.queue = g_async_queue_new();
+	run_pool(&run, &ctx, groups);
+	summary->elapsed_s = g_timer_elapsed(timer, NULL);
+	ok = !run.fatal && write_errors(&run, &run.fatal) &&
+		smp_catalog_note_run(run.cat, o->pipeline->name, o->pipeline->sha256,
+			shard, summary->photos_done + summary->pairs_done,
+			summary->photos_failed + summary->pairs_failed, &run.fatal);
+	if (!ok)
+		g_propagate_error(error, g_steal_pointer(&run.fatal));
+	smp_catalog_close(run.cat);
+	g_async_queue_unref(ctx.queue);
+	g_free(ctx.catalog_path);
+	return ok;
+}

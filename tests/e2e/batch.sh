@@ -1,0 +1,132 @@
+#!/bin/sh
+# End-to-end tests of `smpdoc batch`: a synthetic archive of a few hundred
+# small photos with a handful of bad files; failures listed and the run
+# going on; kill -9 at several points then --resume equal to an
+# uninterrupted run; four shards under GNU parallel merged equal to one
+# run; dry run; pipeline typos; timeline.
+# Usage: tests/e2e/batch.sh BUILD
+# SPDX-License-Identifier: MIT
+set -u
+build=${1:-build}
+smpdoc="$(pwd)/$build/smpdoc"
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/smpdoc-batch.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+passed=0
+failed=0
+ok() { passed=$((passed + 1)); echo "ok    $1"; }
+bad() { failed=$((failed + 1)); echo "FAIL  $1"; }
+check() { if eval "$2"; then ok "$1"; else bad "$1"; fi; }
+
+# The whole state of an output folder that must match between runs: every
+# output file's bytes, and the catalogue's rows without run timings.
+state() {
+	(cd "$1" && find . -type f ! -name 'catalog.sqlite*' | LC_ALL=C sort |
+		xargs sha256sum)
+	sqlite3 "$1/catalog.sqlite" \
+		"SELECT key, status, source, output, dot_count, per_cm2, coverage,
+		        error FROM photos ORDER BY key;
+		 SELECT key, status, composite, sidecar, per_cm2_pct, error
+		   FROM pairs ORDER BY key;"
+}
+
+# --- a synthetic archive with a handful of bad files -------------------------
+arch="$tmp/archive"
+"$smpdoc" synth -o "$arch" --seed 11 --clients 40 --pairs 2 \
+	--views top,crown --width 320 --height 240 >/dev/null 2>&1
+photos=$(tail -n +2 "$arch/manifest.csv" | wc -l)
+check "synthetic archive of $photos photos" '[ "$photos" -ge 200 ]'
+printf 'not a photo\n' >"$arch/c03/1/top.jpg"
+: >"$arch/c07/2/crown.jpg"
+head -c 3000 "$arch/c11/0/top.jpg" >"$tmp/t" && mv "$tmp/t" "$arch/c11/0/top.jpg"
+head -c 100 "$arch/c19/1/crown.jpg" >"$tmp/t" && mv "$tmp/t" "$arch/c19/1/crown.jpg"
+bad_photos=4
+# c11's before photo is bad: both its top pairs fail with it.
+bad_pairs=5
+pairs=$((photos / 3 * 2))
+
+# --- one uninterrupted run -----------------------------------------------------
+"$smpdoc" batch "$arch/manifest.csv" -o "$tmp/ref" -j 2 --progress never \
+	>"$tmp/out" 2>"$tmp/err"
+check "batch with bad files exits 1" '[ $? -eq 1 ]'
+n=$(tail -n +2 "$tmp/ref/errors.csv" | wc -l)
+check "errors.csv lists every bad photo and pair ($n)" \
+	'[ "$n" -eq $((bad_photos + bad_pairs)) ]'
+for f in c03/1/top.jpg c07/2/crown.jpg c11/0/top.jpg c19/1/crown.jpg; do
+	check "errors.csv names $f with a reason" \
+		"grep -q '^$f,photo,..*' '$tmp/ref/errors.csv'"
+	check "stderr names $f" "grep -q '$f' '$tmp/err'"
+done
+n=$(find "$tmp/ref" -name '*-s0-s*.jpg' | wc -l)
+check "every good pair has a composite ($n)" '[ "$n" -eq $((pairs - bad_pairs)) ]'
+n=$(sqlite3 "$tmp/ref/catalog.sqlite" "SELECT count(*) FROM photos WHERE status='done'")
+check "catalogue holds every good photo ($n)" '[ "$n" -eq $((photos - bad_photos)) ]'
+check "catalogue is in WAL mode" \
+	'[ "$(sqlite3 "$tmp/ref/catalog.sqlite" "PRAGMA journal_mode")" = wal ]'
+check "no temporary files" '[ -z "$(find "$tmp/ref" -name ".*")" ]'
+state "$tmp/ref" >"$tmp/ref.state"
+
+# --- resume on a complete output: nothing to do ------------------------------
+"$smpdoc" batch "$arch/manifest.csv" -o "$tmp/ref" --resume --progress never \
+	2>"$tmp/err"
+check "resume of a complete run redoes nothing" \
+	"grep -q 'photos 0 done, $bad_photos failed, $((photos - bad_photos)) already complete' '$tmp/err'"
+state "$tmp/ref" >"$tmp/ref2.state"
+check "resume leaves the outputs as they were" 'cmp -s "$tmp/ref.state" "$tmp/ref2.state"'
+
+# --- kill -9 at several points, then resume ----------------------------------
+for t in 0.4 1.1 2.3; do
+	"$smpdoc" batch "$arch/manifest.csv" -o "$tmp/killed" --resume -j 2 \
+		--progress never >/dev/null 2>&1 &
+	pid=$!
+	sleep "$t"
+	kill -9 "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+done
+"$smpdoc" batch "$arch/manifest.csv" -o "$tmp/killed" --resume -j 2 \
+	--progress never >/dev/null 2>&1
+check "resumed run exits 1 (bad files)" '[ $? -eq 1 ]'
+check "no temporary files after resume" '[ -z "$(find "$tmp/killed" -name ".*")" ]'
+state "$tmp/killed" >"$tmp/killed.state"
+check "killed + resumed equals uninterrupted" 'cmp -s "$tmp/ref.state" "$tmp/killed.state"'
+
+# --- four shards under GNU parallel, merged ---------------------------------
+parallel --will-cite -j 2 "$smpdoc" batch "$arch/manifest.csv" \
+	-o "$tmp/shard{}" --shard {}/4 -j 1 --progress never ::: 0 1 2 3 \
+	>/dev/null 2>&1
+"$smpdoc" merge "$tmp/shard0" "$tmp/shard1" "$tmp/shard2" "$tmp/shard3" \
+	-o "$tmp/merged" 2>"$tmp/err"
+check "merge exits 0" '[ $? -eq 0 ]'
+state "$tmp/merged" >"$tmp/merged.state"
+check "four shards merged equal one run" 'cmp -s "$tmp/ref.state" "$tmp/merged.state"'
+n=0
+for k in 0 1 2 3; do
+	[ -s "$tmp/shard$k/catalog.sqlite" ] && n=$((n + 1))
+done
+check "each shard has its own catalogue" '[ "$n" -eq 4 ]'
+
+# --- directory input, dry run, pipelines, timeline ---------------------------
+"$smpdoc" batch "$arch" -o "$tmp/dirrun" -j 2 --progress never >/dev/null 2>&1
+# The folder carries no scale or dates: the same photos and pairs, done or
+# failed alike, but densities per megapixel only.
+keys() {
+	sqlite3 "$1/catalog.sqlite" "SELECT key, status FROM photos
+		ORDER BY key; SELECT key, status FROM pairs ORDER BY key;"
+}
+keys "$tmp/dirrun" >"$tmp/dir.rows"
+keys "$tmp/ref" >"$tmp/ref.rows"
+check "archive folder finds the manifest's photos and pairs" 'cmp -s "$tmp/dir.rows" "$tmp/ref.rows"'
+"$smpdoc" batch "$arch/manifest.csv" --dry-run >"$tmp/out" 2>&1
+check "dry run lists every photo" "[ \$(grep -c '^measure ' '$tmp/out') -eq $photos ]"
+check "dry run lists every pair" "[ \$(grep -c '^pair ' '$tmp/out') -eq $pairs ]"
+printf '[detect]\ndot_diameter_min_mm=0.2\ndot_diamter_max_mm=1\n' >"$tmp/typo.pipeline"
+"$smpdoc" batch "$arch/manifest.csv" -o "$tmp/typo" --pipeline "$tmp/typo.pipeline" 2>"$tmp/err"
+check "pipeline typo is a usage error (2)" '[ $? -eq 2 ]'
+check "pipeline typo names file and line" "grep -q 'typo.pipeline:3: .*dot_diamter_max_mm' '$tmp/err'"
+check "nothing written for a bad pipeline" '[ ! -e "$tmp/typo" ]'
+"$smpdoc" timeline c01 "$tmp/ref" --json >"$tmp/out" 2>&1
+check "timeline lists c01's sessions" "[ \$(grep -c '\"session\"' '$tmp/out') -eq 6 ]"
+"$smpdoc" batch "$tmp/no-such.csv" -o "$tmp/x" 2>"$tmp/err"
+check "missing manifest fails with its name" "grep -q 'no-such.csv' '$tmp/err'"
+
+echo "batch: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
