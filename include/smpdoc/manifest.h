@@ -73,8 +73,11 @@ typedef struct SmpGroup {
  * regard to ASCII case; unknown columns are ignored. Required: client,
  * session, view, path; optional: taken, px_per_mm, consent. A UTF-8 BOM,
  * CRLF line ends, blank lines and quoted fields (with commas, quotes and
- * newlines) are accepted. Paths are relative to the manifest's folder;
- * the check is lexical (symlinks are not resolved here).
+ * newlines) are accepted; rows of empty fields only (",,,") are skipped.
+ * Every other row has as many fields as the header. consent is exactly
+ * none (or empty), clinical or marketing. Paths are relative to the
+ * manifest's folder; the check is lexical (symlinks are not resolved
+ * here).
  *
  * Any bad row fails the whole manifest: the message is the first problem
  * in file order, "MANIFEST:LINE: reason" (LINE is where the row starts),
