@@ -22,12 +22,12 @@ typedef struct Bufs {
 	int16_t *d[ROWS];
 	uint16_t *out;
 	int16_t *dog;
-	uint8_t *flags;
+	int32_t *xs;
 } Bufs;
 
-enum { K_LUMA, K_VBLUR, K_HBLUR_DOG, K_LOCALMAX, K_DOWN2, K_COUNT };
+enum { K_LUMA, K_VBLUR, K_HBLUR_DOG, K_EXTREMA, K_DOWN2, K_COUNT };
 static const char *const names[K_COUNT] = {
-	"luma_rgb", "vblur5", "hblur5_dog", "localmax3x3", "down2"
+	"luma_rgb", "vblur5", "hblur5_dog", "extrema", "down2"
 };
 
 static void
@@ -47,10 +47,19 @@ run_kernel(const SmpKernels *k, int which, Bufs *b, int rows)
 		case K_HBLUR_DOG:
 			k->hblur5_dog(b->l[r], b->l[r + 1], b->out, b->dog, WIDTH - 4);
 			break;
-		case K_LOCALMAX:
-			k->localmax3x3(b->d[r], b->d[r + 1], b->d[r + 2], 40, b->flags,
-				WIDTH - 2);
+		case K_EXTREMA:
+		{
+			/* three levels of three rows, as the detector passes them;
+			 * threshold, gate and weights of octave 0, level 1
+			 */
+			const int16_t *d[9] = { b->d[r], b->d[r + 1], b->d[r + 2],
+				b->d[r + 1], b->d[r + 2], b->d[r + 3], b->d[r + 2],
+				b->d[r + 3], b->d[r + 4] };
+			static const int32_t w[3] = { 48, 112, 176 };
+
+			k->extrema(d, w, b->l[r], 40, 19660, b->xs, WIDTH - 2);
 			break;
+		}
 		default:
 			/* output pixels count: a row of WIDTH from two source rows */
 			k->down2(b->l[r], b->out, WIDTH / 2);
@@ -83,7 +92,7 @@ main(int argc, char **argv)
 	}
 	b.out = g_malloc((size_t) 2 * WIDTH);
 	b.dog = g_malloc((size_t) 2 * WIDTH);
-	b.flags = g_malloc(WIDTH);
+	b.xs = g_malloc(sizeof(int32_t) * WIDTH);
 
 	for (int isa = 0; isa < SMP_ISA_COUNT; isa++) {
 		const SmpKernels *k = smp_kernels_for((SmpIsa) isa);

@@ -200,34 +200,70 @@ case_hblur5_dog(const SmpKernels *ref, const SmpKernels *isa, int n,
 	buf_free(&g_isa);
 }
 
+/* extrema(): nine DoG rows (three levels, three rows) in one buffer with
+ * an odd stride, the level row, each threshold and gate, with and without
+ * the finer and the coarser level; the list must match element for
+ * element and nothing past it may be written.
+ */
 static void
-case_localmax(const SmpKernels *ref, const SmpKernels *isa, int n, int pat,
+case_extrema(const SmpKernels *ref, const SmpKernels *isa, int n, int pat,
 	int off)
 {
 	static const int16_t thrs[] = { -4081, -1, 0, 3, 100 };
+	static const uint16_t gates[] = { 0, 3277, 65535 };
+	static const int32_t weights[][3] = {
+		{ 48, 112, 176 }, { 100, 164, 228 }, { 1, 1, 1 }, { 81, 145, 209 },
+	};
 	int stride = n + 2 + off;
-	Buf in = buf_new((size_t) 2 * stride + n + 2, 2, off, 0);
-	Buf o_ref = buf_new((size_t) n, 1, off, SENTINEL_REF);
-	Buf o_isa = buf_new((size_t) n, 1, off, SENTINEL_ISA);
-	int16_t *r = in.data;
 	int lo = pat == PAT_TIES ? -2 : -4080;
 	int hi = pat == PAT_TIES ? 2 : 4080;
+	Buf in = buf_new((size_t) 8 * stride + n + 2, 2, off, 0);
+	Buf lev = buf_new((size_t) n + 2, 2, off + 1, 0);
+	Buf o_ref = buf_new((size_t) n, 4, off, SENTINEL_REF);
+	Buf o_isa = buf_new((size_t) n, 4, off, SENTINEL_ISA);
+	int16_t *r = in.data;
+	const int16_t *d[9];
 
-	for (int k = 0; k < 3; k++)
-		fill_s16(r + k * stride, n + 2, pat, k + 1, lo, hi);
+	for (int k = 0; k < 9; k++) {
+		/* The searched level gets the pattern; its neighbours in scale
+		 * are random or (ties) alike, so both outcomes of the scale test
+		 * occur.
+		 */
+		int p = k / 3 == 1 ? pat : pat == PAT_TIES ? PAT_TIES : PAT_RANDOM;
 
-	for (size_t t = 0; t < sizeof(thrs) / sizeof(thrs[0]); t++) {
-		ref->localmax3x3(r, r + stride, r + 2 * stride, thrs[t], o_ref.data,
-			n);
-		isa->localmax3x3(r, r + stride, r + 2 * stride, thrs[t], o_isa.data,
-			n);
-		assert_memory_equal(o_ref.data, o_isa.data, (size_t) n);
-		assert_untouched_before(&o_isa, SENTINEL_ISA);
-		for (int i = 0; i < n; i++)
-			assert_true(((uint8_t *) o_ref.data)[i] <= 1);
+		fill_s16(r + k * stride, n + 2, p, k % 3 + 1, lo, hi);
 	}
+	fill_u16(lev.data, n + 2, PAT_RANDOM, 0, 0, 4080);
+	for (size_t t = 0; t < sizeof(thrs) / sizeof(thrs[0]); t++)
+		for (int ends = 0; ends < 4; ends++) {
+			const int32_t *w = weights[(t + (size_t) ends) % 4];
+			uint16_t gate = gates[(t + (size_t) ends) % 3];
+			int c_ref, c_isa;
 
+			for (int k = 0; k < 9; k++)
+				d[k] = r + k * stride;
+			if (ends & 1)
+				d[0] = d[1] = d[2] = NULL;
+			if (ends & 2)
+				d[6] = d[7] = d[8] = NULL;
+			c_ref = ref->extrema(d, w, lev.data, thrs[t], gate, o_ref.data,
+				n);
+			c_isa = isa->extrema(d, w, lev.data, thrs[t], gate, o_isa.data,
+				n);
+			assert_int_equal(c_ref, c_isa);
+			assert_in_range(c_ref, 0, n);
+			assert_memory_equal(o_ref.data, o_isa.data, (size_t) c_ref * 4);
+			assert_untouched_before(&o_isa, SENTINEL_ISA);
+			/* nothing written past the list */
+			for (int i = c_isa * 4; i < n * 4; i++)
+				assert_int_equal(((uint8_t *) o_isa.data)[i], SENTINEL_ISA);
+			memset(o_isa.data, SENTINEL_ISA, (size_t) n * 4);
+			for (int i = 1; i < c_ref; i++)
+				assert_true(((int32_t *) o_ref.data)[i - 1] <
+					((int32_t *) o_ref.data)[i]);
+		}
 	buf_free(&in);
+	buf_free(&lev);
 	buf_free(&o_ref);
 	buf_free(&o_isa);
 }
@@ -288,10 +324,10 @@ run_cases(SmpIsa which, CaseFn fn)
 		(void) state;                                                        \
 		run_cases(ISA, case_hblur5_dog);                                     \
 	}                                                                        \
-	static void test_kernels_localmax3x3_##isa(void **state)                 \
+	static void test_kernels_extrema_##isa(void **state)                     \
 	{                                                                        \
 		(void) state;                                                        \
-		run_cases(ISA, case_localmax);                                       \
+		run_cases(ISA, case_extrema);                                        \
 	}                                                                        \
 	static void test_kernels_down2_##isa(void **state)                       \
 	{                                                                        \
@@ -315,7 +351,11 @@ test_kernels_scalar_reference_values(void **state)
 	uint16_t prev[5] = { 1, 2, 3, 4, 5 }, dst[5];
 	int16_t dog[5];
 	int16_t a[4] = { 0, 0, 0, 0 }, c[4] = { 0, 5, 5, 0 }, b[4] = { 0 };
-	uint8_t f[2];
+	int16_t fine[4] = { 0, 9, 0, 0 }, coarse[4] = { 0, 0, 2, 0 };
+	uint16_t lev[4] = { 1000, 1000, 1000, 1000 };
+	const int16_t *d[9] = { NULL, NULL, NULL, a, c, b, NULL, NULL, NULL };
+	const int32_t w[3] = { 48, 112, 176 };
+	int32_t xs[2];
 
 	(void) state;
 	k->luma_rgb(rgb, y, 2);
@@ -331,11 +371,27 @@ test_kernels_scalar_reference_values(void **state)
 	assert_int_equal(dog[2], -2);
 
 	/* A two-pixel plateau: only the first in raster order is a maximum. */
-	k->localmax3x3(a, c, b, 0, f, 2);
-	assert_int_equal(f[0], 1);
-	assert_int_equal(f[1], 0);
-	k->localmax3x3(a, c, b, 5, f, 2);
-	assert_int_equal(f[0], 0);
+	assert_int_equal(k->extrema(d, w, lev, 0, 0, xs, 2), 1);
+	assert_int_equal(xs[0], 0);
+	assert_int_equal(k->extrema(d, w, lev, 5, 0, xs, 2), 0);
+	/* Contrast gate: 5 * 112 = 560 >= (1000 * 36700) >> 16 = 560 passes,
+	 * one more step of gate fails.
+	 */
+	assert_int_equal(k->extrema(d, w, lev, 0, 36700, xs, 2), 1);
+	assert_int_equal(k->extrema(d, w, lev, 0, 36800, xs, 2), 0);
+	/* Scale: the finer level's 9 * 48 = 432 < 560 keeps it; a tie with
+	 * the coarser level (2 * 176 = 352 < 560) too; 4 * 176 > 560 loses.
+	 */
+	d[0] = d[2] = a;
+	d[1] = fine;
+	d[6] = d[8] = b;
+	d[7] = coarse;
+	assert_int_equal(k->extrema(d, w, lev, 0, 0, xs, 2), 1);
+	coarse[1] = 4;
+	assert_int_equal(k->extrema(d, w, lev, 0, 0, xs, 2), 0);
+	coarse[1] = 0;
+	fine[1] = 12; /* 12 * 48 = 576 >= 560: the finer scale wins ties */
+	assert_int_equal(k->extrema(d, w, lev, 0, 0, xs, 2), 0);
 }
 
 static void
@@ -364,17 +420,17 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_kernels_luma_sse2),
 	cmocka_unit_test(test_kernels_vblur5_sse2),
 	cmocka_unit_test(test_kernels_hblur5_dog_sse2),
-	cmocka_unit_test(test_kernels_localmax3x3_sse2),
+	cmocka_unit_test(test_kernels_extrema_sse2),
 	cmocka_unit_test(test_kernels_down2_sse2),
 	cmocka_unit_test(test_kernels_luma_avx2),
 	cmocka_unit_test(test_kernels_vblur5_avx2),
 	cmocka_unit_test(test_kernels_hblur5_dog_avx2),
-	cmocka_unit_test(test_kernels_localmax3x3_avx2),
+	cmocka_unit_test(test_kernels_extrema_avx2),
 	cmocka_unit_test(test_kernels_down2_avx2),
 	cmocka_unit_test(test_kernels_luma_avx512),
 	cmocka_unit_test(test_kernels_vblur5_avx512),
 	cmocka_unit_test(test_kernels_hblur5_dog_avx512),
-	cmocka_unit_test(test_kernels_localmax3x3_avx512),
+	cmocka_unit_test(test_kernels_extrema_avx512),
 	cmocka_unit_test(test_kernels_down2_avx512),
 };
 

@@ -59,7 +59,7 @@ init_tables(void)
 	t->luma_gray = smp_k_luma_gray_scalar;
 	t->vblur5 = smp_k_vblur5_scalar;
 	t->hblur5_dog = smp_k_hblur5_dog_scalar;
-	t->localmax3x3 = smp_k_localmax3x3_scalar;
+	t->extrema = smp_k_extrema_scalar;
 	t->down2 = smp_k_down2_scalar;
 	supported[SMP_ISA_SCALAR] = TRUE;
 
@@ -74,7 +74,7 @@ init_tables(void)
 	t->luma_gray = smp_k_luma_gray_sse2;
 	t->vblur5 = smp_k_vblur5_sse2;
 	t->hblur5_dog = smp_k_hblur5_dog_sse2;
-	t->localmax3x3 = smp_k_localmax3x3_sse2;
+	t->extrema = smp_k_extrema_sse2;
 	t->down2 = smp_k_down2_sse2;
 	supported[SMP_ISA_SSE2] = __builtin_cpu_supports("sse2");
 
@@ -89,7 +89,7 @@ init_tables(void)
 	t->luma_gray = smp_k_luma_gray_avx2;
 	t->vblur5 = smp_k_vblur5_avx2;
 	t->hblur5_dog = smp_k_hblur5_dog_avx2;
-	t->localmax3x3 = smp_k_localmax3x3_avx2;
+	t->extrema = smp_k_extrema_avx2;
 	t->down2 = smp_k_down2_avx2;
 	supported[SMP_ISA_AVX2] = supported[SMP_ISA_SSE2] &&
 		__builtin_cpu_supports("avx2");
@@ -102,7 +102,7 @@ init_tables(void)
 	t->luma_gray = smp_k_luma_gray_avx512;
 	t->vblur5 = smp_k_vblur5_avx512;
 	t->hblur5_dog = smp_k_hblur5_dog_avx512;
-	t->localmax3x3 = smp_k_localmax3x3_avx512;
+	t->extrema = smp_k_extrema_avx512;
 	t->down2 = smp_k_down2_avx512;
 	supported[SMP_ISA_AVX512] = supported[SMP_ISA_AVX2] &&
 		__builtin_cpu_supports("avx512f") &&

@@ -51,14 +51,28 @@ typedef struct SmpKernels {
 	void (*hblur5_dog)(const uint16_t *src, const uint16_t *prev,
 		uint16_t *dst, int16_t *dog, int n);
 
-	/* 3x3 local maxima above a threshold. The centre of output i is c[i+1];
-	 * reads a, c, b (rows above, centre, below) at [0, n + 2), writes
-	 * flags[0, n) as 1 (maximum) or 0. Ties go to the first pixel in
-	 * raster order: the centre must be > its neighbours above and to the
-	 * left, and >= those to the right and below.
+	/* Scale-space extrema of one DoG level with cheap gates, as a compact
+	 * list. @d holds nine rows: d[3 j + r] is level j (0: the finer
+	 * neighbour k - 1, 1: the level k searched, 2: the coarser k + 1) at
+	 * row r (0 above, 1 centre, 2 below); the three rows of level 0 or of
+	 * level 2 are NULL at the ends of the scale axis. The centre of
+	 * output i is column i + 1; every row is read at [0, n + 2), @lev
+	 * (the local level L1 of the centre row) too. Column i + 1 is listed
+	 * when v = d[4][i + 1]:
+	 * - v > @thr (noise gate);
+	 * - v is a 3x3 maximum of level 1, ties going to the first pixel in
+	 *   raster order (> the neighbours above and left, >= the others);
+	 * - v w[1] >= (lev[i + 1] @gate) >> 16 (contrast gate: the scaled
+	 *   response against the local grey level, Q16);
+	 * - v w[1] > d0 w[0] and v w[1] >= d2 w[2] for all nine neighbours of
+	 *   each present adjacent level (ties go to the finer scale).
+	 * The w are integer scale weights (64 t), |d| <= 4096 and w <= 2^18,
+	 * so products fit in int32. Writes i for each listed column, in
+	 * increasing order, to xs[0, count); returns count (<= n).
 	 */
-	void (*localmax3x3)(const int16_t *a, const int16_t *c,
-		const int16_t *b, int16_t thr, uint8_t *flags, int n);
+	int (*extrema)(const int16_t *const d[9], const int32_t w[3],
+		const uint16_t *lev, int16_t thr, uint16_t gate, int32_t *xs,
+		int n);
 
 	/* Decimation by two: dst[i] = src[2 i]; reads src[0, 2n - 1),
 	 * writes dst[0, n).
@@ -84,7 +98,8 @@ smp_k_binom5_px(unsigned a, unsigned b, unsigned c, unsigned d, unsigned e)
 		4);
 }
 
-static inline uint8_t
+/* The spatial part of extrema(): threshold and 3x3 maximum. */
+static inline int
 smp_k_localmax_px(const int16_t *a, const int16_t *c, const int16_t *b,
 	int16_t thr)
 {
@@ -92,6 +107,33 @@ smp_k_localmax_px(const int16_t *a, const int16_t *c, const int16_t *b,
 
 	return v > thr && v > a[0] && v > a[1] && v > a[2] && v > c[0] &&
 		v >= c[2] && v >= b[0] && v >= b[1] && v >= b[2];
+}
+
+/* The rest of extrema() for column i + 1, whose spatial part passed. */
+static inline int
+smp_k_scale_px(const int16_t *const d[9], const int32_t w[3],
+	const uint16_t *lev, uint16_t gate, int i)
+{
+	int32_t r = d[4][i + 1] * w[1];
+
+	if (r < (int32_t) (((uint32_t) lev[i + 1] * gate) >> 16))
+		return 0;
+	for (int row = 0; row < 3; row++)
+		for (int j = 0; j < 3; j++) {
+			if (d[0] && d[row][i + j] * w[0] >= r)
+				return 0;
+			if (d[6] && d[6 + row][i + j] * w[2] > r)
+				return 0;
+		}
+	return 1;
+}
+
+static inline int
+smp_k_extremum_px(const int16_t *const d[9], const int32_t w[3],
+	const uint16_t *lev, int16_t thr, uint16_t gate, int i)
+{
+	return smp_k_localmax_px(d[3] + i, d[4] + i, d[5] + i, thr) &&
+		smp_k_scale_px(d, w, lev, gate, i);
 }
 
 #define SMP_K_DECLARE(isa)                                                   \
@@ -102,8 +144,9 @@ smp_k_localmax_px(const int16_t *a, const int16_t *c, const int16_t *b,
 		uint16_t *dst, int n);                                               \
 	void smp_k_hblur5_dog_##isa(const uint16_t *src, const uint16_t *prev,   \
 		uint16_t *dst, int16_t *dog, int n);                                 \
-	void smp_k_localmax3x3_##isa(const int16_t *a, const int16_t *c,         \
-		const int16_t *b, int16_t thr, uint8_t *flags, int n);               \
+	int smp_k_extrema_##isa(const int16_t *const d[9], const int32_t w[3],   \
+		const uint16_t *lev, int16_t thr, uint16_t gate, int32_t *xs,        \
+		int n);                                                              \
 	void smp_k_down2_##isa(const uint16_t *src, uint16_t *dst, int n);
 
 SMP_K_DECLARE(scalar)

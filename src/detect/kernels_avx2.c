@@ -127,37 +127,92 @@ smp_k_hblur5_dog_avx2(const uint16_t *src, const uint16_t *prev,
 	}
 }
 
-void
-smp_k_localmax3x3_avx2(const int16_t *a, const int16_t *c,
-	const int16_t *b, int16_t thr, uint8_t *flags, int n)
+/* The 3x3 maximum and threshold of extrema() on 16 pixels: a 16-bit lane
+ * mask.
+ */
+static inline unsigned
+localmax16(const int16_t *a, const int16_t *c, const int16_t *b,
+	__m256i vthr, int i)
+{
+	__m256i v = LD(c + i + 1);
+	/* > everything before the centre in raster order */
+	__m256i gt = _mm256_cmpgt_epi16(v, vthr);
+
+	gt = _mm256_and_si256(gt, _mm256_cmpgt_epi16(v, LD(a + i)));
+	gt = _mm256_and_si256(gt, _mm256_cmpgt_epi16(v, LD(a + i + 1)));
+	gt = _mm256_and_si256(gt, _mm256_cmpgt_epi16(v, LD(a + i + 2)));
+	gt = _mm256_and_si256(gt, _mm256_cmpgt_epi16(v, LD(c + i)));
+	/* >= everything after it: no neighbour greater */
+	__m256i lt = _mm256_cmpgt_epi16(LD(c + i + 2), v);
+
+	lt = _mm256_or_si256(lt, _mm256_cmpgt_epi16(LD(b + i), v));
+	lt = _mm256_or_si256(lt, _mm256_cmpgt_epi16(LD(b + i + 1), v));
+	lt = _mm256_or_si256(lt, _mm256_cmpgt_epi16(LD(b + i + 2), v));
+	__m256i m = _mm256_andnot_si256(lt, gt);
+
+	return (unsigned) _mm_movemask_epi8(_mm_packs_epi16(
+		_mm256_castsi256_si128(m), _mm256_extracti128_si256(m, 1)));
+}
+
+#define LD8(p) _mm256_cvtepi16_epi32(_mm_loadu_si128((const __m128i *) (p)))
+
+/* The gate and scale tests of extrema() on the eight pixels from column
+ * i + 1, in 32 bits: an 8-bit lane mask of those that pass.
+ */
+static inline unsigned
+scale8(const int16_t *const d[9], const __m256i w[3], const uint16_t *lev,
+	__m128i gate, int i)
+{
+	__m256i r = _mm256_mullo_epi32(LD8(d[4] + i + 1), w[1]);
+	__m128i g = _mm_mulhi_epu16(_mm_loadu_si128((const __m128i *) (lev +
+		i + 1)), gate);
+	__m256i bad = _mm256_cmpgt_epi32(_mm256_cvtepu16_epi32(g), r);
+	__m256i rm1 = _mm256_sub_epi32(r, _mm256_set1_epi32(1));
+
+	for (int row = 0; row < 3; row++)
+		for (int j = 0; j < 3; j++) {
+			/* finer level: >= r loses, i.e. > r - 1 */
+			if (d[0])
+				bad = _mm256_or_si256(bad, _mm256_cmpgt_epi32(
+					_mm256_mullo_epi32(LD8(d[row] + i + j), w[0]), rm1));
+			if (d[6])
+				bad = _mm256_or_si256(bad, _mm256_cmpgt_epi32(
+					_mm256_mullo_epi32(LD8(d[6 + row] + i + j), w[2]), r));
+		}
+	return ~(unsigned) _mm256_movemask_ps(_mm256_castsi256_ps(bad)) & 0xFF;
+}
+
+int
+smp_k_extrema_avx2(const int16_t *const d[9], const int32_t w[3],
+	const uint16_t *lev, int16_t thr, uint16_t gate, int32_t *xs, int n)
 {
 	const __m256i vthr = _mm256_set1_epi16(thr);
-	const __m128i one = _mm_set1_epi8(1);
-	int i = 0;
+	const __m256i vw[3] = { _mm256_set1_epi32(w[0]),
+		_mm256_set1_epi32(w[1]), _mm256_set1_epi32(w[2]) };
+	const __m128i vgate = _mm_set1_epi16((int16_t) gate);
+	int i = 0, count = 0;
 
+	/* Most blocks have no spatial maximum and cost only the 16-bit
+	 * compares; the 32-bit scale test runs on the others.
+	 */
 	for (; i + 16 <= n; i += 16) {
-		__m256i v = LD(c + i + 1);
-		/* > everything before the centre in raster order */
-		__m256i gt = _mm256_cmpgt_epi16(v, vthr);
+		unsigned m = localmax16(d[3], d[4], d[5], vthr, i);
 
-		gt = _mm256_and_si256(gt, _mm256_cmpgt_epi16(v, LD(a + i)));
-		gt = _mm256_and_si256(gt, _mm256_cmpgt_epi16(v, LD(a + i + 1)));
-		gt = _mm256_and_si256(gt, _mm256_cmpgt_epi16(v, LD(a + i + 2)));
-		gt = _mm256_and_si256(gt, _mm256_cmpgt_epi16(v, LD(c + i)));
-		/* >= everything after it: no neighbour greater */
-		__m256i lt = _mm256_cmpgt_epi16(LD(c + i + 2), v);
-
-		lt = _mm256_or_si256(lt, _mm256_cmpgt_epi16(LD(b + i), v));
-		lt = _mm256_or_si256(lt, _mm256_cmpgt_epi16(LD(b + i + 1), v));
-		lt = _mm256_or_si256(lt, _mm256_cmpgt_epi16(LD(b + i + 2), v));
-		__m256i m = _mm256_andnot_si256(lt, gt);
-		__m128i p = _mm_packs_epi16(_mm256_castsi256_si128(m),
-			_mm256_extracti128_si256(m, 1));
-
-		_mm_storeu_si128((__m128i *) (flags + i), _mm_and_si128(p, one));
+		if (!m)
+			continue;
+		if (m & 0xFF)
+			m &= scale8(d, vw, lev, vgate, i) | 0xFF00;
+		if (m & 0xFF00)
+			m &= scale8(d, vw, lev, vgate, i + 8) << 8 | 0xFF;
+		while (m) {
+			xs[count++] = i + __builtin_ctz(m);
+			m &= m - 1;
+		}
 	}
 	for (; i < n; i++)
-		flags[i] = smp_k_localmax_px(a + i, c + i, b + i, thr);
+		if (smp_k_extremum_px(d, w, lev, thr, gate, i))
+			xs[count++] = i;
+	return count;
 }
 
 void

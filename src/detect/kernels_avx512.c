@@ -138,13 +138,43 @@ smp_k_hblur5_dog_avx512(const uint16_t *src, const uint16_t *prev,
 	}
 }
 
-void
-smp_k_localmax3x3_avx512(const int16_t *a, const int16_t *c,
-	const int16_t *b, int16_t thr, uint8_t *flags, int n)
+#define LD16(p) _mm512_cvtepi16_epi32(_mm256_loadu_si256( \
+	(const __m256i *) (p)))
+
+/* The gate and scale tests of extrema() on the 16 pixels from column
+ * i + 1, in 32 bits: a lane mask of those that pass.
+ */
+static inline __mmask16
+scale16(const int16_t *const d[9], const __m512i w[3], const uint16_t *lev,
+	__m256i gate, int i)
 {
+	__m512i r = _mm512_mullo_epi32(LD16(d[4] + i + 1), w[1]);
+	__m256i g = _mm256_mulhi_epu16(_mm256_loadu_si256((const __m256i *)
+		(lev + i + 1)), gate);
+	__mmask16 ok = _mm512_cmpge_epi32_mask(r, _mm512_cvtepu16_epi32(g));
+
+	for (int row = 0; row < 3; row++)
+		for (int j = 0; j < 3; j++) {
+			if (d[0])
+				ok &= _mm512_cmplt_epi32_mask(_mm512_mullo_epi32(
+					LD16(d[row] + i + j), w[0]), r);
+			if (d[6])
+				ok &= _mm512_cmple_epi32_mask(_mm512_mullo_epi32(
+					LD16(d[6 + row] + i + j), w[2]), r);
+		}
+	return ok;
+}
+
+int
+smp_k_extrema_avx512(const int16_t *const d[9], const int32_t w[3],
+	const uint16_t *lev, int16_t thr, uint16_t gate, int32_t *xs, int n)
+{
+	const int16_t *a = d[3], *c = d[4], *b = d[5];
 	const __m512i vthr = _mm512_set1_epi16(thr);
-	const __m256i one = _mm256_set1_epi8(1);
-	int i = 0;
+	const __m512i vw[3] = { _mm512_set1_epi32(w[0]),
+		_mm512_set1_epi32(w[1]), _mm512_set1_epi32(w[2]) };
+	const __m256i vgate = _mm256_set1_epi16((int16_t) gate);
+	int i = 0, count = 0;
 
 	for (; i + 32 <= n; i += 32) {
 		__m512i v = LD(c + i + 1);
@@ -159,14 +189,22 @@ smp_k_localmax3x3_avx512(const int16_t *a, const int16_t *c,
 		m &= _mm512_cmpge_epi16_mask(v, LD(b + i));
 		m &= _mm512_cmpge_epi16_mask(v, LD(b + i + 1));
 		m &= _mm512_cmpge_epi16_mask(v, LD(b + i + 2));
-
-		__m256i f = _mm512_castsi512_si256(_mm512_movm_epi8(m));
-
-		_mm256_storeu_si256((__m256i *) (flags + i),
-			_mm256_and_si256(f, one));
+		if (!m)
+			continue;
+		if (m & 0xFFFF)
+			m &= (__mmask32) scale16(d, vw, lev, vgate, i) | 0xFFFF0000u;
+		if (m & 0xFFFF0000u)
+			m &= (__mmask32) scale16(d, vw, lev, vgate, i + 16) << 16 |
+				0xFFFF;
+		while (m) {
+			xs[count++] = i + __builtin_ctz(m);
+			m &= m - 1;
+		}
 	}
 	for (; i < n; i++)
-		flags[i] = smp_k_localmax_px(a + i, c + i, b + i, thr);
+		if (smp_k_extremum_px(d, w, lev, thr, gate, i))
+			xs[count++] = i;
+	return count;
 }
 
 void

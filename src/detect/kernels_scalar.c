@@ -40,12 +40,16 @@ smp_k_hblur5_dog_scalar(const uint16_t *src, const uint16_t *prev,
 	}
 }
 
-void
-smp_k_localmax3x3_scalar(const int16_t *a, const int16_t *c,
-	const int16_t *b, int16_t thr, uint8_t *flags, int n)
+int
+smp_k_extrema_scalar(const int16_t *const d[9], const int32_t w[3],
+	const uint16_t *lev, int16_t thr, uint16_t gate, int32_t *xs, int n)
 {
+	int count = 0;
+
 	for (int i = 0; i < n; i++)
-		flags[i] = smp_k_localmax_px(a + i, c + i, b + i, thr);
+		if (smp_k_extremum_px(d, w, lev, thr, gate, i))
+			xs[count++] = i;
+	return count;
 }
 
 void

@@ -81,36 +81,56 @@ smp_k_hblur5_dog_sse2(const uint16_t *src, const uint16_t *prev,
 	}
 }
 
-void
-smp_k_localmax3x3_sse2(const int16_t *a, const int16_t *c,
-	const int16_t *b, int16_t thr, uint8_t *flags, int n)
+/* The 3x3 maximum and threshold of extrema() on eight pixels, as a byte
+ * mask of bit pairs (one pair per 16-bit lane).
+ */
+static inline unsigned
+localmax8(const int16_t *a, const int16_t *c, const int16_t *b,
+	__m128i vthr, int i)
+{
+	__m128i v = LD(c + i + 1);
+	/* > everything before the centre in raster order */
+	__m128i gt = _mm_cmpgt_epi16(v, vthr);
+
+	gt = _mm_and_si128(gt, _mm_cmpgt_epi16(v, LD(a + i)));
+	gt = _mm_and_si128(gt, _mm_cmpgt_epi16(v, LD(a + i + 1)));
+	gt = _mm_and_si128(gt, _mm_cmpgt_epi16(v, LD(a + i + 2)));
+	gt = _mm_and_si128(gt, _mm_cmpgt_epi16(v, LD(c + i)));
+	/* >= everything after it: no neighbour greater */
+	__m128i lt = _mm_cmpgt_epi16(LD(c + i + 2), v);
+
+	lt = _mm_or_si128(lt, _mm_cmpgt_epi16(LD(b + i), v));
+	lt = _mm_or_si128(lt, _mm_cmpgt_epi16(LD(b + i + 1), v));
+	lt = _mm_or_si128(lt, _mm_cmpgt_epi16(LD(b + i + 2), v));
+	return (unsigned) _mm_movemask_epi8(_mm_andnot_si128(lt, gt));
+}
+
+/* SSE2 has no 32-bit multiply: the spatial test runs eight wide and the
+ * few pixels that pass take the reference's scale test one by one.
+ */
+int
+smp_k_extrema_sse2(const int16_t *const d[9], const int32_t w[3],
+	const uint16_t *lev, int16_t thr, uint16_t gate, int32_t *xs, int n)
 {
 	const __m128i vthr = _mm_set1_epi16(thr);
-	const __m128i one = _mm_set1_epi8(1);
-	int i = 0;
+	int i = 0, count = 0;
 
 	for (; i + 8 <= n; i += 8) {
-		__m128i v = LD(c + i + 1);
-		/* > everything before the centre in raster order */
-		__m128i gt = _mm_cmpgt_epi16(v, vthr);
+		unsigned m = localmax8(d[3], d[4], d[5], vthr, i);
 
-		gt = _mm_and_si128(gt, _mm_cmpgt_epi16(v, LD(a + i)));
-		gt = _mm_and_si128(gt, _mm_cmpgt_epi16(v, LD(a + i + 1)));
-		gt = _mm_and_si128(gt, _mm_cmpgt_epi16(v, LD(a + i + 2)));
-		gt = _mm_and_si128(gt, _mm_cmpgt_epi16(v, LD(c + i)));
-		/* >= everything after it: no neighbour greater */
-		__m128i lt = _mm_cmpgt_epi16(LD(c + i + 2), v);
+		while (m) {
+			int j = __builtin_ctz(m) >> 1;
 
-		lt = _mm_or_si128(lt, _mm_cmpgt_epi16(LD(b + i), v));
-		lt = _mm_or_si128(lt, _mm_cmpgt_epi16(LD(b + i + 1), v));
-		lt = _mm_or_si128(lt, _mm_cmpgt_epi16(LD(b + i + 2), v));
-		__m128i m = _mm_andnot_si128(lt, gt);
-
-		m = _mm_packs_epi16(m, m);
-		_mm_storel_epi64((__m128i *) (flags + i), _mm_and_si128(m, one));
+			m &= m - 1;
+			m &= m - 1;
+			if (smp_k_scale_px(d, w, lev, gate, i + j))
+				xs[count++] = i + j;
+		}
 	}
 	for (; i < n; i++)
-		flags[i] = smp_k_localmax_px(a + i, c + i, b + i, thr);
+		if (smp_k_extremum_px(d, w, lev, thr, gate, i))
+			xs[count++] = i;
+	return count;
 }
 
 void
