@@ -23,7 +23,7 @@ G_BEGIN_DECLS
 #define SMP_NORMALISE_BLUR_MAX_MM 0.08   /* edge blur sigma */
 #define SMP_NORMALISE_BLUR_MAX_PX 1.6    /* the same without a scale */
 #define SMP_NORMALISE_MISMATCH_EV 1.0    /* |log2| of the luminance ratio */
-#define SMP_NORMALISE_MISMATCH_CHROMA 0.2 /* |ln| of R/G or B/G ratios */
+#define SMP_NORMALISE_MISMATCH_CHROMA 0.3 /* |ln| of R/G or B/G ratios */
 
 /* How to normalise. Fill with smp_normalise_params_default(), then
  * override what the pipeline sets.

@@ -1,0 +1,423 @@
+/* Tests of lighting and tone normalisation on synthetic scalp photos with
+ * gradients, vignetting, exposure and colour casts: flatness, dot counts,
+ * before/after tone match, warnings and the JSON record.
+ * SPDX-License-Identifier: MIT
+ */
+#include "test.h"
+
+#include <math.h>
+#include <string.h>
+
+#include <json-glib/json-glib.h>
+
+#include "smpdoc/detect.h"
+#include "smpdoc/error.h"
+#include "smpdoc/normalise.h"
+#include "smpdoc/photo.h"
+#include "smpdoc/synth.h"
+
+#define PPM 20.0
+#define CELL_MM 10.0
+
+/* A 1.1 MP photo (60 x 45 mm) of scalp @seed with lighting set by the
+ * caller afterwards.
+ */
+static void
+params(SmpSynthParams *p, guint64 seed, int tone)
+{
+	smp_synth_params_default(p);
+	p->seed = seed;
+	p->width = 1200;
+	p->height = 900;
+	p->px_per_mm = PPM;
+	p->skin_tone = tone;
+}
+
+static VipsImage *
+render(const SmpSynthParams *p, SmpSynthTruth **truth)
+{
+	GError *error = NULL;
+	VipsImage *image = smp_synth_render(p, truth, &error);
+
+	assert_no_gerror(error);
+	return image;
+}
+
+static SmpNormalisation *
+normalise(VipsImage *image, const SmpNormaliseParams *np)
+{
+	GError *error = NULL;
+	SmpNormalisation *n = smp_normalise_photo(image, np, PPM, "synth.jpg",
+		&error);
+
+	assert_no_gerror(error);
+	assert_non_null(n);
+	assert_int_equal(n->image->Xsize, image->Xsize);
+	assert_int_equal(n->image->Ysize, image->Ysize);
+	assert_int_equal(vips_image_get_bands(n->image), 3);
+	assert_int_equal(vips_image_get_format(n->image), VIPS_FORMAT_UCHAR);
+	return n;
+}
+
+/* Optional: SMP_TEST_SAVE=DIR writes @image there as NAME.png to look at. */
+static void
+save(VipsImage *image, const char *name)
+{
+	const char *dir = getenv("SMP_TEST_SAVE");
+	g_autofree char *path = NULL;
+
+	if (!dir)
+		return;
+	path = g_strdup_printf("%s/%s.png", dir, name);
+	assert_vips_ok(vips_image_write_to_file(image, path, NULL));
+}
+
+static void
+exclude(guchar *m, int w, int h, const SmpSynthDot *d)
+{
+	double rad = 1.5 * d->r + 2 + d->length;
+	int x0 = MAX(0, (int) (d->x - rad)), x1 = MIN(w, (int) (d->x + rad) + 1);
+	int y0 = MAX(0, (int) (d->y - rad)), y1 = MIN(h, (int) (d->y + rad) + 1);
+
+	for (int y = y0; y < y1; y++)
+		for (int x = x0; x < x1; x++) {
+			double dx = x + 0.5 - d->x, dy = y + 0.5 - d->y;
+
+			if (dx * dx + dy * dy <= rad * rad)
+				m[(gsize) y * w + x] = 0;
+		}
+}
+
+/* 1 where the truth has only skin: no dot, mole, pore or highlight. */
+static guchar *
+background(const SmpSynthTruth *t)
+{
+	guchar *m = g_malloc((gsize) t->width * t->height);
+
+	memset(m, 1, (gsize) t->width * t->height);
+	for (guint i = 0; i < t->dots->len; i++)
+		exclude(m, t->width, t->height,
+			&g_array_index(t->dots, SmpSynthDot, i));
+	for (guint i = 0; i < t->distractors->len; i++)
+		exclude(m, t->width, t->height,
+			&g_array_index(t->distractors, SmpSynthDot, i));
+	return m;
+}
+
+/* CIELAB of @image as floats, L a b per pixel. */
+static float *
+lab(VipsImage *image)
+{
+	g_autoptr(VipsImage) l = NULL;
+	g_autoptr(VipsImage) mem = NULL;
+	size_t size;
+
+	assert_vips_ok(vips_colourspace(image, &l, VIPS_INTERPRETATION_LAB,
+		NULL));
+	assert_non_null(mem = vips_image_copy_memory(l));
+	return g_memdup2(vips_image_get_data(mem),
+		(size = VIPS_IMAGE_SIZEOF_IMAGE(mem)));
+}
+
+static int
+cmp_float(const void *a, const void *b)
+{
+	float x = *(const float *) a, y = *(const float *) b;
+
+	return (x > y) - (x < y);
+}
+
+/* Median L*, a*, b* of the background pixels in the square of half side
+ * @half px around (@cx, @cy). FALSE when too few.
+ */
+static gboolean
+cell_median(const float *lab, const guchar *bg, int w, int h, double cx,
+	double cy, double half, double out[3])
+{
+	int x0 = (int) (cx - half), x1 = (int) (cx + half);
+	int y0 = (int) (cy - half), y1 = (int) (cy + half);
+	g_autofree float *v = NULL;
+	int n = 0;
+
+	if (x0 < 0 || y0 < 0 || x1 > w || y1 > h)
+		return FALSE;
+	v = g_new(float, 3 * (gsize) (x1 - x0) * (y1 - y0));
+	for (int c = 0; c < 3; c++) {
+		n = 0;
+		for (int y = y0; y < y1; y++)
+			for (int x = x0; x < x1; x++)
+				if (bg[(gsize) y * w + x])
+					v[n++] = lab[3 * ((gsize) y * w + x) + c];
+		if (n < (x1 - x0) * (y1 - y0) / 10)
+			return FALSE;
+		qsort(v, n, sizeof(float), cmp_float);
+		out[c] = v[n / 2];
+	}
+	return TRUE;
+}
+
+/* Standard deviation of the background L* medians over a 10 mm grid, and
+ * their mean (@mean_l, optional).
+ */
+static double
+grid_l_std(VipsImage *image, const SmpSynthTruth *t, double *mean_l)
+{
+	g_autofree float *l = lab(image);
+	g_autofree guchar *bg = background(t);
+	double cell = CELL_MM * PPM, s = 0, s2 = 0, m[3];
+	int n = 0;
+
+	for (double cy = cell / 2; cy + cell / 2 <= t->height; cy += cell)
+		for (double cx = cell / 2; cx + cell / 2 <= t->width; cx += cell)
+			if (cell_median(l, bg, t->width, t->height, cx, cy, cell / 2, m)) {
+				s += m[0];
+				s2 += m[0] * m[0];
+				n++;
+			}
+	assert_true(n >= 20);
+	if (mean_l)
+		*mean_l = s / n;
+	return sqrt(MAX(0, s2 / n - (s / n) * (s / n)));
+}
+
+typedef struct Lighting {
+	int tone;
+	double gradient, angle, vignette, gain, cast[3];
+	gboolean strong; /* as shot varies by >= 10 L* */
+} Lighting;
+
+/* Gradients to ±50 %, vignetting, exposure 0.7..1.3 (as a gain) and
+ * casts of ±10 % per channel, on light, middle and dark skin.
+ */
+static const Lighting lightings[] = {
+	{2, 0.50, 35, 0.90, 1.0, {1.10, 1.00, 0.90}},
+	{0, 0.50, 215, 0.90, 0.9, {0.90, 1.00, 1.10}, TRUE},
+	{4, 0.50, 60, 0.30, 1.3, {0.90, 1.00, 1.10}},
+	{5, 0.50, 250, 0.25, 1.2, {1.10, 0.95, 0.90}},
+};
+
+static void
+light(SmpSynthParams *p, const Lighting *l)
+{
+	p->gradient = l->gradient;
+	p->gradient_angle_deg = l->angle;
+	p->vignette = l->vignette;
+	p->exposure = log2(l->gain);
+	for (int c = 0; c < 3; c++)
+		p->cast[c] = l->cast[c];
+}
+
+static void
+test_normalise_flattens_lightness(void **state)
+{
+	guint64 seed = smp_test_seed(4001);
+
+	(void) state;
+	for (size_t i = 0; i < G_N_ELEMENTS(lightings); i++) {
+		SmpSynthParams sp;
+		g_autoptr(SmpSynthTruth) t = NULL;
+		g_autoptr(VipsImage) shot = NULL;
+		g_autoptr(SmpNormalisation) n = NULL;
+		double before, after;
+		char name[32];
+
+		params(&sp, seed + i, lightings[i].tone);
+		/* 70 x 50 mm: the 10 mm grid reaches further into the corners. */
+		sp.width = 1400;
+		sp.height = 1000;
+		light(&sp, &lightings[i]);
+		shot = render(&sp, &t);
+		n = normalise(shot, NULL);
+		before = grid_l_std(shot, t, NULL);
+		after = grid_l_std(n->image, t, NULL);
+		print_message("tone %d gradient %.2f: L* std over 10 mm cells "
+			"%.2f as shot, %.2f normalised (illum %.2f..%.2f)\n",
+			lightings[i].tone, lightings[i].gradient, before, after,
+			n->illum_min, n->illum_max);
+		snprintf(name, sizeof(name), "tone%d-shot", lightings[i].tone);
+		save(shot, name);
+		snprintf(name, sizeof(name), "tone%d-norm", lightings[i].tone);
+		save(n->image, name);
+		if (lightings[i].strong)
+			assert_true(before >= 10);
+		assert_true(after <= 2.0);
+	}
+}
+
+static SmpDetection *
+detect(VipsImage *image)
+{
+	SmpDetectParams dp;
+	GError *error = NULL;
+	SmpDetection *d;
+
+	/* The defaults are 0.15..1.0 mm at 20 px/mm; stated here anyway. */
+	smp_detect_params_default(&dp);
+	dp.diameter_min_px = 0.15 * PPM;
+	dp.diameter_max_px = 1.0 * PPM;
+	d = smp_detect_dots(image, &dp, "synth.jpg", &error);
+	assert_no_gerror(error);
+	return d;
+}
+
+static void
+test_normalise_keeps_dot_count_under_gradient(void **state)
+{
+	static const Lighting grad[] = {
+		{2, 0.50, 30, 0.30, 1.0, {1, 1, 1}},
+		{0, 0.40, 120, 0.20, 0.8, {1, 1, 1}},
+	};
+	guint64 seed = smp_test_seed(4002);
+
+	(void) state;
+	for (size_t i = 0; i < G_N_ELEMENTS(grad); i++) {
+		SmpSynthParams sp;
+		g_autoptr(VipsImage) even = NULL;
+		g_autoptr(VipsImage) lit = NULL;
+		g_autoptr(SmpNormalisation) ne = NULL;
+		g_autoptr(SmpNormalisation) nl = NULL;
+		g_autoptr(SmpDetection) de = NULL;
+		g_autoptr(SmpDetection) dl = NULL;
+		g_autoptr(SmpDetection) raw = NULL;
+		double diff;
+
+		params(&sp, seed + i, grad[i].tone);
+		sp.gradient = 0;
+		sp.vignette = 0;
+		even = render(&sp, NULL);
+		light(&sp, &grad[i]);
+		lit = render(&sp, NULL);
+		ne = normalise(even, NULL);
+		nl = normalise(lit, NULL);
+		de = detect(ne->image);
+		dl = detect(nl->image);
+		raw = detect(lit);
+		diff = fabs((double) dl->dots->len - de->dots->len) / de->dots->len;
+		print_message("tone %d gradient %.2f: %u dots even, %u with the "
+			"gradient (%.2f%%), %u with it unnormalised\n", grad[i].tone,
+			grad[i].gradient, de->dots->len, dl->dots->len, 100 * diff,
+			raw->dots->len);
+		assert_true(de->dots->len > 1000);
+		assert_true(diff <= 0.02);
+	}
+}
+
+/* Mean ΔE*ab between the skin background of @b and @a over the 10 mm
+ * cells of @b, @a's cell found through @m (AFTER px -> BEFORE px).
+ */
+static double
+pair_delta_e(VipsImage *b, const SmpSynthTruth *tb, VipsImage *a,
+	const SmpSynthTruth *ta, const double m[9])
+{
+	g_autofree float *lb = lab(b);
+	g_autofree float *la = lab(a);
+	g_autofree guchar *bgb = background(tb);
+	g_autofree guchar *bga = background(ta);
+	double cell = CELL_MM * PPM, det = m[0] * m[4] - m[1] * m[3], sum = 0;
+	int n = 0;
+
+	for (double cy = cell / 2; cy + cell / 2 <= tb->height; cy += cell)
+		for (double cx = cell / 2; cx + cell / 2 <= tb->width; cx += cell) {
+			/* Invert the similarity for this cell's centre. */
+			double dx = cx - m[2], dy = cy - m[5], mb[3], ma[3];
+			double ax = (m[4] * dx - m[1] * dy) / det;
+			double ay = (-m[3] * dx + m[0] * dy) / det;
+
+			if (!cell_median(lb, bgb, tb->width, tb->height, cx, cy,
+					cell / 2, mb) ||
+				!cell_median(la, bga, ta->width, ta->height, ax, ay,
+					cell / 2, ma))
+				continue;
+			sum += sqrt((mb[0] - ma[0]) * (mb[0] - ma[0]) +
+				(mb[1] - ma[1]) * (mb[1] - ma[1]) +
+				(mb[2] - ma[2]) * (mb[2] - ma[2]));
+			n++;
+		}
+	assert_true(n >= 10);
+	return sum / n;
+}
+
+typedef struct Pair {
+	VipsImage *before, *after;
+	SmpSynthTruth *tb, *ta;
+	double m[9];
+} Pair;
+
+static void
+pair_render(Pair *pr, int tone, double ev, const double cast[3],
+	double gradient, guint64 seed)
+{
+	SmpSynthParams sp;
+	SmpSynthPairParams pp;
+	GError *error = NULL;
+
+	params(&sp, seed, tone);
+	sp.gradient = 0.3;
+	smp_synth_pair_params_default(&pp);
+	pp.exposure = ev;
+	pp.gradient = gradient;
+	for (int c = 0; c < 3; c++)
+		pp.cast[c] = cast[c];
+	assert_true(smp_synth_pair(&sp, &pp, &pr->before, &pr->after, &pr->tb,
+		&pr->ta, pr->m, &error));
+	assert_no_gerror(error);
+}
+
+static void
+pair_free(Pair *pr)
+{
+	g_object_unref(pr->before);
+	g_object_unref(pr->after);
+	smp_synth_truth_free(pr->tb);
+	smp_synth_truth_free(pr->ta);
+}
+
+static void
+test_normalise_match_pair_within_3_delta_e(void **state)
+{
+	static const struct {
+		int tone;
+		double gain, cast[3], gradient;
+	} cases[] = {
+		{2, 1.3, {1.10, 1.00, 0.90}, 0.5},
+		{4, 1.2, {1.10, 0.90, 1.00}, 0.5},
+	};
+	guint64 seed = smp_test_seed(4003);
+
+	(void) state;
+	for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+		Pair pr;
+		g_autoptr(SmpNormalisation) nb = NULL;
+		g_autoptr(SmpNormalisation) na = NULL;
+		GError *error = NULL;
+		double shot, own, matched;
+
+		pair_render(&pr, cases[i].tone, log2(cases[i].gain), cases[i].cast,
+			cases[i].gradient, seed + i);
+		nb = normalise(pr.before, NULL);
+		na = normalise(pr.after, NULL);
+		shot = pair_delta_e(pr.before, pr.tb, pr.after, pr.ta, pr.m);
+		own = pair_delta_e(nb->image, pr.tb, na->image, pr.ta, pr.m);
+		assert_true(smp_normalise_match(nb, na, NULL, NULL, NULL, &error));
+		assert_no_gerror(error);
+		matched = pair_delta_e(nb->image, pr.tb, na->image, pr.ta, pr.m);
+		print_message("tone %d: mean ΔE*ab of the skin %.2f as shot, %.2f "
+			"each normalised, %.2f matched (module: %.2f -> %.2f)\n",
+			cases[i].tone, shot, own, matched, na->match_delta_e_before,
+			na->match_delta_e_after);
+		save(nb->image, "pair-before");
+		save(na->image, "pair-after");
+		assert_true(na->matched);
+		assert_string_equal(na->match_region, "whole_frame");
+		assert_true(matched <= 3.0);
+		assert_true(matched < shot);
+		assert_false(smp_warnings_has(na->warnings, "lighting_mismatch"));
+		pair_free(&pr);
+	}
+}
+
+SMP_TEST_MAIN("normalise", ((const struct CMUnitTest[]) {
+	cmocka_unit_test(test_normalise_flattens_lightness),
+	cmocka_unit_test(test_normalise_keeps_dot_count_under_gradient),
+	cmocka_unit_test(test_normalise_match_pair_within_3_delta_e),
+}))
