@@ -19,15 +19,18 @@
 typedef struct Bufs {
 	uint8_t *rgb;
 	uint16_t *l[ROWS];
-	int16_t *d[ROWS];
+	int16_t *d[ROWS];   /* DoG rows, uniform in [-80, 80]: dense maxima */
+	int16_t *dn[ROWS];  /* DoG rows, Gaussian noise, sigma 16 */
 	uint16_t *out;
 	int16_t *dog;
 	int32_t *xs;
 } Bufs;
 
-enum { K_LUMA, K_VBLUR, K_HBLUR_DOG, K_EXTREMA, K_DOWN2, K_COUNT };
+enum { K_LUMA, K_VBLUR, K_HBLUR_DOG, K_EXTREMA, K_EXTREMA_DENSE, K_DOWN2,
+	K_COUNT };
 static const char *const names[K_COUNT] = {
-	"luma_rgb", "vblur5", "hblur5_dog", "extrema", "down2"
+	"luma_rgb", "vblur5", "hblur5_dog", "extrema", "extrema (dense)",
+	"down2"
 };
 
 static void
@@ -48,13 +51,14 @@ run_kernel(const SmpKernels *k, int which, Bufs *b, int rows)
 			k->hblur5_dog(b->l[r], b->l[r + 1], b->out, b->dog, WIDTH - 4);
 			break;
 		case K_EXTREMA:
-		{
-			/* three levels of three rows, as the detector passes them;
-			 * threshold, gate and weights of octave 0, level 1
+		case K_EXTREMA_DENSE: {
+			/* Three levels of three rows, as the detector passes them;
+			 * the threshold is 2.5 sigma of the noise rows, as the
+			 * detector sets it; gate and weights of octave 0, level 1.
 			 */
-			const int16_t *d[9] = { b->d[r], b->d[r + 1], b->d[r + 2],
-				b->d[r + 1], b->d[r + 2], b->d[r + 3], b->d[r + 2],
-				b->d[r + 3], b->d[r + 4] };
+			int16_t *const *s = which == K_EXTREMA ? b->dn : b->d;
+			const int16_t *d[9] = { s[r], s[r + 1], s[r + 2], s[r + 1],
+				s[r + 2], s[r + 3], s[r + 2], s[r + 3], s[r + 4] };
 			static const int32_t w[3] = { 48, 112, 176 };
 
 			k->extrema(d, w, b->l[r], 40, 19660, b->xs, WIDTH - 2);
@@ -84,10 +88,19 @@ main(int argc, char **argv)
 	for (int r = 0; r < ROWS; r++) {
 		b.l[r] = g_malloc((size_t) 2 * WIDTH);
 		b.d[r] = g_malloc((size_t) 2 * WIDTH);
+		b.dn[r] = g_malloc((size_t) 2 * WIDTH);
 		for (int i = 0; i < WIDTH; i++) {
+			int sum = 0;
+
 			rng = rng * 6364136223846793005ULL + 1;
 			b.l[r][i] = (uint16_t) ((rng >> 33) % 4081);
 			b.d[r][i] = (int16_t) ((int) ((rng >> 20) % 161) - 80);
+			/* Irwin-Hall: 12 uniforms of variance 1/12 each -> sigma 16 */
+			for (int u = 0; u < 12; u++) {
+				rng = rng * 6364136223846793005ULL + 1;
+				sum += (int) ((rng >> 40) & 0xFFFF);
+			}
+			b.dn[r][i] = (int16_t) ((sum - 6 * 65536) * 16 / 65536);
 		}
 	}
 	b.out = g_malloc((size_t) 2 * WIDTH);

@@ -66,8 +66,8 @@ typedef struct SmpKernels {
 	 *   response against the local grey level, Q16);
 	 * - v w[1] > d0 w[0] and v w[1] >= d2 w[2] for all nine neighbours of
 	 *   each present adjacent level (ties go to the finer scale).
-	 * The w are integer scale weights (64 t), |d| <= 4096 and w <= 2^18,
-	 * so products fit in int32. Writes i for each listed column, in
+	 * The w are integer scale weights (64 t), 0 < w < 2^15 and |d| <= 4096,
+	 * so products and their differences fit in int32. Writes i for each listed column, in
 	 * increasing order, to xs[0, count); returns count (<= n).
 	 */
 	int (*extrema)(const int16_t *const d[9], const int32_t w[3],

@@ -138,6 +138,11 @@ localmax16(const int16_t *a, const int16_t *c, const int16_t *b,
 	/* > everything before the centre in raster order */
 	__m256i gt = _mm256_cmpgt_epi16(v, vthr);
 
+	/* Noise levels are mostly below the threshold: most blocks stop
+	 * here.
+	 */
+	if (_mm256_testz_si256(gt, gt))
+		return 0;
 	gt = _mm256_and_si256(gt, _mm256_cmpgt_epi16(v, LD(a + i)));
 	gt = _mm256_and_si256(gt, _mm256_cmpgt_epi16(v, LD(a + i + 1)));
 	gt = _mm256_and_si256(gt, _mm256_cmpgt_epi16(v, LD(a + i + 2)));
@@ -154,32 +159,56 @@ localmax16(const int16_t *a, const int16_t *c, const int16_t *b,
 		_mm256_castsi256_si128(m), _mm256_extracti128_si256(m, 1)));
 }
 
-#define LD8(p) _mm256_cvtepi16_epi32(_mm_loadu_si128((const __m128i *) (p)))
+/* One 16-lane compare of the scale test as a single multiply-add: the
+ * pairs (n, v) times (wn, -w1) give n wn - v w1 exactly in 32 bits. The
+ * two halves come out as lanes {0-3, 8-11} and {4-7, 12-15}; packing them
+ * back restores 16-bit lane order. Returns all-ones lanes where
+ * n wn - v w1 > @bias.
+ */
+static inline __m256i
+above(__m256i n, __m256i v, __m256i wpair, __m256i bias)
+{
+	__m256i lo = _mm256_madd_epi16(_mm256_unpacklo_epi16(n, v), wpair);
+	__m256i hi = _mm256_madd_epi16(_mm256_unpackhi_epi16(n, v), wpair);
 
-/* The gate and scale tests of extrema() on the eight pixels from column
- * i + 1, in 32 bits: an 8-bit lane mask of those that pass.
+	return _mm256_packs_epi32(_mm256_cmpgt_epi32(lo, bias),
+		_mm256_cmpgt_epi32(hi, bias));
+}
+
+static inline __m256i
+wpair(int32_t wn, int32_t w1)
+{
+	return _mm256_set1_epi32((int32_t) ((uint32_t) (uint16_t) -w1 << 16 |
+		(uint16_t) wn));
+}
+
+/* The gate and scale tests of extrema() on the 16 pixels from column
+ * i + 1: a 16-bit lane mask of those that pass. Weights fit 16 bits
+ * (64 t <= 2^15 for every level the detector searches).
  */
 static inline unsigned
-scale8(const int16_t *const d[9], const __m256i w[3], const uint16_t *lev,
-	__m128i gate, int i)
+scale16(const int16_t *const d[9], const int32_t w[3], const uint16_t *lev,
+	__m256i gate, int i)
 {
-	__m256i r = _mm256_mullo_epi32(LD8(d[4] + i + 1), w[1]);
-	__m128i g = _mm_mulhi_epu16(_mm_loadu_si128((const __m128i *) (lev +
-		i + 1)), gate);
-	__m256i bad = _mm256_cmpgt_epi32(_mm256_cvtepu16_epi32(g), r);
-	__m256i rm1 = _mm256_sub_epi32(r, _mm256_set1_epi32(1));
+	const __m256i zero = _mm256_setzero_si256();
+	const __m256i m1 = _mm256_set1_epi32(-1);
+	__m256i v = LD(d[4] + i + 1);
+	__m256i g = _mm256_mulhi_epu16(LD(lev + i + 1), gate);
+	/* the gate fails where g - v w1 > 0 */
+	__m256i bad = above(g, v, wpair(1, w[1]), zero);
 
 	for (int row = 0; row < 3; row++)
 		for (int j = 0; j < 3; j++) {
-			/* finer level: >= r loses, i.e. > r - 1 */
 			if (d[0])
-				bad = _mm256_or_si256(bad, _mm256_cmpgt_epi32(
-					_mm256_mullo_epi32(LD8(d[row] + i + j), w[0]), rm1));
+				bad = _mm256_or_si256(bad, above(LD(d[row] + i + j), v,
+					wpair(w[0], w[1]), m1));
 			if (d[6])
-				bad = _mm256_or_si256(bad, _mm256_cmpgt_epi32(
-					_mm256_mullo_epi32(LD8(d[6 + row] + i + j), w[2]), r));
+				bad = _mm256_or_si256(bad, above(LD(d[6 + row] + i + j), v,
+					wpair(w[2], w[1]), zero));
 		}
-	return ~(unsigned) _mm256_movemask_ps(_mm256_castsi256_ps(bad)) & 0xFF;
+	return ~(unsigned) _mm_movemask_epi8(_mm_packs_epi16(
+		_mm256_castsi256_si128(bad), _mm256_extracti128_si256(bad, 1))) &
+		0xFFFF;
 }
 
 int
@@ -187,23 +216,18 @@ smp_k_extrema_avx2(const int16_t *const d[9], const int32_t w[3],
 	const uint16_t *lev, int16_t thr, uint16_t gate, int32_t *xs, int n)
 {
 	const __m256i vthr = _mm256_set1_epi16(thr);
-	const __m256i vw[3] = { _mm256_set1_epi32(w[0]),
-		_mm256_set1_epi32(w[1]), _mm256_set1_epi32(w[2]) };
-	const __m128i vgate = _mm_set1_epi16((int16_t) gate);
+	const __m256i vgate = _mm256_set1_epi16((int16_t) gate);
 	int i = 0, count = 0;
 
 	/* Most blocks have no spatial maximum and cost only the 16-bit
-	 * compares; the 32-bit scale test runs on the others.
+	 * compares; the scale test runs on the others.
 	 */
 	for (; i + 16 <= n; i += 16) {
 		unsigned m = localmax16(d[3], d[4], d[5], vthr, i);
 
 		if (!m)
 			continue;
-		if (m & 0xFF)
-			m &= scale8(d, vw, lev, vgate, i) | 0xFF00;
-		if (m & 0xFF00)
-			m &= scale8(d, vw, lev, vgate, i + 8) << 8 | 0xFF;
+		m &= scale16(d, w, lev, vgate, i);
 		while (m) {
 			xs[count++] = i + __builtin_ctz(m);
 			m &= m - 1;

@@ -138,31 +138,56 @@ smp_k_hblur5_dog_avx512(const uint16_t *src, const uint16_t *prev,
 	}
 }
 
-#define LD16(p) _mm512_cvtepi16_epi32(_mm256_loadu_si256( \
-	(const __m256i *) (p)))
-
-/* The gate and scale tests of extrema() on the 16 pixels from column
- * i + 1, in 32 bits: a lane mask of those that pass.
- */
-static inline __mmask16
-scale16(const int16_t *const d[9], const __m512i w[3], const uint16_t *lev,
-	__m256i gate, int i)
+static inline __m512i
+wpair(int32_t wn, int32_t w1)
 {
-	__m512i r = _mm512_mullo_epi32(LD16(d[4] + i + 1), w[1]);
-	__m256i g = _mm256_mulhi_epu16(_mm256_loadu_si256((const __m256i *)
-		(lev + i + 1)), gate);
-	__mmask16 ok = _mm512_cmpge_epi32_mask(r, _mm512_cvtepu16_epi32(g));
+	return _mm512_set1_epi32((int32_t) ((uint32_t) (uint16_t) -w1 << 16 |
+		(uint16_t) wn));
+}
+
+/* The gate and scale tests of extrema() on the 32 pixels from column
+ * i + 1, each compare one multiply-add of the pairs (n, v) by (wn, -w1):
+ * n wn - v w1 exactly in 32 bits (kernels_avx2.c). The unpacks split
+ * lanes into {0-3, 8-11, ...} and {4-7, 12-15, ...}; the failures of each
+ * half gather in a mask and are put back in lane order once at the end.
+ */
+static inline __mmask32
+scale32(const int16_t *const d[9], const int32_t w[3], const uint16_t *lev,
+	__m512i gate, int i)
+{
+	const __m512i zero = _mm512_setzero_si512();
+	const __m512i m1 = _mm512_set1_epi32(-1);
+	__m512i v = LD(d[4] + i + 1);
+	__m512i g = _mm512_mulhi_epu16(LD(lev + i + 1), gate);
+	__m512i wg = wpair(1, w[1]), w0 = wpair(w[0], w[1]);
+	__m512i w2 = wpair(w[2], w[1]);
+	/* the gate fails where g - v w1 > 0 */
+	__mmask16 lo = _mm512_cmpgt_epi32_mask(_mm512_madd_epi16(
+		_mm512_unpacklo_epi16(g, v), wg), zero);
+	__mmask16 hi = _mm512_cmpgt_epi32_mask(_mm512_madd_epi16(
+		_mm512_unpackhi_epi16(g, v), wg), zero);
 
 	for (int row = 0; row < 3; row++)
 		for (int j = 0; j < 3; j++) {
-			if (d[0])
-				ok &= _mm512_cmplt_epi32_mask(_mm512_mullo_epi32(
-					LD16(d[row] + i + j), w[0]), r);
-			if (d[6])
-				ok &= _mm512_cmple_epi32_mask(_mm512_mullo_epi32(
-					LD16(d[6 + row] + i + j), w[2]), r);
+			if (d[0]) {
+				__m512i n = LD(d[row] + i + j);
+
+				lo |= _mm512_cmpgt_epi32_mask(_mm512_madd_epi16(
+					_mm512_unpacklo_epi16(n, v), w0), m1);
+				hi |= _mm512_cmpgt_epi32_mask(_mm512_madd_epi16(
+					_mm512_unpackhi_epi16(n, v), w0), m1);
+			}
+			if (d[6]) {
+				__m512i n = LD(d[6 + row] + i + j);
+
+				lo |= _mm512_cmpgt_epi32_mask(_mm512_madd_epi16(
+					_mm512_unpacklo_epi16(n, v), w2), zero);
+				hi |= _mm512_cmpgt_epi32_mask(_mm512_madd_epi16(
+					_mm512_unpackhi_epi16(n, v), w2), zero);
+			}
 		}
-	return ok;
+	return ~_mm512_movepi16_mask(_mm512_packs_epi32(_mm512_maskz_mov_epi32(lo, m1),
+		_mm512_maskz_mov_epi32(hi, m1)));
 }
 
 int
@@ -171,9 +196,7 @@ smp_k_extrema_avx512(const int16_t *const d[9], const int32_t w[3],
 {
 	const int16_t *a = d[3], *c = d[4], *b = d[5];
 	const __m512i vthr = _mm512_set1_epi16(thr);
-	const __m512i vw[3] = { _mm512_set1_epi32(w[0]),
-		_mm512_set1_epi32(w[1]), _mm512_set1_epi32(w[2]) };
-	const __m256i vgate = _mm256_set1_epi16((int16_t) gate);
+	const __m512i vgate = _mm512_set1_epi16((int16_t) gate);
 	int i = 0, count = 0;
 
 	for (; i + 32 <= n; i += 32) {
@@ -181,6 +204,8 @@ smp_k_extrema_avx512(const int16_t *const d[9], const int32_t w[3],
 		/* > everything before the centre in raster order, >= after */
 		__mmask32 m = _mm512_cmpgt_epi16_mask(v, vthr);
 
+		if (!m) /* noise is mostly below the threshold */
+			continue;
 		m &= _mm512_cmpgt_epi16_mask(v, LD(a + i));
 		m &= _mm512_cmpgt_epi16_mask(v, LD(a + i + 1));
 		m &= _mm512_cmpgt_epi16_mask(v, LD(a + i + 2));
@@ -191,11 +216,7 @@ smp_k_extrema_avx512(const int16_t *const d[9], const int32_t w[3],
 		m &= _mm512_cmpge_epi16_mask(v, LD(b + i + 2));
 		if (!m)
 			continue;
-		if (m & 0xFFFF)
-			m &= (__mmask32) scale16(d, vw, lev, vgate, i) | 0xFFFF0000u;
-		if (m & 0xFFFF0000u)
-			m &= (__mmask32) scale16(d, vw, lev, vgate, i + 16) << 16 |
-				0xFFFF;
+		m &= scale32(d, w, lev, vgate, i);
 		while (m) {
 			xs[count++] = i + __builtin_ctz(m);
 			m &= m - 1;

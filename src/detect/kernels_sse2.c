@@ -92,6 +92,8 @@ localmax8(const int16_t *a, const int16_t *c, const int16_t *b,
 	/* > everything before the centre in raster order */
 	__m128i gt = _mm_cmpgt_epi16(v, vthr);
 
+	if (!_mm_movemask_epi8(gt)) /* noise is mostly below the threshold */
+		return 0;
 	gt = _mm_and_si128(gt, _mm_cmpgt_epi16(v, LD(a + i)));
 	gt = _mm_and_si128(gt, _mm_cmpgt_epi16(v, LD(a + i + 1)));
 	gt = _mm_and_si128(gt, _mm_cmpgt_epi16(v, LD(a + i + 2)));
