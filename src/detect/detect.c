@@ -73,10 +73,7 @@
 #define RING_MIN 2.5      /* octave px */
 #define NOISE_FLOOR 8.0   /* Q4 (half a grey level) */
 #define SUPPRESS_FACTOR 1.2 /* NMS radius / larger radius */
-#define SIZE_SLACK_MIN 0.6  /* diameter >= SIZE_SLACK_MIN * dmin: the
-                            * half-depth rays of a small dot read short
-                            * when noise is large against its depth
-                            * (dark skin), so leave room */
+#define SIZE_SLACK_MIN 0.8  /* diameter >= SIZE_SLACK_MIN * dmin */
 #define SIZE_SLACK_MAX 1.25 /* dots: diameter <= this * dmax */
 #define LARGE_MIN 1.6       /* large blob: diameter > this * dmax ... */
 #define LARGE_MIN_CONTRAST 0.12 /* ... and contrast at least this: a
