@@ -85,3 +85,11 @@ END {
 			r >= 200 && v["f1"] >= v["opencv_blob_f1"])
 	}
 }' "$dir/results.txt"
+
+# Other stages, each a script of its own printing its table.
+for stage in bench/bench_batch.sh bench/bench_normalise.sh \
+	bench/bench_register.sh; do
+	[ -f "$stage" ] || continue
+	echo
+	sh "$stage" "$build"
+done

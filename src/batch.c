@@ -106,10 +106,26 @@ hash_file(const char *path, GError **error)
 	return g_strdup(g_checksum_get_string(sum));
 }
 
+/* A client or view as a file name. When making it safe changed it, a
+ * short hash of the original keeps distinct names apart ("a b" and "a_b"
+ * would otherwise share a folder).
+ */
+static char *
+out_name(const char *s)
+{
+	g_autofree char *safe = smp_manifest_safe_name(s);
+	g_autofree char *hash = NULL;
+
+	if (strcmp(safe, s) == 0)
+		return g_steal_pointer(&safe);
+	hash = g_compute_checksum_for_string(G_CHECKSUM_SHA256, s, -1);
+	return g_strdup_printf("%s-%.8s", safe, hash);
+}
+
 static char *
 client_dir(const Ctx *ctx, const SmpEntry *e)
 {
-	g_autofree char *safe = smp_manifest_safe_name(e->client);
+	g_autofree char *safe = out_name(e->client);
 
 	return g_build_filename(ctx->o->out_dir, safe, NULL);
 }
@@ -118,8 +134,8 @@ client_dir(const Ctx *ctx, const SmpEntry *e)
 static char *
 rel_stem(const SmpEntry *e, const char *suffix)
 {
-	g_autofree char *c = smp_manifest_safe_name(e->client);
-	g_autofree char *v = smp_manifest_safe_name(e->view);
+	g_autofree char *c = out_name(e->client);
+	g_autofree char *v = out_name(e->view);
 
 	return g_strdup_printf("%s/%s-s%d%s", c, v, e->session, suffix);
 }
@@ -319,8 +335,8 @@ fill_pair_record(Msg *m, const Ctx *ctx, const Slot *b, const Slot *a,
 static char *
 pair_stem(const Slot *b, const Slot *a)
 {
-	g_autofree char *c = smp_manifest_safe_name(a->entry->client);
-	g_autofree char *v = smp_manifest_safe_name(a->entry->view);
+	g_autofree char *c = out_name(a->entry->client);
+	g_autofree char *v = out_name(a->entry->view);
 
 	return g_strdup_printf("%s/%s-s%d-s%d", c, v, b->entry->session,
 		a->entry->session);
