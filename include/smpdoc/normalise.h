@@ -176,7 +176,9 @@ SmpNormalisation *smp_normalise_photo(VipsImage *in,
  * ratio by more than p->mismatch_chroma (natural log): the match is then
  * still applied, but it should not be trusted.
  *
- * Returns: TRUE on success; FALSE with @error set (@after unchanged).
+ * Returns: TRUE on success; FALSE with @error set (@after unchanged,
+ * except when measuring the re-rendered image fails: its image and
+ * match gains are then set, skin_lab and match_delta_e_after stale).
  */
 gboolean smp_normalise_match(const SmpNormalisation *before,
 	SmpNormalisation *after, VipsImage *before_mask, VipsImage *after_mask,
