@@ -1148,7 +1148,8 @@ smp_detect_dots(VipsImage *image, const SmpDetectParams *params,
 	memset(&job, 0, sizeof(job));
 	job.image = bands ? bands : image;
 	job.p = &p;
-	job.gate = (uint16_t) MIN(65535.0, floor(65536.0 * GATE_K * p.min_contrast));
+	job.gate = (uint16_t) MIN(65535.0,
+		floor(65536.0 * GATE_K * p.min_contrast));
 	job.path = path;
 	job.fail_strip = G_MAXINT;
 	g_mutex_init(&job.lock);
