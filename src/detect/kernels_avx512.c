@@ -186,8 +186,8 @@ scale32(const int16_t *const d[9], const int32_t w[3], const uint16_t *lev,
 					_mm512_unpackhi_epi16(n, v), w2), zero);
 			}
 		}
-	return ~_mm512_movepi16_mask(_mm512_packs_epi32(_mm512_maskz_mov_epi32(lo, m1),
-		_mm512_maskz_mov_epi32(hi, m1)));
+	return ~_mm512_movepi16_mask(_mm512_packs_epi32(
+		_mm512_maskz_mov_epi32(lo, m1), _mm512_maskz_mov_epi32(hi, m1)));
 }
 
 int
