@@ -1,4 +1,5 @@
-/* Side-by-side composites with label bars, drawn through libvips.
+/* Composites: panels in a layout, dot rings, a viridis heat map, label
+ * bars with a scale bar, a watermark; all drawn through libvips.
  * SPDX-License-Identifier: MIT
  */
 #include <math.h>
@@ -19,36 +20,144 @@ static const double bar_rgb[3] = {28, 28, 30};
 static const double title_rgb[3] = {255, 255, 255};
 static const double caption_rgb[3] = {200, 200, 205};
 static const double banner_rgb[3] = {178, 24, 24};
+static const double ring_rgb[3] = {255, 214, 10};
+static const double gap_rgb[3] = {255, 255, 255};
+
+/* Viridis (matplotlib's, CC0) at ten even stops, interpolated linearly:
+ * perceptually uniform, readable by colour-blind people, unlike libvips'
+ * falsecolour palette.
+ */
+static const guint8 viridis[10][3] = {{68, 1, 84}, {72, 40, 120},
+	{62, 73, 137}, {49, 104, 142}, {38, 130, 142}, {31, 158, 137},
+	{53, 183, 121}, {110, 206, 88}, {181, 222, 43}, {253, 231, 37}};
+
+/* Opacity of the heat map over the photo. */
+#define HEAT_OPACITY 0.45
 
 void
 smp_composite_params_default(SmpCompositeParams *p)
 {
 	p->long_edge_px = SMP_COMPOSITE_LONG_EDGE_DEFAULT;
+	p->layout = SMP_LAYOUT_SIDE_BY_SIDE;
 	p->aligned = FALSE;
+	p->dots = TRUE;
+	p->heatmap = TRUE;
+	p->scale_bar = TRUE;
+	p->ghost_opacity = 0.5;
+	p->watermark = NULL;
 	p->font_family = DEFAULT_FONT_FAMILY;
+}
+
+static const char *layout_names[] = {"side-by-side", "stacked",
+	"three-panel", "ghost"};
+
+const char *
+smp_layout_name(SmpLayout layout)
+{
+	return (unsigned) layout < G_N_ELEMENTS(layout_names)
+		? layout_names[layout]
+		: "unknown";
+}
+
+gboolean
+smp_layout_parse(const char *name, SmpLayout *layout)
+{
+	for (size_t i = 0; name && i < G_N_ELEMENTS(layout_names); i++)
+		if (strcmp(name, layout_names[i]) == 0) {
+			*layout = (SmpLayout) i;
+			return TRUE;
+		}
+	return FALSE;
+}
+
+/* Panels in a row at equal height, their widths and gaps within @budget. */
+static void
+layout_row(SmpCompositeLayout *L, const double aspect[], int h, int budget)
+{
+	double sum = 0;
+	int x = 0;
+
+	for (int i = 0; i < L->n; i++)
+		sum += aspect[i];
+	if (h * sum + L->gap * (L->n - 1) > budget)
+		h = (int) floor((budget - L->gap * (L->n - 1)) / sum);
+	h = MAX(h, 16);
+	for (int i = 0; i < L->n; i++) {
+		L->w[i] = MAX(1, (int) floor(h * aspect[i]));
+		L->h[i] = h;
+		L->x[i] = x;
+		L->y[i] = L->banner_height;
+		x += L->w[i] + L->gap;
+	}
+	L->width = x - L->gap;
+	L->height = L->banner_height + h + L->bar_height;
+}
+
+/* Panels in a column at equal width, each with its bar under it. */
+static void
+layout_column(SmpCompositeLayout *L, const double aspect[], int w,
+	int budget)
+{
+	double sum = 0;
+	int y = L->banner_height;
+
+	for (int i = 0; i < L->n; i++)
+		sum += 1.0 / aspect[i];
+	if (w * sum + (L->gap + L->bar_height) * L->n > budget)
+		w = (int) floor((budget - (L->gap + L->bar_height) * L->n) / sum);
+	w = MAX(w, 16);
+	for (int i = 0; i < L->n; i++) {
+		L->w[i] = w;
+		L->h[i] = MAX(1, (int) floor(w / aspect[i]));
+		L->x[i] = 0;
+		L->y[i] = y;
+		y += L->h[i] + L->bar_height + L->gap;
+	}
+	L->width = w;
+	L->height = y - L->gap;
 }
 
 void
 smp_composite_layout(int w0, int h0, int w1, int h1,
 	const SmpCompositeParams *p, SmpCompositeLayout *out)
 {
-	int h = MIN(h0, h1);
-	double a0 = (double) w0 / h0, a1 = (double) w1 / h1;
-	int long_edge = p->long_edge_px > 0 ? p->long_edge_px
-										: SMP_COMPOSITE_LONG_EDGE_DEFAULT;
+	int budget = p->long_edge_px > 0 ? p->long_edge_px
+									 : SMP_COMPOSITE_LONG_EDGE_DEFAULT;
+	double aspect[3] = {(double) w0 / h0, (double) w1 / h1,
+		(double) w1 / h1};
 
-	/* Equal height, and the total width within the long edge. */
-	out->gap = MAX(8, long_edge / 200);
-	if (h * (a0 + a1) + out->gap > long_edge)
-		h = (int) floor((long_edge - out->gap) / (a0 + a1));
-	h = MAX(h, 16);
-	out->panel_height = h;
-	out->panel_width[0] = MAX(1, (int) lround(h * a0));
-	out->panel_width[1] = MAX(1, (int) lround(h * a1));
-	out->bar_height = MAX(3 * SMP_LABEL_MIN_PX, h / 12);
-	out->banner_height = p->aligned ? 0 : out->bar_height;
-	out->width = out->panel_width[0] + out->gap + out->panel_width[1];
-	out->height = out->banner_height + h + out->bar_height;
+	*out = (SmpCompositeLayout){0};
+	out->gap = MAX(8, budget / 200);
+	/* Never blow photos up: the smaller one sets the scale. */
+	out->row_height = MAX(3 * SMP_LABEL_MIN_PX, MIN(h0, h1) / 12);
+	out->row_height = MIN(out->row_height, MAX(3 * SMP_LABEL_MIN_PX,
+											   budget / 30));
+	/* A second row for the scale bar and the colour legend, so that they
+	 * never run into the caption.
+	 */
+	out->bar_height = out->row_height *
+		(p->scale_bar || (p->heatmap && p->layout == SMP_LAYOUT_THREE_PANEL)
+				? 2
+				: 1);
+	out->banner_height = p->aligned ? 0 : out->row_height;
+	switch (p->layout) {
+	case SMP_LAYOUT_STACKED:
+		out->n = 2;
+		layout_column(out, aspect, MIN(w0, w1), budget);
+		break;
+	case SMP_LAYOUT_GHOST:
+		out->n = 1;
+		layout_row(out, aspect, h0, budget);
+		break;
+	case SMP_LAYOUT_THREE_PANEL:
+		out->n = 3;
+		layout_row(out, aspect, MIN(h0, h1), budget);
+		break;
+	default:
+		out->n = 2;
+		layout_row(out, aspect, MIN(h0, h1), budget);
+		break;
+	}
 }
 
 /* A w×h sRGB uchar image filled with @rgb. */
@@ -65,6 +174,30 @@ solid(VipsObject *scope, int w, int h, const double rgb[3], VipsImage **out)
 			NULL))
 		return -1;
 	*out = t[2];
+	return 0;
+}
+
+/* The dpi that makes Pango's fixed-point font @px pixels high: px = pt ×
+ * dpi / 72, with pt fixed and cap-to-line-height about 0.9.
+ */
+#define TEXT_PT 12
+static int
+text_dpi(int px)
+{
+	return MAX(36, (int) lround(px * 72.0 / TEXT_PT * 0.9));
+}
+
+/* The width in pixels of @text (Pango markup) set @px high. */
+static int
+text_width(VipsObject *scope, const char *text, int px, const char *family,
+	int *width)
+{
+	VipsImage **t = (VipsImage **) vips_object_local_array(scope, 1);
+	g_autofree char *font = g_strdup_printf("%s %d", family, TEXT_PT);
+
+	if (vips_text(&t[0], text, "font", font, "dpi", text_dpi(px), NULL))
+		return -1;
+	*width = t[0]->Xsize;
 	return 0;
 }
 
@@ -99,12 +232,210 @@ paint_text(VipsObject *scope, VipsImage *bg, const char *text, int px, int x,
 	return 0;
 }
 
-/* The label bar under one panel: bold title, then the caption. */
+/* A memory copy of @in that draw operations may change, held by @scope. */
+static VipsImage *
+drawable(VipsObject *scope, VipsImage *in)
+{
+	VipsImage **t = (VipsImage **) vips_object_local_array(scope, 1);
+
+	t[0] = vips_image_copy_memory(in);
+	return t[0];
+}
+
+/* The scale bar's length: 1, 2, 5, 10, 20 or 50 mm, the longest that fits
+ * in a fifth of the bar.
+ */
+static double
+scale_bar_mm(double px_per_mm_out, int bar_width)
+{
+	static const double steps[] = {50, 20, 10, 5, 2, 1};
+
+	for (size_t i = 0; i < G_N_ELEMENTS(steps); i++)
+		if (steps[i] * px_per_mm_out <= bar_width / 5.0)
+			return steps[i];
+	return 0;
+}
+
+/* A white scale bar with its length in mm, left-aligned in @bar. */
 static int
-label_bar(VipsObject *scope, const SmpPanel *panel, int w, int h,
+paint_scale_bar(VipsObject *scope, VipsImage *bar, double px_per_mm_out,
 	const char *family, VipsImage **out)
 {
-	VipsImage *bar, *titled;
+	double mm = scale_bar_mm(px_per_mm_out, bar->Xsize);
+	int len = (int) lround(mm * px_per_mm_out);
+	int thick = MAX(3, bar->Ysize / 12);
+	int pad = bar->Ysize / 3;
+	g_autofree char *label = NULL;
+	VipsImage *canvas;
+	int text_w = 0;
+
+	*out = bar;
+	if (mm <= 0 || len < 8)
+		return 0;
+	label = g_strdup_printf("%g mm", mm);
+	/* Measure the label first, then draw bar and label side by side. */
+	if (text_width(scope, label, MAX(SMP_LABEL_MIN_PX, bar->Ysize / 3),
+			family, &text_w))
+		return -1;
+	if (!(canvas = drawable(scope, bar)) ||
+		vips_draw_rect(canvas, (double *) title_rgb, 3, pad,
+			(bar->Ysize - thick) / 2, len, thick, "fill", TRUE, NULL))
+		return -1;
+	return paint_text(scope, canvas, label,
+		MAX(SMP_LABEL_MIN_PX, bar->Ysize / 3), pad + len + pad / 2,
+		title_rgb, family, out, NULL);
+}
+
+/* Viridis at @v in 0..1. */
+static void
+viridis_at(double v, guint8 rgb[3])
+{
+	double f = CLAMP(v, 0, 1) * 9;
+	int i = MIN(8, (int) f);
+	double t = f - i;
+
+	for (int c = 0; c < 3; c++)
+		rgb[c] = (guint8) lround(viridis[i][c] * (1 - t) +
+			viridis[i + 1][c] * t);
+}
+
+/* The grid's densities (per cm² with a scale, else per megapixel) and
+ * their finite range.
+ */
+static const double *
+grid_values(const SmpDensityGrid *g, double *lo, double *hi)
+{
+	const double *v = isfinite(g->cell_mm) ? g->per_cm2 : g->per_mpx;
+	gsize n = (gsize) g->cols * g->rows;
+
+	*lo = INFINITY;
+	*hi = -INFINITY;
+	for (gsize i = 0; v && i < n; i++)
+		if (isfinite(v[i])) {
+			*lo = MIN(*lo, v[i]);
+			*hi = MAX(*hi, v[i]);
+		}
+	return v;
+}
+
+/* One pixel per grid cell: viridis colour, and a mask of valid cells. */
+static int
+heat_cells(VipsObject *scope, const SmpDensityGrid *g, const double *v,
+	double lo, double hi, VipsImage **rgb, VipsImage **mask)
+{
+	VipsImage **t = (VipsImage **) vips_object_local_array(scope, 2);
+	gsize n = (gsize) g->cols * g->rows;
+	g_autofree guint8 *px = g_malloc0(n * 3);
+	g_autofree guint8 *valid = g_malloc0(n);
+	double span = hi > lo ? hi - lo : 1;
+
+	for (gsize i = 0; i < n; i++)
+		if (isfinite(v[i])) {
+			viridis_at((v[i] - lo) / span, px + 3 * i);
+			valid[i] = 255;
+		}
+	t[0] = vips_image_new_from_memory_copy(px, n * 3, g->cols, g->rows, 3,
+		VIPS_FORMAT_UCHAR);
+	t[1] = vips_image_new_from_memory_copy(valid, n, g->cols, g->rows, 1,
+		VIPS_FORMAT_UCHAR);
+	if (!t[0] || !t[1])
+		return -1;
+	*rgb = t[0];
+	*mask = t[1];
+	return 0;
+}
+
+/* Cells blown up to the panel (nearest neighbour: the cells stay honest
+ * squares), cropped or padded to exactly w×h.
+ */
+static int
+cells_to_panel(VipsObject *scope, VipsImage *cells, double cell_px, int w,
+	int h, double sx, double sy, VipsImage **out)
+{
+	VipsImage **t = (VipsImage **) vips_object_local_array(scope, 2);
+
+	if (vips_resize(cells, &t[0], cell_px * sx, "vscale", cell_px * sy,
+			"kernel", VIPS_KERNEL_NEAREST, NULL) ||
+		vips_embed(t[0], &t[1], 0, 0, w, h, "extend", VIPS_EXTEND_COPY, NULL))
+		return -1;
+	*out = t[1];
+	return 0;
+}
+
+/* The density heat map over @in at HEAT_OPACITY; @lo and @hi get the
+ * colour scale's range for the legend.
+ */
+static int
+overlay_heat(VipsObject *scope, VipsImage *in, const SmpDensityGrid *g,
+	double sx, double sy, double *lo, double *hi, VipsImage **out)
+{
+	VipsImage **t = (VipsImage **) vips_object_local_array(scope, 5);
+	const double *v = grid_values(g, lo, hi);
+	VipsImage *cells, *valid, *heat, *mask;
+
+	*out = in;
+	if (!v || !isfinite(*lo) || g->cols < 1 || g->rows < 1)
+		return 0;
+	if (heat_cells(scope, g, v, *lo, *hi, &cells, &valid) ||
+		cells_to_panel(scope, cells, g->cell_px, in->Xsize, in->Ysize, sx, sy,
+			&heat) ||
+		cells_to_panel(scope, valid, g->cell_px, in->Xsize, in->Ysize, sx, sy,
+			&mask) ||
+		vips_linear1(in, &t[0], 1 - HEAT_OPACITY, 0, NULL) ||
+		vips_linear1(heat, &t[1], HEAT_OPACITY, 0, NULL) ||
+		vips_add(t[0], t[1], &t[2], NULL) ||
+		vips_cast_uchar(t[2], &t[3], NULL) ||
+		vips_ifthenelse(mask, t[3], in, &t[4], NULL))
+		return -1;
+	*out = t[4];
+	return 0;
+}
+
+/* A colour legend right-aligned in @bar: "LO ▬▬▬ HI unit". */
+static int
+paint_legend(VipsObject *scope, VipsImage *bar, double lo, double hi,
+	const char *unit, const char *family, VipsImage **out)
+{
+	VipsImage **t = (VipsImage **) vips_object_local_array(scope, 2);
+	int px = MAX(SMP_LABEL_MIN_PX, bar->Ysize / 3);
+	int strip_w = MAX(60, bar->Xsize / 6), strip_h = MAX(8, bar->Ysize / 4);
+	int pad = bar->Ysize / 3, hi_w = 0, lo_w = 0, x;
+	g_autofree char *hi_text = g_strdup_printf("%.0f %s", hi, unit);
+	g_autofree char *lo_text = g_strdup_printf("%.0f", lo);
+	guint8 ramp[256 * 3];
+	VipsImage *with_hi, *with_lo;
+
+	for (int i = 0; i < 256; i++)
+		viridis_at(i / 255.0, ramp + 3 * i);
+	/* Measure both labels, then place from the right. */
+	if (text_width(scope, hi_text, px, family, &hi_w) ||
+		text_width(scope, lo_text, px, family, &lo_w))
+		return -1;
+	x = bar->Xsize - pad - hi_w;
+	t[0] = vips_image_new_from_memory_copy(ramp, sizeof(ramp), 256, 1, 3,
+		VIPS_FORMAT_UCHAR);
+	if (!t[0] ||
+		vips_resize(t[0], &t[1], (double) strip_w / 256, "vscale",
+			(double) strip_h, NULL) ||
+		paint_text(scope, bar, hi_text, px, x, title_rgb, family, &with_hi,
+			NULL) ||
+		paint_text(scope, with_hi, lo_text, px,
+			x - pad / 2 - strip_w - pad / 2 - lo_w, title_rgb, family,
+			&with_lo, NULL) ||
+		vips_insert(with_lo, t[1], out, x - pad / 2 - strip_w,
+			(bar->Ysize - strip_h) / 2, NULL))
+		return -1;
+	/* vips_insert made a new image: keep it with the others. */
+	vips_object_local(scope, *out);
+	return 0;
+}
+
+/* The first row of a label bar: bold title, then the caption. */
+static int
+caption_row(VipsObject *scope, const SmpPanel *panel, int w, int h,
+	const char *family, VipsImage **out)
+{
+	VipsImage *row, *titled;
 	int px = MAX(SMP_LABEL_MIN_PX, h * 45 / 100);
 	int pad = px / 2;
 	g_autofree char *title = g_markup_printf_escaped("<b>%s</b>",
@@ -113,18 +444,49 @@ label_bar(VipsObject *scope, const SmpPanel *panel, int w, int h,
 		panel->caption ? panel->caption : "", -1);
 	int title_w = 0;
 
-	if (solid(scope, w, h, bar_rgb, &bar) ||
-		paint_text(scope, bar, title, px, pad, title_rgb, family, &titled,
+	if (solid(scope, w, h, bar_rgb, &row) ||
+		paint_text(scope, row, title, px, pad, title_rgb, family, &titled,
 			&title_w))
 		return -1;
+	*out = titled;
 	/* libvips refuses to render empty text. */
-	if (!*caption) {
-		*out = titled;
+	if (*caption)
+		return paint_text(scope, titled, caption, px * 85 / 100,
+			pad + title_w + px, caption_rgb, family, out, NULL);
+	return 0;
+}
+
+/* The label bar under one panel: the caption row, and when the layout
+ * has one, a row with the scale bar (left) and the colour legend (right).
+ */
+static int
+label_bar(VipsObject *scope, const SmpPanel *panel, int w,
+	const SmpCompositeLayout *L, double scale, const double legend[2],
+	const SmpCompositeParams *p, VipsImage **out)
+{
+	VipsImage **t = (VipsImage **) vips_object_local_array(scope, 1);
+	VipsImage *first, *second;
+
+	if (caption_row(scope, panel, w, L->row_height, p->font_family, &first))
+		return -1;
+	if (L->bar_height == L->row_height) {
+		*out = first;
 		return 0;
 	}
-	if (paint_text(scope, titled, caption, px * 85 / 100, pad + title_w + px,
-			caption_rgb, family, out, NULL))
+	if (solid(scope, w, L->bar_height - L->row_height, bar_rgb, &second))
 		return -1;
+	if (p->scale_bar && panel->px_per_mm > 0 &&
+		paint_scale_bar(scope, second, panel->px_per_mm * scale,
+			p->font_family, &second))
+		return -1;
+	if (isfinite(legend[0]) &&
+		paint_legend(scope, second, legend[0], legend[1],
+			isfinite(panel->grid->cell_mm) ? "dots/cm²" : "dots/Mpx",
+			p->font_family, &second))
+		return -1;
+	if (vips_join(first, second, &t[0], VIPS_DIRECTION_VERTICAL, NULL))
+		return -1;
+	*out = t[0];
 	return 0;
 }
 
@@ -140,34 +502,151 @@ scale_panel(VipsObject *scope, VipsImage *in, int w, int h, VipsImage **out)
 	return 0;
 }
 
-/* Helpers return images owned by @scope's reference pools, so their
- * results are kept in plain pointers; only direct libvips outputs go
- * into a t[] array (an image in two pools would be unreffed twice).
+/* A ring around every dot at its size, in the panel's scaled pixels,
+ * 70% opaque so the dot itself stays visible.
  */
 static int
-join_panels(VipsObject *scope, const SmpPanel *before, const SmpPanel *after,
-	const SmpCompositeLayout *L, const char *font, VipsImage **out)
+draw_dots(VipsObject *scope, VipsImage *in, const SmpPanel *panel,
+	double sx, double sy, VipsImage **out)
 {
 	VipsImage **t = (VipsImage **) vips_object_local_array(scope, 3);
-	VipsArrayDouble *white = vips_array_double_newv(3, 255.0, 255.0, 255.0);
-	VipsImage *panel[2], *bar[2];
-	int rc;
+	double ink[1] = {180};
+	VipsImage *ring;
 
-	rc = scale_panel(scope, before->image, L->panel_width[0],
-			 L->panel_height, &panel[0]) ||
-		scale_panel(scope, after->image, L->panel_width[1], L->panel_height,
-			&panel[1]) ||
-		label_bar(scope, before, L->panel_width[0], L->bar_height, font,
-			&bar[0]) ||
-		label_bar(scope, after, L->panel_width[1], L->bar_height, font,
-			&bar[1]) ||
-		vips_join(panel[0], bar[0], &t[0], VIPS_DIRECTION_VERTICAL, NULL) ||
-		vips_join(panel[1], bar[1], &t[1], VIPS_DIRECTION_VERTICAL, NULL) ||
-		vips_join(t[0], t[1], &t[2], VIPS_DIRECTION_HORIZONTAL, "shim",
-			L->gap, "background", white, NULL);
-	vips_area_unref(VIPS_AREA(white));
+	if (vips_black(&t[0], in->Xsize, in->Ysize, NULL) ||
+		!(t[1] = vips_image_copy_memory(t[0])))
+		return -1;
+	for (gsize i = 0; i < panel->n_dots; i++) {
+		const SmpDot *d = &panel->dots[i];
+		int r = MAX(2, (int) lround(d->r * sx));
+
+		if (vips_draw_circle(t[1], ink, 1, (int) (d->x * sx),
+				(int) (d->y * sy), r, NULL))
+			return -1;
+	}
+	if (solid(scope, in->Xsize, in->Ysize, ring_rgb, &ring) ||
+		vips_ifthenelse(t[1], ring, in, &t[2], "blend", TRUE, NULL))
+		return -1;
 	*out = t[2];
-	return rc ? -1 : 0;
+	return 0;
+}
+
+/* Panel @i's picture: the photo scaled, and for the annotated panel of a
+ * three-panel composite, the heat map and dot rings.
+ */
+static int
+panel_picture(VipsObject *scope, const SmpPanel *src, int i,
+	const SmpCompositeLayout *L, const SmpCompositeParams *p,
+	double legend[2], VipsImage **out)
+{
+	double sx = (double) L->w[i] / src->image->Xsize;
+	double sy = (double) L->h[i] / src->image->Ysize;
+	VipsImage *x;
+
+	if (scale_panel(scope, src->image, L->w[i], L->h[i], &x))
+		return -1;
+	if (p->layout == SMP_LAYOUT_THREE_PANEL && i == 2) {
+		if (p->heatmap && src->grid &&
+			overlay_heat(scope, x, src->grid, sx, sy, &legend[0], &legend[1],
+				&x))
+			return -1;
+		if (p->dots && src->dots && draw_dots(scope, x, src, sx, sy, &x))
+			return -1;
+	}
+	*out = x;
+	return 0;
+}
+
+/* The ghost: the after photo blended over the before at ghost_opacity. */
+static int
+ghost_picture(VipsObject *scope, const SmpPanel *before,
+	const SmpPanel *after, const SmpCompositeLayout *L,
+	const SmpCompositeParams *p, VipsImage **out)
+{
+	VipsImage **t = (VipsImage **) vips_object_local_array(scope, 4);
+	double a = CLAMP(p->ghost_opacity, 0, 1);
+	VipsImage *b, *f;
+
+	if (scale_panel(scope, before->image, L->w[0], L->h[0], &b) ||
+		scale_panel(scope, after->image, L->w[0], L->h[0], &f) ||
+		vips_linear1(b, &t[0], 1 - a, 0, NULL) ||
+		vips_linear1(f, &t[1], a, 0, NULL) ||
+		vips_add(t[0], t[1], &t[2], NULL) ||
+		vips_cast_uchar(t[2], &t[3], NULL))
+		return -1;
+	*out = t[3];
+	return 0;
+}
+
+/* Panel @i with its label bar under it. */
+static int
+panel_column(VipsObject *scope, const SmpPanel *src, int i,
+	const SmpCompositeLayout *L, const SmpCompositeParams *p,
+	const SmpPanel *before, VipsImage **out)
+{
+	VipsImage **t = (VipsImage **) vips_object_local_array(scope, 1);
+	double legend[2] = {NAN, NAN};
+	double scale = (double) L->w[i] / src->image->Xsize;
+	VipsImage *pic, *bar;
+
+	if (p->layout == SMP_LAYOUT_GHOST
+			? ghost_picture(scope, before, src, L, p, &pic)
+			: panel_picture(scope, src, i, L, p, legend, &pic))
+		return -1;
+	if (label_bar(scope, src, L->w[i], L, scale, legend, p, &bar))
+		return -1;
+	if (vips_join(pic, bar, &t[0], VIPS_DIRECTION_VERTICAL, NULL))
+		return -1;
+	*out = t[0];
+	return 0;
+}
+
+/* Columns joined in a row (or stacked), with white gaps. */
+static int
+join_columns(VipsObject *scope, VipsImage *cols[], const SmpCompositeLayout *L,
+	gboolean vertical, VipsImage **out)
+{
+	VipsImage **t = (VipsImage **) vips_object_local_array(scope,
+		SMP_COMPOSITE_MAX_PANELS);
+	VipsArrayDouble *white = vips_array_double_new(gap_rgb, 3);
+	VipsImage *acc = cols[0];
+	int rc = 0;
+
+	for (int i = 1; i < L->n && !rc; i++) {
+		rc = vips_join(acc, cols[i], &t[i],
+			vertical ? VIPS_DIRECTION_VERTICAL : VIPS_DIRECTION_HORIZONTAL,
+			"shim", L->gap, "background", white, NULL);
+		acc = t[i];
+	}
+	vips_area_unref(VIPS_AREA(white));
+	*out = acc;
+	return rc;
+}
+
+/* Semi-transparent white text over the bottom right of the last photo. */
+static int
+paint_watermark(VipsObject *scope, VipsImage *in, const char *text,
+	const SmpCompositeLayout *L, const char *family, VipsImage **out)
+{
+	VipsImage **t = (VipsImage **) vips_object_local_array(scope, 5);
+	g_autofree char *font = g_strdup_printf("%s Bold 12", family);
+	int last = L->n - 1;
+	int px = MAX(SMP_LABEL_MIN_PX, L->h[last] / 14);
+	VipsImage *white;
+
+	if (vips_text(&t[0], text, "font", font, "dpi", text_dpi(px), NULL) ||
+		vips_linear1(t[0], &t[1], 0.4, 0, NULL) ||
+		vips_cast_uchar(t[1], &t[2], NULL))
+		return -1;
+	if (vips_embed(t[2], &t[3],
+			MAX(0, L->x[last] + L->w[last] - t[2]->Xsize - px),
+			MAX(0, L->y[last] + L->h[last] - t[2]->Ysize - px / 2), in->Xsize,
+			in->Ysize, NULL) ||
+		solid(scope, in->Xsize, in->Ysize, title_rgb, &white) ||
+		vips_ifthenelse(t[3], white, in, &t[4], "blend", TRUE, NULL))
+		return -1;
+	*out = t[4];
+	return 0;
 }
 
 static int
@@ -175,31 +654,52 @@ build(VipsObject *scope, const SmpPanel *before, const SmpPanel *after,
 	const SmpCompositeParams *p, VipsImage **out)
 {
 	VipsImage **t = (VipsImage **) vips_object_local_array(scope, 1);
-	VipsImage *row, *banner, *labelled;
+	SmpPanel annotated = *after;
+	const SmpPanel *src[3] = {before, after, &annotated};
+	VipsImage *cols[SMP_COMPOSITE_MAX_PANELS], *row, *banner, *labelled;
 	SmpCompositeLayout L;
+	g_autofree char *note = NULL;
 
 	smp_composite_layout(before->image->Xsize, before->image->Ysize,
 		after->image->Xsize, after->image->Ysize, p, &L);
-	if (join_panels(scope, before, after, &L, p->font_family, &row))
+	if (p->layout == SMP_LAYOUT_GHOST)
+		src[0] = after;
+	/* The annotated panel says what its marks mean, not the after's
+	 * numbers a second time.
+	 */
+	note = g_strdup_printf("%s%s", p->dots ? "dots ringed" : "",
+		p->heatmap ? (p->dots ? "  ·  density per grid cell"
+							  : "density per grid cell")
+				   : "");
+	annotated.title = "AFTER, ANNOTATED";
+	annotated.caption = note;
+	for (int i = 0; i < L.n; i++)
+		if (panel_column(scope, src[i], i, &L, p, before, &cols[i]))
+			return -1;
+	if (join_columns(scope, cols, &L, p->layout == SMP_LAYOUT_STACKED, &row))
 		return -1;
-	if (p->aligned) {
-		*out = row;
-		return 0;
+	if (!p->aligned) {
+		if (solid(scope, L.width, L.banner_height, banner_rgb, &banner) ||
+			paint_text(scope, banner,
+				L.width >= 1400 ? "<b>NOT ALIGNED</b>  the photos are shown as "
+								  "taken; registration did not confirm a match"
+								: "<b>NOT ALIGNED</b>  shown as taken",
+				MAX(SMP_LABEL_MIN_PX, L.banner_height * 45 / 100),
+				L.banner_height / 4, title_rgb, p->font_family, &labelled,
+				NULL) ||
+			vips_join(labelled, row, &t[0], VIPS_DIRECTION_VERTICAL, NULL))
+			return -1;
+		row = t[0];
 	}
-	if (solid(scope, L.width, L.banner_height, banner_rgb, &banner) ||
-		paint_text(scope, banner,
-			"<b>NOT ALIGNED</b>  the photos are shown as taken; "
-			"registration did not confirm a match",
-			MAX(SMP_LABEL_MIN_PX, L.banner_height * 45 / 100),
-			L.banner_height / 4, title_rgb, p->font_family, &labelled, NULL) ||
-		vips_join(labelled, row, &t[0], VIPS_DIRECTION_VERTICAL, NULL))
-		return -1;
-	*out = t[0];
+	if (p->watermark && *p->watermark)
+		return paint_watermark(scope, row, p->watermark, &L, p->font_family,
+			out);
+	*out = row;
 	return 0;
 }
 
 VipsImage *
-smp_composite_side_by_side(const SmpPanel *before, const SmpPanel *after,
+smp_composite_make(const SmpPanel *before, const SmpPanel *after,
 	const SmpCompositeParams *p, GError **error)
 {
 	VipsObject *scope = VIPS_OBJECT(vips_image_new());

@@ -73,15 +73,25 @@ write_composite(const SmpPairSpec *spec, const SmpChange *change,
 	g_autofree char *cap1 = after_caption(spec, change);
 	g_autofree char *save = NULL;
 	g_autoptr(VipsImage) composite = NULL;
-	SmpPanel p0 = {spec->photo[0]->image, "BEFORE", cap0};
-	SmpPanel p1 = {spec->photo[1]->image, "AFTER", cap1};
+	SmpPanel panel[2];
 	SmpCompositeParams cp;
 
-	smp_composite_params_default(&cp);
+	for (int i = 0; i < 2; i++) {
+		const SmpAnalysis *a = spec->analysis[i];
+
+		panel[i] = (SmpPanel){spec->photo[i]->image, i ? "AFTER" : "BEFORE",
+			i ? cap1 : cap0, (const SmpDot *) a->detection->dots->data,
+			a->detection->dots->len, &a->measurement->grid,
+			a->scale.px_per_mm};
+	}
+	if (spec->composite)
+		cp = *spec->composite;
+	else
+		smp_composite_params_default(&cp);
 	cp.long_edge_px = spec->long_edge_px ? spec->long_edge_px
 										 : spec->pipeline->long_edge_px;
 	cp.aligned = FALSE; /* no registration yet: say so on the picture */
-	composite = smp_composite_side_by_side(&p0, &p1, &cp, error);
+	composite = smp_composite_make(&panel[0], &panel[1], &cp, error);
 	if (!composite)
 		return FALSE;
 	save = g_strdup_printf("%s[Q=%d,strip]", path,

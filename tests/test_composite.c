@@ -58,39 +58,81 @@ test_composite_layout_equal_height_within_long_edge(void **state)
 	smp_composite_params_default(&p);
 	p.long_edge_px = 1000;
 	smp_composite_layout(4000, 3000, 3000, 4000, &p, &L);
+	assert_int_equal(L.n, 2);
 	assert_true(L.width <= 1000);
-	assert_int_equal(L.width, L.panel_width[0] + L.gap + L.panel_width[1]);
+	assert_int_equal(L.width, L.w[0] + L.gap + L.w[1]);
+	assert_int_equal(L.h[0], L.h[1]);
+	assert_int_equal(L.x[1], L.w[0] + L.gap);
 	/* Aspect ratios kept within a pixel at equal height. */
-	assert_true(abs(L.panel_width[0] - L.panel_height * 4 / 3) <= 1);
-	assert_true(abs(L.panel_width[1] - L.panel_height * 3 / 4) <= 1);
+	assert_true(abs(L.w[0] - L.h[0] * 4 / 3) <= 1);
+	assert_true(abs(L.w[1] - L.h[1] * 3 / 4) <= 1);
 	assert_true(L.bar_height >= 3 * SMP_LABEL_MIN_PX);
 	assert_int_equal(L.banner_height, L.bar_height);
 	p.aligned = TRUE;
 	smp_composite_layout(4000, 3000, 3000, 4000, &p, &L);
 	assert_int_equal(L.banner_height, 0);
-	assert_int_equal(L.height, L.panel_height + L.bar_height);
-
+	assert_int_equal(L.height, L.h[0] + L.bar_height);
 	/* Small photos are not blown up. */
 	smp_composite_layout(300, 200, 300, 200, &p, &L);
-	assert_int_equal(L.panel_height, 200);
+	assert_int_equal(L.h[0], 200);
 }
 
+static void
+test_composite_layouts_geometry(void **state)
+{
+	SmpCompositeParams p;
+	SmpCompositeLayout L;
+
+	(void) state;
+	smp_composite_params_default(&p);
+	p.long_edge_px = 1200;
+	p.aligned = TRUE;
+	p.layout = SMP_LAYOUT_STACKED;
+	smp_composite_layout(800, 600, 800, 600, &p, &L);
+	assert_int_equal(L.n, 2);
+	assert_int_equal(L.w[0], L.w[1]);
+	assert_int_equal(L.x[1], 0);
+	assert_int_equal(L.y[1], L.h[0] + L.bar_height + L.gap);
+	assert_true(L.height <= 1200);
+	p.layout = SMP_LAYOUT_THREE_PANEL;
+	smp_composite_layout(800, 600, 800, 600, &p, &L);
+	assert_int_equal(L.n, 3);
+	assert_int_equal(L.width, 3 * L.w[0] + 2 * L.gap);
+	assert_true(L.width <= 1200);
+	p.layout = SMP_LAYOUT_GHOST;
+	smp_composite_layout(800, 600, 800, 600, &p, &L);
+	assert_int_equal(L.n, 1);
+	assert_int_equal(L.w[0], 800);
+}
+
+/* Photos of flat colours with two dots and a 2×2 grid. */
+static const SmpDot test_dots[] = {{100.5f, 100.5f, 8.0f, 0.3f},
+	{300.5f, 200.5f, 10.0f, 0.3f}};
+static double grid_cm2[4] = {100, 150, 200, NAN};
+static double grid_mpx[4] = {1, 2, 3, NAN};
+static double grid_cov[4] = {0.1, 0.1, 0.1, NAN};
+static const SmpDensityGrid test_grid = {2, 2, 250, 12.5, NULL, NULL,
+	grid_cm2, grid_mpx, grid_cov};
+
 static VipsImage *
-make_composite(gboolean aligned, SmpCompositeLayout *L)
+make_composite(SmpLayout layout, gboolean aligned, SmpCompositeLayout *L)
 {
 	VipsImage *before = flat(600, 400, 210, 160, 130);
 	VipsImage *after = flat(500, 500, 90, 60, 50);
-	SmpPanel p0 = {before, "BEFORE", "session 0 · 2025-01-01 · top"};
-	SmpPanel p1 = {after, "AFTER", "session 1 · 2025-03-01 · top"};
+	SmpPanel p0 = {before, "BEFORE", "session 0 · 2025-01-01 · top",
+		test_dots, 2, &test_grid, 20};
+	SmpPanel p1 = {after, "AFTER", "session 1 · 2025-03-01 · top", test_dots,
+		2, &test_grid, 20};
 	SmpCompositeParams p;
 	GError *error = NULL;
 	VipsImage *out, *mem;
 
 	smp_composite_params_default(&p);
-	p.long_edge_px = 800;
+	p.long_edge_px = 1600;
 	p.aligned = aligned;
+	p.layout = layout;
 	smp_composite_layout(600, 400, 500, 500, &p, L);
-	out = smp_composite_side_by_side(&p0, &p1, &p, &error);
+	out = smp_composite_make(&p0, &p1, &p, &error);
 	assert_no_gerror(error);
 	mem = vips_image_copy_memory(out);
 	assert_non_null(mem);
@@ -120,30 +162,31 @@ static void
 test_composite_panels_and_labels_where_expected(void **state)
 {
 	SmpCompositeLayout L;
-	VipsImage *c = make_composite(FALSE, &L);
-	int top = L.banner_height;
-	int bar_top = top + L.panel_height;
-	int x1 = L.panel_width[0] + L.gap;
+	VipsImage *c = make_composite(SMP_LAYOUT_SIDE_BY_SIDE, FALSE, &L);
+	int bar_top = L.y[0] + L.h[0];
 
 	(void) state;
 	assert_int_equal(c->Xsize, L.width);
 	assert_int_equal(c->Ysize, L.height);
 	assert_int_equal(c->Bands, 3);
 	/* Panel centres carry their photo's colour. */
-	assert_colour_near(c, L.panel_width[0] / 2, top + L.panel_height / 2, 210,
+	assert_colour_near(c, L.x[0] + L.w[0] / 2, L.y[0] + L.h[0] / 2, 210,
 		160, 130);
-	assert_colour_near(c, x1 + L.panel_width[1] / 2, top + L.panel_height / 2,
-		90, 60, 50);
-	/* Label bars hold text (bright ink on the dark bar), the panels none. */
-	assert_true(value_range(c, 0, bar_top, L.panel_width[0], L.bar_height) >
-		150);
-	assert_true(value_range(c, x1, bar_top, L.panel_width[1], L.bar_height) >
-		150);
-	assert_true(value_range(c, 8, top + 8, L.panel_width[0] - 16,
-					L.panel_height - 16) < 3);
+	assert_colour_near(c, L.x[1] + L.w[1] / 2, L.y[1] + L.h[1] / 2, 90, 60,
+		50);
+	/* Label bars hold text (bright ink on the dark bar), the panels none:
+	 * side by side draws no dot rings.
+	 */
+	assert_true(value_range(c, 0, bar_top, L.w[0], L.bar_height) > 150);
+	assert_true(value_range(c, L.x[1], bar_top, L.w[1], L.bar_height) > 150);
+	assert_true(value_range(c, L.x[0] + 8, L.y[0] + 8, L.w[0] - 16,
+					L.h[0] - 16) < 3);
 	/* The banner is red and carries text. */
 	assert_colour_near(c, 2, 2, 178, 24, 24);
 	assert_true(value_range(c, 0, 0, L.width, L.banner_height) > 150);
+	/* The scale bar (20 px/mm) is white in the right part of the bar. */
+	assert_true(value_range(c, L.x[0] + L.w[0] * 3 / 4, bar_top,
+					L.w[0] / 4, L.bar_height) > 150);
 	g_object_unref(c);
 }
 
@@ -151,40 +194,101 @@ static void
 test_composite_aligned_has_no_banner(void **state)
 {
 	SmpCompositeLayout L;
-	VipsImage *c = make_composite(TRUE, &L);
+	VipsImage *c = make_composite(SMP_LAYOUT_SIDE_BY_SIDE, TRUE, &L);
 
 	(void) state;
-	assert_int_equal(c->Ysize, L.panel_height + L.bar_height);
+	assert_int_equal(c->Ysize, L.h[0] + L.bar_height);
 	assert_colour_near(c, 2, 2, 210, 160, 130);
 	g_object_unref(c);
 }
 
-/* Empty or missing captions are drawn as title only, not an error. */
+/* The third panel rings each dot in yellow and tints valid grid cells;
+ * the invalid (NaN) cell keeps the photo's colour.
+ */
 static void
-test_composite_empty_caption_is_fine(void **state)
+test_composite_three_panel_marks_dots_and_density(void **state)
 {
-	VipsImage *img = flat(200, 150, 120, 100, 90);
-	SmpPanel p0 = {img, "BEFORE", ""};
-	SmpPanel p1 = {img, "AFTER", NULL};
+	SmpCompositeLayout L;
+	VipsImage *c = make_composite(SMP_LAYOUT_THREE_PANEL, TRUE, &L);
+	double s = (double) L.w[2] / 500, v[3];
+	int ring_x = L.x[2] + (int) (test_dots[0].x * s) +
+		MAX(2, (int) lround(test_dots[0].r * s) + 1);
+	int ring_y = L.y[2] + (int) (test_dots[0].y * s);
+
+	(void) state;
+	assert_int_equal(c->Xsize, L.width);
+	pixel(c, ring_x, ring_y, v);
+	if (!(v[0] > 200 && v[1] > 170 && v[2] < 80))
+		fail_msg("no ring at (%d,%d): %g,%g,%g", ring_x, ring_y, v[0], v[1],
+			v[2]);
+	/* Cell (0,0) is tinted: not the after photo's colour any more. */
+	pixel(c, L.x[2] + 5, L.y[2] + L.h[2] / 4, v);
+	assert_true(fabs(v[0] - 90) + fabs(v[1] - 60) + fabs(v[2] - 50) > 20);
+	/* Cell (1,1) is NaN: the photo shows through untouched. */
+	assert_colour_near(c, L.x[2] + L.w[2] - 5, L.y[2] + L.h[2] - 5, 90, 60,
+		50);
+	/* The second panel is the plain after photo. */
+	assert_colour_near(c, L.x[1] + L.w[1] / 2, L.y[1] + L.h[1] / 2, 90, 60,
+		50);
+	g_object_unref(c);
+}
+
+static void
+test_composite_ghost_and_stacked(void **state)
+{
+	SmpCompositeLayout L;
+	VipsImage *g = make_composite(SMP_LAYOUT_GHOST, TRUE, &L);
+	VipsImage *s;
+
+	(void) state;
+	assert_int_equal(g->Xsize, L.width);
+	/* Half before (210,160,130), half after (90,60,50). */
+	assert_colour_near(g, L.w[0] / 2, L.h[0] / 2, 150, 110, 90);
+	g_object_unref(g);
+	s = make_composite(SMP_LAYOUT_STACKED, TRUE, &L);
+	assert_int_equal(s->Ysize, L.height);
+	assert_colour_near(s, L.w[1] / 2, L.y[1] + L.h[1] / 2, 90, 60, 50);
+	g_object_unref(s);
+}
+
+/* Empty or missing captions are drawn as title only, not an error; a
+ * watermark changes the bottom right of the last photo only.
+ */
+static void
+test_composite_empty_caption_and_watermark(void **state)
+{
+	VipsImage *img = flat(400, 300, 120, 100, 90);
+	SmpPanel p0 = {img, "BEFORE", "", NULL, 0, NULL, 0};
+	SmpPanel p1 = {img, "AFTER", NULL, NULL, 0, NULL, 0};
 	SmpCompositeParams p;
+	SmpCompositeLayout L;
 	GError *error = NULL;
-	VipsImage *out;
-	double avg;
+	VipsImage *out, *mem;
 
 	(void) state;
 	smp_composite_params_default(&p);
-	out = smp_composite_side_by_side(&p0, &p1, &p, &error);
+	p.aligned = TRUE;
+	p.watermark = "smpdoc portfolio";
+	smp_composite_layout(400, 300, 400, 300, &p, &L);
+	out = smp_composite_make(&p0, &p1, &p, &error);
 	assert_no_gerror(error);
-	assert_vips_ok(vips_avg(out, &avg, NULL));
+	mem = vips_image_copy_memory(out);
+	assert_true(value_range(mem, L.x[1] + L.w[1] / 2, L.y[1] + L.h[1] * 3 / 4,
+					L.w[1] / 2, L.h[1] / 4) > 20);
+	assert_true(value_range(mem, L.x[0], L.y[0], L.w[0], L.h[0]) < 3);
+	g_object_unref(mem);
 	g_object_unref(out);
 	g_object_unref(img);
 }
 
 static const struct CMUnitTest tests[] = {
-	cmocka_unit_test(test_composite_empty_caption_is_fine),
+	cmocka_unit_test(test_composite_empty_caption_and_watermark),
 	cmocka_unit_test(test_composite_layout_equal_height_within_long_edge),
+	cmocka_unit_test(test_composite_layouts_geometry),
 	cmocka_unit_test(test_composite_panels_and_labels_where_expected),
 	cmocka_unit_test(test_composite_aligned_has_no_banner),
+	cmocka_unit_test(test_composite_three_panel_marks_dots_and_density),
+	cmocka_unit_test(test_composite_ghost_and_stacked),
 };
 
 SMP_TEST_MAIN("composite", tests)

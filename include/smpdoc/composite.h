@@ -1,5 +1,6 @@
-/* Annotated composites: before/after panels with label bars, drawn with
- * libvips (text through Pango).
+/* Annotated composites: before/after panels in one of four layouts, with
+ * dot markers, a density heat map, label bars, a scale bar and an optional
+ * watermark, drawn with libvips (text through Pango).
  * SPDX-License-Identifier: MIT
  */
 #ifndef SMPDOC_COMPOSITE_H
@@ -8,49 +9,79 @@
 #include <glib.h>
 #include <vips/vips.h>
 
+#include "smpdoc/detect.h"
+#include "smpdoc/measure.h"
+
 G_BEGIN_DECLS
 
 /* Smallest text height in output pixels, so labels stay legible. */
 #define SMP_LABEL_MIN_PX 16
 #define SMP_COMPOSITE_LONG_EDGE_DEFAULT 2400
+#define SMP_COMPOSITE_MAX_PANELS 3
 
-/* One photo in a composite. */
+typedef enum {
+	SMP_LAYOUT_SIDE_BY_SIDE, /* before | after */
+	SMP_LAYOUT_STACKED,      /* before over after */
+	SMP_LAYOUT_THREE_PANEL,  /* before | after | after with dots + heat map */
+	SMP_LAYOUT_GHOST         /* after blended over before */
+} SmpLayout;
+
+/* "side-by-side", "stacked", "three-panel", "ghost". */
+const char *smp_layout_name(SmpLayout layout);
+gboolean smp_layout_parse(const char *name, SmpLayout *layout);
+
+/* One photo in a composite, with what was measured on it. */
 typedef struct SmpPanel {
 	VipsImage *image;    /* (transfer none) upright sRGB uchar, 3 bands */
 	const char *title;   /* "BEFORE", "AFTER" */
 	const char *caption; /* "session 0 · 2024-05-01 · top", may be NULL */
+	const SmpDot *dots;  /* dots in @image's pixels, may be NULL */
+	gsize n_dots;
+	const SmpDensityGrid *grid; /* density grid, may be NULL */
+	double px_per_mm;    /* <= 0: unknown (no scale bar) */
 } SmpPanel;
 
 typedef struct SmpCompositeParams {
-	int long_edge_px;     /* the composite's longest side */
-	gboolean aligned;     /* FALSE: a "NOT ALIGNED" banner says so */
+	int long_edge_px;        /* the composite's longest side */
+	SmpLayout layout;
+	gboolean aligned;        /* FALSE: a "NOT ALIGNED" banner says so */
+	gboolean dots;           /* ring every dot (three-panel: third panel) */
+	gboolean heatmap;        /* density heat map on the three-panel's third */
+	gboolean scale_bar;      /* a mm scale bar in each label bar */
+	double ghost_opacity;    /* after over before, 0..1 */
+	const char *watermark;   /* text, or NULL */
 	const char *font_family; /* fontconfig family, "DejaVu Sans" */
 } SmpCompositeParams;
 
 void smp_composite_params_default(SmpCompositeParams *p);
 
-/* Geometry of a side-by-side composite, for callers and tests. */
+/* Geometry of a composite, for callers and tests. Panel i sits at
+ * (x[i], y[i]) with size w[i]×h[i]; its label bar lies right under it.
+ */
 typedef struct SmpCompositeLayout {
-	int panel_height;   /* both panels are scaled to this height */
-	int panel_width[2]; /* before, after */
-	int gap;            /* pixels between the panels */
-	int banner_height;  /* 0 when aligned */
-	int bar_height;     /* label bar under the panels */
-	int width, height;  /* the whole composite */
+	int n;                     /* panels: 1 (ghost), 2 or 3 */
+	int x[SMP_COMPOSITE_MAX_PANELS], y[SMP_COMPOSITE_MAX_PANELS];
+	int w[SMP_COMPOSITE_MAX_PANELS], h[SMP_COMPOSITE_MAX_PANELS];
+	int gap;                   /* pixels between panels */
+	int banner_height;         /* 0 when aligned */
+	int row_height;            /* one row of text in a label bar */
+	int bar_height;            /* label bar under each panel: one row, or
+	                            * two with a scale bar or legend */
+	int width, height;         /* the whole composite */
 } SmpCompositeLayout;
 
-/* Compute the side-by-side layout for panels of the given sizes. */
+/* Compute the layout for a before of w0×h0 and an after of w1×h1. */
 void smp_composite_layout(int w0, int h0, int w1, int h1,
 	const SmpCompositeParams *p, SmpCompositeLayout *out);
 
-/* Before | after, scaled to equal height, each with a label bar below it
- * (labels never cover the scalp), and a banner above when not aligned.
+/* Draw the composite of @before and @after. Labels sit in bars under the
+ * panels, never on the scalp.
  *
  * Returns: (transfer full) the composite (lazy: save it to evaluate), or
  * NULL with @error set.
  */
-VipsImage *smp_composite_side_by_side(const SmpPanel *before,
-	const SmpPanel *after, const SmpCompositeParams *p, GError **error);
+VipsImage *smp_composite_make(const SmpPanel *before, const SmpPanel *after,
+	const SmpCompositeParams *p, GError **error);
 
 G_END_DECLS
 

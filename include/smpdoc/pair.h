@@ -9,6 +9,7 @@
 #include <glib.h>
 
 #include "smpdoc/analysis.h"
+#include "smpdoc/composite.h"
 #include "smpdoc/measure.h"
 #include "smpdoc/photo.h"
 #include "smpdoc/pipeline.h"
@@ -31,6 +32,8 @@ typedef struct SmpPairSpec {
 	const char *file[2];            /* names written as "file" in the
 	                                 * sidecar (manifest paths), or NULL
 	                                 * for the photos' paths */
+	const SmpCompositeParams *composite; /* layout and annotations, or NULL
+	                                 * for the defaults */
 } SmpPairSpec;
 
 typedef struct SmpPairResult {

@@ -27,6 +27,11 @@ static double after_px_per_mm;
 static double scale_uncertainty;
 static char *pipeline_name;
 static gboolean no_timing;
+static char *layout_name;
+static gboolean no_dots;
+static gboolean no_heatmap;
+static gboolean no_scale_bar;
+static char *watermark;
 static char **files;
 
 static const GOptionEntry entries[] = {
@@ -54,6 +59,16 @@ static const GOptionEntry entries[] = {
 		"Relative 1-sigma uncertainty of --px-per-mm (0.01 = 1%)", "U"},
 	{"pipeline", 0, 0, G_OPTION_ARG_FILENAME, &pipeline_name,
 		"Pipeline name or file (default: built-in defaults)", "NAME|FILE"},
+	{"layout", 0, 0, G_OPTION_ARG_STRING, &layout_name,
+		"side-by-side (default), stacked, three-panel or ghost", "LAYOUT"},
+	{"no-dots", 0, 0, G_OPTION_ARG_NONE, &no_dots,
+		"No dot rings on the annotated panel", NULL},
+	{"no-heatmap", 0, 0, G_OPTION_ARG_NONE, &no_heatmap,
+		"No density heat map on the annotated panel", NULL},
+	{"no-scale-bar", 0, 0, G_OPTION_ARG_NONE, &no_scale_bar,
+		"No scale bar in the label bars", NULL},
+	{"watermark", 0, 0, G_OPTION_ARG_STRING, &watermark,
+		"Watermark text over the photos", "TEXT"},
 	{"no-timing", 0, 0, G_OPTION_ARG_NONE, &no_timing,
 		"Write timings as null, so that outputs are byte-reproducible",
 		NULL},
@@ -120,7 +135,15 @@ write_outputs(const PairInput *in, GError **error)
 		view, {NULL, NULL}, in->pipeline, long_edge_opt, jpeg_q, !no_timing,
 		(const char *const *) files, {NULL, NULL}};
 	SmpPairResult result = {0};
+	SmpCompositeParams cp;
 
+	smp_composite_params_default(&cp);
+	smp_layout_parse(layout_name ? layout_name : "side-by-side", &cp.layout);
+	cp.dots = !no_dots;
+	cp.heatmap = !no_heatmap;
+	cp.scale_bar = !no_scale_bar;
+	cp.watermark = watermark;
+	spec.composite = &cp;
 	if (!smp_pair_write(&spec, out_dir, stem, &result, error))
 		return FALSE;
 	printf("%s\n%s\n", result.composite, result.sidecar);
@@ -202,6 +225,10 @@ smp_cmd_pair(int argc, char **argv)
 		return smp_cli_usage_error(context,
 			"pair: --jpeg-q must be 1..100, --long-edge 64..30000, "
 			"--px-per-mm positive and --scale-uncertainty 0..0.5");
+	if (layout_name && !smp_layout_parse(layout_name, &(SmpLayout){0}))
+		return smp_cli_usage_error(context,
+			"pair: --layout must be side-by-side, stacked, three-panel or "
+			"ghost");
 	if (name_stem && (strchr(name_stem, '/') || name_stem[0] == '.'))
 		return smp_cli_usage_error(context,
 			"pair: --name must be a plain file name stem");
