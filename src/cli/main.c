@@ -23,6 +23,8 @@ static const SmpCommand commands[] = {
 	{"merge", "join the output folders of a sharded batch", smp_cmd_merge},
 	{"timeline", "a client's density and coverage across sessions",
 		smp_cmd_timeline},
+	{"report", "static HTML report over a pair or batch output folder",
+		smp_cmd_report},
 	{"measure", "dot density of photos, measurement JSON on stdout",
 		smp_cmd_measure},
 	{"inspect", "what smpdoc reads from a photo and would do to it",
