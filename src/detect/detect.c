@@ -1018,9 +1018,12 @@ suppress(GArray *all, const SmpDetectParams *p, int width, int height,
 
 		g_array_append_val(d->large_blobs, dot);
 	}
-	qsort(d->dots->data, d->dots->len, sizeof(SmpDot), cmp_yx);
-	qsort(d->large_blobs->data, d->large_blobs->len, sizeof(SmpDot),
-		cmp_yx);
+	/* An empty GArray has no data pointer, and qsort may not take NULL. */
+	if (d->dots->len > 1)
+		qsort(d->dots->data, d->dots->len, sizeof(SmpDot), cmp_yx);
+	if (d->large_blobs->len > 1)
+		qsort(d->large_blobs->data, d->large_blobs->len, sizeof(SmpDot),
+			cmp_yx);
 	d->focus = n_sharp ? CLAMP(median_of(sharp, n_sharp) / SHARP_REF, 0.0,
 		1.0) : NAN;
 	d->noise = median_of(noise, n_noise);
