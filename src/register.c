@@ -12,16 +12,20 @@
 #include "smpdoc/register.h"
 #include "register_private.h"
 
-#define MAP_PX_PER_CELL 3.0  /* image px per coarse map px (2 MP: 512²) */
+#define MAP_PX_PER_CELL 1.5  /* image px per coarse map px at most */
 #define MAP_MIN 256          /* coarse map side, px (a power of two) */
 #define MAP_MAX 1024
 #define DOT_SIGMA 0.75       /* Gaussian of one dot on the map, map px */
 #define STAMP_RADIUS 2       /* stamp half-width, map px (> 2.5 sigma) */
-#define LP_ANGLES 512        /* log-polar: angle samples over 180° */
-#define LP_RADII 256         /* log-radius samples */
+#define LP_ANGLES 1024       /* log-polar: angle samples over 180° */
+#define LP_RADII 512         /* log-radius samples */
 #define LP_RHO_MIN 6.0       /* lowest frequency used, cycles per map */
 #define LP_RHO_MAX 0.35      /* highest, as a fraction of the map side:
                               * above it the stamps alias */
+#define TRANSLATION_LOWCUT 4 /* cycles per map cut from the translation
+                              * correlation: the windows' shapes */
+#define TRANSLATION_SURE 0.04 /* a translation peak this high is the
+                              * match (unrelated photos: ~0.01) */
 #define COARSE_PEAKS 6       /* rotation/scale candidates tried */
 #define COARSE_RADIUS_CELLS 4.0 /* fine search radius, map px */
 #define LANDMARK_LINE_MAX 4096
@@ -130,6 +134,29 @@ hann(double u, double len)
 	return 0.5 - 0.5 * cos(2 * G_PI * u / len);
 }
 
+/* The window of one frame on the map, tabulated: a cosine per map pixel
+ * and candidate would cost more than the FFTs.
+ */
+#define HANN_TABLE 4096
+
+static double
+hann_fast(const float *table, double u, double len)
+{
+	double t = u / len * HANN_TABLE;
+	int i = (int) t;
+
+	if (t <= 0 || i >= HANN_TABLE)
+		return 0;
+	return table[i] + (t - i) * (table[i + 1] - table[i]);
+}
+
+static void
+hann_table(float *table)
+{
+	for (int i = 0; i <= HANN_TABLE; i++)
+		table[i] = hann(i, HANN_TABLE);
+}
+
 /* Each dot adds a small Gaussian at f·@m(x, y), weighted by the window
  * of its own frame (@w × @h image px); then the windowed mean density is
  * taken away so that only the dots' arrangement remains.
@@ -138,47 +165,54 @@ static void
 map_render_dots(Map *map, const SmpDot *dots, int n, int w, int h,
 	const double m[9])
 {
-	const int side = map->n;
+	const int side = map->n, taps = 2 * STAMP_RADIUS + 2;
 	double wlen = w * map->f, hlen = h * map->f;
-	double inv[9], density = n / (wlen * hlen);
+	double density = n / (wlen * hlen);
+	float table[HANN_TABLE + 1];
 
+	hann_table(table);
 	memset(map->v, 0, sizeof(float) * side * side);
 	for (int i = 0; i < n; i++) {
 		double x, y, ux = dots[i].x * map->f, uy = dots[i].y * map->f;
-		double weight = hann(ux, wlen) * hann(uy, hlen);
+		double weight = hann_fast(table, ux, wlen) *
+			hann_fast(table, uy, hlen);
+		double gx[2 * STAMP_RADIUS + 2], gy[2 * STAMP_RADIUS + 2];
 		int cx, cy;
 
 		reg_mat_apply(m, dots[i].x, dots[i].y, &x, &y);
 		/* Pixel k of the map covers [k, k+1): its centre is k + 0.5. */
 		x = x * map->f - 0.5;
 		y = y * map->f - 0.5;
-		cx = (int) floor(x);
-		cy = (int) floor(y);
-		for (int dy = -STAMP_RADIUS; dy <= STAMP_RADIUS + 1; dy++)
-			for (int dx = -STAMP_RADIUS; dx <= STAMP_RADIUS + 1; dx++) {
-				int px = cx + dx, py = cy + dy;
-				double d2 = pow(px - x, 2) + pow(py - y, 2);
-
-				/* Wrap: the phase correlation is circular anyway. */
-				px = ((px % side) + side) % side;
-				py = ((py % side) + side) % side;
-				map->v[py * side + px] += weight * exp(-d2 /
-					(2 * DOT_SIGMA * DOT_SIGMA));
-			}
-	}
-	if (!reg_mat_invert(m, inv))
-		return;
-	/* The mean: a stamp integrates to 2π sigma², spread as density. */
-	density *= 2 * G_PI * DOT_SIGMA * DOT_SIGMA;
-	for (int py = 0; py < side; py++)
-		for (int px = 0; px < side; px++) {
-			double x, y;
-
-			reg_mat_apply(inv, (px + 0.5) / map->f, (py + 0.5) / map->f, &x,
-				&y);
-			map->v[py * side + px] -= density * hann(x * map->f, wlen) *
-				hann(y * map->f, hlen);
+		cx = (int) floor(x) - STAMP_RADIUS;
+		cy = (int) floor(y) - STAMP_RADIUS;
+		for (int k = 0; k < taps; k++) {
+			gx[k] = exp(-pow(cx + k - x, 2) / (2 * DOT_SIGMA * DOT_SIGMA));
+			gy[k] = weight * exp(-pow(cy + k - y, 2) /
+				(2 * DOT_SIGMA * DOT_SIGMA));
 		}
+		for (int ky = 0; ky < taps; ky++) {
+			/* Wrap: the phase correlation is circular anyway. */
+			int py = ((cy + ky) % side + side) % side;
+			float *row = map->v + (gsize) py * side;
+
+			for (int kx = 0; kx < taps; kx++)
+				row[((cx + kx) % side + side) % side] += gx[kx] * gy[ky];
+		}
+	}
+	/* Only the unturned maps (the Fourier–Mellin pair) need the mean
+	 * taken away: the translation search cuts the lowest frequencies,
+	 * where the window's shape lives, out of its correlation.
+	 */
+	if (m[0] != 1 || m[1] != 0 || m[3] != 0 || m[4] != 1)
+		return;
+	/* A stamp integrates to 2π sigma², spread as density. */
+	density *= 2 * G_PI * DOT_SIGMA * DOT_SIGMA;
+	for (int py = 0; py < side; py++) {
+		double wy = density * hann_fast(table, py + 0.5, hlen);
+
+		for (int px = 0; px < side && wy > 0; px++)
+			map->v[py * side + px] -= wy * hann_fast(table, px + 0.5, wlen);
+	}
 }
 
 /* The grey photo on the map: dark detail (dots) positive, illumination
@@ -213,8 +247,8 @@ map_render_image(Map *map, VipsImage *image, const double m[9],
 		for (int x = 0; x < w; x++)
 			buf[y * w + x] = row[x] * hann(x + 0.5, w) * hann(y + 0.5, h);
 	}
-	win = vips_image_new_from_memory(buf, sizeof(float) * w * h, w, h, 1,
-		VIPS_FORMAT_FLOAT);
+	win = vips_image_new_from_memory_copy(buf, sizeof(float) * w * h, w, h,
+		1, VIPS_FORMAT_FLOAT);
 	area = vips_array_int_newv(4, 0, 0, side, side);
 	rc = !win || vips_affine(win, &turned, m[0], m[1], m[3], m[4], "oarea",
 		area, NULL) || !(out = vips_image_copy_memory(turned));
@@ -232,26 +266,55 @@ fail:
 
 /* --- FFT helpers (libvips does the transforms) -------------------------- */
 
-/* The forward FFT of a @w × @h float buffer as interleaved re, im doubles
- * (@w × @h × 2), or NULL with @error set.
+/* Run the libvips operation @name on @in outside the operation cache:
+ * the buffers wrapped here are temporary and get reused at the same
+ * addresses, which a cached result must never be mistaken for.
  */
-static double *
+static int
+run_uncached(const char *name, VipsImage *in, gboolean real, VipsImage **out)
+{
+	VipsOperation *op = vips_operation_new(name);
+
+	if (!op)
+		return -1;
+	g_object_set(op, "in", in, NULL);
+	if (real)
+		g_object_set(op, "real", TRUE, NULL);
+	if (vips_object_build(VIPS_OBJECT(op))) {
+		vips_object_unref_outputs(VIPS_OBJECT(op));
+		g_object_unref(op);
+		return -1;
+	}
+	g_object_get(op, "out", out, NULL);
+	vips_object_unref_outputs(VIPS_OBJECT(op));
+	g_object_unref(op);
+	return 0;
+}
+
+/* The forward FFT of a @w × @h float buffer: a DPCOMPLEX memory image
+ * (interleaved re, im), or NULL with @error set.
+ */
+static VipsImage *
 fft(const float *v, int w, int h, GError **error)
 {
-	g_autoptr(VipsImage) in = NULL, f = NULL, c = NULL, mem = NULL;
-	double *out;
+	g_autoptr(VipsImage) in = NULL;
+	VipsImage *f = NULL;
 
 	in = vips_image_new_from_memory(v, sizeof(float) * w * h, w, h, 1,
 		VIPS_FORMAT_FLOAT);
-	if (!in || vips_fwfft(in, &f, NULL) ||
-		vips_cast(f, &c, VIPS_FORMAT_DPCOMPLEX, NULL) ||
-		!(mem = vips_image_copy_memory(c))) {
+	if (!in || run_uncached("fwfft", in, FALSE, &f) ||
+		f->BandFmt != VIPS_FORMAT_DPCOMPLEX || vips_image_wio_input(f)) {
+		VIPS_UNREF(f);
 		smp_error_from_vips(error, SMP_ERROR_INTERNAL, NULL, "register: fft");
 		return NULL;
 	}
-	out = g_new(double, 2 * (gsize) w * h);
-	memcpy(out, VIPS_IMAGE_ADDR(mem, 0, 0), sizeof(double) * 2 * w * h);
-	return out;
+	return f;
+}
+
+static const double *
+pixels(VipsImage *image)
+{
+	return (const double *) VIPS_IMAGE_ADDR(image, 0, 0);
 }
 
 /* A correlation peak: its position (sub-pixel) and height. */
@@ -260,39 +323,46 @@ typedef struct Peak {
 	double value;
 } Peak;
 
-/* Phase correlation of @a against @b (interleaved spectra of @w × @h):
- * the inverse FFT of the normalised cross-power spectrum, whose peak sits
- * at d where b(x) = a(x - d), height 1 for a perfect match.
- */
-static float *
-phase_surface(const double *fa, const double *fb, int w, int h,
-	GError **error)
+/* The signed shift (-side/2, side/2] of index @i on a circle of @side. */
+static int
+wrap_index(int i, int side)
 {
-	g_autoptr(VipsImage) in = NULL, inv = NULL, flt = NULL, mem = NULL;
+	return i > side / 2 ? i - side : i;
+}
+
+/* Phase correlation of @a against @b (spectra of @w × @h): the inverse
+ * FFT of the normalised cross-power spectrum, without frequencies below
+ * @lowcut, whose peak sits at d where b(x) = a(x - d) with height w·h
+ * for a perfect match (libvips' inverse is unnormalised). A DOUBLE memory
+ * image, or NULL with @error set.
+ */
+static VipsImage *
+phase_surface(VipsImage *a, VipsImage *b, int lowcut, GError **error)
+{
+	const int w = a->Xsize, h = a->Ysize;
+	const double *fa = pixels(a), *fb = pixels(b);
 	g_autofree double *cp = g_new(double, 2 * (gsize) w * h);
-	float *out;
+	g_autoptr(VipsImage) in = NULL;
+	VipsImage *out = NULL;
 
 	for (gsize i = 0; i < (gsize) w * h; i++) {
 		double re = fb[2 * i] * fa[2 * i] + fb[2 * i + 1] * fa[2 * i + 1];
 		double im = fb[2 * i + 1] * fa[2 * i] - fb[2 * i] * fa[2 * i + 1];
-		double mag = hypot(re, im);
+		double mag = sqrt(re * re + im * im);
+		int kx = wrap_index(i % w, w), ky = wrap_index(i / w, h);
+		gboolean keep = mag > 1e-20 && kx * kx + ky * ky >= lowcut * lowcut;
 
-		cp[2 * i] = mag > 1e-20 ? re / mag : 0;
-		cp[2 * i + 1] = mag > 1e-20 ? im / mag : 0;
+		cp[2 * i] = keep ? re / mag : 0;
+		cp[2 * i + 1] = keep ? im / mag : 0;
 	}
 	in = vips_image_new_from_memory(cp, sizeof(double) * 2 * w * h, w, h, 1,
 		VIPS_FORMAT_DPCOMPLEX);
-	if (!in || vips_invfft(in, &inv, "real", TRUE, NULL) ||
-		vips_cast(inv, &flt, VIPS_FORMAT_FLOAT, NULL) ||
-		!(mem = vips_image_copy_memory(flt))) {
+	if (!in || run_uncached("invfft", in, TRUE, &out) ||
+		out->BandFmt != VIPS_FORMAT_DOUBLE || vips_image_wio_input(out)) {
+		VIPS_UNREF(out);
 		smp_error_from_vips(error, SMP_ERROR_INTERNAL, NULL, "register: fft");
 		return NULL;
 	}
-	out = g_new(float, (gsize) w * h);
-	memcpy(out, VIPS_IMAGE_ADDR(mem, 0, 0), sizeof(float) * w * h);
-	/* libvips' inverse is unnormalised: a perfect match peaks at w·h. */
-	for (gsize i = 0; i < (gsize) w * h; i++)
-		out[i] /= (float) w * h;
 	return out;
 }
 
@@ -305,23 +375,20 @@ subpixel(double l, double c, double r)
 	return d < 0 ? CLAMP(0.5 * (l - r) / d, -0.5, 0.5) : 0;
 }
 
-/* The signed shift (-side/2, side/2] of index @i on a circle of @side. */
-static int
-wrap_index(int i, int side)
-{
-	return i > side / 2 ? i - side : i;
-}
-
+/* The peak at (@x, @y) of a w × h surface, height normalised to 0..1. */
 static Peak
-peak_at(const float *s, int w, int h, int x, int y)
+peak_at(VipsImage *surface, int x, int y)
 {
-	Peak p;
+	const int w = surface->Xsize, h = surface->Ysize;
+	const double *s = pixels(surface);
 	int xl = (x + w - 1) % w, xr = (x + 1) % w;
 	int yu = (y + h - 1) % h, yd = (y + 1) % h;
+	Peak p;
 
 	p.value = s[y * w + x];
 	p.x = wrap_index(x, w) + subpixel(s[y * w + xl], p.value, s[y * w + xr]);
 	p.y = wrap_index(y, h) + subpixel(s[yu * w + x], p.value, s[yd * w + x]);
+	p.value /= (double) w * h;
 	return p;
 }
 
@@ -337,6 +404,16 @@ log_polar(const double *spec, int n)
 {
 	float *lp = g_new0(float, LP_ANGLES * LP_RADII);
 	double rho_max = LP_RHO_MAX * n, k = log(rho_max / LP_RHO_MIN);
+	g_autofree float *mag = g_new(float, (gsize) n * n);
+	double cs[LP_ANGLES], sn[LP_ANGLES];
+
+	for (gsize i = 0; i < (gsize) n * n; i++)
+		mag[i] = sqrt(spec[2 * i] * spec[2 * i] +
+			spec[2 * i + 1] * spec[2 * i + 1]);
+	for (int i = 0; i < LP_ANGLES; i++) {
+		cs[i] = cos(G_PI * i / LP_ANGLES);
+		sn[i] = sin(G_PI * i / LP_ANGLES);
+	}
 
 	for (int j = 0; j < LP_RADII; j++) {
 		double rho = LP_RHO_MIN * exp(k * j / (LP_RADII - 1));
@@ -344,8 +421,7 @@ log_polar(const double *spec, int n)
 		float *row = lp + j * LP_ANGLES;
 
 		for (int i = 0; i < LP_ANGLES; i++) {
-			double phi = G_PI * i / LP_ANGLES;
-			double fx = rho * cos(phi), fy = rho * sin(phi);
+			double fx = rho * cs[i], fy = rho * sn[i];
 			int x0 = (int) floor(fx), y0 = (int) floor(fy);
 			double ax = fx - x0, ay = fy - y0, v = 0;
 
@@ -353,10 +429,9 @@ log_polar(const double *spec, int n)
 				for (int dx = 0; dx < 2; dx++) {
 					int px = ((x0 + dx) % n + n) % n;
 					int py = ((y0 + dy) % n + n) % n;
-					gsize o = 2 * ((gsize) py * n + px);
 					double wgt = (dx ? ax : 1 - ax) * (dy ? ay : 1 - ay);
 
-					v += wgt * hypot(spec[o], spec[o + 1]);
+					v += wgt * mag[(gsize) py * n + px];
 				}
 			row[i] = v;
 			sum += v;
@@ -382,15 +457,16 @@ typedef struct Candidate {
  * configured rotation and scale ranges, best first.
  */
 static int
-fm_candidates(const float *s, const SmpRegisterParams *p, int n_map,
+fm_candidates(VipsImage *surface, const SmpRegisterParams *p, int n_map,
 	Candidate *out, int max_out)
 {
+	const double *s = pixels(surface);
 	double k = log(LP_RHO_MAX * n_map / LP_RHO_MIN) / (LP_RADII - 1);
 	int n = 0;
 
 	for (int y = 0; y < LP_RADII; y++)
 		for (int x = 0; x < LP_ANGLES; x++) {
-			float v = s[y * LP_ANGLES + x];
+			double v = s[y * LP_ANGLES + x];
 			gboolean is_max = TRUE;
 
 			for (int dy = -1; dy <= 1 && is_max; dy++)
@@ -405,9 +481,9 @@ fm_candidates(const float *s, const SmpRegisterParams *p, int n_map,
 				}
 			if (!is_max)
 				continue;
-			Peak pk = peak_at(s, LP_ANGLES, LP_RADII, x, y);
+			Peak pk = peak_at(surface, x, y);
 			/* L_before(u) = L_after(u - d) with d = (θ, -log s). */
-			Candidate c = {pk.x * G_PI / LP_ANGLES, exp(-pk.y * k), v};
+			Candidate c = {pk.x * G_PI / LP_ANGLES, exp(-pk.y * k), pk.value};
 
 			if (fabs(c.theta) * 180 / G_PI > p->rotation_max_deg ||
 				c.scale < p->scale_min || c.scale > p->scale_max)
@@ -429,54 +505,69 @@ fm_candidates(const float *s, const SmpRegisterParams *p, int n_map,
 /* The coarse stage's answer. */
 typedef struct Coarse {
 	double m[9];   /* after px → before px */
-	double peak;   /* translation phase-correlation height */
-	double f;      /* map px per image px */
+	double peak;   /* translation phase-correlation height, 0..1 */
+	double f;      /* translation map px per image px */
 } Coarse;
 
+/* The side of the Fourier–Mellin maps: fine enough that the dots' speckle
+ * fills the log-polar grid (1.5 image px per map px), capped.
+ */
 static int
-map_side(int wb, int hb, int wa, int ha)
+map_side(int longest)
 {
-	int longest = MAX(MAX(wb, hb), MAX(wa, ha)), side = MAP_MIN;
+	int side = MAP_MIN;
 
 	while (side < MAP_MAX && side * MAP_PX_PER_CELL < longest)
 		side *= 2;
 	return side;
 }
 
-/* For each rotation/scale candidate, the after dots drawn rotated and
+/* Draw a map of the dots, or of the grey image without dots. */
+static gboolean
+map_render(Map *map, const SmpDot *dots, int n, VipsImage *image,
+	const double m[9], GError **error)
+{
+	if (dots) {
+		map_render_dots(map, dots, n, image->Xsize, image->Ysize, m);
+		return TRUE;
+	}
+	return map_render_image(map, image, m, error);
+}
+
+/* For each rotation/scale candidate, the after photo drawn rotated and
  * scaled on the before map's grid; the translation is the phase
- * correlation's peak, and the highest peak wins.
+ * correlation's peak, and the highest peak wins. This map may be coarser
+ * than the Fourier–Mellin one: it only has to tell the candidates apart.
  */
 static gboolean
-coarse_translation(const Map *bmap, const double *fb, const SmpDot *after,
-	int na, int wa, int ha, VipsImage *after_img, const Candidate *cand,
-	int nc, Coarse *out, GError **error)
+coarse_translation(const Map *bmap, VipsImage *fb, const SmpDot *ad,
+	int na, VipsImage *after, const Candidate *cand, int nc, Coarse *out,
+	GError **error)
 {
 	const int side = bmap->n;
 	Map amap = {side, bmap->f, g_new(float, (gsize) side * side)};
 	gboolean ok = TRUE;
 
 	out->peak = -1;
+	out->f = bmap->f;
 	for (int c = 0; c < nc && ok; c++) {
+		g_autoptr(VipsImage) fa = NULL, s = NULL;
+		const double *v;
 		double m[9];
-		g_autofree double *fa = NULL;
-		g_autofree float *s = NULL;
 		int best = 0;
 
 		reg_mat_similarity(cand[c].scale, cand[c].theta, 0, 0, m);
-		if (after)
-			map_render_dots(&amap, after, na, wa, ha, m);
-		else
-			ok = map_render_image(&amap, after_img, m, error);
-		if (!ok || !(fa = fft(amap.v, side, side, error)) ||
-			!(s = phase_surface(fa, fb, side, side, error))) {
+		if (!map_render(&amap, ad, na, after, m, error) ||
+			!(fa = fft(amap.v, side, side, error)) ||
+			!(s = phase_surface(fa, fb, TRANSLATION_LOWCUT, error))) {
 			ok = FALSE;
 			break;
 		}
+		v = pixels(s);
 		for (int i = 1; i < side * side; i++)
-			if (s[i] > s[best])
+			if (v[i] > v[best])
 				best = i;
-		Peak pk = peak_at(s, side, side, best % side, best / side);
+		Peak pk = peak_at(s, best % side, best / side);
 
 		if (pk.value > out->peak) {
 			out->peak = pk.value;
@@ -484,60 +575,78 @@ coarse_translation(const Map *bmap, const double *fb, const SmpDot *after,
 			m[5] = pk.y / bmap->f;
 			memcpy(out->m, m, sizeof(m));
 		}
+		/* Candidates come best first, so a sure peak ends the search. */
+		if (out->peak >= TRANSLATION_SURE)
+			break;
 	}
 	g_free(amap.v);
 	return ok;
 }
 
-/* Fourier–Mellin on the two maps: rotation and scale from the log-polar
- * magnitude spectra, then translation per candidate.
+/* Rotation and scale candidates from the log-polar magnitude spectra of
+ * both photos' maps at side @side.
+ */
+static int
+fm_search(VipsImage *before, VipsImage *after, const SmpDot *bd, int nb,
+	const SmpDot *ad, int na, const SmpRegisterParams *p, int side, double f,
+	Candidate *cand, GError **error)
+{
+	Map bmap = {side, f, g_new(float, (gsize) side * side)};
+	Map amap = {side, f, g_new(float, (gsize) side * side)};
+	g_autoptr(VipsImage) fb = NULL, fa = NULL, flb = NULL, fla = NULL;
+	g_autoptr(VipsImage) s = NULL;
+	g_autofree float *lb = NULL, *la = NULL;
+	double id[9];
+	int nc = -1;
+
+	reg_mat_identity(id);
+	if (map_render(&bmap, bd, nb, before, id, error) &&
+		map_render(&amap, ad, na, after, id, error) &&
+		(fb = fft(bmap.v, side, side, error)) &&
+		(fa = fft(amap.v, side, side, error))) {
+		lb = log_polar(pixels(fb), side);
+		la = log_polar(pixels(fa), side);
+		if ((flb = fft(lb, LP_ANGLES, LP_RADII, error)) &&
+			(fla = fft(la, LP_ANGLES, LP_RADII, error)) &&
+			(s = phase_surface(fla, flb, 0, error)))
+			nc = fm_candidates(s, p, side, cand, COARSE_PEAKS);
+	}
+	g_free(bmap.v);
+	g_free(amap.v);
+	return nc;
+}
+
+/* Fourier–Mellin: rotation and scale candidates from fine maps, then the
+ * translation of each on maps half as fine.
  */
 static gboolean
 coarse_search(VipsImage *before, VipsImage *after, const SmpDot *bd, int nb,
 	const SmpDot *ad, int na, const SmpRegisterParams *p, Coarse *out,
 	GError **error)
 {
-	int wb = before->Xsize, hb = before->Ysize;
-	int wa = after->Xsize, ha = after->Ysize;
-	int side = map_side(wb, hb, wa, ha);
-	double f = side / (double) MAX(MAX(wb, hb), MAX(wa, ha)), id[9];
-	Map bmap = {side, f, g_new(float, (gsize) side * side)};
-	Map amap = {side, f, g_new(float, (gsize) side * side)};
-	g_autofree double *fb = NULL, *fa = NULL, *flb = NULL, *fla = NULL;
-	g_autofree float *lb = NULL, *la = NULL, *s = NULL;
+	int longest = MAX(MAX(before->Xsize, before->Ysize),
+		MAX(after->Xsize, after->Ysize));
+	int side = map_side(longest), tside = MAX(side / 2, MAP_MIN);
+	Map bmap = {tside, tside / (double) longest, NULL};
+	g_autoptr(VipsImage) fb = NULL;
 	Candidate cand[COARSE_PEAKS];
-	gboolean ok = FALSE;
+	double id[9];
 	int nc;
+	gboolean ok;
 
-	out->f = f;
+	reg_mat_identity(out->m);
+	out->peak = 0;
+	out->f = bmap.f;
+	nc = fm_search(before, after, bd, nb, ad, na, p, side,
+		side / (double) longest, cand, error);
+	if (nc <= 0)
+		return nc == 0;
 	reg_mat_identity(id);
-	if (bd && ad) {
-		map_render_dots(&bmap, bd, nb, wb, hb, id);
-		map_render_dots(&amap, ad, na, wa, ha, id);
-	} else if (!map_render_image(&bmap, before, id, error) ||
-		!map_render_image(&amap, after, id, error))
-		goto done;
-	if (!(fb = fft(bmap.v, side, side, error)) ||
-		!(fa = fft(amap.v, side, side, error)))
-		goto done;
-	lb = log_polar(fb, side);
-	la = log_polar(fa, side);
-	if (!(flb = fft(lb, LP_ANGLES, LP_RADII, error)) ||
-		!(fla = fft(la, LP_ANGLES, LP_RADII, error)) ||
-		!(s = phase_surface(fla, flb, LP_ANGLES, LP_RADII, error)))
-		goto done;
-	nc = fm_candidates(s, p, side, cand, COARSE_PEAKS);
-	if (nc == 0) {
-		reg_mat_identity(out->m);
-		out->peak = 0;
-		ok = TRUE;
-		goto done;
-	}
-	ok = coarse_translation(&bmap, fb, ad, na, wa, ha, after, cand, nc, out,
-		error);
-done:
+	bmap.v = g_new(float, (gsize) tside * tside);
+	ok = map_render(&bmap, bd, nb, before, id, error) &&
+		(fb = fft(bmap.v, tside, tside, error)) &&
+		coarse_translation(&bmap, fb, ad, na, after, cand, nc, out, error);
 	g_free(bmap.v);
-	g_free(amap.v);
 	return ok;
 }
 
@@ -600,4 +709,253 @@ smp_register_pair(VipsImage *before, VipsImage *after,
 		reg_match_dots(bd, nb, before->Xsize, before->Ysize, ad, na,
 			r->matrix, 2 * p->match_tol_px, r);
 	return r;
+}
+
+/* --- landmarks ---------------------------------------------------------- */
+
+SmpRegistration *
+smp_register_from_landmarks(const double *pairs, int n,
+	SmpRegisterModel model, GError **error)
+{
+	double src[2 * SMP_REGISTER_MAX_LANDMARKS];
+	double dst[2 * SMP_REGISTER_MAX_LANDMARKS];
+	double m[9], inv[9], ss = 0;
+	SmpRegistration *r;
+
+	if ((int) model < 0 || model > SMP_REGISTER_HOMOGRAPHY ||
+		n < reg_model_min_pairs(model) || n > SMP_REGISTER_MAX_LANDMARKS) {
+		g_set_error(error, SMP_ERROR, SMP_ERROR_CONFIG,
+			"landmarks: %d pairs for a %s transform (it needs %d..%d)", n,
+			smp_register_model_name(model), reg_model_min_pairs(model),
+			SMP_REGISTER_MAX_LANDMARKS);
+		return NULL;
+	}
+	for (int i = 0; i < n; i++) {
+		dst[2 * i] = pairs[4 * i];
+		dst[2 * i + 1] = pairs[4 * i + 1];
+		src[2 * i] = pairs[4 * i + 2];
+		src[2 * i + 1] = pairs[4 * i + 3];
+	}
+	if (!reg_fit(model, src, dst, n, m) || !reg_mat_invert(m, inv)) {
+		g_set_error(error, SMP_ERROR, SMP_ERROR_CONFIG,
+			"landmarks: the points coincide or lie on one line; they do "
+			"not fix a %s transform",
+			smp_register_model_name(model));
+		return NULL;
+	}
+	r = registration_new(model, "landmarks");
+	memcpy(r->matrix, m, sizeof(m));
+	for (int i = 0; i < n; i++) {
+		double x, y;
+
+		reg_mat_apply(m, src[2 * i], src[2 * i + 1], &x, &y);
+		ss += pow(x - dst[2 * i], 2) + pow(y - dst[2 * i + 1], 2);
+	}
+	r->rms_px = sqrt(ss / n);
+	r->inliers = n;
+	r->score = 1;
+	r->ok = TRUE;
+	finish(r);
+	return r;
+}
+
+/* A header line names the columns; it must name them in this order. */
+static gboolean
+is_header(char **fields)
+{
+	static const char *const names[] = {"before_x", "before_y", "after_x",
+		"after_y"};
+
+	for (int i = 0; i < 4; i++)
+		if (g_ascii_strcasecmp(g_strstrip(fields[i]), names[i]))
+			return FALSE;
+	return TRUE;
+}
+
+/* Parse one data line into @out[4]; FALSE with a reason in @why. */
+static gboolean
+parse_landmark(char **fields, double out[4], const char **why)
+{
+	for (int i = 0; i < 4; i++) {
+		char *s = g_strstrip(fields[i]), *end;
+
+		if (!*s) {
+			*why = "empty field";
+			return FALSE;
+		}
+		out[i] = g_ascii_strtod(s, &end);
+		if (*end || !isfinite(out[i])) {
+			*why = "not a number";
+			return FALSE;
+		}
+	}
+	return TRUE;
+}
+
+gboolean
+smp_register_landmarks_load(const char *path, double **pairs, int *n,
+	GError **error)
+{
+	g_autofree char *text = NULL;
+	g_auto(GStrv) lines = NULL;
+	double got[4 * SMP_REGISTER_MAX_LANDMARKS];
+	GError *io = NULL;
+	int count = 0;
+
+	if (!g_file_get_contents(path, &text, NULL, &io)) {
+		g_set_error(error, SMP_ERROR, SMP_ERROR_IO, "%s: %s", path,
+			io->message);
+		g_error_free(io);
+		return FALSE;
+	}
+	lines = g_strsplit(text, "\n", -1);
+	for (int ln = 0; lines[ln]; ln++) {
+		g_auto(GStrv) fields = NULL;
+		char *line = g_strstrip(lines[ln]);
+		const char *why = NULL;
+		double v[4];
+
+		if (!*line || *line == '#')
+			continue;
+		fields = g_strsplit(line, ",", -1);
+		if (g_strv_length(fields) != 4)
+			why = "expected 4 comma-separated fields "
+				  "(before_x,before_y,after_x,after_y)";
+		else if (count == 0 && ln == 0 && is_header(fields))
+			continue;
+		else if (parse_landmark(fields, v, &why) &&
+			count == SMP_REGISTER_MAX_LANDMARKS)
+			why = "more than 4 landmark pairs";
+		if (why) {
+			g_set_error(error, SMP_ERROR, SMP_ERROR_CONFIG, "%s:%d: %s",
+				path, ln + 1, why);
+			return FALSE;
+		}
+		memcpy(got + 4 * count++, v, sizeof(v));
+	}
+	if (count < 2) {
+		g_set_error(error, SMP_ERROR, SMP_ERROR_CONFIG,
+			"%s: %d landmark pair%s; at least 2 are needed", path, count,
+			count == 1 ? "" : "s");
+		return FALSE;
+	}
+	*pairs = g_memdup2(got, sizeof(double) * 4 * count);
+	*n = count;
+	return TRUE;
+}
+
+/* --- using a registration ---------------------------------------------- */
+
+void
+smp_register_map_point(const SmpRegistration *r, double ax, double ay,
+	double *bx, double *by)
+{
+	reg_mat_apply(r->matrix, ax, ay, bx, by);
+}
+
+/* The index image for vips_mapim: at each before pixel, the after pixel
+ * that lands there. Pixel centres: FORMATS' x + 0.5 for our matrix,
+ * integer positions for libvips.
+ */
+static VipsImage *
+homography_index(const double inv[9], int w, int h)
+{
+	g_autofree float *buf = g_new(float, 2 * (gsize) w * h);
+
+	for (int y = 0; y < h; y++)
+		for (int x = 0; x < w; x++) {
+			double ax, ay;
+
+			reg_mat_apply(inv, x + 0.5, y + 0.5, &ax, &ay);
+			buf[2 * ((gsize) y * w + x)] = ax - 0.5;
+			buf[2 * ((gsize) y * w + x) + 1] = ay - 0.5;
+		}
+	return vips_image_new_from_memory_copy(buf, sizeof(float) * 2 * w * h,
+		w, h, 2, VIPS_FORMAT_FLOAT);
+}
+
+VipsImage *
+smp_register_warp(VipsImage *after, const SmpRegistration *r, int out_w,
+	int out_h, GError **error)
+{
+	VipsInterpolate *interp;
+	VipsImage *out = NULL;
+	const double *m = r->matrix;
+	double inv[9];
+	int rc;
+
+	if (out_w < 1 || out_h < 1 || !reg_mat_invert(m, inv)) {
+		g_set_error(error, SMP_ERROR, SMP_ERROR_INTERNAL,
+			"register: cannot warp with a singular matrix or to %dx%d",
+			out_w, out_h);
+		return NULL;
+	}
+	if (m[6] == 0 && m[7] == 0) {
+		VipsArrayInt *area = vips_array_int_newv(4, 0, 0, out_w, out_h);
+
+		/* libvips puts pixel centres on integers, FORMATS on +0.5: the
+		 * same map in libvips' frame has its offset moved by
+		 * A·(0.5, 0.5) - (0.5, 0.5).
+		 */
+		interp = vips_interpolate_new("bicubic");
+		rc = vips_affine(after, &out, m[0] / m[8], m[1] / m[8],
+			m[3] / m[8], m[4] / m[8], "odx",
+			(m[2] + 0.5 * (m[0] + m[1] - m[8])) / m[8], "ody",
+			(m[5] + 0.5 * (m[3] + m[4] - m[8])) / m[8], "oarea", area,
+			"interpolate", interp, NULL);
+		vips_area_unref(VIPS_AREA(area));
+	} else {
+		g_autoptr(VipsImage) idx = homography_index(inv, out_w, out_h);
+
+		interp = vips_interpolate_new("bilinear");
+		rc = !idx || vips_mapim(after, &out, idx, "interpolate", interp,
+			NULL);
+	}
+	g_object_unref(interp);
+	if (rc) {
+		smp_error_from_vips(error, SMP_ERROR_INTERNAL, NULL,
+			"register: warp");
+		return NULL;
+	}
+	return out;
+}
+
+static void
+add_double(JsonBuilder *b, const char *key, double v)
+{
+	json_builder_set_member_name(b, key);
+	if (isfinite(v))
+		json_builder_add_double_value(b, v);
+	else
+		json_builder_add_null_value(b);
+}
+
+void
+smp_register_to_json(const SmpRegistration *r, JsonBuilder *b)
+{
+	json_builder_begin_object(b);
+	json_builder_set_member_name(b, "method");
+	json_builder_add_string_value(b, r->method);
+	json_builder_set_member_name(b, "model");
+	json_builder_add_string_value(b, smp_register_model_name(r->model));
+	json_builder_set_member_name(b, "matrix");
+	json_builder_begin_array(b);
+	for (int row = 0; row < 3; row++) {
+		json_builder_begin_array(b);
+		for (int col = 0; col < 3; col++)
+			json_builder_add_double_value(b, r->matrix[row * 3 + col]);
+		json_builder_end_array(b);
+	}
+	json_builder_end_array(b);
+	add_double(b, "score", r->score);
+	json_builder_set_member_name(b, "ok");
+	json_builder_add_boolean_value(b, r->ok);
+	json_builder_set_member_name(b, "inliers");
+	json_builder_add_int_value(b, r->inliers);
+	json_builder_set_member_name(b, "overlap_dots");
+	json_builder_add_int_value(b, r->overlap_dots);
+	add_double(b, "rms_px", r->rms_px);
+	add_double(b, "rotation_deg", r->rotation_deg);
+	add_double(b, "scale", r->scale);
+	json_builder_end_object(b);
 }
