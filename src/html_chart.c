@@ -8,8 +8,8 @@
 #include "html_private.h"
 
 /* Plot geometry in SVG user units. */
-#define CHART_W 340
-#define CHART_H 190
+#define CHART_W 420
+#define CHART_H 210
 #define PAD_L 52
 #define PAD_R 12
 #define PAD_T 28
@@ -94,17 +94,20 @@ py(const Axes *ax, double v)
 	return CHART_H - PAD_B - v / ax->ymax * (CHART_H - PAD_T - PAD_B);
 }
 
-/* A "nice" top for the axis: 1, 2 or 5 times a power of ten. */
+/* A round top for the axis, so that its quarters read easily. */
 static double
 nice_top(double v)
 {
-	double p, f;
+	static const double steps[] = {1, 1.2, 1.6, 2, 2.4, 3, 4, 5, 6, 8, 10};
+	double p;
 
 	if (!(v > 0))
 		return 1;
 	p = pow(10, floor(log10(v)));
-	f = v / p;
-	return (f <= 1 ? 1 : f <= 2 ? 2 : f <= 5 ? 5 : 10) * p;
+	for (size_t i = 0; i < G_N_ELEMENTS(steps); i++)
+		if (v <= steps[i] * p)
+			return steps[i] * p;
+	return 10 * p;
 }
 
 static void
@@ -137,6 +140,7 @@ static void
 frame(GString *s, const Axes *ax, const char *title)
 {
 	char a[G_ASCII_DTOSTR_BUF_SIZE], b[G_ASCII_DTOSTR_BUF_SIZE];
+	char c[G_ASCII_DTOSTR_BUF_SIZE];
 	char *t = g_markup_printf_escaped("<text class=\"title\" x=\"%d\" "
 									  "y=\"16\">%s</text>\n",
 		PAD_L, title);
@@ -153,7 +157,7 @@ frame(GString *s, const Axes *ax, const char *title)
 								  "text-anchor=\"end\">%s</text>\n",
 			PAD_L, CHART_W - PAD_R, co(a, y), co(a, y), PAD_L - 6,
 			co(b, y + 4),
-			g_ascii_formatd(a, sizeof(a), ax->ymax >= 20 ? "%.0f" : "%.1f",
+			g_ascii_formatd(c, sizeof(c), ax->ymax >= 20 ? "%.0f" : "%.1f",
 				v));
 	}
 	for (int sx = (int) ax->x0; sx <= (int) ax->x1; sx++)
@@ -212,19 +216,22 @@ plot_series(GString *s, const Series *se, int metric, const Axes *ax,
 	g_string_append(s, "</g>\n");
 }
 
+/* Views named right to left on the title's line, clear of the plot. */
 static void
 legend(GString *s, GArray *series)
 {
-	for (guint i = 0; series->len > 1 && i < series->len; i++) {
+	int x = CHART_W - PAD_R;
+
+	for (guint i = series->len; series->len > 1 && i-- > 0;) {
+		const char *view = g_array_index(series, Series, i).view;
 		char *t = g_markup_printf_escaped("<text class=\"legend\" x=\"%d\" "
-										  "y=\"%u\" style=\"fill:%s\">"
-										  "● %s</text>\n",
-			CHART_W - PAD_R - 90, PAD_T + 4 + 14 * i,
-			palette[i % G_N_ELEMENTS(palette)],
-			g_array_index(series, Series, i).view);
+										  "y=\"16\" text-anchor=\"end\" "
+										  "style=\"fill:%s\">● %s</text>\n",
+			x, palette[i % G_N_ELEMENTS(palette)], view);
 
 		g_string_append(s, t);
 		g_free(t);
+		x -= 7 * (int) g_utf8_strlen(view, 64) + 24;
 	}
 }
 

@@ -404,16 +404,14 @@ render_counts(GString *s, const HtmlReport *r)
 	g_string_append(s, "<dl class=\"counts\">\n");
 	if (r->catalogue)
 		put(s, "<div><dt>Photos measured</dt><dd>%d</dd></div>\n"
-			   "<div><dt>Photos failed</dt><dd%s>%d</dd></div>\n",
-			r->photos_done, r->photos_failed ? " class=\"bad\"" : "",
-			r->photos_failed);
+			   "<div><dt>Photos failed</dt><dd class=\"%s\">%d</dd></div>\n",
+			r->photos_done, r->photos_failed ? "bad" : "", r->photos_failed);
 	put(s, "<div><dt>Pairs</dt><dd>%d</dd></div>\n"
-		   "<div><dt>Pairs failed</dt><dd%s>%d</dd></div>\n"
-		   "<div><dt>Not aligned</dt><dd%s>%d</dd></div>\n"
+		   "<div><dt>Pairs failed</dt><dd class=\"%s\">%d</dd></div>\n"
+		   "<div><dt>Not aligned</dt><dd class=\"%s\">%d</dd></div>\n"
 		   "<div><dt>With slider</dt><dd>%d</dd></div>\n</dl>\n",
-		r->pairs_done, r->pairs_failed ? " class=\"bad\"" : "",
-		r->pairs_failed, count_unaligned(r) ? " class=\"bad\"" : "",
-		count_unaligned(r), sliders);
+		r->pairs_done, r->pairs_failed ? "bad" : "", r->pairs_failed,
+		count_unaligned(r) ? "bad" : "", count_unaligned(r), sliders);
 }
 
 static void
