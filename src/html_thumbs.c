@@ -152,8 +152,10 @@ from_composite(const char *dir, HtmlPair *p, guint index, int px)
 			save_thumb(t, dir, rel);
 
 		vips_error_clear();
-		if (!ok)
+		if (!ok) {
+			g_clear_pointer(&p->thumb[0], g_free);
 			return FALSE;
+		}
 		if (i == 0) {
 			tw = t->Xsize;
 			th = t->Ysize;
@@ -184,6 +186,16 @@ find_original(const char *file, const SmpHtmlOptions *o)
 		return path;
 	g_free(path);
 	return NULL;
+}
+
+/* The "file" of the sidecar's @side measurement, or NULL. */
+static const char *
+photo_file(JsonObject *o, const char *side)
+{
+	JsonObject *m = member_object(o, side);
+
+	return m ? json_object_get_string_member_with_default(m, "file", NULL)
+			 : NULL;
 }
 
 /* The after thumbnail mapped onto the before thumbnail's geometry with
@@ -227,10 +239,8 @@ from_originals(const char *dir, HtmlPair *p, guint index, int px,
 	const SmpHtmlOptions *opt)
 {
 	JsonObject *o = json_node_get_object(p->record);
-	g_autofree char *src0 = find_original(json_object_get_string_member_with_default(
-		member_object(o, "before"), "file", NULL), opt);
-	g_autofree char *src1 = find_original(json_object_get_string_member_with_default(
-		member_object(o, "after"), "file", NULL), opt);
+	g_autofree char *src0 = find_original(photo_file(o, "before"), opt);
+	g_autofree char *src1 = find_original(photo_file(o, "after"), opt);
 	g_autoptr(VipsImage) t0 = NULL;
 	g_autoptr(VipsImage) t1 = NULL;
 	g_autoptr(VipsImage) w1 = NULL;

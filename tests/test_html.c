@@ -446,6 +446,82 @@ test_html_pair_folder_from_originals(void **state)
 	smp_test_rmtree(arch);
 }
 
+/* A photo of W×H, black with a white square at (@x, @y). */
+static void
+write_square(const char *path, int x, int y)
+{
+	g_autofree char *folder = g_path_get_dirname(path);
+	double white[3] = {255, 255, 255};
+	VipsImage *im = NULL;
+	VipsImage *mem;
+
+	g_mkdir_with_parents(folder, 0755);
+	assert_vips_ok(vips_black(&im, W, H, "bands", 3, NULL));
+	mem = vips_image_copy_memory(im);
+	g_object_unref(im);
+	assert_vips_ok(vips_draw_rect(mem, white, 3, x, y, 40, 40, "fill", TRUE,
+		NULL));
+	assert_vips_ok(vips_image_write_to_file(mem, path, NULL));
+	g_object_unref(mem);
+}
+
+/* With registration ok, the after thumbnail made from the originals is
+ * mapped onto the before photo's geometry by the sidecar's matrix.
+ */
+static void
+test_html_originals_after_is_registered(void **state)
+{
+	g_autofree char *dir = smp_test_tmpdir();
+	g_autofree char *arch = smp_test_tmpdir();
+	g_autofree char *p0 = g_build_filename(arch, "0", "top.jpg", NULL);
+	g_autofree char *p1 = g_build_filename(arch, "1", "top.jpg", NULL);
+	g_autofree char *text = sidecar_text(NULL, TRUE, TRUE);
+	g_auto(GStrv) parts = NULL;
+	g_autofree char *moved = NULL;
+	g_autofree char *b = NULL;
+	g_autofree char *a = NULL;
+	SmpHtmlOptions o;
+	SmpHtmlSummary s = {0};
+	VipsImage *im;
+	double d = 0;
+
+	(void) state;
+	/* after (x, y) → before (x + 60, y + 30) */
+	parts = g_strsplit(text, "[[1, 0, 0], [0, 1, 0]", 2);
+	moved = g_strjoinv("[[1, 0, 60], [0, 1, 30]", parts);
+	write_file(dir, "top-s0-s1.json", moved);
+	write_square(p0, 160, 130);
+	write_square(p1, 100, 100);
+	smp_html_options_default(&o);
+	o.originals = arch;
+	o.thumb_px = W;
+	run_report(dir, &o, &s);
+	assert_int_equal(s.sliders, 1);
+	b = g_build_filename(dir, "report", "thumbs", "p0000-before.jpg", NULL);
+	a = g_build_filename(dir, "report", "thumbs", "p0000-after.jpg", NULL);
+	{
+		VipsImage *x = vips_image_new_from_file(b, NULL);
+		VipsImage *y = vips_image_new_from_file(a, NULL);
+		VipsImage *diff = NULL;
+
+		assert_non_null(x);
+		assert_non_null(y);
+		assert_vips_ok(vips_subtract(x, y, &diff, NULL));
+		im = diff;
+		assert_vips_ok(vips_abs(im, &diff, NULL));
+		g_object_unref(im);
+		assert_vips_ok(vips_avg(diff, &d, NULL));
+		g_object_unref(diff);
+		g_object_unref(x);
+		g_object_unref(y);
+	}
+	/* The squares overlap: only JPEG ringing differs. */
+	assert_true(d < 3);
+	smp_html_summary_clear(&s);
+	smp_test_rmtree(dir);
+	smp_test_rmtree(arch);
+}
+
 static void
 test_html_missing_folder_is_named(void **state)
 {
@@ -476,6 +552,7 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_html_thumbnails_are_the_composite_panels),
 	cmocka_unit_test(test_html_writes_data_copy),
 	cmocka_unit_test(test_html_pair_folder_from_originals),
+	cmocka_unit_test(test_html_originals_after_is_registered),
 	cmocka_unit_test(test_html_missing_folder_is_named),
 };
 
