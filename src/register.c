@@ -26,6 +26,10 @@
                               * correlation: the windows' shapes */
 #define TRANSLATION_SURE 0.04 /* a translation peak this high is the
                               * match (unrelated photos: ~0.01) */
+#define FM_WHITEN 0.75       /* log-polar cross-power divided by its
+                              * magnitude to this power: full whitening
+                              * lifts the speckle's noise as much as its
+                              * signal (pair 24 of the bench) */
 #define COARSE_PEAKS 6       /* rotation/scale candidates tried */
 #define COARSE_RADIUS_CELLS 4.0 /* fine search radius, map px */
 #define LANDMARK_LINE_MAX 4096
@@ -331,13 +335,15 @@ wrap_index(int i, int side)
 }
 
 /* Phase correlation of @a against @b (spectra of @w × @h): the inverse
- * FFT of the normalised cross-power spectrum, without frequencies below
- * @lowcut, whose peak sits at d where b(x) = a(x - d) with height w·h
- * for a perfect match (libvips' inverse is unnormalised). A DOUBLE memory
+ * FFT of the cross-power spectrum divided by its magnitude to the @power
+ * (1: pure phase correlation), without frequencies below @lowcut, whose
+ * peak sits at d where b(x) = a(x - d), with height w·h for a perfect
+ * match at power 1 (libvips' inverse is unnormalised). A DOUBLE memory
  * image, or NULL with @error set.
  */
 static VipsImage *
-phase_surface(VipsImage *a, VipsImage *b, int lowcut, GError **error)
+phase_surface(VipsImage *a, VipsImage *b, int lowcut, double power,
+	GError **error)
 {
 	const int w = a->Xsize, h = a->Ysize;
 	const double *fa = pixels(a), *fb = pixels(b);
@@ -352,8 +358,10 @@ phase_surface(VipsImage *a, VipsImage *b, int lowcut, GError **error)
 		int kx = wrap_index(i % w, w), ky = wrap_index(i / w, h);
 		gboolean keep = mag > 1e-20 && kx * kx + ky * ky >= lowcut * lowcut;
 
-		cp[2 * i] = keep ? re / mag : 0;
-		cp[2 * i + 1] = keep ? im / mag : 0;
+		double den = power == 1 ? mag : pow(mag, power);
+
+		cp[2 * i] = keep ? re / den : 0;
+		cp[2 * i + 1] = keep ? im / den : 0;
 	}
 	in = vips_image_new_from_memory(cp, sizeof(double) * 2 * w * h, w, h, 1,
 		VIPS_FORMAT_DPCOMPLEX);
@@ -559,7 +567,7 @@ coarse_translation(const Map *bmap, VipsImage *fb, const SmpDot *ad,
 		reg_mat_similarity(cand[c].scale, cand[c].theta, 0, 0, m);
 		if (!map_render(&amap, ad, na, after, m, error) ||
 			!(fa = fft(amap.v, side, side, error)) ||
-			!(s = phase_surface(fa, fb, TRANSLATION_LOWCUT, error))) {
+			!(s = phase_surface(fa, fb, TRANSLATION_LOWCUT, 1, error))) {
 			ok = FALSE;
 			break;
 		}
@@ -608,7 +616,7 @@ fm_search(VipsImage *before, VipsImage *after, const SmpDot *bd, int nb,
 		la = log_polar(pixels(fa), side);
 		if ((flb = fft(lb, LP_ANGLES, LP_RADII, error)) &&
 			(fla = fft(la, LP_ANGLES, LP_RADII, error)) &&
-			(s = phase_surface(fla, flb, 0, error)))
+			(s = phase_surface(fla, flb, 0, FM_WHITEN, error)))
 			nc = fm_candidates(s, p, side, cand, COARSE_PEAKS);
 	}
 	g_free(bmap.v);

@@ -20,7 +20,7 @@
 #define PAIR_W 1632 /* 2 MP */
 #define PAIR_H 1224
 #define BENCH_PAIRS 40 /* the set; bench/bench_register runs all */
-#define UNIT_STRIDE 5  /* the unit test runs every 5th of them */
+#define UNIT_STRIDE 8  /* the unit test runs every 8th of them */
 #define MAX_CORNER_ERR 2.0
 
 /* The pose and lighting of pair @k of the issue's set: rotation ±15°,
@@ -174,6 +174,68 @@ test_register_same_input_same_matrix(void **state)
 	assert_memory_equal(again->matrix, c.r->matrix, sizeof(again->matrix));
 	assert_int_equal(again->inliers, c.r->inliers);
 	smp_registration_free(again);
+	case_clear(&c);
+}
+
+/* Affine and homography fits on the same dots land where similarity does
+ * (the synthetic transform is a similarity).
+ */
+static void
+test_register_other_models_align(void **state)
+{
+	const SmpRegisterModel models[2] = {SMP_REGISTER_AFFINE,
+		SMP_REGISTER_HOMOGRAPHY};
+	SmpSynthParams p;
+	SmpSynthPairParams q;
+	Case c;
+
+	(void) state;
+	pair_config(9, 1000, 750, &p, &q);
+	case_run(&c, &p, &q);
+	for (int i = 0; i < 2; i++) {
+		SmpRegisterParams rp;
+		GError *error = NULL;
+		SmpRegistration *r;
+		double err;
+
+		smp_register_params_default(&rp);
+		rp.model = models[i];
+		r = smp_register_pair(c.before, c.after, c.bd->dots, c.ad->dots, &rp,
+			&error);
+		assert_no_gerror(error);
+		err = corner_error(r->matrix, c.truth, 1000, 750);
+		print_message("%s: ok %d score %.3f corner err %.3f px\n",
+			smp_register_model_name(r->model), r->ok, r->score, err);
+		assert_true(r->ok);
+		assert_int_equal(r->model, models[i]);
+		assert_true(err <= MAX_CORNER_ERR);
+		smp_registration_free(r);
+	}
+	case_clear(&c);
+}
+
+/* Without dots only the coarse search runs: nothing confirms it. */
+static void
+test_register_without_dots_not_ok(void **state)
+{
+	SmpSynthParams p;
+	SmpSynthPairParams q;
+	Case c;
+	GError *error = NULL;
+	SmpRegistration *r;
+
+	(void) state;
+	pair_config(9, 1000, 750, &p, &q);
+	case_run(&c, &p, &q);
+	r = smp_register_pair(c.before, c.after, NULL, NULL, NULL, &error);
+	assert_no_gerror(error);
+	print_message("image only: %s, corner err %.1f px, peak %.3f\n",
+		r->method, corner_error(r->matrix, c.truth, 1000, 750),
+		r->coarse_peak);
+	assert_false(r->ok);
+	assert_string_equal(r->method, "fourier-mellin");
+	assert_null(r->after_match);
+	smp_registration_free(r);
 	case_clear(&c);
 }
 
@@ -557,6 +619,8 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_register_landmarks_malformed_rejected),
 	cmocka_unit_test(test_register_json_block),
 	cmocka_unit_test(test_register_same_input_same_matrix),
+	cmocka_unit_test(test_register_other_models_align),
+	cmocka_unit_test(test_register_without_dots_not_ok),
 	cmocka_unit_test(test_register_warp_lands_on_before),
 	cmocka_unit_test(test_register_new_dots_counted),
 	cmocka_unit_test(test_register_unrelated_pairs_refused),
