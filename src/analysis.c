@@ -46,6 +46,27 @@ detect_params(const SmpPipeline *pl, const SmpScale *scale,
 	p->min_contrast = pl->min_contrast;
 }
 
+/* Flat-field and white balance, with the pipeline's illumination scale. */
+static gboolean
+normalise(SmpAnalysis *a, const SmpPhoto *photo, const SmpPipeline *pl,
+	GError **error)
+{
+	g_autoptr(GTimer) timer = g_timer_new();
+	SmpNormaliseParams np;
+
+	smp_normalise_params_default(&np);
+	np.flatfield_mm = pl->flatfield_mm;
+	/* Without a scale, assume a close-up's 20 px/mm for the smoothing. */
+	np.flatfield_px = pl->flatfield_mm * 20;
+	a->norm = smp_normalise_photo(photo->image, &np, a->scale.px_per_mm,
+		photo->path, error);
+	a->timing_ms[1] = g_timer_elapsed(timer, NULL) * 1e3;
+	if (!a->norm)
+		return FALSE;
+	smp_warnings_extend(a->warnings, a->norm->warnings);
+	return TRUE;
+}
+
 SmpAnalysis *
 smp_analyse_photo(const SmpPhoto *photo, const SmpPipeline *pipeline,
 	const SmpScale *scale, double load_ms, GError **error)
@@ -60,10 +81,14 @@ smp_analyse_photo(const SmpPhoto *photo, const SmpPipeline *pipeline,
 	a->warnings = smp_warnings_new();
 	smp_warnings_extend(a->warnings, photo->meta->warnings);
 	a->timing_ms[0] = load_ms;
-	a->timing_ms[1] = -1; /* normalisation is not built yet */
+	a->timing_ms[1] = -1;
+	if (pipeline->normalise && !normalise(a, photo, pipeline, error))
+		return NULL;
 
+	g_timer_start(timer);
 	detect_params(pipeline, scale, &dp);
-	a->detection = smp_detect_dots(photo->image, &dp, photo->path, error);
+	a->detection = smp_detect_dots(smp_analysis_image(photo, a, FALSE), &dp,
+		photo->path, error);
 	a->timing_ms[2] = g_timer_elapsed(timer, NULL) * 1e3;
 	if (!a->detection)
 		return NULL;
@@ -107,11 +132,19 @@ smp_analysis_report(const SmpPhoto *photo, const SmpAnalysis *a,
 	r->items = items;
 }
 
+VipsImage *
+smp_analysis_image(const SmpPhoto *photo, const SmpAnalysis *a,
+	gboolean as_shot)
+{
+	return a->norm && !as_shot ? a->norm->image : photo->image;
+}
+
 void
 smp_analysis_free(SmpAnalysis *a)
 {
 	if (!a)
 		return;
+	smp_normalisation_free(a->norm);
 	smp_detection_free(a->detection);
 	smp_measurement_free(a->measurement);
 	if (a->warnings)

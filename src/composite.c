@@ -681,9 +681,9 @@ build(VipsObject *scope, const SmpPanel *before, const SmpPanel *after,
 	if (!p->aligned) {
 		if (solid(scope, L.width, L.banner_height, banner_rgb, &banner) ||
 			paint_text(scope, banner,
-				L.width >= 1400 ? "<b>NOT ALIGNED</b>  the photos are shown as "
-								  "taken; registration did not confirm a match"
-								: "<b>NOT ALIGNED</b>  shown as taken",
+				L.width >= 1400 ? "<b>NOT ALIGNED</b>  registration did not "
+								  "confirm that these photos match"
+								: "<b>NOT ALIGNED</b>  not registered",
 				MAX(SMP_LABEL_MIN_PX, L.banner_height * 45 / 100),
 				L.banner_height / 4, title_rgb, p->font_family, &labelled,
 				NULL) ||

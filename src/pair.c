@@ -79,7 +79,9 @@ write_composite(const SmpPairSpec *spec, const SmpChange *change,
 	for (int i = 0; i < 2; i++) {
 		const SmpAnalysis *a = spec->analysis[i];
 
-		panel[i] = (SmpPanel){spec->photo[i]->image, i ? "AFTER" : "BEFORE",
+		panel[i] = (SmpPanel){
+			smp_analysis_image(spec->photo[i], a, spec->as_shot),
+			i ? "AFTER" : "BEFORE",
 			i ? cap1 : cap0, (const SmpDot *) a->detection->dots->data,
 			a->detection->dots->len, &a->measurement->grid,
 			a->scale.px_per_mm};
@@ -119,6 +121,8 @@ write_sidecar(const SmpPairSpec *spec, const SmpChange *change,
 	for (int i = 0; !spec->timing && i < 4; i++)
 		r.before.timing_ms[i] = r.after.timing_ms[i] = -1;
 	r.change = change;
+	r.norm[0] = spec->analysis[0]->norm;
+	r.norm[1] = spec->analysis[1]->norm;
 	r.registration = reg;
 	r.composite = composite_name;
 	r.pipeline_name = spec->pipeline->name;
@@ -126,6 +130,36 @@ write_sidecar(const SmpPairSpec *spec, const SmpChange *change,
 	node = smp_report_pair(&r);
 	text = smp_report_to_string(node, TRUE);
 	return smp_file_write_atomic(path, text, strlen(text), error);
+}
+
+/* Bring the after photo's tone to the before photo's (whole frame until
+ * registration gives the overlap), and carry a mismatch warning into the
+ * after photo's warnings.
+ */
+static gboolean
+match_tone(const SmpPairSpec *spec, GError **error)
+{
+	SmpNormalisation *b = spec->analysis[0]->norm;
+	SmpNormalisation *a = spec->analysis[1]->norm;
+	SmpNormaliseParams np;
+
+	if (!b || !a || a->matched)
+		return TRUE;
+	smp_normalise_params_default(&np);
+	np.flatfield_mm = spec->pipeline->flatfield_mm;
+	np.flatfield_px = spec->pipeline->flatfield_mm * 20;
+	if (!smp_normalise_match(b, a, NULL, NULL, &np, error))
+		return FALSE;
+	if (smp_warnings_has(a->warnings, "lighting_mismatch") &&
+		!smp_warnings_has(spec->analysis[1]->warnings, "lighting_mismatch"))
+		for (guint i = 0; i < a->warnings->len; i++) {
+			SmpWarning *w = g_ptr_array_index(a->warnings, i);
+
+			if (strcmp(w->code, "lighting_mismatch") == 0)
+				smp_warnings_add(spec->analysis[1]->warnings, w->code, "%s",
+					w->message);
+		}
+	return TRUE;
 }
 
 gboolean
@@ -143,6 +177,8 @@ smp_pair_write(const SmpPairSpec *spec, const char *dir, const char *stem,
 		return FALSE;
 	smp_measure_change(spec->analysis[0]->measurement,
 		spec->analysis[1]->measurement, &change);
+	if (!match_tone(spec, error))
+		return FALSE;
 	if (!write_composite(spec, &change, comp_path, error) ||
 		!write_sidecar(spec, &change, comp_name, side_path, error))
 		return FALSE;

@@ -30,6 +30,8 @@ typedef struct KeySpec {
 static const KeySpec schema[] = {
 	D("load", "max_megapixels", max_megapixels, 0.01, 1000),
 	D("load", "max_file_mb", max_file_mb, 0.01, 4096),
+	I("normalise", "enabled", normalise, 0, 1),
+	D("normalise", "flatfield_mm", flatfield_mm, 1, 200),
 	D("detect", "dot_diameter_min_mm", dot_diameter_min_mm, 0.01, 20),
 	D("detect", "dot_diameter_max_mm", dot_diameter_max_mm, 0.01, 20),
 	D("detect", "dot_diameter_min_px", dot_diameter_min_px, 1, 500),
@@ -52,6 +54,8 @@ set_defaults(SmpPipeline *p)
 {
 	p->max_megapixels = 100;
 	p->max_file_mb = 256;
+	p->normalise = 1;
+	p->flatfield_mm = 12;
 	p->dot_diameter_min_mm = 0.15;
 	p->dot_diameter_max_mm = 1.0;
 	p->dot_diameter_min_px = 3;

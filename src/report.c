@@ -390,9 +390,17 @@ smp_report_pair(const SmpPairReport *r)
 	build_measurement(b, &r->after);
 	json_builder_set_member_name(b, "registration");
 	build_registration(b, &r->registration);
-	/* Normalisation and change arrive with their stages. */
 	json_builder_set_member_name(b, "normalise");
-	json_builder_add_null_value(b);
+	if (r->norm[0] && r->norm[1]) {
+		json_builder_begin_object(b);
+		json_builder_set_member_name(b, "before");
+		smp_normalise_to_json(r->norm[0], b);
+		json_builder_set_member_name(b, "after");
+		smp_normalise_to_json(r->norm[1], b);
+		json_builder_end_object(b);
+	}
+	else
+		json_builder_add_null_value(b);
 	build_change(b, r->change);
 	add_string_or_null(b, "composite", r->composite);
 	json_builder_set_member_name(b, "pipeline");

@@ -44,6 +44,8 @@ test_pipeline_session_preset_equals_defaults(void **state)
 	assert_int_equal(strlen(file->sha256), 64);
 	/* The preset documents the defaults: every value equal. */
 	assert_true(file->max_megapixels == def->max_megapixels);
+	assert_int_equal(file->normalise, def->normalise);
+	assert_true(file->flatfield_mm == def->flatfield_mm);
 	assert_true(file->dot_diameter_min_mm == def->dot_diameter_min_mm);
 	assert_true(file->dot_diameter_max_mm == def->dot_diameter_max_mm);
 	assert_true(file->dot_diameter_min_px == def->dot_diameter_min_px);
@@ -61,6 +63,8 @@ test_pipeline_every_key_round_trips(void **state)
 	GError *error = NULL;
 	g_autoptr(SmpPipeline) p = parse("[load]\nmax_megapixels=24.5\n"
 									 "max_file_mb=50\n"
+									 "[normalise]\nenabled=0\n"
+									 "flatfield_mm=20\n"
 									 "[detect]\ndot_diameter_min_mm=0.2\n"
 									 "dot_diameter_max_mm=1.5\n"
 									 "dot_diameter_min_px=4\n"
@@ -77,6 +81,8 @@ test_pipeline_every_key_round_trips(void **state)
 	assert_no_gerror(error);
 	assert_true(p->max_megapixels == 24.5);
 	assert_true(p->max_file_mb == 50);
+	assert_int_equal(p->normalise, 0);
+	assert_true(p->flatfield_mm == 20);
 	assert_true(p->dot_diameter_min_mm == 0.2);
 	assert_true(p->dot_diameter_max_mm == 1.5);
 	assert_true(p->dot_diameter_min_px == 4);

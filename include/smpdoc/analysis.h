@@ -9,6 +9,7 @@
 
 #include "smpdoc/detect.h"
 #include "smpdoc/measure.h"
+#include "smpdoc/normalise.h"
 #include "smpdoc/photo.h"
 #include "smpdoc/pipeline.h"
 #include "smpdoc/report.h"
@@ -25,6 +26,7 @@ typedef struct SmpScale {
 /* Everything measured on one photo. Owns its parts. */
 typedef struct SmpAnalysis {
 	SmpScale scale;
+	SmpNormalisation *norm; /* NULL when the pipeline turns it off */
 	SmpDetection *detection;
 	SmpMeasurement *measurement;
 	GPtrArray *warnings;  /* SmpWarning: the photo's and the stages' */
@@ -37,8 +39,9 @@ typedef struct SmpAnalysis {
 void smp_analysis_scale(double given, double given_rel_uncertainty,
 	const SmpPipeline *pipeline, SmpScale *out);
 
-/* Detect and measure the dots of @photo with @pipeline's parameters at
- * @scale. @load_ms is recorded as the load time.
+/* Normalise (when the pipeline asks), detect and measure the dots of
+ * @photo with @pipeline's parameters at @scale. Detection reads the
+ * normalised photo. @load_ms is recorded as the load time.
  *
  * Returns: (transfer full) the analysis, or NULL with @error set.
  */
@@ -49,6 +52,12 @@ SmpAnalysis *smp_analyse_photo(const SmpPhoto *photo,
 /* Fill @r (for report.h) from @photo and @a; pointers stay owned by them. */
 void smp_analysis_report(const SmpPhoto *photo, const SmpAnalysis *a,
 	gboolean items, SmpPhotoReport *r);
+
+/* The picture to show for @photo: normalised unless @as_shot or the
+ * pipeline turned normalisation off. (transfer none)
+ */
+VipsImage *smp_analysis_image(const SmpPhoto *photo, const SmpAnalysis *a,
+	gboolean as_shot);
 
 void smp_analysis_free(SmpAnalysis *a);
 

@@ -34,6 +34,8 @@ typedef struct SmpPairSpec {
 	                                 * for the photos' paths */
 	const SmpCompositeParams *composite; /* layout and annotations, or NULL
 	                                 * for the defaults */
+	gboolean as_shot;               /* show the photos as taken, not
+	                                 * normalised */
 } SmpPairSpec;
 
 typedef struct SmpPairResult {
@@ -44,6 +46,8 @@ typedef struct SmpPairResult {
 } SmpPairResult;
 
 /* Write @dir/@stem.jpg and @dir/@stem.json for @spec, each atomically.
+ * When both photos were normalised, the after photo's tone is first
+ * matched to the before photo's (its normalisation changes).
  * Refuses (SMP_ERROR_USAGE) to write over one of spec->inputs.
  */
 gboolean smp_pair_write(const SmpPairSpec *spec, const char *dir,

@@ -26,6 +26,11 @@ typedef struct SmpPipeline {
 	double max_megapixels; /* refuse photos above this */
 	double max_file_mb;    /* refuse files above this */
 
+	/* [normalise] */
+	int normalise;         /* 1: flat-field, white balance, tone match */
+	double flatfield_mm;   /* illumination smoothing, mm (px without a
+	                        * scale: 20 px/mm assumed) */
+
 	/* [detect] */
 	double dot_diameter_min_mm; /* dot size range, with a scale */
 	double dot_diameter_max_mm;

@@ -11,6 +11,7 @@
 #include "smpdoc/detect.h"
 #include "smpdoc/measure.h"
 #include "smpdoc/meta.h"
+#include "smpdoc/normalise.h"
 #include "smpdoc/photo.h"
 
 G_BEGIN_DECLS
@@ -51,6 +52,7 @@ typedef struct SmpPairReport {
 	SmpPhotoReport after;
 	SmpRegistrationReport registration;
 	const SmpChange *change;     /* NULL: every change field is null */
+	const SmpNormalisation *norm[2]; /* NULL: "normalise" is null */
 	const char *composite;       /* file name of the composite, beside it */
 	const char *pipeline_name;   /* may be NULL */
 	const char *pipeline_sha256; /* may be NULL */

@@ -32,6 +32,7 @@ static gboolean no_dots;
 static gboolean no_heatmap;
 static gboolean no_scale_bar;
 static char *watermark;
+static gboolean as_shot;
 static char **files;
 
 static const GOptionEntry entries[] = {
@@ -67,6 +68,10 @@ static const GOptionEntry entries[] = {
 		"No density heat map on the annotated panel", NULL},
 	{"no-scale-bar", 0, 0, G_OPTION_ARG_NONE, &no_scale_bar,
 		"No scale bar in the label bars", NULL},
+	{"as-shot", 0, 0, G_OPTION_ARG_NONE, &as_shot,
+		"Show the photos as taken, not normalised (the numbers still come "
+		"from the normalised photos)",
+		NULL},
 	{"watermark", 0, 0, G_OPTION_ARG_STRING, &watermark,
 		"Watermark text over the photos", "TEXT"},
 	{"no-timing", 0, 0, G_OPTION_ARG_NONE, &no_timing,
@@ -144,6 +149,7 @@ write_outputs(const PairInput *in, GError **error)
 	cp.scale_bar = !no_scale_bar;
 	cp.watermark = watermark;
 	spec.composite = &cp;
+	spec.as_shot = as_shot;
 	if (!smp_pair_write(&spec, out_dir, stem, &result, error))
 		return FALSE;
 	printf("%s\n%s\n", result.composite, result.sidecar);
