@@ -7,7 +7,7 @@ set -eu
 
 build="gcc make pkg-config libvips-dev libexif-dev libcmocka-dev \
 libjson-glib-dev libsqlite3-dev libcsv-dev fonts-dejavu-core \
-sqlite3 parallel"
+sqlite3 parallel chromium"
 bench="python3-opencv python3-numpy libvips-tools time"
 
 case "${1:-build}" in
@@ -24,7 +24,19 @@ for p in $want; do
 	*) missing="$missing $p" ;;
 	esac
 done
-[ -z "$missing" ] && exit 0
+# The report's browser test drives Debian's chromium with playwright-core
+# from npm; bring npm only when the machine has no node toolchain.
+command -v npm >/dev/null 2>&1 || missing="$missing nodejs npm"
+
+install_browser_tests() {
+	[ -d tests/browser/node_modules/playwright-core ] && return 0
+	(cd tests/browser && npm ci --no-audit --no-fund --loglevel=error)
+}
+
+if [ -z "$missing" ]; then
+	install_browser_tests
+	exit 0
+fi
 
 echo "deps: installing$missing"
 if [ "$(id -u)" -eq 0 ]; then
@@ -39,3 +51,4 @@ export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
 # shellcheck disable=SC2086
 $SUDO apt-get install -y -qq --no-install-recommends $missing
+install_browser_tests
