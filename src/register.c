@@ -30,7 +30,8 @@
                               * magnitude to this power: full whitening
                               * lifts the speckle's noise as much as its
                               * signal (pair 24 of the bench) */
-#define COARSE_PEAKS 6       /* rotation/scale candidates tried */
+#define COARSE_PEAKS 16      /* rotation/scale candidates tried at most
+                              * (most pairs stop at the first) */
 #define COARSE_RADIUS_CELLS 4.0 /* fine search radius, map px */
 #define LANDMARK_LINE_MAX 4096
 
