@@ -162,29 +162,39 @@ hann_table(float *table)
 		table[i] = hann(i, HANN_TABLE);
 }
 
-/* Each dot adds a small Gaussian at f·@m(x, y), weighted by the window
- * of its own frame (@w × @h image px); then the windowed mean density is
- * taken away so that only the dots' arrangement remains.
+/* A rectangle of a photo, image px: x, y, width, height. */
+typedef struct Crop {
+	int x, y, w, h;
+} Crop;
+
+/* Each dot inside @crop adds a small Gaussian at f·@m(x - crop x, y -
+ * crop y), weighted by the window over @crop; then the windowed mean
+ * density is taken away so that only the dots' arrangement remains.
  */
 static void
-map_render_dots(Map *map, const SmpDot *dots, int n, int w, int h,
+map_render_dots(Map *map, const SmpDot *dots, int n, const Crop *crop,
 	const double m[9])
 {
 	const int side = map->n, taps = 2 * STAMP_RADIUS + 2;
-	double wlen = w * map->f, hlen = h * map->f;
-	double density = n / (wlen * hlen);
+	double wlen = crop->w * map->f, hlen = crop->h * map->f;
+	double density;
 	float table[HANN_TABLE + 1];
+	int inside = 0;
 
 	hann_table(table);
 	memset(map->v, 0, sizeof(float) * side * side);
 	for (int i = 0; i < n; i++) {
-		double x, y, ux = dots[i].x * map->f, uy = dots[i].y * map->f;
+		double x, y, ux = (dots[i].x - crop->x) * map->f;
+		double uy = (dots[i].y - crop->y) * map->f;
 		double weight = hann_fast(table, ux, wlen) *
 			hann_fast(table, uy, hlen);
 		double gx[2 * STAMP_RADIUS + 2], gy[2 * STAMP_RADIUS + 2];
 		int cx, cy;
 
-		reg_mat_apply(m, dots[i].x, dots[i].y, &x, &y);
+		if (weight <= 0)
+			continue;
+		inside++;
+		reg_mat_apply(m, dots[i].x - crop->x, dots[i].y - crop->y, &x, &y);
 		/* Pixel k of the map covers [k, k+1): its centre is k + 0.5. */
 		x = x * map->f - 0.5;
 		y = y * map->f - 0.5;
@@ -211,7 +221,7 @@ map_render_dots(Map *map, const SmpDot *dots, int n, int w, int h,
 	if (m[0] != 1 || m[1] != 0 || m[3] != 0 || m[4] != 1)
 		return;
 	/* A stamp integrates to 2π sigma², spread as density. */
-	density *= 2 * G_PI * DOT_SIGMA * DOT_SIGMA;
+	density = inside / (wlen * hlen) * 2 * G_PI * DOT_SIGMA * DOT_SIGMA;
 	for (int py = 0; py < side; py++) {
 		double wy = density * hann_fast(table, py + 0.5, hlen);
 
@@ -225,17 +235,19 @@ map_render_dots(Map *map, const SmpDot *dots, int n, int w, int h,
  * by the linear part of @m (after px → before px, no translation).
  */
 static gboolean
-map_render_image(Map *map, VipsImage *image, const double m[9],
-	GError **error)
+map_render_image(Map *map, VipsImage *image, const Crop *crop,
+	const double m[9], GError **error)
 {
-	g_autoptr(VipsImage) grey = NULL, small = NULL, blur = NULL;
+	g_autoptr(VipsImage) part = NULL, grey = NULL, small = NULL, blur = NULL;
 	g_autoptr(VipsImage) detail = NULL, flt = NULL, mem = NULL;
 	g_autoptr(VipsImage) win = NULL, turned = NULL, out = NULL;
 	g_autofree float *buf = NULL;
 	VipsArrayInt *area;
 	int side = map->n, w, h, rc;
 
-	if (vips_colourspace(image, &grey, VIPS_INTERPRETATION_B_W, NULL) ||
+	if (vips_extract_area(image, &part, crop->x, crop->y, crop->w, crop->h,
+			NULL) ||
+		vips_colourspace(part, &grey, VIPS_INTERPRETATION_B_W, NULL) ||
 		vips_resize(grey, &small, map->f, NULL) ||
 		vips_gaussblur(small, &blur, 3.0, "precision",
 			VIPS_PRECISION_FLOAT, NULL) ||
@@ -519,7 +531,8 @@ typedef struct Coarse {
 } Coarse;
 
 /* The side of the Fourier–Mellin maps: fine enough that the dots' speckle
- * fills the log-polar grid (1.5 image px per map px), capped.
+ * fills the log-polar grid (1.5 image px per map px), capped; bigger
+ * photos are looked at in their middle (middle()).
  */
 static int
 map_side(int longest)
@@ -531,16 +544,38 @@ map_side(int longest)
 	return side;
 }
 
-/* Draw a map of the dots, or of the grey image without dots. */
+/* Draw a map of the dots, or of the grey image without dots, inside
+ * @crop (NULL: the whole photo).
+ */
 static gboolean
 map_render(Map *map, const SmpDot *dots, int n, VipsImage *image,
-	const double m[9], GError **error)
+	const Crop *crop, const double m[9], GError **error)
 {
+	Crop all = {0, 0, image->Xsize, image->Ysize};
+
+	if (!crop)
+		crop = &all;
 	if (dots) {
-		map_render_dots(map, dots, n, image->Xsize, image->Ysize, m);
+		map_render_dots(map, dots, n, crop, m);
 		return TRUE;
 	}
-	return map_render_image(map, image, m, error);
+	return map_render_image(map, image, crop, m, error);
+}
+
+/* The middle of @image, at most @side px square: where the Fourier–Mellin
+ * maps look on big photos, so that their cells stay small against the
+ * dot spacing. Rotation and scale do not depend on where one looks.
+ */
+static Crop
+middle(VipsImage *image, int side)
+{
+	Crop c;
+
+	c.w = MIN(image->Xsize, side);
+	c.h = MIN(image->Ysize, side);
+	c.x = (image->Xsize - c.w) / 2;
+	c.y = (image->Ysize - c.h) / 2;
+	return c;
 }
 
 /* For each rotation/scale candidate, the after photo drawn rotated and
@@ -566,7 +601,7 @@ coarse_translation(const Map *bmap, VipsImage *fb, const SmpDot *ad,
 		int best = 0;
 
 		reg_mat_similarity(cand[c].scale, cand[c].theta, 0, 0, m);
-		if (!map_render(&amap, ad, na, after, m, error) ||
+		if (!map_render(&amap, ad, na, after, NULL, m, error) ||
 			!(fa = fft(amap.v, side, side, error)) ||
 			!(s = phase_surface(fa, fb, TRANSLATION_LOWCUT, 1, error))) {
 			ok = FALSE;
@@ -597,9 +632,12 @@ coarse_translation(const Map *bmap, VipsImage *fb, const SmpDot *ad,
  */
 static int
 fm_search(VipsImage *before, VipsImage *after, const SmpDot *bd, int nb,
-	const SmpDot *ad, int na, const SmpRegisterParams *p, int side, double f,
+	const SmpDot *ad, int na, const SmpRegisterParams *p, int side,
 	Candidate *cand, GError **error)
 {
+	const int reach = (int) (side * MAP_PX_PER_CELL);
+	Crop cb = middle(before, reach), ca = middle(after, reach);
+	double f = side / (double) MAX(MAX(cb.w, cb.h), MAX(ca.w, ca.h));
 	Map bmap = {side, f, g_new(float, (gsize) side * side)};
 	Map amap = {side, f, g_new(float, (gsize) side * side)};
 	g_autoptr(VipsImage) fb = NULL, fa = NULL, flb = NULL, fla = NULL;
@@ -609,8 +647,8 @@ fm_search(VipsImage *before, VipsImage *after, const SmpDot *bd, int nb,
 	int nc = -1;
 
 	reg_mat_identity(id);
-	if (map_render(&bmap, bd, nb, before, id, error) &&
-		map_render(&amap, ad, na, after, id, error) &&
+	if (map_render(&bmap, bd, nb, before, &cb, id, error) &&
+		map_render(&amap, ad, na, after, &ca, id, error) &&
 		(fb = fft(bmap.v, side, side, error)) &&
 		(fa = fft(amap.v, side, side, error))) {
 		lb = log_polar(pixels(fb), side);
@@ -625,8 +663,9 @@ fm_search(VipsImage *before, VipsImage *after, const SmpDot *bd, int nb,
 	return nc;
 }
 
-/* Fourier–Mellin: rotation and scale candidates from fine maps, then the
- * translation of each on maps half as fine.
+/* Fourier–Mellin: rotation and scale candidates from fine maps of the
+ * photos' middles, then the translation of each on maps of the whole
+ * photos, half the side.
  */
 static gboolean
 coarse_search(VipsImage *before, VipsImage *after, const SmpDot *bd, int nb,
@@ -646,13 +685,12 @@ coarse_search(VipsImage *before, VipsImage *after, const SmpDot *bd, int nb,
 	reg_mat_identity(out->m);
 	out->peak = 0;
 	out->f = bmap.f;
-	nc = fm_search(before, after, bd, nb, ad, na, p, side,
-		side / (double) longest, cand, error);
+	nc = fm_search(before, after, bd, nb, ad, na, p, side, cand, error);
 	if (nc <= 0)
 		return nc == 0;
 	reg_mat_identity(id);
 	bmap.v = g_new(float, (gsize) tside * tside);
-	ok = map_render(&bmap, bd, nb, before, id, error) &&
+	ok = map_render(&bmap, bd, nb, before, NULL, id, error) &&
 		(fb = fft(bmap.v, tside, tside, error)) &&
 		coarse_translation(&bmap, fb, ad, na, after, cand, nc, out, error);
 	g_free(bmap.v);
