@@ -287,13 +287,12 @@ fail:
  * the buffers wrapped here are temporary and get reused at the same
  * addresses, which a cached result must never be mistaken for.
  */
-static int
-run_uncached(const char *name, VipsImage *in, gboolean real, VipsImage **out)
-{
-	VipsOperation *op = vips_operation_new(name);
+static GMutex fft_lock;
 
-	if (!op)
-		return -1;
+/* Build @op on @in, take its output and render it to memory. */
+static int
+build_fft(VipsOperation *op, VipsImage *in, gboolean real, VipsImage **out)
+{
 	g_object_set(op, "in", in, NULL);
 	if (real)
 		g_object_set(op, "real", TRUE, NULL);
@@ -305,7 +304,24 @@ run_uncached(const char *name, VipsImage *in, gboolean real, VipsImage **out)
 	g_object_get(op, "out", out, NULL);
 	vips_object_unref_outputs(VIPS_OBJECT(op));
 	g_object_unref(op);
-	return 0;
+	return vips_image_wio_input(*out);
+}
+
+static int
+run_uncached(const char *name, VipsImage *in, gboolean real, VipsImage **out)
+{
+	VipsOperation *op;
+	int rc;
+
+	/* libvips 8.14's FFTW calls are not safe from two threads at once
+	 * (a double free under `batch -j 2`, seen with ASan): one at a time,
+	 * rendering included.
+	 */
+	g_mutex_lock(&fft_lock);
+	op = vips_operation_new(name);
+	rc = op ? build_fft(op, in, real, out) : -1;
+	g_mutex_unlock(&fft_lock);
+	return rc;
 }
 
 /* The forward FFT of a @w × @h float buffer: a DPCOMPLEX memory image
