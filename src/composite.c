@@ -20,7 +20,8 @@ static const double bar_rgb[3] = {28, 28, 30};
 static const double title_rgb[3] = {255, 255, 255};
 static const double caption_rgb[3] = {200, 200, 205};
 static const double banner_rgb[3] = {178, 24, 24};
-static const double ring_rgb[3] = {255, 214, 10};
+static const double ring_rgb[3] = {255, 214, 10};    /* new / unknown */
+static const double persist_rgb[3] = {64, 224, 255}; /* persisting */
 static const double gap_rgb[3] = {255, 255, 255};
 
 /* Viridis (matplotlib's, CC0) at ten even stops, interpolated linearly:
@@ -502,12 +503,12 @@ scale_panel(VipsObject *scope, VipsImage *in, int w, int h, VipsImage **out)
 	return 0;
 }
 
-/* A ring around every dot at its size, in the panel's scaled pixels,
- * 70% opaque so the dot itself stays visible.
+/* Rings around the dots of @kind (all when @kind is SMP_DOT_UNKNOWN and
+ * the panel has no kinds) in @rgb, 70% opaque so the dots stay visible.
  */
 static int
-draw_dots(VipsObject *scope, VipsImage *in, const SmpPanel *panel,
-	double sx, double sy, VipsImage **out)
+draw_ring_class(VipsObject *scope, VipsImage *in, const SmpPanel *panel,
+	double sx, double sy, int kind, const double rgb[3], VipsImage **out)
 {
 	VipsImage **t = (VipsImage **) vips_object_local_array(scope, 3);
 	double ink[1] = {180};
@@ -520,15 +521,35 @@ draw_dots(VipsObject *scope, VipsImage *in, const SmpPanel *panel,
 		const SmpDot *d = &panel->dots[i];
 		int r = MAX(2, (int) lround(d->r * sx));
 
+		if (panel->dot_kind && panel->dot_kind[i] != kind)
+			continue;
 		if (vips_draw_circle(t[1], ink, 1, (int) (d->x * sx),
 				(int) (d->y * sy), r, NULL))
 			return -1;
 	}
-	if (solid(scope, in->Xsize, in->Ysize, ring_rgb, &ring) ||
+	if (solid(scope, in->Xsize, in->Ysize, rgb, &ring) ||
 		vips_ifthenelse(t[1], ring, in, &t[2], "blend", TRUE, NULL))
 		return -1;
 	*out = t[2];
 	return 0;
+}
+
+/* A ring around every dot at its size, in the panel's scaled pixels:
+ * cyan for dots that were there before, yellow for new ones (or all
+ * yellow when registration did not tell them apart).
+ */
+static int
+draw_dots(VipsObject *scope, VipsImage *in, const SmpPanel *panel,
+	double sx, double sy, VipsImage **out)
+{
+	VipsImage *x;
+
+	if (!panel->dot_kind)
+		return draw_ring_class(scope, in, panel, sx, sy, SMP_DOT_UNKNOWN,
+			ring_rgb, out);
+	return draw_ring_class(scope, in, panel, sx, sy, SMP_DOT_PERSISTING,
+			   persist_rgb, &x) ||
+		draw_ring_class(scope, x, panel, sx, sy, SMP_DOT_NEW, ring_rgb, out);
 }
 
 /* Panel @i's picture: the photo scaled, and for the annotated panel of a
@@ -667,7 +688,10 @@ build(VipsObject *scope, const SmpPanel *before, const SmpPanel *after,
 	/* The annotated panel says what its marks mean, not the after's
 	 * numbers a second time.
 	 */
-	note = g_strdup_printf("%s%s", p->dots ? "dots ringed" : "",
+	note = g_strdup_printf("%s%s",
+		p->dots ? (after->dot_kind ? "cyan: earlier dots, yellow: new"
+								   : "dots ringed")
+				: "",
 		p->heatmap ? (p->dots ? "  ·  density per grid cell"
 							  : "density per grid cell")
 				   : "");

@@ -8,6 +8,7 @@
 #include "smpdoc/composite.h"
 #include "smpdoc/error.h"
 #include "smpdoc/pair.h"
+#include "smpdoc/register.h"
 #include "smpdoc/report.h"
 
 /* "session 1 · 2024-04-08 · top · 162 dots/cm² (159–165) · coverage 21%" */
@@ -65,50 +66,213 @@ check_not_input(const SmpPairSpec *spec, const char *out, GError **error)
 	return TRUE;
 }
 
-static gboolean
-write_composite(const SmpPairSpec *spec, const SmpChange *change,
-	const char *path, GError **error)
-{
-	g_autofree char *cap0 = caption_for(spec, 0);
-	g_autofree char *cap1 = after_caption(spec, change);
-	g_autofree char *save = NULL;
-	g_autoptr(VipsImage) composite = NULL;
-	SmpPanel panel[2];
-	SmpCompositeParams cp;
+/* The pair on the before photo's frame, cropped to the common overlap:
+ * the panels an aligned composite shows, with the dots moved along.
+ */
+typedef struct Aligned {
+	VipsImage *before, *after; /* (owned) the cropped panels */
+	GArray *before_dots;       /* SmpDot, panel pixels */
+	GArray *after_dots;
+	GArray *after_kind;        /* guint8 per after dot */
+	SmpMeasurement *after_m;   /* after dots measured on the panel, for
+	                            * the heat map's grid */
+} Aligned;
 
+static void
+aligned_clear(Aligned *al)
+{
+	VIPS_UNREF(al->before);
+	VIPS_UNREF(al->after);
+	if (al->before_dots)
+		g_array_unref(al->before_dots);
+	if (al->after_dots)
+		g_array_unref(al->after_dots);
+	if (al->after_kind)
+		g_array_unref(al->after_kind);
+	smp_measurement_free(al->after_m);
+}
+
+/* The largest axis-parallel rectangle inside both frames: each edge of the
+ * mapped after frame bounds it by its inner end (rotations under 45°).
+ */
+static gboolean
+overlap_rect(const SmpRegistration *reg, int aw, int ah, int bw, int bh,
+	VipsRect *r)
+{
+	double x[4], y[4];
+	double cx[4] = {0, aw, 0, aw}, cy[4] = {0, 0, ah, ah};
+	int x0, y0, x1, y1;
+
+	for (int i = 0; i < 4; i++)
+		smp_register_map_point(reg, cx[i], cy[i], &x[i], &y[i]);
+	x0 = (int) ceil(MAX(0, MAX(x[0], x[2])));
+	x1 = (int) floor(MIN(bw, MIN(x[1], x[3])));
+	y0 = (int) ceil(MAX(0, MAX(y[0], y[1])));
+	y1 = (int) floor(MIN(bh, MIN(y[2], y[3])));
+	*r = (VipsRect){x0, y0, x1 - x0, y1 - y0};
+	/* A sliver is no basis for a comparison. */
+	return r->width >= 64 && r->height >= 64;
+}
+
+/* Dots inside @r, moved to its origin (after dots first mapped to the
+ * before frame); the kinds of after dots from the per-dot matching.
+ */
+static void
+crop_dots(const SmpPairSpec *spec, const SmpRegistration *reg,
+	const VipsRect *r, Aligned *al)
+{
+	const GArray *bd = spec->analysis[0]->detection->dots;
+	const GArray *ad = spec->analysis[1]->detection->dots;
+
+	al->before_dots = g_array_new(FALSE, FALSE, sizeof(SmpDot));
+	al->after_dots = g_array_new(FALSE, FALSE, sizeof(SmpDot));
+	al->after_kind = g_array_new(FALSE, FALSE, sizeof(guint8));
+	for (guint i = 0; i < bd->len; i++) {
+		SmpDot d = g_array_index(bd, SmpDot, i);
+
+		d.x -= r->left;
+		d.y -= r->top;
+		if (d.x >= 0 && d.y >= 0 && d.x < r->width && d.y < r->height)
+			g_array_append_val(al->before_dots, d);
+	}
+	for (guint i = 0; i < ad->len; i++) {
+		SmpDot d = g_array_index(ad, SmpDot, i);
+		double bx, by;
+		guint8 kind = SMP_DOT_NEW;
+
+		smp_register_map_point(reg, d.x, d.y, &bx, &by);
+		d.x = (float) (bx - r->left);
+		d.y = (float) (by - r->top);
+		d.r = (float) (d.r * reg->scale);
+		if (d.x < 0 || d.y < 0 || d.x >= r->width || d.y >= r->height)
+			continue;
+		if (reg->after_match &&
+			g_array_index(reg->after_match, gint32, i) >= 0)
+			kind = SMP_DOT_PERSISTING;
+		g_array_append_val(al->after_dots, d);
+		g_array_append_val(al->after_kind, kind);
+	}
+}
+
+/* Warp the after photo onto the before frame and crop both to the
+ * overlap. FALSE (no error) when the overlap is too small to show.
+ */
+static gboolean
+align_panels(const SmpPairSpec *spec, const SmpRegistration *reg,
+	Aligned *al, GError **error)
+{
+	VipsImage *b = smp_analysis_image(spec->photo[0], spec->analysis[0],
+		spec->as_shot);
+	VipsImage *a = smp_analysis_image(spec->photo[1], spec->analysis[1],
+		spec->as_shot);
+	g_autoptr(VipsImage) warped = NULL;
+	SmpMeasureParams mp;
+	VipsRect r;
+
+	if (!overlap_rect(reg, a->Xsize, a->Ysize, b->Xsize, b->Ysize, &r))
+		return FALSE;
+	warped = smp_register_warp(a, reg, b->Xsize, b->Ysize, error);
+	if (!warped)
+		return FALSE;
+	if (vips_extract_area(b, &al->before, r.left, r.top, r.width, r.height,
+			NULL) ||
+		vips_extract_area(warped, &al->after, r.left, r.top, r.width,
+			r.height, NULL)) {
+		smp_error_from_vips(error, SMP_ERROR_INTERNAL, NULL, "composite");
+		return FALSE;
+	}
+	crop_dots(spec, reg, &r, al);
+	smp_measure_params_default(&mp);
+	mp.px_per_mm = spec->analysis[0]->scale.px_per_mm;
+	mp.grid_cell_mm = spec->pipeline->grid_cell_mm;
+	mp.grid_cell_px = spec->pipeline->grid_cell_px;
+	al->after_m = smp_measure_dots((const SmpDot *) al->after_dots->data,
+		al->after_dots->len, r.width, r.height, NULL, 0, &mp, error);
+	return al->after_m != NULL;
+}
+
+static void
+panels_as_taken(const SmpPairSpec *spec, char *caps[2], SmpPanel panel[2])
+{
 	for (int i = 0; i < 2; i++) {
 		const SmpAnalysis *a = spec->analysis[i];
 
 		panel[i] = (SmpPanel){
 			smp_analysis_image(spec->photo[i], a, spec->as_shot),
-			i ? "AFTER" : "BEFORE",
-			i ? cap1 : cap0, (const SmpDot *) a->detection->dots->data,
-			a->detection->dots->len, &a->measurement->grid,
+			i ? "AFTER" : "BEFORE", caps[i],
+			(const SmpDot *) a->detection->dots->data,
+			a->detection->dots->len, NULL, &a->measurement->grid,
 			a->scale.px_per_mm};
 	}
+}
+
+static void
+panels_aligned(const SmpPairSpec *spec, char *caps[2], const Aligned *al,
+	SmpPanel panel[2])
+{
+	double ppm = spec->analysis[0]->scale.px_per_mm;
+
+	/* Both panels now share the before photo's frame and scale. */
+	panel[0] = (SmpPanel){al->before, "BEFORE", caps[0],
+		(const SmpDot *) al->before_dots->data, al->before_dots->len, NULL,
+		&spec->analysis[0]->measurement->grid, ppm};
+	panel[1] = (SmpPanel){al->after, "AFTER", caps[1],
+		(const SmpDot *) al->after_dots->data, al->after_dots->len,
+		(const guint8 *) al->after_kind->data, &al->after_m->grid, ppm};
+	/* The before grid was measured on the whole photo, not the crop. */
+	panel[0].grid = NULL;
+}
+
+static gboolean
+write_composite(const SmpPairSpec *spec, const SmpChange *change,
+	const SmpRegistration *reg, const char *path, gboolean *aligned,
+	SmpCompositeLayout *layout, GError **error)
+{
+	g_autofree char *cap0 = caption_for(spec, 0);
+	g_autofree char *cap1 = after_caption(spec, change);
+	g_autofree char *save = NULL;
+	g_autoptr(VipsImage) composite = NULL;
+	char *caps[2] = {cap0, cap1};
+	Aligned al = {0};
+	SmpPanel panel[2];
+	SmpCompositeParams cp;
+	gboolean ok;
+
+	*aligned = reg && reg->ok && align_panels(spec, reg, &al, error);
+	if (!*aligned && error && *error) {
+		aligned_clear(&al);
+		return FALSE;
+	}
+	if (*aligned)
+		panels_aligned(spec, caps, &al, panel);
+	else
+		panels_as_taken(spec, caps, panel);
 	if (spec->composite)
 		cp = *spec->composite;
 	else
 		smp_composite_params_default(&cp);
 	cp.long_edge_px = spec->long_edge_px ? spec->long_edge_px
 										 : spec->pipeline->long_edge_px;
-	cp.aligned = FALSE; /* no registration yet: say so on the picture */
+	cp.aligned = *aligned;
+	smp_composite_layout(panel[0].image->Xsize, panel[0].image->Ysize,
+		panel[1].image->Xsize, panel[1].image->Ysize, &cp, layout);
 	composite = smp_composite_make(&panel[0], &panel[1], &cp, error);
-	if (!composite)
-		return FALSE;
 	save = g_strdup_printf("%s[Q=%d,strip]", path,
 		spec->jpeg_quality ? spec->jpeg_quality
 						   : spec->pipeline->jpeg_quality);
-	return smp_photo_save_atomic(composite, save, error);
+	ok = composite && smp_photo_save_atomic(composite, save, error);
+	aligned_clear(&al);
+	return ok;
 }
 
 static gboolean
 write_sidecar(const SmpPairSpec *spec, const SmpChange *change,
+	const SmpRegistration *reg, const SmpCompositeLayout *layout,
 	const char *composite_name, const char *path, GError **error)
 {
 	g_autoptr(JsonNode) node = NULL;
 	g_autofree char *text = NULL;
-	SmpRegistrationReport reg = {"none", "similarity",
+	SmpRegistrationReport none = {"none", "similarity",
 		{1, 0, 0, 0, 1, 0, 0, 0, 1}, -1, FALSE};
 	SmpPairReport r = {0};
 
@@ -123,8 +287,10 @@ write_sidecar(const SmpPairSpec *spec, const SmpChange *change,
 	r.change = change;
 	r.norm[0] = spec->analysis[0]->norm;
 	r.norm[1] = spec->analysis[1]->norm;
-	r.registration = reg;
+	r.registration = none;
+	r.reg = reg;
 	r.composite = composite_name;
+	r.layout = layout;
 	r.pipeline_name = spec->pipeline->name;
 	r.pipeline_sha256 = spec->pipeline->sha256;
 	node = smp_report_pair(&r);
@@ -162,6 +328,28 @@ match_tone(const SmpPairSpec *spec, GError **error)
 	return TRUE;
 }
 
+/* Register the after photo onto the before photo: from the landmarks
+ * when given, else from the normalised photos and their dots.
+ */
+static SmpRegistration *
+register_pair(const SmpPairSpec *spec, GError **error)
+{
+	const SmpAnalysis *b = spec->analysis[0], *a = spec->analysis[1];
+	SmpRegisterParams rp;
+
+	if (spec->landmarks)
+		return smp_register_from_landmarks(spec->landmarks,
+			spec->n_landmarks, spec->pipeline->register_model, error);
+	smp_register_params_default(&rp);
+	rp.model = spec->pipeline->register_model;
+	rp.rotation_max_deg = spec->pipeline->rotation_max_deg;
+	rp.scale_min = spec->pipeline->scale_min;
+	rp.scale_max = spec->pipeline->scale_max;
+	return smp_register_pair(smp_analysis_image(spec->photo[0], b, FALSE),
+		smp_analysis_image(spec->photo[1], a, FALSE), b->detection->dots,
+		a->detection->dots, &rp, error);
+}
+
 gboolean
 smp_pair_write(const SmpPairSpec *spec, const char *dir, const char *stem,
 	SmpPairResult *result, GError **error)
@@ -170,6 +358,9 @@ smp_pair_write(const SmpPairSpec *spec, const char *dir, const char *stem,
 	g_autofree char *side_name = g_strdup_printf("%s.json", stem);
 	g_autofree char *comp_path = g_build_filename(dir, comp_name, NULL);
 	g_autofree char *side_path = g_build_filename(dir, side_name, NULL);
+	g_autoptr(SmpRegistration) reg = NULL;
+	gboolean aligned = FALSE;
+	SmpCompositeLayout layout;
 	SmpChange change;
 
 	if (!check_not_input(spec, comp_path, error) ||
@@ -177,15 +368,22 @@ smp_pair_write(const SmpPairSpec *spec, const char *dir, const char *stem,
 		return FALSE;
 	smp_measure_change(spec->analysis[0]->measurement,
 		spec->analysis[1]->measurement, &change);
-	if (!match_tone(spec, error))
+	if (!match_tone(spec, error) || !(reg = register_pair(spec, error)))
 		return FALSE;
-	if (!write_composite(spec, &change, comp_path, error) ||
-		!write_sidecar(spec, &change, comp_name, side_path, error))
+	/* Per-dot matching counts what counting twice cannot. */
+	if (reg->ok && reg->new_dots >= 0) {
+		change.new_dots = reg->new_dots;
+		change.persisting_dots = reg->persisting_dots;
+	}
+	if (!write_composite(spec, &change, reg, comp_path, &aligned, &layout,
+			error) ||
+		!write_sidecar(spec, &change, reg, &layout, comp_name, side_path,
+			error))
 		return FALSE;
 	result->composite = g_steal_pointer(&comp_path);
 	result->sidecar = g_steal_pointer(&side_path);
 	result->change = change;
-	result->aligned = FALSE;
+	result->aligned = aligned;
 	return TRUE;
 }
 

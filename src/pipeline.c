@@ -11,8 +11,9 @@
 
 #include "smpdoc/error.h"
 #include "smpdoc/pipeline.h"
+#include "smpdoc/register.h"
 
-typedef enum { KEY_DOUBLE, KEY_INT } KeyType;
+typedef enum { KEY_DOUBLE, KEY_INT, KEY_MODEL } KeyType;
 
 typedef struct KeySpec {
 	const char *group;
@@ -26,12 +27,17 @@ typedef struct KeySpec {
 	{g, k, KEY_DOUBLE, offsetof(SmpPipeline, field), lo, hi}
 #define I(g, k, field, lo, hi)                                               \
 	{g, k, KEY_INT, offsetof(SmpPipeline, field), lo, hi}
+#define M(g, k, field) {g, k, KEY_MODEL, offsetof(SmpPipeline, field), 0, 0}
 
 static const KeySpec schema[] = {
 	D("load", "max_megapixels", max_megapixels, 0.01, 1000),
 	D("load", "max_file_mb", max_file_mb, 0.01, 4096),
 	I("normalise", "enabled", normalise, 0, 1),
 	D("normalise", "flatfield_mm", flatfield_mm, 1, 200),
+	M("register", "model", register_model),
+	D("register", "rotation_max_deg", rotation_max_deg, 0, 90),
+	D("register", "scale_min", scale_min, 0.2, 1),
+	D("register", "scale_max", scale_max, 1, 5),
 	D("detect", "dot_diameter_min_mm", dot_diameter_min_mm, 0.01, 20),
 	D("detect", "dot_diameter_max_mm", dot_diameter_max_mm, 0.01, 20),
 	D("detect", "dot_diameter_min_px", dot_diameter_min_px, 1, 500),
@@ -55,6 +61,10 @@ set_defaults(SmpPipeline *p)
 	p->max_megapixels = 100;
 	p->max_file_mb = 256;
 	p->normalise = 1;
+	p->register_model = SMP_REGISTER_SIMILARITY;
+	p->rotation_max_deg = SMP_REGISTER_ROTATION_MAX_DEG;
+	p->scale_min = SMP_REGISTER_SCALE_MIN;
+	p->scale_max = SMP_REGISTER_SCALE_MAX;
 	p->flatfield_mm = 12;
 	p->dot_diameter_min_mm = 0.15;
 	p->dot_diameter_max_mm = 1.0;
@@ -168,7 +178,18 @@ read_key(GKeyFile *kf, const KeySpec *s, SmpPipeline *p, const char *path,
 {
 	g_autofree char *raw = g_key_file_get_value(kf, s->group, s->key, NULL);
 	char *end = NULL;
-	double v = raw ? g_ascii_strtod(g_strstrip(raw), &end) : NAN;
+	double v;
+	SmpRegisterModel model;
+
+	if (s->type == KEY_MODEL) {
+		if (!raw || !smp_register_model_parse(g_strstrip(raw), &model))
+			return config_error(error, path, line,
+				"[%s] %s: '%s' is not similarity, affine or homography",
+				s->group, s->key, raw ? raw : "");
+		*(int *) ((char *) p + s->offset) = (int) model;
+		return TRUE;
+	}
+	v = raw ? g_ascii_strtod(g_strstrip(raw), &end) : NAN;
 
 	if (!raw || end == raw || *end != '\0' || !isfinite(v))
 		return config_error(error, path, line,
@@ -219,6 +240,9 @@ check_consistency(const SmpPipeline *p, const char *path, GError **error)
 	if (p->dot_diameter_min_mm >= p->dot_diameter_max_mm)
 		return config_error(error, path, 0,
 			"[detect] dot_diameter_min_mm must be below dot_diameter_max_mm");
+	if (p->scale_min >= p->scale_max)
+		return config_error(error, path, 0,
+			"[register] scale_min must be below scale_max");
 	if (p->dot_diameter_min_px >= p->dot_diameter_max_px)
 		return config_error(error, path, 0,
 			"[detect] dot_diameter_min_px must be below dot_diameter_max_px");

@@ -389,7 +389,10 @@ smp_report_pair(const SmpPairReport *r)
 	json_builder_set_member_name(b, "after");
 	build_measurement(b, &r->after);
 	json_builder_set_member_name(b, "registration");
-	build_registration(b, &r->registration);
+	if (r->reg)
+		smp_register_to_json(r->reg, b);
+	else
+		build_registration(b, &r->registration);
 	json_builder_set_member_name(b, "normalise");
 	if (r->norm[0] && r->norm[1]) {
 		json_builder_begin_object(b);
@@ -403,6 +406,20 @@ smp_report_pair(const SmpPairReport *r)
 		json_builder_add_null_value(b);
 	build_change(b, r->change);
 	add_string_or_null(b, "composite", r->composite);
+	/* Where each photo sits in the composite, for viewers that cut the
+	 * panels out (the HTML report's slider).
+	 */
+	json_builder_set_member_name(b, "composite_panels");
+	json_builder_begin_array(b);
+	for (int i = 0; r->layout && i < r->layout->n; i++) {
+		json_builder_begin_object(b);
+		add_int(b, "x", r->layout->x[i]);
+		add_int(b, "y", r->layout->y[i]);
+		add_int(b, "w", r->layout->w[i]);
+		add_int(b, "h", r->layout->h[i]);
+		json_builder_end_object(b);
+	}
+	json_builder_end_array(b);
 	json_builder_set_member_name(b, "pipeline");
 	json_builder_begin_object(b);
 	add_string_or_null(b, "name", r->pipeline_name);

@@ -121,10 +121,12 @@ make_composite(SmpLayout layout, gboolean aligned, SmpCompositeLayout *L)
 {
 	VipsImage *before = flat(600, 400, 210, 160, 130);
 	VipsImage *after = flat(500, 500, 90, 60, 50);
-	SmpPanel p0 = {before, "BEFORE", "session 0 · 2025-01-01 · top",
-		test_dots, 2, &test_grid, 20};
-	SmpPanel p1 = {after, "AFTER", "session 1 · 2025-03-01 · top", test_dots,
-		2, &test_grid, 20};
+	SmpPanel p0 = {.image = before, .title = "BEFORE",
+		.caption = "session 0 · 2025-01-01 · top", .dots = test_dots,
+		.n_dots = 2, .grid = &test_grid, .px_per_mm = 20};
+	SmpPanel p1 = {.image = after, .title = "AFTER",
+		.caption = "session 1 · 2025-03-01 · top", .dots = test_dots,
+		.n_dots = 2, .grid = &test_grid, .px_per_mm = 20};
 	SmpCompositeParams p;
 	GError *error = NULL;
 	VipsImage *out, *mem;
@@ -261,8 +263,8 @@ static void
 test_composite_empty_caption_and_watermark(void **state)
 {
 	VipsImage *img = flat(400, 300, 120, 100, 90);
-	SmpPanel p0 = {img, "BEFORE", "", NULL, 0, NULL, 0};
-	SmpPanel p1 = {img, "AFTER", NULL, NULL, 0, NULL, 0};
+	SmpPanel p0 = {.image = img, .title = "BEFORE", .caption = ""};
+	SmpPanel p1 = {.image = img, .title = "AFTER"};
 	SmpCompositeParams p;
 	SmpCompositeLayout L;
 	GError *error = NULL;

@@ -45,6 +45,8 @@ test_pipeline_session_preset_equals_defaults(void **state)
 	/* The preset documents the defaults: every value equal. */
 	assert_true(file->max_megapixels == def->max_megapixels);
 	assert_int_equal(file->normalise, def->normalise);
+	assert_int_equal(file->register_model, def->register_model);
+	assert_true(file->rotation_max_deg == def->rotation_max_deg);
 	assert_true(file->flatfield_mm == def->flatfield_mm);
 	assert_true(file->dot_diameter_min_mm == def->dot_diameter_min_mm);
 	assert_true(file->dot_diameter_max_mm == def->dot_diameter_max_mm);
@@ -65,6 +67,9 @@ test_pipeline_every_key_round_trips(void **state)
 									 "max_file_mb=50\n"
 									 "[normalise]\nenabled=0\n"
 									 "flatfield_mm=20\n"
+									 "[register]\nmodel=affine\n"
+									 "rotation_max_deg=15\nscale_min=0.8\n"
+									 "scale_max=1.2\n"
 									 "[detect]\ndot_diameter_min_mm=0.2\n"
 									 "dot_diameter_max_mm=1.5\n"
 									 "dot_diameter_min_px=4\n"
@@ -82,6 +87,9 @@ test_pipeline_every_key_round_trips(void **state)
 	assert_true(p->max_megapixels == 24.5);
 	assert_true(p->max_file_mb == 50);
 	assert_int_equal(p->normalise, 0);
+	assert_int_equal(p->register_model, 1);
+	assert_true(p->rotation_max_deg == 15);
+	assert_true(p->scale_min == 0.8 && p->scale_max == 1.2);
 	assert_true(p->flatfield_mm == 20);
 	assert_true(p->dot_diameter_min_mm == 0.2);
 	assert_true(p->dot_diameter_max_mm == 1.5);
@@ -103,6 +111,8 @@ test_pipeline_typos_and_bad_values_name_file_and_line(void **state)
 	assert_rejected("[detect]\ndot_diameter_min_mm=0.2\ndot_diamter_max_mm=1\n",
 		"t.pipeline:3: [detect] unknown key 'dot_diamter_max_mm'");
 	assert_rejected("# c\n[detetc]\nx=1\n", "t.pipeline:2: unknown group");
+	assert_rejected("[register]\nmodel=perspective\n",
+		"t.pipeline:2: [register] model: 'perspective' is not");
 	assert_rejected("[composite]\njpeg_quality=high\n",
 		"t.pipeline:2: [composite] jpeg_quality: 'high' is not a number");
 	assert_rejected("[composite]\njpeg_quality=90.5\n", "not a whole number");

@@ -19,6 +19,9 @@ G_BEGIN_DECLS
 #define SMP_COMPOSITE_LONG_EDGE_DEFAULT 2400
 #define SMP_COMPOSITE_MAX_PANELS 3
 
+/* What registration learnt about an after dot, for its ring's colour. */
+enum { SMP_DOT_UNKNOWN = 0, SMP_DOT_PERSISTING = 1, SMP_DOT_NEW = 2 };
+
 typedef enum {
 	SMP_LAYOUT_SIDE_BY_SIDE, /* before | after */
 	SMP_LAYOUT_STACKED,      /* before over after */
@@ -37,6 +40,8 @@ typedef struct SmpPanel {
 	const char *caption; /* "session 0 · 2024-05-01 · top", may be NULL */
 	const SmpDot *dots;  /* dots in @image's pixels, may be NULL */
 	gsize n_dots;
+	const guint8 *dot_kind; /* per dot: SMP_DOT_PERSISTING or SMP_DOT_NEW
+	                         * (from registration), or NULL: one colour */
 	const SmpDensityGrid *grid; /* density grid, may be NULL */
 	double px_per_mm;    /* <= 0: unknown (no scale bar) */
 } SmpPanel;

@@ -36,13 +36,17 @@ typedef struct SmpPairSpec {
 	                                 * for the defaults */
 	gboolean as_shot;               /* show the photos as taken, not
 	                                 * normalised */
+	const double *landmarks;        /* before_x, before_y, after_x, after_y
+	                                 * per point: override registration */
+	int n_landmarks;
 } SmpPairSpec;
 
 typedef struct SmpPairResult {
 	char *composite;  /* path written */
 	char *sidecar;    /* path written */
 	SmpChange change; /* before → after */
-	gboolean aligned; /* registration confirmed the match */
+	gboolean aligned; /* registration confirmed the match and the
+	                   * composite shows the aligned overlap */
 } SmpPairResult;
 
 /* Write @dir/@stem.jpg and @dir/@stem.json for @spec, each atomically.

@@ -31,6 +31,13 @@ typedef struct SmpPipeline {
 	double flatfield_mm;   /* illumination smoothing, mm (px without a
 	                        * scale: 20 px/mm assumed) */
 
+	/* [register] */
+	int register_model;       /* SmpRegisterModel: similarity, affine,
+	                           * homography */
+	double rotation_max_deg;  /* searched rotation range, ± */
+	double scale_min;         /* searched scale range */
+	double scale_max;
+
 	/* [detect] */
 	double dot_diameter_min_mm; /* dot size range, with a scale */
 	double dot_diameter_max_mm;

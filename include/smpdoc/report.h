@@ -8,10 +8,12 @@
 #include <glib.h>
 #include <json-glib/json-glib.h>
 
+#include "smpdoc/composite.h"
 #include "smpdoc/detect.h"
 #include "smpdoc/measure.h"
 #include "smpdoc/meta.h"
 #include "smpdoc/normalise.h"
+#include "smpdoc/register.h"
 #include "smpdoc/photo.h"
 
 G_BEGIN_DECLS
@@ -50,10 +52,12 @@ typedef struct SmpRegistrationReport {
 typedef struct SmpPairReport {
 	SmpPhotoReport before;
 	SmpPhotoReport after;
-	SmpRegistrationReport registration;
+	SmpRegistrationReport registration; /* used when @reg is NULL */
+	const SmpRegistration *reg;  /* the registration that ran, or NULL */
 	const SmpChange *change;     /* NULL: every change field is null */
 	const SmpNormalisation *norm[2]; /* NULL: "normalise" is null */
 	const char *composite;       /* file name of the composite, beside it */
+	const SmpCompositeLayout *layout; /* where its panels are, or NULL */
 	const char *pipeline_name;   /* may be NULL */
 	const char *pipeline_sha256; /* may be NULL */
 } SmpPairReport;

@@ -14,6 +14,7 @@
 #include "cli.h"
 #include "smpdoc/analysis.h"
 #include "smpdoc/pair.h"
+#include "smpdoc/register.h"
 
 static char *out_dir;
 static char *name_stem;
@@ -33,6 +34,7 @@ static gboolean no_heatmap;
 static gboolean no_scale_bar;
 static char *watermark;
 static gboolean as_shot;
+static char *landmarks_file;
 static char **files;
 
 static const GOptionEntry entries[] = {
@@ -68,6 +70,10 @@ static const GOptionEntry entries[] = {
 		"No density heat map on the annotated panel", NULL},
 	{"no-scale-bar", 0, 0, G_OPTION_ARG_NONE, &no_scale_bar,
 		"No scale bar in the label bars", NULL},
+	{"landmarks", 0, 0, G_OPTION_ARG_FILENAME, &landmarks_file,
+		"2-4 matching points, CSV before_x,before_y,after_x,after_y: "
+		"registration from them instead",
+		"FILE"},
 	{"as-shot", 0, 0, G_OPTION_ARG_NONE, &as_shot,
 		"Show the photos as taken, not normalised (the numbers still come "
 		"from the normalised photos)",
@@ -131,9 +137,13 @@ typedef struct PairInput {
 	const SmpPipeline *pipeline;
 } PairInput;
 
+/* TRUE when written; @aligned says whether registration confirmed it. */
 static gboolean
-write_outputs(const PairInput *in, GError **error)
+write_outputs(const PairInput *in, gboolean *aligned, GError **error)
 {
+	g_autofree double *marks = NULL;
+	int n_marks = 0;
+
 	g_autofree char *stem = name_stem ? g_strdup(name_stem) : default_stem();
 	SmpPairSpec spec = {{in->photo[0], in->photo[1]},
 		{in->analysis[0], in->analysis[1]}, {session_before, session_after},
@@ -150,9 +160,15 @@ write_outputs(const PairInput *in, GError **error)
 	cp.watermark = watermark;
 	spec.composite = &cp;
 	spec.as_shot = as_shot;
+	if (landmarks_file &&
+		!smp_register_landmarks_load(landmarks_file, &marks, &n_marks, error))
+		return FALSE;
+	spec.landmarks = marks;
+	spec.n_landmarks = n_marks;
 	if (!smp_pair_write(&spec, out_dir, stem, &result, error))
 		return FALSE;
 	printf("%s\n%s\n", result.composite, result.sidecar);
+	*aligned = result.aligned;
 	smp_pair_result_clear(&result);
 	return TRUE;
 }
@@ -182,24 +198,30 @@ run_pair(const SmpPipeline *pipeline)
 	PairInput in = {{NULL, NULL}, {NULL, NULL}, pipeline};
 	GError *error = NULL;
 	SmpLoadLimits limits;
-	gboolean ok;
+	gboolean ok, aligned = FALSE;
 
 	smp_cli_load_limits(&limits);
 	/* Check the output folder first: no point decoding for nothing. */
 	ok = prepare_output_dir(out_dir, &error) &&
 		load_and_analyse(&in, 0, &limits, &error) &&
 		load_and_analyse(&in, 1, &limits, &error) &&
-		write_outputs(&in, &error);
+		write_outputs(&in, &aligned, &error);
 	for (int i = 0; i < 2; i++) {
 		smp_analysis_free(in.analysis[i]);
 		smp_photo_free(in.photo[i]);
 	}
 	if (!ok)
 		return smp_cli_fail(error);
+	if (aligned)
+		return SMP_EXIT_OK;
+	/* Never a silently misaligned pair: the picture and the exit code say
+	 * so.
+	 */
 	fprintf(stderr,
-		"smpdoc: %s, %s: not registered yet; composite marked NOT ALIGNED\n",
+		"smpdoc: %s, %s: registration did not confirm a match; composite "
+		"marked NOT ALIGNED\n",
 		files[0], files[1]);
-	return SMP_EXIT_OK;
+	return SMP_EXIT_SOME_FAILED;
 }
 
 int

@@ -59,24 +59,34 @@ grep -q '"has_gps" : true' "$tmp/out" && ok "inspect sees GPS" || bad "inspect s
 run 1 "inspect bad + good" "$smpdoc" inspect "$data/hostile-generated/empty.jpg" "$data/exif-orientation/Landscape_1.jpg"
 one_line "inspect names the bad file" "empty.jpg"
 
-# --- pair: the first end-to-end run ------------------------------------------
+# --- pair ---------------------------------------------------------------------
 mkdir -p "$tmp/in"
-cp "$data/exif-orientation/Landscape_1.jpg" "$data/exif-orientation/Landscape_6.jpg" "$tmp/in/"
+cp samples/archive/c01/0/top.jpg "$tmp/in/before.jpg"
+cp samples/archive/c01/1/top.jpg "$tmp/in/after.jpg"
+cp samples/archive/c02/1/top.jpg "$tmp/in/other.jpg"
 sums=$(cd "$tmp/in" && sha256sum ./*)
-run 0 "pair" "$smpdoc" pair "$tmp/in/Landscape_1.jpg" "$tmp/in/Landscape_6.jpg" -o "$tmp/out1" --view top
+run 0 "pair of one scalp" "$smpdoc" pair "$tmp/in/before.jpg" "$tmp/in/after.jpg" \
+	-o "$tmp/out1" --view top --px-per-mm 20 --after-px-per-mm 18.5263
+side="$tmp/out1/top-s0-s1.json"
 [ -s "$tmp/out1/top-s0-s1.jpg" ] && ok "pair writes the composite" || bad "pair writes the composite"
-[ -s "$tmp/out1/top-s0-s1.json" ] && ok "pair writes the sidecar" || bad "pair writes the sidecar"
-grep -q '"method" : "none"' "$tmp/out1/top-s0-s1.json" && ok "sidecar: registration none" || bad "sidecar: registration none"
-grep -q '"ok" : false' "$tmp/out1/top-s0-s1.json" && ok "sidecar: not ok" || bad "sidecar: not ok"
+[ -s "$side" ] && ok "pair writes the sidecar" || bad "pair writes the sidecar"
+grep -q '"method" : "fourier-mellin+dots"' "$side" && ok "sidecar: registered from the dots" || bad "sidecar: registered from the dots"
+grep -q '"ok" : true' "$side" && ok "sidecar: registration ok" || bad "sidecar: registration ok"
+grep -q '"new_dots" : [0-9]' "$side" && ok "sidecar: new dots counted" || bad "sidecar: new dots counted"
+grep -q '"normalise" : {' "$side" && ok "sidecar: normalisation recorded" || bad "sidecar: normalisation recorded"
 [ "$(ls -A "$tmp/out1" | wc -l)" -eq 2 ] && ok "no temporary files left" || bad "no temporary files left: $(ls -A "$tmp/out1")"
-[ "$(cd "$tmp/in" && sha256sum ./*)" = "$sums" ] && ok "originals untouched" || bad "originals untouched"
 "$build/smpdoc" inspect --json "$tmp/out1/top-s0-s1.jpg" >"$tmp/cmeta" 2>/dev/null
 grep -q '"has_exif" : false' "$tmp/cmeta" && ok "composite carries no EXIF" || bad "composite carries no EXIF"
-run 2 "pair refuses to overwrite an input" "$smpdoc" pair "$tmp/in/Landscape_1.jpg" "$tmp/in/Landscape_6.jpg" -o "$tmp/in" --name Landscape_1
+run 1 "pair of two scalps is not aligned" "$smpdoc" pair "$tmp/in/before.jpg" \
+	"$tmp/in/other.jpg" -o "$tmp/out2" --name unrelated
+grep -q '"ok" : false' "$tmp/out2/unrelated.json" && ok "sidecar: unrelated not ok" || bad "sidecar: unrelated not ok"
+one_line "unrelated pair said on stderr" "NOT ALIGNED"
+[ "$(cd "$tmp/in" && sha256sum ./*)" = "$sums" ] && ok "originals untouched" || bad "originals untouched"
+run 2 "pair refuses to overwrite an input" "$smpdoc" pair "$tmp/in/before.jpg" "$tmp/in/after.jpg" -o "$tmp/in" --name before
 [ "$(cd "$tmp/in" && sha256sum ./*)" = "$sums" ] && ok "input kept after refusal" || bad "input kept after refusal"
 
 # --- bad inputs: exit 1, one line naming the file, nothing written -----------
-good="$tmp/in/Landscape_1.jpg"
+good="$tmp/in/before.jpg"
 printf 'this is not a photo\n' >"$tmp/text.jpg"
 : >"$tmp/empty.jpg"
 head -c 30000 "$good" >"$tmp/truncated.jpg"
