@@ -549,8 +549,16 @@ handle(Run *run, Msg *m, Ctx *ctx)
 		break;
 	case MSG_PAIR:
 		record(run, m);
-		if (m->pair.ok)
+		if (m->pair.ok) {
 			s->pairs_done++;
+			if (!m->pair.aligned) {
+				s->pairs_not_aligned++;
+				log_line(run, "%s/%s s%d-s%d: registration did not confirm "
+							  "a match; composite marked NOT ALIGNED",
+					m->pair.client, m->pair.view, m->pair.session_before,
+					m->pair.session_after);
+			}
+		}
 		else {
 			s->pairs_failed++;
 			log_line(run, "%s/%s s%d-s%d: pair: %s", m->pair.client,

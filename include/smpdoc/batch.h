@@ -45,6 +45,7 @@ typedef struct SmpBatchOptions {
 typedef struct SmpBatchSummary {
 	int photos_done, photos_failed, photos_skipped;
 	int pairs_done, pairs_failed, pairs_skipped;
+	int pairs_not_aligned; /* done, but registration did not confirm them */
 	double elapsed_s;
 } SmpBatchSummary;
 

@@ -79,6 +79,10 @@ print_summary(const SmpBatchSummary *s)
 		s->photos_done, s->photos_failed, s->photos_skipped, s->pairs_done,
 		s->pairs_failed, s->pairs_skipped, s->elapsed_s,
 		s->elapsed_s > 0 ? n * 3600 / s->elapsed_s : 0);
+	if (s->pairs_not_aligned)
+		fprintf(stderr, "smpdoc: batch: %d pairs NOT ALIGNED (composites "
+						"say so)\n",
+			s->pairs_not_aligned);
 	if (s->photos_failed + s->pairs_failed)
 		fprintf(stderr, "smpdoc: batch: failures listed in %s/errors.csv\n",
 			out_dir);
@@ -128,8 +132,12 @@ run(const SmpPipeline *pipeline)
 	smp_cli_progress_end(&ui.bar);
 	if (!dry_run && !quiet)
 		print_summary(&s);
-	return s.photos_failed + s.pairs_failed ? SMP_EXIT_SOME_FAILED
-											: SMP_EXIT_OK;
+	/* A pair shown unaligned is not a success either (issue: never a
+	 * silently misaligned pair).
+	 */
+	return s.photos_failed + s.pairs_failed + s.pairs_not_aligned
+		? SMP_EXIT_SOME_FAILED
+		: SMP_EXIT_OK;
 }
 
 int
