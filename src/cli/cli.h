@@ -37,6 +37,11 @@ int smp_cmd_report(int argc, char **argv);
 GOptionContext *smp_cli_context_new(const char *params, const char *summary,
 	const GOptionEntry *entries);
 
+/* Parse @argv with @context. Returns: 0, or the usage exit code after
+ * printing the reason.
+ */
+int smp_cli_parse(GOptionContext *context, int *argc, char ***argv);
+
 /* Add the loader limit options (--max-megapixels, --max-file-mb) to
  * @context; smp_cli_load_limits() then gives their values.
  */

@@ -157,11 +157,8 @@ smp_cmd_batch(int argc, char **argv)
 	int code;
 
 	smp_cli_add_limit_options(context);
-	if (!g_option_context_parse(context, &argc, &argv, &error)) {
-		code = smp_cli_usage_error(context, "%s", error->message);
-		g_error_free(error);
+	if ((code = smp_cli_parse(context, &argc, &argv)))
 		return code;
-	}
 	if (!inputs || g_strv_length(inputs) != 1)
 		return smp_cli_usage_error(context,
 			"batch: give one manifest or archive folder");

@@ -97,15 +97,11 @@ smp_cmd_inspect(int argc, char **argv)
 	GError *error = NULL;
 	SmpLoadLimits limits;
 	int failed = 0;
+	int code;
 
 	smp_cli_add_limit_options(context);
-	if (!g_option_context_parse(context, &argc, &argv, &error))
-		{
-		int code = smp_cli_usage_error(context, "%s", error->message);
-
-		g_error_free(error);
+	if ((code = smp_cli_parse(context, &argc, &argv)))
 		return code;
-	}
 	if (!files || !files[0])
 		return smp_cli_usage_error(context, "inspect: no photo given");
 	smp_cli_load_limits(&limits);

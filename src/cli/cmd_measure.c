@@ -112,11 +112,8 @@ smp_cmd_measure(int argc, char **argv)
 	int code;
 
 	smp_cli_add_limit_options(context);
-	if (!g_option_context_parse(context, &argc, &argv, &error)) {
-		code = smp_cli_usage_error(context, "%s", error->message);
-		g_error_free(error);
+	if ((code = smp_cli_parse(context, &argc, &argv)))
 		return code;
-	}
 	if (!files || !files[0])
 		return smp_cli_usage_error(context, "measure: no photo given");
 	if (px_per_mm < 0 || scale_uncertainty < 0 || scale_uncertainty > 0.5)

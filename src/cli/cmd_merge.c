@@ -131,11 +131,8 @@ smp_cmd_merge(int argc, char **argv)
 	GError *error = NULL;
 	int code;
 
-	if (!g_option_context_parse(context, &argc, &argv, &error)) {
-		code = smp_cli_usage_error(context, "%s", error->message);
-		g_error_free(error);
+	if ((code = smp_cli_parse(context, &argc, &argv)))
 		return code;
-	}
 	if (!out_dir || !shards || !shards[0])
 		return smp_cli_usage_error(context,
 			"merge: give shard folders and -o DIR");

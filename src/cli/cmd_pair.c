@@ -238,11 +238,8 @@ smp_cmd_pair(int argc, char **argv)
 	int code;
 
 	smp_cli_add_limit_options(context);
-	if (!g_option_context_parse(context, &argc, &argv, &error)) {
-		code = smp_cli_usage_error(context, "%s", error->message);
-		g_error_free(error);
+	if ((code = smp_cli_parse(context, &argc, &argv)))
 		return code;
-	}
 	if (!files || g_strv_length(files) != 2)
 		return smp_cli_usage_error(context,
 			"pair: give exactly two photos, BEFORE and AFTER");

@@ -57,11 +57,8 @@ smp_cmd_report(int argc, char **argv)
 	GError *error = NULL;
 	int code;
 
-	if (!g_option_context_parse(context, &argc, &argv, &error)) {
-		code = smp_cli_usage_error(context, "%s", error->message);
-		g_error_free(error);
+	if ((code = smp_cli_parse(context, &argc, &argv)))
 		return code;
-	}
 	if (!args || g_strv_length(args) != 1)
 		return smp_cli_usage_error(context, "report: give one DIR");
 	if (thumb_px < 16 || thumb_px > SMP_HTML_THUMB_PX_MAX)

@@ -102,11 +102,8 @@ smp_cmd_timeline(int argc, char **argv)
 	SmpCatalog *cat;
 	int code;
 
-	if (!g_option_context_parse(context, &argc, &argv, &error)) {
-		code = smp_cli_usage_error(context, "%s", error->message);
-		g_error_free(error);
+	if ((code = smp_cli_parse(context, &argc, &argv)))
 		return code;
-	}
 	if (!args || g_strv_length(args) != 2)
 		return smp_cli_usage_error(context,
 			"timeline: give CLIENT and OUTDIR");

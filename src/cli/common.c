@@ -35,6 +35,19 @@ smp_cli_context_new(const char *params, const char *summary,
 	return context;
 }
 
+int
+smp_cli_parse(GOptionContext *context, int *argc, char ***argv)
+{
+	GError *error = NULL;
+	int code;
+
+	if (g_option_context_parse(context, argc, argv, &error))
+		return 0;
+	code = smp_cli_usage_error(context, "%s", error->message);
+	g_error_free(error);
+	return code;
+}
+
 void
 smp_cli_add_limit_options(GOptionContext *context)
 {
