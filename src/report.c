@@ -363,9 +363,10 @@ add_count_or_null(JsonBuilder *b, const char *key, gint64 value)
 }
 
 static void
-build_change(JsonBuilder *b, const SmpChange *c)
+build_change(JsonBuilder *b, const SmpChange *c, const SmpRegistration *reg)
 {
 	const double nan = NAN;
+	gboolean matched = reg && reg->ok && reg->new_dots >= 0;
 
 	json_builder_set_member_name(b, "change");
 	json_builder_begin_object(b);
@@ -375,6 +376,13 @@ build_change(JsonBuilder *b, const SmpChange *c)
 	add_number(b, "coverage", c ? c->coverage : nan, 0.0001);
 	add_count_or_null(b, "new_dots", c ? c->new_dots : -1);
 	add_count_or_null(b, "persisting_dots", c ? c->persisting_dots : -1);
+	/* Persisting dots compared one to one: growth (spread) of the radius
+	 * in before px, and contrast lost (fading) as a difference.
+	 */
+	add_number(b, "growth_px_median", matched ? reg->growth_px_median : nan,
+		0.01);
+	add_number(b, "contrast_change_median",
+		matched ? reg->contrast_change_median : nan, 0.001);
 	json_builder_end_object(b);
 }
 
@@ -404,7 +412,7 @@ smp_report_pair(const SmpPairReport *r)
 	}
 	else
 		json_builder_add_null_value(b);
-	build_change(b, r->change);
+	build_change(b, r->change, r->reg);
 	add_string_or_null(b, "composite", r->composite);
 	/* Where each photo sits in the composite, for viewers that cut the
 	 * panels out (the HTML report's slider).
