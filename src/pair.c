@@ -298,12 +298,13 @@ write_sidecar(const SmpPairSpec *spec, const SmpChange *change,
 	return smp_file_write_atomic(path, text, strlen(text), error);
 }
 
-/* Bring the after photo's tone to the before photo's (whole frame until
- * registration gives the overlap), and carry a mismatch warning into the
- * after photo's warnings.
+/* Bring the after photo's tone to the before photo's, on the registered
+ * overlap when there is one (else the whole frames), and carry a mismatch
+ * warning into the after photo's warnings.
  */
 static gboolean
-match_tone(const SmpPairSpec *spec, GError **error)
+match_tone(const SmpPairSpec *spec, VipsImage *before_mask,
+	VipsImage *after_mask, GError **error)
 {
 	SmpNormalisation *b = spec->analysis[0]->norm;
 	SmpNormalisation *a = spec->analysis[1]->norm;
@@ -314,7 +315,7 @@ match_tone(const SmpPairSpec *spec, GError **error)
 	smp_normalise_params_default(&np);
 	np.flatfield_mm = spec->pipeline->flatfield_mm;
 	np.flatfield_px = spec->pipeline->flatfield_mm * 20;
-	if (!smp_normalise_match(b, a, NULL, NULL, &np, error))
+	if (!smp_normalise_match(b, a, before_mask, after_mask, &np, error))
 		return FALSE;
 	if (smp_warnings_has(a->warnings, "lighting_mismatch") &&
 		!smp_warnings_has(spec->analysis[1]->warnings, "lighting_mismatch"))
@@ -325,6 +326,64 @@ match_tone(const SmpPairSpec *spec, GError **error)
 				smp_warnings_add(spec->analysis[1]->warnings, w->code, "%s",
 					w->message);
 		}
+	return TRUE;
+}
+
+/* @m inverted (adjugate over determinant); FALSE when singular. */
+static gboolean
+invert3(const double m[9], double inv[9])
+{
+	double det = m[0] * (m[4] * m[8] - m[5] * m[7]) -
+		m[1] * (m[3] * m[8] - m[5] * m[6]) + m[2] * (m[3] * m[7] - m[4] * m[6]);
+
+	if (fabs(det) < 1e-12)
+		return FALSE;
+	inv[0] = (m[4] * m[8] - m[5] * m[7]) / det;
+	inv[1] = (m[2] * m[7] - m[1] * m[8]) / det;
+	inv[2] = (m[1] * m[5] - m[2] * m[4]) / det;
+	inv[3] = (m[5] * m[6] - m[3] * m[8]) / det;
+	inv[4] = (m[0] * m[8] - m[2] * m[6]) / det;
+	inv[5] = (m[2] * m[3] - m[0] * m[5]) / det;
+	inv[6] = (m[3] * m[7] - m[4] * m[6]) / det;
+	inv[7] = (m[1] * m[6] - m[0] * m[7]) / det;
+	inv[8] = (m[0] * m[4] - m[1] * m[3]) / det;
+	return TRUE;
+}
+
+/* Masks of the common overlap in each photo's own frame (255 inside), for
+ * tone matching on the same skin. FALSE when there is no usable overlap.
+ */
+static gboolean
+overlap_masks(const SmpPairSpec *spec, const SmpRegistration *reg,
+	VipsImage **before_mask, VipsImage **after_mask)
+{
+	VipsImage *b = spec->analysis[0]->norm->image;
+	VipsImage *a = spec->analysis[1]->norm->image;
+	SmpRegistration back = {0};
+	g_autoptr(VipsImage) black = NULL;
+	g_autoptr(VipsImage) warped = NULL;
+	double ink[1] = {255};
+	VipsRect r;
+
+	if (!overlap_rect(reg, a->Xsize, a->Ysize, b->Xsize, b->Ysize, &r) ||
+		!invert3(reg->matrix, back.matrix))
+		return FALSE;
+	back.model = reg->model;
+	if (vips_black(&black, b->Xsize, b->Ysize, NULL) ||
+		!(*before_mask = vips_image_copy_memory(black)) ||
+		vips_draw_rect(*before_mask, ink, 1, r.left, r.top, r.width,
+			r.height, "fill", TRUE, NULL)) {
+		vips_error_clear();
+		VIPS_UNREF(*before_mask);
+		return FALSE;
+	}
+	/* The before rectangle carried into the after frame. */
+	warped = smp_register_warp(*before_mask, &back, a->Xsize, a->Ysize, NULL);
+	if (!warped || vips_moreeq_const1(warped, after_mask, 128, NULL)) {
+		vips_error_clear();
+		VIPS_UNREF(*before_mask);
+		return FALSE;
+	}
 	return TRUE;
 }
 
@@ -359,7 +418,8 @@ smp_pair_write(const SmpPairSpec *spec, const char *dir, const char *stem,
 	g_autofree char *comp_path = g_build_filename(dir, comp_name, NULL);
 	g_autofree char *side_path = g_build_filename(dir, side_name, NULL);
 	g_autoptr(SmpRegistration) reg = NULL;
-	gboolean aligned = FALSE;
+	gboolean aligned = FALSE, ok;
+	VipsImage *masks[2] = {NULL, NULL};
 	SmpCompositeLayout layout;
 	SmpChange change;
 
@@ -368,7 +428,15 @@ smp_pair_write(const SmpPairSpec *spec, const char *dir, const char *stem,
 		return FALSE;
 	smp_measure_change(spec->analysis[0]->measurement,
 		spec->analysis[1]->measurement, &change);
-	if (!match_tone(spec, error) || !(reg = register_pair(spec, error)))
+	/* Register first, so that the tone match compares the same skin. */
+	if (!(reg = register_pair(spec, error)))
+		return FALSE;
+	if (reg->ok && spec->analysis[0]->norm && spec->analysis[1]->norm)
+		overlap_masks(spec, reg, &masks[0], &masks[1]);
+	ok = match_tone(spec, masks[0], masks[1], error);
+	VIPS_UNREF(masks[0]);
+	VIPS_UNREF(masks[1]);
+	if (!ok)
 		return FALSE;
 	/* Per-dot matching counts what counting twice cannot. */
 	if (reg->ok && reg->new_dots >= 0) {
