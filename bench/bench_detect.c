@@ -45,8 +45,8 @@ static VipsImage *
 decode(const char *path, double *ms)
 {
 	gint64 t0 = g_get_monotonic_time();
-	VipsImage *x = vips_image_new_from_file(path, "access",
-		VIPS_ACCESS_SEQUENTIAL, NULL);
+	VipsImage *x =
+		vips_image_new_from_file(path, "access", VIPS_ACCESS_SEQUENTIAL, NULL);
 	VipsImage *m;
 
 	if (!x || !(m = vips_image_copy_memory(x)))
@@ -84,8 +84,8 @@ f1_score(const SmpSynthTruth *truth, const GArray *dots)
 	double p, r;
 
 	for (guint j = 0; j < dots->len; j++) {
-		int b = CLAMP((int) (g_array_index(dots, SmpDot, j).y / 16), 0,
-			bins - 1);
+		int b =
+			CLAMP((int) (g_array_index(dots, SmpDot, j).y / 16), 0, bins - 1);
 
 		if (!rows[b])
 			rows[b] = g_array_new(FALSE, FALSE, sizeof(int));
@@ -101,8 +101,9 @@ f1_score(const SmpSynthTruth *truth, const GArray *dots)
 			for (guint k = 0; rows[b] && k < rows[b]->len; k++) {
 				int j = g_array_index(rows[b], int, k);
 				const SmpDot *d = &g_array_index(dots, SmpDot, j);
-				Pair q = { (d->x - t->x) * (d->x - t->x) +
-					(d->y - t->y) * (d->y - t->y), (int) i, j };
+				Pair q = {(d->x - t->x) * (d->x - t->x) +
+						(d->y - t->y) * (d->y - t->y),
+					(int) i, j};
 
 				if (q.d2 <= R * R)
 					g_array_append_val(pairs, q);
@@ -168,12 +169,13 @@ prepare(const char *dir)
 			g_object_unref(dec);
 	}
 	printf("Photo: %dx%d synthetic scalp, %u dots, JPEG q90, 20 px/mm "
-		"(dot diameters 3-20 px).\n\n", WIDTH, HEIGHT, truth->dots->len);
-	printf("| step | path | threads | ms (best of %d) | Mpx/s | F1 |\n",
-		REPEATS);
+		   "(dot diameters 3-20 px).\n\n",
+		WIDTH, HEIGHT, truth->dots->len);
+	printf(
+		"| step | path | threads | ms (best of %d) | Mpx/s | F1 |\n", REPEATS);
 	printf("|---|---|---:|---:|---:|---:|\n");
-	printf("| JPEG decode (libvips) | - | 1 | %.1f | %.0f | - |\n",
-		decode_ms, WIDTH * HEIGHT / decode_ms / 1e3);
+	printf("| JPEG decode (libvips) | - | 1 | %.1f | %.0f | - |\n", decode_ms,
+		WIDTH * HEIGHT / decode_ms / 1e3);
 	printf("RESULT decode_ms %.2f\n", decode_ms);
 	printf("RESULT dots %u\n", truth->dots->len);
 
@@ -238,7 +240,8 @@ main(int argc, char **argv)
 		g_object_unref(img);
 		return 0;
 	}
-	fprintf(stderr, "usage: bench_detect prepare DIR | decode FILE | "
+	fprintf(stderr,
+		"usage: bench_detect prepare DIR | decode FILE | "
 		"detect FILE\n");
 	return 2;
 }

@@ -19,19 +19,24 @@
 typedef struct Bufs {
 	uint8_t *rgb;
 	uint16_t *l[ROWS];
-	int16_t *d[ROWS];   /* DoG rows, uniform in [-80, 80]: dense maxima */
-	int16_t *dn[ROWS];  /* DoG rows, Gaussian noise, sigma 16 */
+	int16_t *d[ROWS]; /* DoG rows, uniform in [-80, 80]: dense maxima */
+	int16_t *dn[ROWS]; /* DoG rows, Gaussian noise, sigma 16 */
 	uint16_t *out;
 	int16_t *dog;
 	int32_t *xs;
 } Bufs;
 
-enum { K_LUMA, K_VBLUR, K_HBLUR_DOG, K_EXTREMA, K_EXTREMA_DENSE, K_DOWN2,
-	K_COUNT };
-static const char *const names[K_COUNT] = {
-	"luma_rgb", "vblur5", "hblur5_dog", "extrema", "extrema (dense)",
-	"down2"
+enum {
+	K_LUMA,
+	K_VBLUR,
+	K_HBLUR_DOG,
+	K_EXTREMA,
+	K_EXTREMA_DENSE,
+	K_DOWN2,
+	K_COUNT
 };
+static const char *const names[K_COUNT] = {
+	"luma_rgb", "vblur5", "hblur5_dog", "extrema", "extrema (dense)", "down2"};
 
 static void
 run_kernel(const SmpKernels *k, int which, Bufs *b, int rows)
@@ -57,9 +62,9 @@ run_kernel(const SmpKernels *k, int which, Bufs *b, int rows)
 			 * detector sets it; gate and weights of octave 0, level 1.
 			 */
 			int16_t *const *s = which == K_EXTREMA ? b->dn : b->d;
-			const int16_t *d[9] = { s[r], s[r + 1], s[r + 2], s[r + 1],
-				s[r + 2], s[r + 3], s[r + 2], s[r + 3], s[r + 4] };
-			static const int32_t w[3] = { 48, 112, 176 };
+			const int16_t *d[9] = {s[r], s[r + 1], s[r + 2], s[r + 1], s[r + 2],
+				s[r + 3], s[r + 2], s[r + 3], s[r + 4]};
+			static const int32_t w[3] = {48, 112, 176};
 
 			k->extrema(d, w, b->l[r], 40, 19660, b->xs, WIDTH - 2);
 			break;
@@ -78,7 +83,7 @@ main(int argc, char **argv)
 {
 	double mpx = argc > 1 ? atof(argv[1]) : 12.0;
 	int rows = (int) (mpx * 1e6 / WIDTH);
-	double mps[SMP_ISA_COUNT][K_COUNT] = { { 0 } };
+	double mps[SMP_ISA_COUNT][K_COUNT] = {{0}};
 	guint64 rng = 12345;
 	Bufs b;
 
@@ -127,7 +132,8 @@ main(int argc, char **argv)
 	}
 
 	printf("Kernel throughput, Mpx/s (one core, %d x %d px rows in cache, "
-		"best of %d; speed-up vs scalar):\n\n", WIDTH, rows, REPEATS);
+		   "best of %d; speed-up vs scalar):\n\n",
+		WIDTH, rows, REPEATS);
 	printf("| kernel |");
 	for (int isa = 0; isa < SMP_ISA_COUNT; isa++)
 		if (mps[isa][0] > 0)

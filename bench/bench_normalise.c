@@ -61,8 +61,8 @@ run(const char *path, gboolean normalise)
 	}
 	for (int i = 0; i < RUNS && normalise; i++) {
 		g_autoptr(GTimer) timer = g_timer_new();
-		g_autoptr(SmpNormalisation) n = smp_normalise_photo(photo->image,
-			NULL, 20, path, &error);
+		g_autoptr(SmpNormalisation) n =
+			smp_normalise_photo(photo->image, NULL, 20, path, &error);
 
 		ms[i] = g_timer_elapsed(timer, NULL) * 1e3;
 		if (!n) {
@@ -89,7 +89,8 @@ main(int argc, char **argv)
 		return run(argv[2], TRUE);
 	if (argc == 3 && strcmp(argv[1], "decode") == 0)
 		return run(argv[2], FALSE);
-	fprintf(stderr, "usage: bench_normalise prepare DIR | run PHOTO | "
+	fprintf(stderr,
+		"usage: bench_normalise prepare DIR | run PHOTO | "
 		"decode PHOTO\n");
 	return 2;
 }

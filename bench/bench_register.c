@@ -122,9 +122,9 @@ save(VipsImage *image, const char *dir, const char *name)
  */
 typedef struct Outcome {
 	gboolean ok;
-	double err;   /* corner error, px; NaN without a truth */
+	double err; /* corner error, px; NaN without a truth */
 	double score;
-	double ms;    /* registration only */
+	double ms; /* registration only */
 	double detect_ms;
 } Outcome;
 
@@ -201,8 +201,8 @@ write_unrelated(const char *dir, int k)
 		p.smp_per_cm2 = side ? 400 + 50 * k : 100;
 		if (!(img = smp_synth_render(&p, NULL, &err)))
 			die("unrelated", err);
-		snprintf(name, sizeof(name), "u2_%02d_%s", k,
-			side ? "after" : "before");
+		snprintf(
+			name, sizeof(name), "u2_%02d_%s", k, side ? "after" : "before");
 		save(img, dir, name);
 		g_object_unref(img);
 	}
@@ -248,7 +248,8 @@ bench_2mp(const char *dir, int pairs, double (*truths)[9])
 		else if (o.err <= MAX_CORNER_ERR) {
 			errs[good++] = o.err;
 			worst = fmax(worst, o.err);
-		} else
+		}
+		else
 			wrong++;
 	}
 	printf("| smpdoc fourier-mellin+dots | %d/%d | %d | %d | %.3f | %.3f | "
@@ -303,8 +304,8 @@ bench_12mp(const char *dir, double (*truths)[9])
 		   "registration %.0f ms per pair (median; detection of both "
 		   "photos %.0f ms).\n",
 		good, PAIRS12, worst, median(ms, PAIRS12), median(det, PAIRS12));
-	printf("RESULT reg12_ms %.1f\nRESULT reg12_good %d\n",
-		median(ms, PAIRS12), good);
+	printf("RESULT reg12_ms %.1f\nRESULT reg12_good %d\n", median(ms, PAIRS12),
+		good);
 }
 
 static int
@@ -356,8 +357,7 @@ main(int argc, char **argv)
 	if (VIPS_INIT(argv[0]))
 		die("vips", NULL);
 	smp_photo_startup();
-	if (argc < 3 || strcmp(argv[1], "prepare") || pairs < 1 ||
-		pairs > PAIRS) {
+	if (argc < 3 || strcmp(argv[1], "prepare") || pairs < 1 || pairs > PAIRS) {
 		fprintf(stderr, "usage: bench_register prepare DIR [PAIRS]\n");
 		return 2;
 	}

@@ -31,8 +31,7 @@ smp_analysis_scale(double given, double given_rel_uncertainty,
  * pipeline's pixel range.
  */
 static void
-detect_params(const SmpPipeline *pl, const SmpScale *scale,
-	SmpDetectParams *p)
+detect_params(const SmpPipeline *pl, const SmpScale *scale, SmpDetectParams *p)
 {
 	smp_detect_params_default(p);
 	if (scale->px_per_mm > 0) {
@@ -58,8 +57,8 @@ normalise(SmpAnalysis *a, const SmpPhoto *photo, const SmpPipeline *pl,
 	np.flatfield_mm = pl->flatfield_mm;
 	/* Without a scale, assume a close-up's 20 px/mm for the smoothing. */
 	np.flatfield_px = pl->flatfield_mm * 20;
-	a->norm = smp_normalise_photo(photo->image, &np, a->scale.px_per_mm,
-		photo->path, error);
+	a->norm = smp_normalise_photo(
+		photo->image, &np, a->scale.px_per_mm, photo->path, error);
 	a->timing_ms[1] = g_timer_elapsed(timer, NULL) * 1e3;
 	if (!a->norm)
 		return FALSE;
@@ -87,8 +86,8 @@ smp_analyse_photo(const SmpPhoto *photo, const SmpPipeline *pipeline,
 
 	g_timer_start(timer);
 	detect_params(pipeline, scale, &dp);
-	a->detection = smp_detect_dots(smp_analysis_image(photo, a, FALSE), &dp,
-		photo->path, error);
+	a->detection = smp_detect_dots(
+		smp_analysis_image(photo, a, FALSE), &dp, photo->path, error);
 	a->timing_ms[2] = g_timer_elapsed(timer, NULL) * 1e3;
 	if (!a->detection)
 		return NULL;
@@ -114,8 +113,8 @@ smp_analyse_photo(const SmpPhoto *photo, const SmpPipeline *pipeline,
 }
 
 void
-smp_analysis_report(const SmpPhoto *photo, const SmpAnalysis *a,
-	gboolean items, SmpPhotoReport *r)
+smp_analysis_report(const SmpPhoto *photo, const SmpAnalysis *a, gboolean items,
+	SmpPhotoReport *r)
 {
 	smp_report_photo_init(r, photo);
 	r->px_per_mm = a->scale.px_per_mm;
@@ -133,8 +132,8 @@ smp_analysis_report(const SmpPhoto *photo, const SmpAnalysis *a,
 }
 
 VipsImage *
-smp_analysis_image(const SmpPhoto *photo, const SmpAnalysis *a,
-	gboolean as_shot)
+smp_analysis_image(
+	const SmpPhoto *photo, const SmpAnalysis *a, gboolean as_shot)
 {
 	return a->norm && !as_shot ? a->norm->image : photo->image;
 }

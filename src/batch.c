@@ -45,10 +45,10 @@ typedef struct Ctx {
 /* One photo of a group as a worker sees it. */
 typedef struct Slot {
 	const SmpEntry *entry;
-	char *sha256;      /* content hash, NULL when unreadable */
-	char *key;         /* catalogue key */
-	char *error;       /* why this photo failed, or NULL */
-	char *output;      /* measurement JSON, relative to OUTDIR */
+	char *sha256; /* content hash, NULL when unreadable */
+	char *key; /* catalogue key */
+	char *error; /* why this photo failed, or NULL */
+	char *output; /* measurement JSON, relative to OUTDIR */
 	SmpPhoto *photo;
 	SmpAnalysis *analysis;
 	double elapsed_ms;
@@ -97,8 +97,8 @@ hash_file(const char *path, GError **error)
 	while ((n = fread(buf, 1, HASH_CHUNK, f)) > 0)
 		g_checksum_update(sum, buf, n);
 	if (ferror(f)) {
-		g_set_error(error, SMP_ERROR, SMP_ERROR_IO, "%s: load: read error",
-			path);
+		g_set_error(
+			error, SMP_ERROR, SMP_ERROR_IO, "%s: load: read error", path);
 		fclose(f);
 		return NULL;
 	}
@@ -204,8 +204,7 @@ static gboolean
 write_measurement(const Ctx *ctx, Slot *s, GError **error)
 {
 	g_autofree char *dir = client_dir(ctx, s->entry);
-	g_autofree char *path = g_build_filename(ctx->o->out_dir, s->output,
-		NULL);
+	g_autofree char *path = g_build_filename(ctx->o->out_dir, s->output, NULL);
 	g_autoptr(JsonNode) node = NULL;
 	g_autofree char *text = NULL;
 	SmpPhotoReport r;
@@ -214,8 +213,8 @@ write_measurement(const Ctx *ctx, Slot *s, GError **error)
 		int e = errno;
 
 		g_set_error(error, SMP_ERROR,
-			e == ENOSPC ? SMP_ERROR_TRANSIENT : SMP_ERROR_IO,
-			"%s: output: %s", dir, g_strerror(e));
+			e == ENOSPC ? SMP_ERROR_TRANSIENT : SMP_ERROR_IO, "%s: output: %s",
+			dir, g_strerror(e));
 		return FALSE;
 	}
 	smp_analysis_report(s->photo, s->analysis, TRUE, &r);
@@ -338,8 +337,8 @@ pair_stem(const Slot *b, const Slot *a)
 	g_autofree char *c = out_name(a->entry->client);
 	g_autofree char *v = out_name(a->entry->view);
 
-	return g_strdup_printf("%s/%s-s%d-s%d", c, v, b->entry->session,
-		a->entry->session);
+	return g_strdup_printf(
+		"%s/%s-s%d-s%d", c, v, b->entry->session, a->entry->session);
 }
 
 static void
@@ -464,8 +463,7 @@ process_group(gpointer data, gpointer user)
  * shard, with the number of photos and pairs they hold.
  */
 static GPtrArray *
-shard_groups(GPtrArray *all, const SmpBatchOptions *o, int *photos,
-	int *pairs)
+shard_groups(GPtrArray *all, const SmpBatchOptions *o, int *photos, int *pairs)
 {
 	GPtrArray *mine = g_ptr_array_new();
 
@@ -495,8 +493,7 @@ typedef struct Run {
 	GError *fatal;
 } Run;
 
-static void
-log_line(const Run *run, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
+static void log_line(const Run *run, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
 
 static void
 log_line(const Run *run, const char *fmt, ...)
@@ -520,10 +517,9 @@ record(Run *run, Msg *m)
 {
 	GError *error = NULL;
 	gboolean ok = smp_catalog_begin(run->cat, &error) &&
-		(m->kind == MSG_PHOTO ? smp_catalog_put_photo(run->cat, &m->photo,
-									&error)
-							  : smp_catalog_put_pair(run->cat, &m->pair,
-									&error)) &&
+		(m->kind == MSG_PHOTO
+				? smp_catalog_put_photo(run->cat, &m->photo, &error)
+				: smp_catalog_put_pair(run->cat, &m->pair, &error)) &&
 		smp_catalog_commit(run->cat, &error);
 
 	if (!ok && !run->fatal)
@@ -553,8 +549,9 @@ handle(Run *run, Msg *m, Ctx *ctx)
 			s->pairs_done++;
 			if (!m->pair.aligned) {
 				s->pairs_not_aligned++;
-				log_line(run, "%s/%s s%d-s%d: registration did not confirm "
-							  "a match; composite marked NOT ALIGNED",
+				log_line(run,
+					"%s/%s s%d-s%d: registration did not confirm "
+					"a match; composite marked NOT ALIGNED",
 					m->pair.client, m->pair.view, m->pair.session_before,
 					m->pair.session_after);
 			}
@@ -598,8 +595,7 @@ dry_run(Run *run, GPtrArray *groups)
 
 			log_line(run, "measure %s", e->rel_path);
 			if (j > 0 && first->session == 0)
-				log_line(run, "pair    %s -> %s", first->rel_path,
-					e->rel_path);
+				log_line(run, "pair    %s -> %s", first->rel_path, e->rel_path);
 		}
 	}
 }
@@ -647,8 +643,8 @@ sweep_temporaries(const char *dir, int depth)
 static void
 run_pool(Run *run, Ctx *ctx, GPtrArray *groups)
 {
-	GThreadPool *pool = g_thread_pool_new(process_group, ctx,
-		MAX(1, run->o->jobs), FALSE, NULL);
+	GThreadPool *pool = g_thread_pool_new(
+		process_group, ctx, MAX(1, run->o->jobs), FALSE, NULL);
 	guint finished = 0;
 
 	for (guint i = 0; i < groups->len; i++)
@@ -671,22 +667,21 @@ static gboolean
 write_errors(Run *run, GError **error)
 {
 	g_autofree char *csv = smp_catalog_errors_csv(run->cat, error);
-	g_autofree char *path = g_build_filename(run->o->out_dir, "errors.csv",
-		NULL);
+	g_autofree char *path =
+		g_build_filename(run->o->out_dir, "errors.csv", NULL);
 
 	return csv && smp_file_write_atomic(path, csv, strlen(csv), error);
 }
 
 gboolean
-smp_batch_run(const SmpBatchOptions *o, SmpBatchSummary *summary,
-	GError **error)
+smp_batch_run(
+	const SmpBatchOptions *o, SmpBatchSummary *summary, GError **error)
 {
 	g_autoptr(SmpManifest) m = smp_manifest_open(o->input, error);
 	g_autoptr(GPtrArray) all = NULL;
 	g_autoptr(GPtrArray) groups = NULL;
 	g_autoptr(GTimer) timer = g_timer_new();
-	g_autofree char *shard = g_strdup_printf("%u/%u", o->shard_k,
-		o->shard_n);
+	g_autofree char *shard = g_strdup_printf("%u/%u", o->shard_k, o->shard_n);
 	Run run = {o, NULL, summary, {0}, timer, NULL};
 	Ctx ctx = {o, NULL, NULL, 0};
 	int photos, pairs;

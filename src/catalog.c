@@ -49,9 +49,8 @@ db_error(SmpCatalog *c, int rc, const char *what, GError **error)
 	gboolean busy = rc == SQLITE_BUSY || rc == SQLITE_LOCKED ||
 		rc == SQLITE_FULL || rc == SQLITE_IOERR;
 
-	g_set_error(error, SMP_ERROR,
-		busy ? SMP_ERROR_TRANSIENT : SMP_ERROR_IO, "%s: catalogue: %s: %s",
-		c->path, what, sqlite3_errmsg(c->db));
+	g_set_error(error, SMP_ERROR, busy ? SMP_ERROR_TRANSIENT : SMP_ERROR_IO,
+		"%s: catalogue: %s: %s", c->path, what, sqlite3_errmsg(c->db));
 	return FALSE;
 }
 
@@ -74,8 +73,8 @@ smp_catalog_open(const char *path, gboolean create, GError **error)
 	c->path = g_strdup(path);
 	rc = sqlite3_open_v2(path, &c->db, flags, NULL);
 	if (rc != SQLITE_OK) {
-		g_set_error(error, SMP_ERROR, SMP_ERROR_IO, "%s: catalogue: %s",
-			path, c->db ? sqlite3_errmsg(c->db) : sqlite3_errstr(rc));
+		g_set_error(error, SMP_ERROR, SMP_ERROR_IO, "%s: catalogue: %s", path,
+			c->db ? sqlite3_errmsg(c->db) : sqlite3_errstr(rc));
 		smp_catalog_close(c);
 		return NULL;
 	}
@@ -83,8 +82,8 @@ smp_catalog_open(const char *path, gboolean create, GError **error)
 	/* WAL: readers (other shards' merges, `timeline`) never block the
 	 * writer; NORMAL sync keeps a committed row across a process kill.
 	 */
-	if (!exec(c, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
-			error) ||
+	if (!exec(
+			c, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;", error) ||
 		(create && !exec(c, schema, error))) {
 		smp_catalog_close(c);
 		return NULL;
@@ -273,8 +272,8 @@ smp_catalog_note_run(SmpCatalog *c, const char *pipeline_name,
 {
 	g_autoptr(GDateTime) now = g_date_time_new_now_utc();
 	g_autofree char *at = g_date_time_format_iso8601(now);
-	sqlite3_stmt *st = prepare(c,
-		"INSERT INTO runs VALUES (?,?,?,?,?,?,?)", error);
+	sqlite3_stmt *st =
+		prepare(c, "INSERT INTO runs VALUES (?,?,?,?,?,?,?)", error);
 
 	if (!st)
 		return FALSE;
@@ -371,14 +370,14 @@ void
 smp_catalog_counts(SmpCatalog *c, int *photos_done, int *photos_failed,
 	int *pairs_done, int *pairs_failed)
 {
-	*photos_done = count_of(c,
-		"SELECT count(*) FROM photos WHERE status = 'done'");
-	*photos_failed = count_of(c,
-		"SELECT count(*) FROM photos WHERE status = 'failed'");
-	*pairs_done = count_of(c,
-		"SELECT count(*) FROM pairs WHERE status = 'done'");
-	*pairs_failed = count_of(c,
-		"SELECT count(*) FROM pairs WHERE status = 'failed'");
+	*photos_done =
+		count_of(c, "SELECT count(*) FROM photos WHERE status = 'done'");
+	*photos_failed =
+		count_of(c, "SELECT count(*) FROM photos WHERE status = 'failed'");
+	*pairs_done =
+		count_of(c, "SELECT count(*) FROM pairs WHERE status = 'done'");
+	*pairs_failed =
+		count_of(c, "SELECT count(*) FROM pairs WHERE status = 'failed'");
 }
 
 static double

@@ -20,7 +20,7 @@ static const double bar_rgb[3] = {28, 28, 30};
 static const double title_rgb[3] = {255, 255, 255};
 static const double caption_rgb[3] = {200, 200, 205};
 static const double banner_rgb[3] = {178, 24, 24};
-static const double ring_rgb[3] = {255, 214, 10};    /* new / unknown */
+static const double ring_rgb[3] = {255, 214, 10}; /* new / unknown */
 static const double persist_rgb[3] = {64, 224, 255}; /* persisting */
 static const double gap_rgb[3] = {255, 255, 255};
 
@@ -28,9 +28,9 @@ static const double gap_rgb[3] = {255, 255, 255};
  * perceptually uniform, readable by colour-blind people, unlike libvips'
  * falsecolour palette.
  */
-static const guint8 viridis[10][3] = {{68, 1, 84}, {72, 40, 120},
-	{62, 73, 137}, {49, 104, 142}, {38, 130, 142}, {31, 158, 137},
-	{53, 183, 121}, {110, 206, 88}, {181, 222, 43}, {253, 231, 37}};
+static const guint8 viridis[10][3] = {{68, 1, 84}, {72, 40, 120}, {62, 73, 137},
+	{49, 104, 142}, {38, 130, 142}, {31, 158, 137}, {53, 183, 121},
+	{110, 206, 88}, {181, 222, 43}, {253, 231, 37}};
 
 /* Opacity of the heat map over the photo. */
 #define HEAT_OPACITY 0.45
@@ -49,15 +49,14 @@ smp_composite_params_default(SmpCompositeParams *p)
 	p->font_family = DEFAULT_FONT_FAMILY;
 }
 
-static const char *layout_names[] = {"side-by-side", "stacked",
-	"three-panel", "ghost"};
+static const char *layout_names[] = {
+	"side-by-side", "stacked", "three-panel", "ghost"};
 
 const char *
 smp_layout_name(SmpLayout layout)
 {
-	return (unsigned) layout < G_N_ELEMENTS(layout_names)
-		? layout_names[layout]
-		: "unknown";
+	return (unsigned) layout < G_N_ELEMENTS(layout_names) ? layout_names[layout]
+														  : "unknown";
 }
 
 gboolean
@@ -96,8 +95,7 @@ layout_row(SmpCompositeLayout *L, const double aspect[], int h, int budget)
 
 /* Panels in a column at equal width, each with its bar under it. */
 static void
-layout_column(SmpCompositeLayout *L, const double aspect[], int w,
-	int budget)
+layout_column(SmpCompositeLayout *L, const double aspect[], int w, int budget)
 {
 	double sum = 0;
 	int y = L->banner_height;
@@ -122,17 +120,16 @@ void
 smp_composite_layout(int w0, int h0, int w1, int h1,
 	const SmpCompositeParams *p, SmpCompositeLayout *out)
 {
-	int budget = p->long_edge_px > 0 ? p->long_edge_px
-									 : SMP_COMPOSITE_LONG_EDGE_DEFAULT;
-	double aspect[3] = {(double) w0 / h0, (double) w1 / h1,
-		(double) w1 / h1};
+	int budget =
+		p->long_edge_px > 0 ? p->long_edge_px : SMP_COMPOSITE_LONG_EDGE_DEFAULT;
+	double aspect[3] = {(double) w0 / h0, (double) w1 / h1, (double) w1 / h1};
 
 	*out = (SmpCompositeLayout){0};
 	out->gap = MAX(8, budget / 200);
 	/* Never blow photos up: the smaller one sets the scale. */
 	out->row_height = MAX(3 * SMP_LABEL_MIN_PX, MIN(h0, h1) / 12);
-	out->row_height = MIN(out->row_height, MAX(3 * SMP_LABEL_MIN_PX,
-											   budget / 30));
+	out->row_height =
+		MIN(out->row_height, MAX(3 * SMP_LABEL_MIN_PX, budget / 30));
 	/* A second row for the scale bar and the colour legend, so that they
 	 * never run into the caption.
 	 */
@@ -169,10 +166,10 @@ solid(VipsObject *scope, int w, int h, const double rgb[3], VipsImage **out)
 	double zero[3] = {0, 0, 0};
 
 	if (vips_black(&t[0], w, h, "bands", 3, NULL) ||
-		vips_linear(t[0], &t[1], zero, (double *) rgb, 3, "uchar", TRUE,
-			NULL) ||
-		vips_copy(t[1], &t[2], "interpretation", VIPS_INTERPRETATION_sRGB,
-			NULL))
+		vips_linear(
+			t[0], &t[1], zero, (double *) rgb, 3, "uchar", TRUE, NULL) ||
+		vips_copy(
+			t[1], &t[2], "interpretation", VIPS_INTERPRETATION_sRGB, NULL))
 		return -1;
 	*out = t[2];
 	return 0;
@@ -190,8 +187,8 @@ text_dpi(int px)
 
 /* The width in pixels of @text (Pango markup) set @px high. */
 static int
-text_width(VipsObject *scope, const char *text, int px, const char *family,
-	int *width)
+text_width(
+	VipsObject *scope, const char *text, int px, const char *family, int *width)
 {
 	VipsImage **t = (VipsImage **) vips_object_local_array(scope, 1);
 	g_autofree char *font = g_strdup_printf("%s %d", family, TEXT_PT);
@@ -275,16 +272,16 @@ paint_scale_bar(VipsObject *scope, VipsImage *bar, double px_per_mm_out,
 		return 0;
 	label = g_strdup_printf("%g mm", mm);
 	/* Measure the label first, then draw bar and label side by side. */
-	if (text_width(scope, label, MAX(SMP_LABEL_MIN_PX, bar->Ysize / 3),
-			family, &text_w))
+	if (text_width(scope, label, MAX(SMP_LABEL_MIN_PX, bar->Ysize / 3), family,
+			&text_w))
 		return -1;
 	if (!(canvas = drawable(scope, bar)) ||
 		vips_draw_rect(canvas, (double *) title_rgb, 3, pad,
 			(bar->Ysize - thick) / 2, len, thick, "fill", TRUE, NULL))
 		return -1;
 	return paint_text(scope, canvas, label,
-		MAX(SMP_LABEL_MIN_PX, bar->Ysize / 3), pad + len + pad / 2,
-		title_rgb, family, out, NULL);
+		MAX(SMP_LABEL_MIN_PX, bar->Ysize / 3), pad + len + pad / 2, title_rgb,
+		family, out, NULL);
 }
 
 /* Viridis at @v in 0..1. */
@@ -296,8 +293,8 @@ viridis_at(double v, guint8 rgb[3])
 	double t = f - i;
 
 	for (int c = 0; c < 3; c++)
-		rgb[c] = (guint8) lround(viridis[i][c] * (1 - t) +
-			viridis[i + 1][c] * t);
+		rgb[c] =
+			(guint8) lround(viridis[i][c] * (1 - t) + viridis[i + 1][c] * t);
 }
 
 /* The grid's densities (per cm² with a scale, else per megapixel) and
@@ -335,10 +332,10 @@ heat_cells(VipsObject *scope, const SmpDensityGrid *g, const double *v,
 			viridis_at((v[i] - lo) / span, px + 3 * i);
 			valid[i] = 255;
 		}
-	t[0] = vips_image_new_from_memory_copy(px, n * 3, g->cols, g->rows, 3,
-		VIPS_FORMAT_UCHAR);
-	t[1] = vips_image_new_from_memory_copy(valid, n, g->cols, g->rows, 1,
-		VIPS_FORMAT_UCHAR);
+	t[0] = vips_image_new_from_memory_copy(
+		px, n * 3, g->cols, g->rows, 3, VIPS_FORMAT_UCHAR);
+	t[1] = vips_image_new_from_memory_copy(
+		valid, n, g->cols, g->rows, 1, VIPS_FORMAT_UCHAR);
 	if (!t[0] || !t[1])
 		return -1;
 	*rgb = t[0];
@@ -378,10 +375,10 @@ overlay_heat(VipsObject *scope, VipsImage *in, const SmpDensityGrid *g,
 	if (!v || !isfinite(*lo) || g->cols < 1 || g->rows < 1)
 		return 0;
 	if (heat_cells(scope, g, v, *lo, *hi, &cells, &valid) ||
-		cells_to_panel(scope, cells, g->cell_px, in->Xsize, in->Ysize, sx, sy,
-			&heat) ||
-		cells_to_panel(scope, valid, g->cell_px, in->Xsize, in->Ysize, sx, sy,
-			&mask) ||
+		cells_to_panel(
+			scope, cells, g->cell_px, in->Xsize, in->Ysize, sx, sy, &heat) ||
+		cells_to_panel(
+			scope, valid, g->cell_px, in->Xsize, in->Ysize, sx, sy, &mask) ||
 		vips_linear1(in, &t[0], 1 - HEAT_OPACITY, 0, NULL) ||
 		vips_linear1(heat, &t[1], HEAT_OPACITY, 0, NULL) ||
 		vips_add(t[0], t[1], &t[2], NULL) ||
@@ -413,16 +410,16 @@ paint_legend(VipsObject *scope, VipsImage *bar, double lo, double hi,
 		text_width(scope, lo_text, px, family, &lo_w))
 		return -1;
 	x = bar->Xsize - pad - hi_w;
-	t[0] = vips_image_new_from_memory_copy(ramp, sizeof(ramp), 256, 1, 3,
-		VIPS_FORMAT_UCHAR);
+	t[0] = vips_image_new_from_memory_copy(
+		ramp, sizeof(ramp), 256, 1, 3, VIPS_FORMAT_UCHAR);
 	if (!t[0] ||
 		vips_resize(t[0], &t[1], (double) strip_w / 256, "vscale",
 			(double) strip_h, NULL) ||
-		paint_text(scope, bar, hi_text, px, x, title_rgb, family, &with_hi,
-			NULL) ||
+		paint_text(
+			scope, bar, hi_text, px, x, title_rgb, family, &with_hi, NULL) ||
 		paint_text(scope, with_hi, lo_text, px,
-			x - pad / 2 - strip_w - pad / 2 - lo_w, title_rgb, family,
-			&with_lo, NULL) ||
+			x - pad / 2 - strip_w - pad / 2 - lo_w, title_rgb, family, &with_lo,
+			NULL) ||
 		vips_insert(with_lo, t[1], out, x - pad / 2 - strip_w,
 			(bar->Ysize - strip_h) / 2, NULL))
 		return -1;
@@ -439,15 +436,15 @@ caption_row(VipsObject *scope, const SmpPanel *panel, int w, int h,
 	VipsImage *row, *titled;
 	int px = MAX(SMP_LABEL_MIN_PX, h * 45 / 100);
 	int pad = px / 2;
-	g_autofree char *title = g_markup_printf_escaped("<b>%s</b>",
-		panel->title ? panel->title : "");
-	g_autofree char *caption = g_markup_escape_text(
-		panel->caption ? panel->caption : "", -1);
+	g_autofree char *title =
+		g_markup_printf_escaped("<b>%s</b>", panel->title ? panel->title : "");
+	g_autofree char *caption =
+		g_markup_escape_text(panel->caption ? panel->caption : "", -1);
 	int title_w = 0;
 
 	if (solid(scope, w, h, bar_rgb, &row) ||
-		paint_text(scope, row, title, px, pad, title_rgb, family, &titled,
-			&title_w))
+		paint_text(
+			scope, row, title, px, pad, title_rgb, family, &titled, &title_w))
 		return -1;
 	*out = titled;
 	/* libvips refuses to render empty text. */
@@ -477,8 +474,8 @@ label_bar(VipsObject *scope, const SmpPanel *panel, int w,
 	if (solid(scope, w, L->bar_height - L->row_height, bar_rgb, &second))
 		return -1;
 	if (p->scale_bar && panel->px_per_mm > 0 &&
-		paint_scale_bar(scope, second, panel->px_per_mm * scale,
-			p->font_family, &second))
+		paint_scale_bar(
+			scope, second, panel->px_per_mm * scale, p->font_family, &second))
 		return -1;
 	if (isfinite(legend[0]) &&
 		paint_legend(scope, second, legend[0], legend[1],
@@ -523,8 +520,8 @@ draw_ring_class(VipsObject *scope, VipsImage *in, const SmpPanel *panel,
 
 		if (panel->dot_kind && panel->dot_kind[i] != kind)
 			continue;
-		if (vips_draw_circle(t[1], ink, 1, (int) (d->x * sx),
-				(int) (d->y * sy), r, NULL))
+		if (vips_draw_circle(
+				t[1], ink, 1, (int) (d->x * sx), (int) (d->y * sy), r, NULL))
 			return -1;
 	}
 	if (solid(scope, in->Xsize, in->Ysize, rgb, &ring) ||
@@ -539,16 +536,16 @@ draw_ring_class(VipsObject *scope, VipsImage *in, const SmpPanel *panel,
  * yellow when registration did not tell them apart).
  */
 static int
-draw_dots(VipsObject *scope, VipsImage *in, const SmpPanel *panel,
-	double sx, double sy, VipsImage **out)
+draw_dots(VipsObject *scope, VipsImage *in, const SmpPanel *panel, double sx,
+	double sy, VipsImage **out)
 {
 	VipsImage *x;
 
 	if (!panel->dot_kind)
-		return draw_ring_class(scope, in, panel, sx, sy, SMP_DOT_UNKNOWN,
-			ring_rgb, out);
-	return draw_ring_class(scope, in, panel, sx, sy, SMP_DOT_PERSISTING,
-			   persist_rgb, &x) ||
+		return draw_ring_class(
+			scope, in, panel, sx, sy, SMP_DOT_UNKNOWN, ring_rgb, out);
+	return draw_ring_class(
+			   scope, in, panel, sx, sy, SMP_DOT_PERSISTING, persist_rgb, &x) ||
 		draw_ring_class(scope, x, panel, sx, sy, SMP_DOT_NEW, ring_rgb, out);
 }
 
@@ -557,8 +554,8 @@ draw_dots(VipsObject *scope, VipsImage *in, const SmpPanel *panel,
  */
 static int
 panel_picture(VipsObject *scope, const SmpPanel *src, int i,
-	const SmpCompositeLayout *L, const SmpCompositeParams *p,
-	double legend[2], VipsImage **out)
+	const SmpCompositeLayout *L, const SmpCompositeParams *p, double legend[2],
+	VipsImage **out)
 {
 	double sx = (double) L->w[i] / src->image->Xsize;
 	double sy = (double) L->h[i] / src->image->Ysize;
@@ -568,8 +565,8 @@ panel_picture(VipsObject *scope, const SmpPanel *src, int i,
 		return -1;
 	if (p->layout == SMP_LAYOUT_THREE_PANEL && i == 2) {
 		if (p->heatmap && src->grid &&
-			overlay_heat(scope, x, src->grid, sx, sy, &legend[0], &legend[1],
-				&x))
+			overlay_heat(
+				scope, x, src->grid, sx, sy, &legend[0], &legend[1], &x))
 			return -1;
 		if (p->dots && src->dots && draw_dots(scope, x, src, sx, sy, &x))
 			return -1;
@@ -580,9 +577,8 @@ panel_picture(VipsObject *scope, const SmpPanel *src, int i,
 
 /* The ghost: the after photo blended over the before at ghost_opacity. */
 static int
-ghost_picture(VipsObject *scope, const SmpPanel *before,
-	const SmpPanel *after, const SmpCompositeLayout *L,
-	const SmpCompositeParams *p, VipsImage **out)
+ghost_picture(VipsObject *scope, const SmpPanel *before, const SmpPanel *after,
+	const SmpCompositeLayout *L, const SmpCompositeParams *p, VipsImage **out)
 {
 	VipsImage **t = (VipsImage **) vips_object_local_array(scope, 4);
 	double a = CLAMP(p->ghost_opacity, 0, 1);
@@ -592,8 +588,7 @@ ghost_picture(VipsObject *scope, const SmpPanel *before,
 		scale_panel(scope, after->image, L->w[0], L->h[0], &f) ||
 		vips_linear1(b, &t[0], 1 - a, 0, NULL) ||
 		vips_linear1(f, &t[1], a, 0, NULL) ||
-		vips_add(t[0], t[1], &t[2], NULL) ||
-		vips_cast_uchar(t[2], &t[3], NULL))
+		vips_add(t[0], t[1], &t[2], NULL) || vips_cast_uchar(t[2], &t[3], NULL))
 		return -1;
 	*out = t[3];
 	return 0;
@@ -627,8 +622,8 @@ static int
 join_columns(VipsObject *scope, VipsImage *cols[], const SmpCompositeLayout *L,
 	gboolean vertical, VipsImage **out)
 {
-	VipsImage **t = (VipsImage **) vips_object_local_array(scope,
-		SMP_COMPOSITE_MAX_PANELS);
+	VipsImage **t =
+		(VipsImage **) vips_object_local_array(scope, SMP_COMPOSITE_MAX_PANELS);
 	VipsArrayDouble *white = vips_array_double_new(gap_rgb, 3);
 	VipsImage *acc = cols[0];
 	int rc = 0;
@@ -692,9 +687,9 @@ build(VipsObject *scope, const SmpPanel *before, const SmpPanel *after,
 		p->dots ? (after->dot_kind ? "cyan: earlier dots, yellow: new"
 								   : "dots ringed")
 				: "",
-		p->heatmap ? (p->dots ? "  ·  density per grid cell"
-							  : "density per grid cell")
-				   : "");
+		p->heatmap
+			? (p->dots ? "  ·  density per grid cell" : "density per grid cell")
+			: "");
 	annotated.title = "AFTER, ANNOTATED";
 	annotated.caption = note;
 	for (int i = 0; i < L.n; i++)
@@ -716,8 +711,8 @@ build(VipsObject *scope, const SmpPanel *before, const SmpPanel *after,
 		row = t[0];
 	}
 	if (p->watermark && *p->watermark)
-		return paint_watermark(scope, row, p->watermark, &L, p->font_family,
-			out);
+		return paint_watermark(
+			scope, row, p->watermark, &L, p->font_family, out);
 	*out = row;
 	return 0;
 }

@@ -15,8 +15,8 @@ smp_error_quark(void)
 }
 
 void
-smp_error_from_vips(GError **error, SmpErrorCode code, const char *file,
-	const char *stage)
+smp_error_from_vips(
+	GError **error, SmpErrorCode code, const char *file, const char *stage)
 {
 	g_autofree char *reason = g_strstrip(g_strdup(vips_error_buffer()));
 

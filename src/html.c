@@ -135,8 +135,8 @@ strip_items(JsonObject *root)
 		JsonNode *m = json_object_get_member(root, sides[i]);
 
 		for (int j = 0; m && JSON_NODE_HOLDS_OBJECT(m) && j < 2; j++) {
-			JsonNode *d = json_object_get_member(json_node_get_object(m),
-				lists[j]);
+			JsonNode *d =
+				json_object_get_member(json_node_get_object(m), lists[j]);
 
 			if (d && JSON_NODE_HOLDS_OBJECT(d))
 				json_object_remove_member(json_node_get_object(d), "items");
@@ -169,8 +169,8 @@ read_sidecar(const char *dir, const char *rel, GError **error)
 	JsonNode *root;
 
 	if (!json_parser_load_from_file(parser, path, &local)) {
-		g_set_error(error, SMP_ERROR, SMP_ERROR_CORRUPT, "%s: report: %s",
-			path, local->message);
+		g_set_error(error, SMP_ERROR, SMP_ERROR_CORRUPT, "%s: report: %s", path,
+			local->message);
 		g_error_free(local);
 		return NULL;
 	}
@@ -201,16 +201,16 @@ guess_names(HtmlPair *p, const char *dir)
 	if (s && sscanf(s, "-s%d-s%d", &p->s0, &p->s1) == 2)
 		*s = '\0';
 	p->view = g_strdup(base);
-	p->client = strcmp(folder, ".") == 0 ? g_path_get_basename(dir)
-										 : g_strdup(folder);
+	p->client =
+		strcmp(folder, ".") == 0 ? g_path_get_basename(dir) : g_strdup(folder);
 }
 
 static void
 find_composite(HtmlPair *p, const char *dir)
 {
 	JsonObject *o = json_node_get_object(p->record);
-	const char *name = json_object_get_string_member_with_default(o,
-		"composite", NULL);
+	const char *name =
+		json_object_get_string_member_with_default(o, "composite", NULL);
 	g_autofree char *folder = g_path_get_dirname(p->sidecar);
 	g_autofree char *rel = NULL;
 	g_autofree char *path = NULL;
@@ -228,8 +228,8 @@ find_composite(HtmlPair *p, const char *dir)
  * (@client etc. non-NULL) or from the path.
  */
 static void
-add_pair(HtmlReport *r, const char *rel, const char *client,
-	const char *view, int s0, int s1, GPtrArray *notes)
+add_pair(HtmlReport *r, const char *rel, const char *client, const char *view,
+	int s0, int s1, GPtrArray *notes)
 {
 	GError *error = NULL;
 	JsonNode *record = read_sidecar(r->dir, rel, &error);
@@ -250,7 +250,8 @@ add_pair(HtmlReport *r, const char *rel, const char *client,
 		p->view = g_strdup(view ? view : "");
 		p->s0 = s0;
 		p->s1 = s1;
-	} else
+	}
+	else
 		guess_names(p, r->dir);
 	find_composite(p, r->dir);
 	g_ptr_array_add(r->pairs, p);
@@ -274,8 +275,8 @@ scan(HtmlReport *r, const char *rel, int depth, GPtrArray *notes)
 	g_ptr_array_sort(names, (GCompareFunc) g_strcmp0);
 	for (guint i = 0; i < names->len; i++) {
 		const char *n = *(const char **) &names->pdata[i];
-		g_autofree char *sub = *rel ? g_build_filename(rel, n, NULL)
-									: g_strdup(n);
+		g_autofree char *sub =
+			*rel ? g_build_filename(rel, n, NULL) : g_strdup(n);
 		g_autofree char *full = g_build_filename(r->dir, sub, NULL);
 
 		if (g_file_test(full, G_FILE_TEST_IS_SYMLINK))
@@ -291,8 +292,7 @@ scan(HtmlReport *r, const char *rel, int depth, GPtrArray *notes)
  * has no pair listing yet.
  */
 static gboolean
-catalogue_pairs(HtmlReport *r, const char *db, GPtrArray *notes,
-	GError **error)
+catalogue_pairs(HtmlReport *r, const char *db, GPtrArray *notes, GError **error)
 {
 	sqlite3 *s = NULL;
 	sqlite3_stmt *st = NULL;
@@ -303,8 +303,8 @@ catalogue_pairs(HtmlReport *r, const char *db, GPtrArray *notes,
 			" FROM pairs WHERE status = 'done' AND sidecar IS NOT NULL"
 			" ORDER BY client, view, session_before, session_after",
 			-1, &st, NULL) != SQLITE_OK) {
-		g_set_error(error, SMP_ERROR, SMP_ERROR_CORRUPT, "%s: report: %s",
-			db, s ? sqlite3_errmsg(s) : "cannot open");
+		g_set_error(error, SMP_ERROR, SMP_ERROR_CORRUPT, "%s: report: %s", db,
+			s ? sqlite3_errmsg(s) : "cannot open");
 		sqlite3_close(s);
 		return FALSE;
 	}
@@ -352,8 +352,7 @@ static void
 point_from_sidecar(HtmlReport *r, HtmlPair *p, int side)
 {
 	JsonObject *o = json_node_get_object(p->record);
-	JsonObject *m = json_object_get_object_member(o, side ? "after"
-														  : "before");
+	JsonObject *m = json_object_get_object_member(o, side ? "after" : "before");
 	int session = side ? p->s1 : p->s0;
 	JsonArray *ci;
 	HtmlPoint *q;
@@ -386,8 +385,7 @@ catalogue_points(HtmlReport *r, SmpCatalog *cat, const char *client)
 	g_autoptr(GPtrArray) rows = NULL;
 
 	for (guint i = 0; i < r->points->len; i++)
-		if (g_strcmp0(((HtmlPoint *) r->points->pdata[i])->client,
-				client) == 0)
+		if (g_strcmp0(((HtmlPoint *) r->points->pdata[i])->client, client) == 0)
 			return;
 	rows = smp_catalog_timeline(cat, client, NULL);
 	for (guint i = 0; rows && i < rows->len; i++) {
@@ -423,8 +421,8 @@ static void
 gather_points(HtmlReport *r, SmpCatalog *cat)
 {
 	for (guint i = 0; cat && i < r->pairs->len; i++)
-		catalogue_points(r, cat,
-			((HtmlPair *) g_ptr_array_index(r->pairs, i))->client);
+		catalogue_points(
+			r, cat, ((HtmlPair *) g_ptr_array_index(r->pairs, i))->client);
 	for (guint i = 0; i < r->pairs->len; i++) {
 		HtmlPair *p = g_ptr_array_index(r->pairs, i);
 
@@ -451,13 +449,14 @@ gather_pipelines(HtmlReport *r)
 		HtmlPair *p = g_ptr_array_index(r->pairs, i);
 		JsonObject *o = json_node_get_object(p->record);
 		JsonNode *n = json_object_get_member(o, "pipeline");
-		JsonObject *pl = n && JSON_NODE_HOLDS_OBJECT(n)
-			? json_node_get_object(n)
-			: NULL;
-		const char *name = pl ? json_object_get_string_member_with_default(
-									pl, "name", "") : "";
-		const char *sha = pl ? json_object_get_string_member_with_default(
-								   pl, "sha256", "") : "";
+		JsonObject *pl =
+			n && JSON_NODE_HOLDS_OBJECT(n) ? json_node_get_object(n) : NULL;
+		const char *name = pl
+			? json_object_get_string_member_with_default(pl, "name", "")
+			: "";
+		const char *sha = pl
+			? json_object_get_string_member_with_default(pl, "sha256", "")
+			: "";
 		HtmlPipeline *hp = NULL;
 
 		for (guint j = 0; !hp && j < r->pipelines->len; j++) {
@@ -511,16 +510,16 @@ static GPtrArray *
 parse_errors(const char *text)
 {
 	struct csv_parser p;
-	CsvRows c = {g_ptr_array_new_with_free_func((GDestroyNotify) g_strfreev),
-		NULL};
+	CsvRows c = {
+		g_ptr_array_new_with_free_func((GDestroyNotify) g_strfreev), NULL};
 
 	if (csv_init(&p, 0) != 0)
 		return c.rows;
 	csv_parse(&p, text, strlen(text), csv_field, csv_row, &c);
 	csv_fini(&p, csv_field, csv_row, &c);
 	csv_free(&p);
-	if (c.rows->len > 0 && g_strcmp0(((char **) c.rows->pdata[0])[0],
-							   "source") == 0)
+	if (c.rows->len > 0 &&
+		g_strcmp0(((char **) c.rows->pdata[0])[0], "source") == 0)
 		g_ptr_array_remove_index(c.rows, 0);
 	return c.rows;
 }
@@ -532,8 +531,7 @@ gather_errors(HtmlReport *r, SmpCatalog *cat)
 
 	if (!g_file_get_contents(path, &r->errors_csv, NULL, NULL) && cat)
 		r->errors_csv = smp_catalog_errors_csv(cat, NULL);
-	r->errors = r->errors_csv ? parse_errors(r->errors_csv)
-							  : g_ptr_array_new();
+	r->errors = r->errors_csv ? parse_errors(r->errors_csv) : g_ptr_array_new();
 }
 
 static char *
@@ -564,7 +562,8 @@ gather(HtmlReport *r, GPtrArray *notes, GError **error)
 		r->catalogue = TRUE;
 		smp_catalog_counts(cat, &r->photos_done, &r->photos_failed,
 			&r->pairs_done, &r->pairs_failed);
-	} else
+	}
+	else
 		scan(r, "", 0, notes);
 	g_ptr_array_sort(r->pairs, pair_cmp);
 	gather_points(r, cat);
@@ -590,8 +589,7 @@ make_dirs(const char *dir, GError **error)
 
 			g_set_error(error, SMP_ERROR,
 				e == ENOSPC ? SMP_ERROR_TRANSIENT : SMP_ERROR_IO,
-				"%s: report: cannot create folder: %s", path,
-				g_strerror(e));
+				"%s: report: cannot create folder: %s", path, g_strerror(e));
 			return FALSE;
 		}
 	}
@@ -599,8 +597,7 @@ make_dirs(const char *dir, GError **error)
 }
 
 static gboolean
-write_text(const char *dir, const char *rel, const char *text,
-	GError **error)
+write_text(const char *dir, const char *rel, const char *text, GError **error)
 {
 	g_autofree char *path = g_build_filename(dir, "report", rel, NULL);
 
@@ -659,15 +656,16 @@ make_thumbs(HtmlReport *r, const SmpHtmlOptions *o, SmpHtmlSummary *out)
 			out->sliders++;
 		else {
 			out->problems++;
-			g_ptr_array_add(out->notes, g_strdup_printf("%s/%s: report: %s",
-				r->dir, p->sidecar, p->problem));
+			g_ptr_array_add(out->notes,
+				g_strdup_printf(
+					"%s/%s: report: %s", r->dir, p->sidecar, p->problem));
 		}
 	}
 }
 
 gboolean
-smp_html_report(const char *dir, const SmpHtmlOptions *o,
-	SmpHtmlSummary *out, GError **error)
+smp_html_report(const char *dir, const SmpHtmlOptions *o, SmpHtmlSummary *out,
+	GError **error)
 {
 	HtmlReport r = {0};
 	SmpHtmlOptions defaults;
@@ -679,8 +677,8 @@ smp_html_report(const char *dir, const SmpHtmlOptions *o,
 		o = &defaults;
 	}
 	if (!g_file_test(dir, G_FILE_TEST_IS_DIR)) {
-		g_set_error(error, SMP_ERROR, SMP_ERROR_IO,
-			"%s: report: not a folder", dir);
+		g_set_error(
+			error, SMP_ERROR, SMP_ERROR_IO, "%s: report: not a folder", dir);
 		return FALSE;
 	}
 	r.dir = g_strdup(dir);
@@ -705,7 +703,8 @@ smp_html_report(const char *dir, const SmpHtmlOptions *o,
 		s.failures = r.errors->len;
 		s.index = g_build_filename(dir, "report", "index.html", NULL);
 		*out = s;
-	} else
+	}
+	else
 		smp_html_summary_clear(&s);
 	report_clear(&r);
 	return ok;

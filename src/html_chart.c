@@ -18,8 +18,8 @@
 /* Okabe–Ito colours: told apart with colour-vision deficiencies and
  * readable on light and dark backgrounds.
  */
-static const char *palette[] = {"#0b84d8", "#e0701b", "#10a37f", "#cc79a7",
-	"#d6a400", "#7f7fff"};
+static const char *palette[] = {
+	"#0b84d8", "#e0701b", "#10a37f", "#cc79a7", "#d6a400", "#7f7fff"};
 
 typedef struct Series {
 	const char *view;
@@ -123,9 +123,8 @@ scan_axes(GArray *series, int metric, Axes *ax)
 		for (guint k = 0; k < pts->len; k++) {
 			HtmlPoint *p = g_ptr_array_index(pts, k);
 			double v = value(p, metric, ax);
-			double hi = metric == 0 && ax->per_cm2 && isfinite(p->hi)
-				? p->hi
-				: v;
+			double hi =
+				metric == 0 && ax->per_cm2 && isfinite(p->hi) ? p->hi : v;
 
 			ax->x0 = MIN(ax->x0, p->session);
 			ax->x1 = MAX(ax->x1, p->session);
@@ -151,21 +150,22 @@ frame(GString *s, const Axes *ax, const char *title)
 		double v = ax->ymax * k / 4;
 		double y = py(ax, v);
 
-		g_string_append_printf(s, "<line class=\"grid\" x1=\"%d\" "
-								  "x2=\"%d\" y1=\"%s\" y2=\"%s\"/>"
-								  "<text class=\"tick\" x=\"%d\" y=\"%s\" "
-								  "text-anchor=\"end\">%s</text>\n",
-			PAD_L, CHART_W - PAD_R, co(a, y), co(a, y), PAD_L - 6,
-			co(b, y + 4),
-			g_ascii_formatd(c, sizeof(c), ax->ymax >= 20 ? "%.0f" : "%.1f",
-				v));
+		g_string_append_printf(s,
+			"<line class=\"grid\" x1=\"%d\" "
+			"x2=\"%d\" y1=\"%s\" y2=\"%s\"/>"
+			"<text class=\"tick\" x=\"%d\" y=\"%s\" "
+			"text-anchor=\"end\">%s</text>\n",
+			PAD_L, CHART_W - PAD_R, co(a, y), co(a, y), PAD_L - 6, co(b, y + 4),
+			g_ascii_formatd(c, sizeof(c), ax->ymax >= 20 ? "%.0f" : "%.1f", v));
 	}
 	for (int sx = (int) ax->x0; sx <= (int) ax->x1; sx++)
-		g_string_append_printf(s, "<text class=\"tick\" x=\"%s\" y=\"%d\" "
-								  "text-anchor=\"middle\">s%d</text>\n",
+		g_string_append_printf(s,
+			"<text class=\"tick\" x=\"%s\" y=\"%d\" "
+			"text-anchor=\"middle\">s%d</text>\n",
 			co(a, px(ax, sx)), CHART_H - PAD_B + 16, sx);
-	g_string_append_printf(s, "<text class=\"tick\" x=\"%d\" y=\"%d\" "
-							  "text-anchor=\"end\">session</text>\n",
+	g_string_append_printf(s,
+		"<text class=\"tick\" x=\"%d\" y=\"%d\" "
+		"text-anchor=\"end\">session</text>\n",
 		CHART_W - PAD_R, CHART_H - 4);
 }
 
@@ -176,16 +176,17 @@ plot_series(GString *s, const Series *se, int metric, const Axes *ax,
 	char a[G_ASCII_DTOSTR_BUF_SIZE], b[G_ASCII_DTOSTR_BUF_SIZE];
 	char c[G_ASCII_DTOSTR_BUF_SIZE];
 
-	g_string_append_printf(s, "<g style=\"color:%s\">\n<polyline "
-							  "class=\"line\" points=\"",
+	g_string_append_printf(s,
+		"<g style=\"color:%s\">\n<polyline "
+		"class=\"line\" points=\"",
 		colour);
 	for (guint k = 0; k < se->points->len; k++) {
 		HtmlPoint *p = g_ptr_array_index(se->points, k);
 		double v = value(p, metric, ax);
 
 		if (isfinite(v))
-			g_string_append_printf(s, "%s,%s ", co(a, px(ax, p->session)),
-				co(b, py(ax, v)));
+			g_string_append_printf(
+				s, "%s,%s ", co(a, px(ax, p->session)), co(b, py(ax, v)));
 	}
 	g_string_append(s, "\"/>\n");
 	for (guint k = 0; k < se->points->len; k++) {
@@ -196,17 +197,17 @@ plot_series(GString *s, const Series *se, int metric, const Axes *ax,
 		if (!isfinite(v))
 			continue;
 		if (metric == 0 && ax->per_cm2 && isfinite(p->lo) && isfinite(p->hi))
-			g_string_append_printf(s, "<line class=\"ci\" x1=\"%s\" "
-									  "x2=\"%s\" y1=\"%s\" y2=\"%s\"/>\n",
-				co(a, x), co(a, x), co(b, py(ax, p->lo)),
-				co(c, py(ax, p->hi)));
-		g_string_append_printf(s, "<circle class=\"pt\" cx=\"%s\" cy=\"%s\" "
-								  "r=\"4\"><title>",
+			g_string_append_printf(s,
+				"<line class=\"ci\" x1=\"%s\" "
+				"x2=\"%s\" y1=\"%s\" y2=\"%s\"/>\n",
+				co(a, x), co(a, x), co(b, py(ax, p->lo)), co(c, py(ax, p->hi)));
+		g_string_append_printf(s,
+			"<circle class=\"pt\" cx=\"%s\" cy=\"%s\" "
+			"r=\"4\"><title>",
 			co(a, x), co(b, py(ax, v)));
 		{
-			char *t = g_markup_printf_escaped("%s, session %d: %s",
-				se->view, p->session,
-				g_ascii_formatd(c, sizeof(c), "%.1f", v));
+			char *t = g_markup_printf_escaped("%s, session %d: %s", se->view,
+				p->session, g_ascii_formatd(c, sizeof(c), "%.1f", v));
 
 			g_string_append(s, t);
 			g_free(t);
@@ -241,7 +242,7 @@ one_chart(GString *s, GArray *series, int metric, gboolean per_cm2,
 {
 	Axes ax = {0};
 	const char *title = metric == 1 ? "Coverage (%)"
-		: per_cm2                   ? "Density (dots/cm², 95% interval)"
+		: per_cm2					? "Density (dots/cm², 95% interval)"
 									: "Density (dots/Mpx, no scale)";
 	char *head;
 

@@ -10,18 +10,18 @@
 
 /* One pair sidecar found under the output folder. */
 typedef struct HtmlPair {
-	char *client;     /* from the catalogue, else the sidecar's folder */
+	char *client; /* from the catalogue, else the sidecar's folder */
 	char *view;
-	int s0, s1;       /* sessions compared */
-	char *taken[2];   /* capture dates, may be NULL */
-	char *sidecar;    /* relative to DIR, '/'-separated */
-	char *composite;  /* relative to DIR; NULL when missing */
+	int s0, s1; /* sessions compared */
+	char *taken[2]; /* capture dates, may be NULL */
+	char *sidecar; /* relative to DIR, '/'-separated */
+	char *composite; /* relative to DIR; NULL when missing */
 	JsonNode *record; /* (owned) the sidecar without per-dot items */
-	char *thumb[2];   /* before, after: relative to DIR/report/; NULL
+	char *thumb[2]; /* before, after: relative to DIR/report/; NULL
 	                   * when there is no slider */
-	int tw, th;       /* size of the before thumbnail */
+	int tw, th; /* size of the before thumbnail */
 	const char *panels_from; /* "composite" or "originals" (static) */
-	char *problem;    /* why there is no slider, NULL when there is one */
+	char *problem; /* why there is no slider, NULL when there is one */
 } HtmlPair;
 
 /* A photo's density at one session: one point of a client's chart. */
@@ -42,16 +42,16 @@ typedef struct HtmlPipeline {
 } HtmlPipeline;
 
 typedef struct HtmlReport {
-	char *dir;           /* the output folder, as given */
+	char *dir; /* the output folder, as given */
 	char *title;
-	GPtrArray *pairs;    /* HtmlPair, sorted by client, view, sessions */
-	GPtrArray *points;   /* HtmlPoint, sorted by client, view, session */
+	GPtrArray *pairs; /* HtmlPair, sorted by client, view, sessions */
+	GPtrArray *points; /* HtmlPoint, sorted by client, view, session */
 	GPtrArray *pipelines; /* HtmlPipeline */
-	gboolean catalogue;  /* counts below come from catalog.sqlite */
+	gboolean catalogue; /* counts below come from catalog.sqlite */
 	int photos_done, photos_failed, pairs_done, pairs_failed;
-	GPtrArray *errors;   /* char ** rows: source, stage, reason */
-	char *errors_csv;    /* errors.csv text, NULL when there is none */
-	char *generated;     /* UTC time (SOURCE_DATE_EPOCH when set) */
+	GPtrArray *errors; /* char ** rows: source, stage, reason */
+	char *errors_csv; /* errors.csv text, NULL when there is none */
+	char *generated; /* UTC time (SOURCE_DATE_EPOCH when set) */
 } HtmlReport;
 
 struct SmpHtmlOptions;
@@ -60,8 +60,8 @@ struct SmpHtmlOptions;
  * (@index gives NNNN), from the composite's panels or else from the
  * original photos. Sets @p->thumb, or @p->problem and returns FALSE.
  */
-gboolean smp_html_thumbs(const char *dir, HtmlPair *p, guint index,
-	const struct SmpHtmlOptions *o);
+gboolean smp_html_thumbs(
+	const char *dir, HtmlPair *p, guint index, const struct SmpHtmlOptions *o);
 
 /* The page, from the model. Returns: (transfer full). */
 char *smp_html_render(const HtmlReport *r);

@@ -13,8 +13,7 @@
 #define ERRORS_SHOWN_MAX 500
 
 /* Append printf-style markup with every argument escaped. */
-static void
-put(GString *s, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
+static void put(GString *s, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
 
 static void
 put(GString *s, const char *fmt, ...)
@@ -76,13 +75,11 @@ aligned(const HtmlPair *p, double *score)
 {
 	JsonObject *o = json_node_get_object(p->record);
 	JsonNode *n = json_object_get_member(o, "registration");
-	JsonObject *reg = n && JSON_NODE_HOLDS_OBJECT(n)
-		? json_node_get_object(n)
-		: NULL;
+	JsonObject *reg =
+		n && JSON_NODE_HOLDS_OBJECT(n) ? json_node_get_object(n) : NULL;
 
 	*score = reg ? smp_html_num(reg, "score") : NAN;
-	return reg && json_object_get_boolean_member_with_default(reg, "ok",
-					  FALSE);
+	return reg && json_object_get_boolean_member_with_default(reg, "ok", FALSE);
 }
 
 /* --- the slider -------------------------------------------------------- */
@@ -104,32 +101,38 @@ render_slider(GString *s, const HtmlPair *p, guint index)
 
 	session_label(alt0, "Before", p->s0, p->taken[0]);
 	session_label(alt1, "After", p->s1, p->taken[1]);
-	put(s, "<div class=\"cmp\" data-mode=\"swipe\" "
-		   "style=\"--pos:50%%;--frac:0.5\">\n"
-		   "<div class=\"stage\" style=\"aspect-ratio:%d/%d\">\n",
+	put(s,
+		"<div class=\"cmp\" data-mode=\"swipe\" "
+		"style=\"--pos:50%%;--frac:0.5\">\n"
+		"<div class=\"stage\" style=\"aspect-ratio:%d/%d\">\n",
 		p->tw, p->th);
-	put(s, "<img class=\"before\" src=\"%s\" width=\"%d\" height=\"%d\" "
-		   "alt=\"%s\">\n",
+	put(s,
+		"<img class=\"before\" src=\"%s\" width=\"%d\" height=\"%d\" "
+		"alt=\"%s\">\n",
 		p->thumb[0], p->tw, p->th, alt0->str);
-	put(s, "<img class=\"after\" src=\"%s\" width=\"%d\" height=\"%d\" "
-		   "alt=\"%s\">\n",
+	put(s,
+		"<img class=\"after\" src=\"%s\" width=\"%d\" height=\"%d\" "
+		"alt=\"%s\">\n",
 		p->thumb[1], p->tw, p->th, alt1->str);
-	put(s, "<span class=\"tag tag-before\" aria-hidden=\"true\">Before "
-		   "· s%d</span><span class=\"tag tag-after\" aria-hidden=\"true\">"
-		   "After · s%d</span>\n"
-		   "<span class=\"divider\" aria-hidden=\"true\"></span>\n",
+	put(s,
+		"<span class=\"tag tag-before\" aria-hidden=\"true\">Before "
+		"· s%d</span><span class=\"tag tag-after\" aria-hidden=\"true\">"
+		"After · s%d</span>\n"
+		"<span class=\"divider\" aria-hidden=\"true\"></span>\n",
 		p->s0, p->s1);
-	put(s, "<input class=\"slider\" type=\"range\" min=\"0\" max=\"100\" "
-		   "step=\"1\" value=\"50\" aria-valuetext=\"50%% after\" "
-		   "aria-label=\"Before/after divider for %s, %s: before on the "
-		   "left, after on the right\">\n</div>\n",
+	put(s,
+		"<input class=\"slider\" type=\"range\" min=\"0\" max=\"100\" "
+		"step=\"1\" value=\"50\" aria-valuetext=\"50%% after\" "
+		"aria-label=\"Before/after divider for %s, %s: before on the "
+		"left, after on the right\">\n</div>\n",
 		p->client, p->view);
-	put(s, "<fieldset class=\"modes\"><legend>View</legend>"
-		   "<label><input type=\"radio\" name=\"mode-%u\" value=\"swipe\" "
-		   "checked> Swipe</label> <label><input type=\"radio\" "
-		   "name=\"mode-%u\" value=\"onion\"> Onion skin</label> <label>"
-		   "<input type=\"radio\" name=\"mode-%u\" value=\"difference\"> "
-		   "Difference</label></fieldset>\n</div>\n",
+	put(s,
+		"<fieldset class=\"modes\"><legend>View</legend>"
+		"<label><input type=\"radio\" name=\"mode-%u\" value=\"swipe\" "
+		"checked> Swipe</label> <label><input type=\"radio\" "
+		"name=\"mode-%u\" value=\"onion\"> Onion skin</label> <label>"
+		"<input type=\"radio\" name=\"mode-%u\" value=\"difference\"> "
+		"Difference</label></fieldset>\n</div>\n",
 		index, index, index);
 }
 
@@ -163,8 +166,9 @@ static void
 row(GString *s, const char *label, const char *b, const char *a,
 	const char *change)
 {
-	put(s, "<tr><th scope=\"row\">%s</th><td>%s</td><td>%s</td><td>%s</td>"
-		   "</tr>\n",
+	put(s,
+		"<tr><th scope=\"row\">%s</th><td>%s</td><td>%s</td><td>%s</td>"
+		"</tr>\n",
 		label, b, a, change ? change : "");
 }
 
@@ -172,10 +176,8 @@ static void
 row_num(GString *s, const HtmlPair *p, const char *label, const char *path,
 	int decimals, double scale, const char *unit, const char *change)
 {
-	g_autofree char *b = num(smp_html_num(side(p, 0), path) * scale,
-		decimals);
-	g_autofree char *a = num(smp_html_num(side(p, 1), path) * scale,
-		decimals);
+	g_autofree char *b = num(smp_html_num(side(p, 0), path) * scale, decimals);
+	g_autofree char *a = num(smp_html_num(side(p, 1), path) * scale, decimals);
 	g_autofree char *b2 = g_strconcat(b, strcmp(b, "—") ? unit : "", NULL);
 	g_autofree char *a2 = g_strconcat(a, strcmp(a, "—") ? unit : "", NULL);
 
@@ -189,8 +191,8 @@ change_text(const HtmlPair *p, const char *key, int decimals, double scale,
 {
 	JsonObject *o = json_node_get_object(p->record);
 	JsonNode *n = json_object_get_member(o, "change");
-	JsonObject *c = n && JSON_NODE_HOLDS_OBJECT(n) ? json_node_get_object(n)
-												   : NULL;
+	JsonObject *c =
+		n && JSON_NODE_HOLDS_OBJECT(n) ? json_node_get_object(n) : NULL;
 	double v = c ? smp_html_num(c, key) * scale : NAN;
 	g_autofree char *t = signed_num(v, decimals);
 
@@ -204,29 +206,30 @@ render_metrics(GString *s, const HtmlPair *p)
 	g_autofree char *d1 = density_text(side(p, 1));
 	g_autofree char *dc = change_text(p, "per_cm2", 1, 1, "");
 	g_autofree char *dp = change_text(p, "per_cm2_pct", 1, 1, "%");
-	g_autofree char *dchange = *dc && *dp ? g_strdup_printf("%s (%s)", dc, dp)
-										  : g_strdup(dc);
+	g_autofree char *dchange =
+		*dc && *dp ? g_strdup_printf("%s (%s)", dc, dp) : g_strdup(dc);
 	g_autofree char *mc = change_text(p, "per_mpx", 0, 1, "");
 	g_autofree char *cc = change_text(p, "coverage", 1, 100, " pts");
 	g_autofree char *nd = change_text(p, "new_dots", 0, 1, " new");
-	g_autofree char *pd = change_text(p, "persisting_dots", 0, 1,
-		" persisting");
-	g_autofree char *dots = *nd && *pd ? g_strdup_printf("%s, %s", nd, pd)
-									   : g_strdup(nd);
+	g_autofree char *pd =
+		change_text(p, "persisting_dots", 0, 1, " persisting");
+	g_autofree char *dots =
+		*nd && *pd ? g_strdup_printf("%s, %s", nd, pd) : g_strdup(nd);
 
-	put(s, "<table class=\"metrics\"><caption>Measurements</caption>\n"
-		   "<thead><tr><td></td><th scope=\"col\">Before (s%d)</th>"
-		   "<th scope=\"col\">After (s%d)</th><th scope=\"col\">Change</th>"
-		   "</tr></thead><tbody>\n",
+	put(s,
+		"<table class=\"metrics\"><caption>Measurements</caption>\n"
+		"<thead><tr><td></td><th scope=\"col\">Before (s%d)</th>"
+		"<th scope=\"col\">After (s%d)</th><th scope=\"col\">Change</th>"
+		"</tr></thead><tbody>\n",
 		p->s0, p->s1);
 	row(s, "Dots/cm² (95% interval)", d0, d1, dchange);
 	row_num(s, p, "Dots/Mpx", "dots.per_mpx", 0, 1, "", mc);
 	row_num(s, p, "Dots counted", "dots.count", 0, 1, "", dots);
 	row_num(s, p, "Coverage", "dots.coverage", 1, 100, "%", cc);
-	row_num(s, p, "Spacing (mean nearest neighbour)", "dots.nn_mean_mm", 2,
-		1, " mm", NULL);
-	row_num(s, p, "Clark–Evans R (1 random, >1 regular)",
-		"dots.clark_evans", 2, 1, "", NULL);
+	row_num(s, p, "Spacing (mean nearest neighbour)", "dots.nn_mean_mm", 2, 1,
+		" mm", NULL);
+	row_num(s, p, "Clark–Evans R (1 random, >1 regular)", "dots.clark_evans", 2,
+		1, "", NULL);
 	row_num(s, p, "Scale", "px_per_mm", 2, 1, " px/mm", NULL);
 	g_string_append(s, "</tbody></table>\n");
 }
@@ -238,8 +241,8 @@ render_side_warnings(GString *s, const HtmlPair *p, int i)
 {
 	JsonObject *m = side(p, i);
 	JsonNode *n = m ? json_object_get_member(m, "warnings") : NULL;
-	JsonArray *a = n && JSON_NODE_HOLDS_ARRAY(n) ? json_node_get_array(n)
-												 : NULL;
+	JsonArray *a =
+		n && JSON_NODE_HOLDS_ARRAY(n) ? json_node_get_array(n) : NULL;
 
 	for (guint k = 0; a && k < json_array_get_length(a); k++) {
 		JsonObject *w = json_array_get_object_element(a, k);
@@ -278,19 +281,22 @@ render_pair(GString *s, const HtmlPair *p, guint index)
 	gboolean ok = aligned(p, &score);
 	g_autofree char *sc = num(score, 2);
 
-	put(s, "<article class=\"pair\" id=\"pair-%u\">\n<h3>%s · session %d → "
-		   "%d",
+	put(s,
+		"<article class=\"pair\" id=\"pair-%u\">\n<h3>%s · session %d → "
+		"%d",
 		index, p->view, p->s0, p->s1);
 	if (p->taken[0] && p->taken[1])
 		put(s, " <span class=\"dates\">(%s → %s)</span>", p->taken[0],
 			p->taken[1]);
 	if (ok)
-		put(s, " <span class=\"badge ok\" title=\"registration score "
-			   "%s\">aligned</span>",
+		put(s,
+			" <span class=\"badge ok\" title=\"registration score "
+			"%s\">aligned</span>",
 			sc);
 	else
-		put(s, " <span class=\"badge bad\" title=\"registration did not "
-			   "confirm a match (score %s)\">NOT ALIGNED</span>",
+		put(s,
+			" <span class=\"badge bad\" title=\"registration did not "
+			"confirm a match (score %s)\">NOT ALIGNED</span>",
 			sc);
 	g_string_append(s, "</h3>\n");
 	if (p->thumb[0] && p->thumb[1])
@@ -308,8 +314,9 @@ render_pair(GString *s, const HtmlPair *p, guint index)
 
 		put(s, "<a href=\"%s\">Sidecar JSON</a>", href);
 	}
-	put(s, " <span class=\"muted\">(panels from the %s)</span></p>\n"
-		   "</article>\n",
+	put(s,
+		" <span class=\"muted\">(panels from the %s)</span></p>\n"
+		"</article>\n",
 		p->panels_from ? p->panels_from : "—");
 }
 
@@ -318,13 +325,14 @@ render_pair(GString *s, const HtmlPair *p, guint index)
 static void
 render_points_table(GString *s, const HtmlReport *r, const char *client)
 {
-	g_string_append(s, "<details><summary>Data table</summary>\n"
-					   "<table class=\"points\"><thead><tr><th scope=\"col\">"
-					   "View</th><th scope=\"col\">Session</th>"
-					   "<th scope=\"col\">Taken</th><th scope=\"col\">"
-					   "Dots/cm² (95%)</th><th scope=\"col\">Dots/Mpx</th>"
-					   "<th scope=\"col\">Coverage</th></tr></thead>"
-					   "<tbody>\n");
+	g_string_append(s,
+		"<details><summary>Data table</summary>\n"
+		"<table class=\"points\"><thead><tr><th scope=\"col\">"
+		"View</th><th scope=\"col\">Session</th>"
+		"<th scope=\"col\">Taken</th><th scope=\"col\">"
+		"Dots/cm² (95%)</th><th scope=\"col\">Dots/Mpx</th>"
+		"<th scope=\"col\">Coverage</th></tr></thead>"
+		"<tbody>\n");
 	for (guint i = 0; i < r->points->len; i++) {
 		HtmlPoint *p = g_ptr_array_index(r->points, i);
 		g_autofree char *d = num(p->per_cm2, 1);
@@ -335,23 +343,24 @@ render_points_table(GString *s, const HtmlReport *r, const char *client)
 
 		if (g_strcmp0(p->client, client) != 0)
 			continue;
-		put(s, "<tr><td>%s</td><td>%d</td><td>%s</td><td>%s (%s–%s)</td>"
-			   "<td>%s</td><td>%s%%</td></tr>\n",
-			p->view, p->session, p->taken ? p->taken : "—", d, lo, hi, m,
-			c);
+		put(s,
+			"<tr><td>%s</td><td>%d</td><td>%s</td><td>%s (%s–%s)</td>"
+			"<td>%s</td><td>%s%%</td></tr>\n",
+			p->view, p->session, p->taken ? p->taken : "—", d, lo, hi, m, c);
 	}
 	g_string_append(s, "</tbody></table></details>\n");
 }
 
 static void
-render_client(GString *s, const HtmlReport *r, const char *client,
-	guint index, guint first, guint end)
+render_client(GString *s, const HtmlReport *r, const char *client, guint index,
+	guint first, guint end)
 {
 	g_autofree char *chart = smp_html_chart(r, client);
 
-	put(s, "<section class=\"client\" id=\"client-%u\" "
-		   "aria-labelledby=\"client-%u-h\">\n<h2 id=\"client-%u-h\">"
-		   "Client %s</h2>\n",
+	put(s,
+		"<section class=\"client\" id=\"client-%u\" "
+		"aria-labelledby=\"client-%u-h\">\n<h2 id=\"client-%u-h\">"
+		"Client %s</h2>\n",
 		index, index, index, client);
 	if (chart) {
 		g_string_append(s, chart);
@@ -373,8 +382,8 @@ render_clients(GString *s, const HtmlReport *r)
 		guint end = first + 1;
 
 		while (end < r->pairs->len &&
-			g_strcmp0(((HtmlPair *) r->pairs->pdata[end])->client,
-				p->client) == 0)
+			g_strcmp0(((HtmlPair *) r->pairs->pdata[end])->client, p->client) ==
+				0)
 			end++;
 		render_client(s, r, p->client, index++, first, end);
 		first = end;
@@ -403,13 +412,15 @@ render_counts(GString *s, const HtmlReport *r)
 		sliders += ((HtmlPair *) r->pairs->pdata[i])->thumb[0] != NULL;
 	g_string_append(s, "<dl class=\"counts\">\n");
 	if (r->catalogue)
-		put(s, "<div><dt>Photos measured</dt><dd>%d</dd></div>\n"
-			   "<div><dt>Photos failed</dt><dd class=\"%s\">%d</dd></div>\n",
+		put(s,
+			"<div><dt>Photos measured</dt><dd>%d</dd></div>\n"
+			"<div><dt>Photos failed</dt><dd class=\"%s\">%d</dd></div>\n",
 			r->photos_done, r->photos_failed ? "bad" : "", r->photos_failed);
-	put(s, "<div><dt>Pairs</dt><dd>%d</dd></div>\n"
-		   "<div><dt>Pairs failed</dt><dd class=\"%s\">%d</dd></div>\n"
-		   "<div><dt>Not aligned</dt><dd class=\"%s\">%d</dd></div>\n"
-		   "<div><dt>With slider</dt><dd>%d</dd></div>\n</dl>\n",
+	put(s,
+		"<div><dt>Pairs</dt><dd>%d</dd></div>\n"
+		"<div><dt>Pairs failed</dt><dd class=\"%s\">%d</dd></div>\n"
+		"<div><dt>Not aligned</dt><dd class=\"%s\">%d</dd></div>\n"
+		"<div><dt>With slider</dt><dd>%d</dd></div>\n</dl>\n",
 		r->pairs_done, r->pairs_failed ? "bad" : "", r->pairs_failed,
 		count_unaligned(r) ? "bad" : "", count_unaligned(r), sliders);
 }
@@ -419,10 +430,11 @@ render_pipelines(GString *s, const HtmlReport *r)
 {
 	if (r->pipelines->len == 0)
 		return;
-	g_string_append(s, "<table class=\"pipelines\"><caption>Pipeline"
-					   "</caption><thead><tr><th scope=\"col\">Name</th>"
-					   "<th scope=\"col\">SHA-256</th><th scope=\"col\">"
-					   "Pairs</th></tr></thead><tbody>\n");
+	g_string_append(s,
+		"<table class=\"pipelines\"><caption>Pipeline"
+		"</caption><thead><tr><th scope=\"col\">Name</th>"
+		"<th scope=\"col\">SHA-256</th><th scope=\"col\">"
+		"Pairs</th></tr></thead><tbody>\n");
 	for (guint i = 0; i < r->pipelines->len; i++) {
 		HtmlPipeline *p = g_ptr_array_index(r->pipelines, i);
 
@@ -439,12 +451,14 @@ render_errors(GString *s, const HtmlReport *r)
 		g_string_append(s, "<p class=\"none\">No failures.</p>\n");
 		return;
 	}
-	put(s, "<table class=\"errors\"><caption>Failures (%u, also in "
-		   "<a href=\"data/errors.csv\">errors.csv</a>)</caption>",
+	put(s,
+		"<table class=\"errors\"><caption>Failures (%u, also in "
+		"<a href=\"data/errors.csv\">errors.csv</a>)</caption>",
 		r->errors->len);
-	g_string_append(s, "<thead><tr><th scope=\"col\">Source</th>"
-					   "<th scope=\"col\">Stage</th><th scope=\"col\">"
-					   "Reason</th></tr></thead><tbody>\n");
+	g_string_append(s,
+		"<thead><tr><th scope=\"col\">Source</th>"
+		"<th scope=\"col\">Stage</th><th scope=\"col\">"
+		"Reason</th></tr></thead><tbody>\n");
 	for (guint i = 0; i < r->errors->len && i < ERRORS_SHOWN_MAX; i++) {
 		char **e = g_ptr_array_index(r->errors, i);
 
@@ -460,8 +474,9 @@ render_errors(GString *s, const HtmlReport *r)
 static void
 render_summary(GString *s, const HtmlReport *r)
 {
-	g_string_append(s, "<section id=\"summary\" aria-labelledby="
-					   "\"summary-h\">\n<h2 id=\"summary-h\">Summary</h2>\n");
+	g_string_append(s,
+		"<section id=\"summary\" aria-labelledby="
+		"\"summary-h\">\n<h2 id=\"summary-h\">Summary</h2>\n");
 	render_counts(s, r);
 	render_pipelines(s, r);
 	render_errors(s, r);
@@ -531,10 +546,10 @@ data_point(JsonBuilder *b, const HtmlPoint *p)
 static void
 data_summary(JsonBuilder *b, const HtmlReport *r)
 {
-	static const char *keys[] = {"photos_done", "photos_failed",
-		"pairs_done", "pairs_failed"};
-	const int vals[] = {r->photos_done, r->photos_failed, r->pairs_done,
-		r->pairs_failed};
+	static const char *keys[] = {
+		"photos_done", "photos_failed", "pairs_done", "pairs_failed"};
+	const int vals[] = {
+		r->photos_done, r->photos_failed, r->pairs_done, r->pairs_failed};
 
 	json_builder_set_member_name(b, "summary");
 	json_builder_begin_object(b);
@@ -607,40 +622,45 @@ smp_html_data(const HtmlReport *r)
 /* No fetch of any kind; inline style and script only; images from beside
  * the page.
  */
-#define CSP                                                                  \
-	"default-src 'none'; img-src 'self' file: data:; "                       \
-	"style-src 'unsafe-inline'; script-src 'unsafe-inline'; "                \
+#define CSP                                                                    \
+	"default-src 'none'; img-src 'self' file: data:; "                         \
+	"style-src 'unsafe-inline'; script-src 'unsafe-inline'; "                  \
 	"base-uri 'none'; form-action 'none'"
 
 static void
 render_head(GString *s, const HtmlReport *r)
 {
-	put(s, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n"
-		   "<meta charset=\"utf-8\">\n"
-		   "<meta name=\"viewport\" content=\"width=device-width, "
-		   "initial-scale=1\">\n"
-		   "<meta http-equiv=\"Content-Security-Policy\" content=\"%s\">\n"
-		   "<meta name=\"referrer\" content=\"no-referrer\">\n"
-		   "<meta name=\"generator\" content=\"smpdoc %s\">\n"
-		   "<title>%s</title>\n<style>\n",
+	put(s,
+		"<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n"
+		"<meta charset=\"utf-8\">\n"
+		"<meta name=\"viewport\" content=\"width=device-width, "
+		"initial-scale=1\">\n"
+		"<meta http-equiv=\"Content-Security-Policy\" content=\"%s\">\n"
+		"<meta name=\"referrer\" content=\"no-referrer\">\n"
+		"<meta name=\"generator\" content=\"smpdoc %s\">\n"
+		"<title>%s</title>\n<style>\n",
 		CSP, SMP_VERSION, r->title);
 	g_string_append(s, smp_html_css);
 	g_string_append(s, "</style>\n</head>\n<body>\n");
-	put(s, "<header><h1>%s</h1><p class=\"muted\">%s · generated %s · "
-		   "smpdoc %s</p>\n",
+	put(s,
+		"<header><h1>%s</h1><p class=\"muted\">%s · generated %s · "
+		"smpdoc %s</p>\n",
 		r->title, r->dir, r->generated, SMP_VERSION);
-	g_string_append(s, "<nav aria-label=\"Contents\"><a href=\"#summary\">"
-					   "Summary</a>");
+	g_string_append(s,
+		"<nav aria-label=\"Contents\"><a href=\"#summary\">"
+		"Summary</a>");
 	for (guint i = 0, c = 0; i < r->pairs->len; i++) {
 		HtmlPair *p = g_ptr_array_index(r->pairs, i);
 
-		if (i > 0 && g_strcmp0(p->client,
-						 ((HtmlPair *) r->pairs->pdata[i - 1])->client) == 0)
+		if (i > 0 &&
+			g_strcmp0(
+				p->client, ((HtmlPair *) r->pairs->pdata[i - 1])->client) == 0)
 			continue;
 		put(s, " <a href=\"#client-%u\">%s</a>", c++, p->client);
 	}
-	g_string_append(s, " <a href=\"data/report.json\">Data (JSON)</a>"
-					   "</nav></header>\n<main>\n");
+	g_string_append(s,
+		" <a href=\"data/report.json\">Data (JSON)</a>"
+		"</nav></header>\n<main>\n");
 }
 
 char *
@@ -654,8 +674,9 @@ smp_html_render(const HtmlReport *r)
 	render_head(s, r);
 	render_summary(s, r);
 	render_clients(s, r);
-	g_string_append(s, "</main>\n<script type=\"application/json\" "
-					   "id=\"smpdoc-data\">");
+	g_string_append(s,
+		"</main>\n<script type=\"application/json\" "
+		"id=\"smpdoc-data\">");
 	g_string_append(s, safe);
 	g_string_append(s, "</script>\n<script>\n");
 	g_string_append(s, smp_html_js);

@@ -67,15 +67,15 @@ panels_listed(JsonObject *o, int width, int height, VipsRect rect[2])
 static gboolean
 panels_guessed(JsonObject *o, int width, int height, VipsRect rect[2])
 {
-	static const SmpLayout layouts[] = {SMP_LAYOUT_SIDE_BY_SIDE,
-		SMP_LAYOUT_STACKED, SMP_LAYOUT_THREE_PANEL};
+	static const SmpLayout layouts[] = {
+		SMP_LAYOUT_SIDE_BY_SIDE, SMP_LAYOUT_STACKED, SMP_LAYOUT_THREE_PANEL};
 	int w0 = (int) smp_html_num(o, "before.width");
 	int h0 = (int) smp_html_num(o, "before.height");
 	int w1 = (int) smp_html_num(o, "after.width");
 	int h1 = (int) smp_html_num(o, "after.height");
 	JsonObject *reg = member_object(o, "registration");
-	gboolean aligned = reg &&
-		json_object_get_boolean_member_with_default(reg, "ok", FALSE);
+	gboolean aligned =
+		reg && json_object_get_boolean_member_with_default(reg, "ok", FALSE);
 	int edges[2] = {MAX(width, height), SMP_COMPOSITE_LONG_EDGE_DEFAULT};
 
 	if (w0 <= 0 || h0 <= 0 || w1 <= 0 || h1 <= 0)
@@ -115,8 +115,8 @@ save_thumb(VipsImage *im, const char *dir, const char *rel)
 static char *
 thumb_name(guint index, int side)
 {
-	return g_strdup_printf("thumbs/p%04u-%s.jpg", index,
-		side ? "after" : "before");
+	return g_strdup_printf(
+		"thumbs/p%04u-%s.jpg", index, side ? "after" : "before");
 }
 
 /* Cut both panels out of the composite and thumbnail them to the same
@@ -134,21 +134,20 @@ from_composite(const char *dir, HtmlPair *p, guint index, int px)
 
 	smp_load_limits_default(&limits);
 	comp = smp_photo_open(path, &limits, NULL);
-	if (!comp || (!panels_listed(o, comp->Xsize, comp->Ysize, rect) &&
-					 !panels_guessed(o, comp->Xsize, comp->Ysize, rect)))
+	if (!comp ||
+		(!panels_listed(o, comp->Xsize, comp->Ysize, rect) &&
+			!panels_guessed(o, comp->Xsize, comp->Ysize, rect)))
 		return FALSE;
 	for (int i = 0; i < 2; i++) {
 		g_autoptr(VipsImage) cut = NULL;
 		g_autoptr(VipsImage) t = NULL;
 		g_autofree char *rel = thumb_name(index, i);
-		gboolean ok = !vips_extract_area(comp, &cut, rect[i].left,
-						  rect[i].top, rect[i].width, rect[i].height,
-						  NULL) &&
-			(i == 0
-					? !vips_thumbnail_image(cut, &t, px, "height", px,
-						  "size", VIPS_SIZE_DOWN, NULL)
-					: !vips_thumbnail_image(cut, &t, tw, "height", th,
-						  "size", VIPS_SIZE_FORCE, NULL)) &&
+		gboolean ok = !vips_extract_area(comp, &cut, rect[i].left, rect[i].top,
+						  rect[i].width, rect[i].height, NULL) &&
+			(i == 0 ? !vips_thumbnail_image(cut, &t, px, "height", px, "size",
+						  VIPS_SIZE_DOWN, NULL)
+					: !vips_thumbnail_image(cut, &t, tw, "height", th, "size",
+						  VIPS_SIZE_FORCE, NULL)) &&
 			save_thumb(t, dir, rel);
 
 		vips_error_clear();
@@ -202,8 +201,8 @@ photo_file(JsonObject *o, const char *side)
  * the sidecar's after→before matrix, scaled to thumbnail pixels.
  */
 static VipsImage *
-warp_after(VipsImage *after, JsonObject *o, double sb, double sa, int tw,
-	int th)
+warp_after(
+	VipsImage *after, JsonObject *o, double sb, double sa, int tw, int th)
 {
 	JsonObject *reg = member_object(o, "registration");
 	JsonArray *m = reg && json_object_has_member(reg, "matrix")
@@ -225,9 +224,9 @@ warp_after(VipsImage *after, JsonObject *o, double sb, double sa, int tw,
 			a[r * 3 + c] = json_array_get_double_element(row, c);
 	}
 	area = vips_array_int_newv(4, 0, 0, tw, th);
-	if (vips_affine(after, &out, a[0] * sb / sa, a[1] * sb / sa,
-			a[3] * sb / sa, a[4] * sb / sa, "oarea", area, "odx", a[2] * sb,
-			"ody", a[5] * sb, NULL))
+	if (vips_affine(after, &out, a[0] * sb / sa, a[1] * sb / sa, a[3] * sb / sa,
+			a[4] * sb / sa, "oarea", area, "odx", a[2] * sb, "ody", a[5] * sb,
+			NULL))
 		out = NULL;
 	vips_area_unref(VIPS_AREA(area));
 	vips_error_clear();
@@ -248,18 +247,19 @@ from_originals(const char *dir, HtmlPair *p, guint index, int px,
 	double aw = smp_html_num(o, "after.width");
 
 	if (!src0 || !src1 ||
-		vips_thumbnail(src0, &t0, px, "height", px, "size", VIPS_SIZE_DOWN,
-			NULL) ||
-		vips_thumbnail(src1, &t1, px, "height", px, "size", VIPS_SIZE_DOWN,
-			NULL)) {
+		vips_thumbnail(
+			src0, &t0, px, "height", px, "size", VIPS_SIZE_DOWN, NULL) ||
+		vips_thumbnail(
+			src1, &t1, px, "height", px, "size", VIPS_SIZE_DOWN, NULL)) {
 		vips_error_clear();
 		return FALSE;
 	}
 	if (isfinite(bw) && isfinite(aw) && bw > 0 && aw > 0)
-		w1 = warp_after(t1, o, t0->Xsize / bw, t1->Xsize / aw, t0->Xsize,
-			t0->Ysize);
-	if (!w1 && vips_thumbnail_image(t1, &w1, t0->Xsize, "height",
-				   t0->Ysize, "size", VIPS_SIZE_FORCE, NULL)) {
+		w1 = warp_after(
+			t1, o, t0->Xsize / bw, t1->Xsize / aw, t0->Xsize, t0->Ysize);
+	if (!w1 &&
+		vips_thumbnail_image(t1, &w1, t0->Xsize, "height", t0->Ysize, "size",
+			VIPS_SIZE_FORCE, NULL)) {
 		vips_error_clear();
 		return FALSE;
 	}
@@ -278,8 +278,8 @@ from_originals(const char *dir, HtmlPair *p, guint index, int px,
 }
 
 gboolean
-smp_html_thumbs(const char *dir, HtmlPair *p, guint index,
-	const SmpHtmlOptions *o)
+smp_html_thumbs(
+	const char *dir, HtmlPair *p, guint index, const SmpHtmlOptions *o)
 {
 	int px = o->thumb_px > 0 ? MIN(o->thumb_px, SMP_HTML_THUMB_PX_MAX)
 							 : SMP_HTML_THUMB_PX_DEFAULT;

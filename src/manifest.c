@@ -38,8 +38,8 @@
 
 static const char utf8_bom[] = "\xEF\xBB\xBF";
 
-static const char *const image_exts[] = {"jpg", "jpeg", "png", "tif", "tiff",
-	"webp", "heic", "heif"};
+static const char *const image_exts[] = {
+	"jpg", "jpeg", "png", "tif", "tiff", "webp", "heic", "heif"};
 
 typedef enum {
 	COL_CLIENT,
@@ -154,8 +154,8 @@ earlier(GPtrArray *entries, guint a, guint b)
  * Returns: how many repeats there are.
  */
 static guint
-find_duplicates(GPtrArray *entries, const SmpEntry **first,
-	const SmpEntry **dup)
+find_duplicates(
+	GPtrArray *entries, const SmpEntry **first, const SmpEntry **dup)
 {
 	guint count = 0, best = G_MAXUINT, best_first = 0;
 
@@ -413,27 +413,26 @@ typedef struct Parser {
 	const char *name; /* for messages */
 	const char *root;
 	struct csv_parser csv;
-	gsize bytes;   /* fed so far */
-	int line;      /* 1-based line being fed */
-	int row_line;  /* line the current row started on */
+	gsize bytes; /* fed so far */
+	int line; /* 1-based line being fed */
+	int row_line; /* line the current row started on */
 	gboolean in_row;
 	gboolean after_cr; /* the last piece fed ended in CR */
 	gboolean have_header;
-	GPtrArray *header;           /* column names while the header is read */
-	int ncols;                   /* fields per row, from the header */
+	GPtrArray *header; /* column names while the header is read */
+	int ncols; /* fields per row, from the header */
 	int col[SMP_MANIFEST_MAX_COLUMNS]; /* field index -> Column or -1 */
-	int nfields;                 /* fields of the current row so far */
-	gboolean row_has_text;       /* some field of the row is not empty */
-	char *val[N_COLUMNS];        /* the current row's known fields */
+	int nfields; /* fields of the current row so far */
+	gboolean row_has_text; /* some field of the row is not empty */
+	char *val[N_COLUMNS]; /* the current row's known fields */
 	guint rows;
 	GPtrArray *entries;
-	GError *error;   /* the first problem in file order */
-	guint more;      /* problems after it */
+	GError *error; /* the first problem in file order */
+	guint more; /* problems after it */
 	gboolean stopped; /* a structure error: reading ended early */
 } Parser;
 
-static void
-parser_error(Parser *p, int code, int line, const char *fmt, ...)
+static void parser_error(Parser *p, int code, int line, const char *fmt, ...)
 	G_GNUC_PRINTF(4, 5);
 
 /* Record a problem at @line (0: the whole file). Only the first is kept
@@ -453,17 +452,17 @@ parser_error(Parser *p, int code, int line, const char *fmt, ...)
 	msg = g_strdup_vprintf(fmt, ap);
 	va_end(ap);
 	if (line > 0)
-		p->error = g_error_new(SMP_ERROR, code, "%s:%d: %s", p->name, line,
-			msg);
+		p->error =
+			g_error_new(SMP_ERROR, code, "%s:%d: %s", p->name, line, msg);
 	else
 		p->error = g_error_new(SMP_ERROR, code, "%s: %s", p->name, msg);
 }
 
 /* Structure errors leave nothing sensible to read after them. */
-#define parser_stop(p, ...)                                                  \
-	do {                                                                     \
-		parser_error((p), __VA_ARGS__);                                      \
-		(p)->stopped = TRUE;                                                 \
+#define parser_stop(p, ...)                                                    \
+	do {                                                                       \
+		parser_error((p), __VA_ARGS__);                                        \
+		(p)->stopped = TRUE;                                                   \
 	} while (0)
 
 /* libcsv's buffer grows through this; see FIELD_BUFFER_MAX. */
@@ -604,8 +603,7 @@ on_field(void *data, size_t len, void *user)
 		return;
 	if (len > SMP_MANIFEST_MAX_FIELD) {
 		parser_stop(p, SMP_ERROR_CONFIG, p->row_line,
-			"field %d is longer than %d bytes", i + 1,
-			SMP_MANIFEST_MAX_FIELD);
+			"field %d is longer than %d bytes", i + 1, SMP_MANIFEST_MAX_FIELD);
 		return;
 	}
 	if (len > 0)
@@ -613,8 +611,7 @@ on_field(void *data, size_t len, void *user)
 	if (!p->have_header) {
 		if (i >= SMP_MANIFEST_MAX_COLUMNS)
 			parser_stop(p, SMP_ERROR_CONFIG, p->row_line,
-				"more than %d columns in the header",
-				SMP_MANIFEST_MAX_COLUMNS);
+				"more than %d columns in the header", SMP_MANIFEST_MAX_COLUMNS);
 		else
 			g_ptr_array_add(p->header, g_strndup(data, len));
 	}
@@ -682,8 +679,8 @@ feed_segment(Parser *p, const char *s, gsize n)
 		p->line++;
 	p->after_cr = s[n - 1] == '\r';
 	if (memchr(s, '\0', n)) {
-		parser_stop(p, SMP_ERROR_CONFIG, p->line,
-			"NUL byte: a manifest is text");
+		parser_stop(
+			p, SMP_ERROR_CONFIG, p->line, "NUL byte: a manifest is text");
 		return;
 	}
 	if (!p->in_row && !blank(s, n)) {
@@ -766,13 +763,12 @@ parser_finish(Parser *p, GError **error)
 		!p->stopped)
 		csv_failed(p, TRUE);
 	if (!p->stopped && !p->have_header)
-		parser_stop(p, SMP_ERROR_CONFIG, 1,
-			"empty manifest: no header line");
+		parser_stop(p, SMP_ERROR_CONFIG, 1, "empty manifest: no header line");
 	if (!p->error) {
 		g_ptr_array_sort(p->entries, entry_cmp);
 		if (check_duplicates(p))
-			m = manifest_new(p->name, p->root,
-				g_steal_pointer(&p->entries), NULL);
+			m = manifest_new(
+				p->name, p->root, g_steal_pointer(&p->entries), NULL);
 	}
 	if (p->error)
 		parser_take_error(p, error);
@@ -810,8 +806,8 @@ smp_manifest_load(const char *csv_path, GError **error)
 	if (!(f = fopen(csv_path, "rb"))) {
 		int e = errno;
 
-		g_set_error(error, SMP_ERROR, SMP_ERROR_IO, "%s: %s", csv_path,
-			g_strerror(e));
+		g_set_error(
+			error, SMP_ERROR, SMP_ERROR_IO, "%s: %s", csv_path, g_strerror(e));
 		return NULL;
 	}
 	parser_init(&p, csv_path, root);
@@ -929,8 +925,7 @@ image_view(const char *name)
 }
 
 static void
-scan_add(Scan *s, const char *client, int session, char *view,
-	const char *rel)
+scan_add(Scan *s, const char *client, int session, char *view, const char *rel)
 {
 	SmpEntry *e = g_new0(SmpEntry, 1);
 
@@ -966,8 +961,7 @@ scan_subdir(Scan *s, DIR *d, const char *name, const char *rel, int depth,
 	}
 	if (!(sub = open_dir_at(dirfd(d), name, O_NOFOLLOW)))
 		return scan_io_error(s, rel, "open folder", errno);
-	ok = scan_dir(s, sub, rel, depth + 1, depth == 1 ? name : client,
-		session);
+	ok = scan_dir(s, sub, rel, depth + 1, depth == 1 ? name : client, session);
 	closedir(sub);
 	return ok;
 }
@@ -1073,8 +1067,8 @@ smp_manifest_open(const char *path, GError **error)
 	if (g_stat(path, &st) != 0) {
 		int e = errno;
 
-		g_set_error(error, SMP_ERROR, SMP_ERROR_IO, "%s: %s", path,
-			g_strerror(e));
+		g_set_error(
+			error, SMP_ERROR, SMP_ERROR_IO, "%s: %s", path, g_strerror(e));
 		return NULL;
 	}
 	if (S_ISDIR(st.st_mode))
@@ -1191,8 +1185,7 @@ smp_shard_parse(const char *text, guint *k, guint *n, GError **error)
 	guint kk, nn;
 
 	if (slash && parse_count(text, (gsize) (slash - text), &kk) &&
-		parse_count(slash + 1, strlen(slash + 1), &nn) && nn >= 1 &&
-		kk < nn) {
+		parse_count(slash + 1, strlen(slash + 1), &nn) && nn >= 1 && kk < nn) {
 		*k = kk;
 		*n = nn;
 		return TRUE;

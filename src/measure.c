@@ -11,7 +11,7 @@
 #include "smpdoc/measure.h"
 
 #define Z95 1.959963984540054 /* standard normal 97.5% quantile */
-#define GAMMA_EPS 1e-15       /* series and continued fraction tolerance */
+#define GAMMA_EPS 1e-15 /* series and continued fraction tolerance */
 #define GAMMA_MAX_ITER 100000 /* enough for a ~ 1e8: terms ~ sqrt(a) */
 #define MM2_PER_CM2 100.0
 #define PX_PER_MPX 1e6
@@ -96,8 +96,9 @@ normal_quantile_rough(double p)
 {
 	double q = p < 0.5 ? p : 1.0 - p;
 	double t = sqrt(-2.0 * log(q));
-	double z = t - (2.515517 + t * (0.802853 + t * 0.010328)) /
-		(1.0 + t * (1.432788 + t * (0.189269 + t * 0.001308)));
+	double z = t -
+		(2.515517 + t * (0.802853 + t * 0.010328)) /
+			(1.0 + t * (1.432788 + t * (0.189269 + t * 0.001308)));
 
 	return p < 0.5 ? -z : z;
 }
@@ -213,7 +214,7 @@ quantile_sorted(const double *v, gsize n, double q)
 static SmpPercentiles
 percentiles(double *v, gsize n)
 {
-	SmpPercentiles out = { NAN, NAN, NAN };
+	SmpPercentiles out = {NAN, NAN, NAN};
 
 	if (n == 0)
 		return out;
@@ -231,10 +232,10 @@ typedef struct Ctx {
 	int w, h;
 	const guint8 *mask; /* NULL: whole image */
 	gsize stride;
-	double cell;        /* grid cell side, px */
-	int *col_of;        /* grid column of each pixel column, w entries */
-	gsize n;            /* dots kept (inside image and ROI) */
-	double *x, *y, *r;  /* kept dots, n entries each */
+	double cell; /* grid cell side, px */
+	int *col_of; /* grid column of each pixel column, w entries */
+	gsize n; /* dots kept (inside image and ROI) */
+	double *x, *y, *r; /* kept dots, n entries each */
 	double *contrast;
 	SmpMeasurement *m;
 } Ctx;
@@ -477,8 +478,8 @@ sweep_coverage(const Ctx *c, guint64 *cells_covered)
 
 	for (int j = 0; j < c->h; j++) {
 		gsize ns = 0;
-		guint64 *cells = cells_covered +
-			(gsize) grid_row(c, j) * c->m->grid.cols;
+		guint64 *cells =
+			cells_covered + (gsize) grid_row(c, j) * c->m->grid.cols;
 
 		for (gsize k = start[j]; k < start[j + 1]; k++)
 			active[na++] = order[k];
@@ -488,7 +489,7 @@ sweep_coverage(const Ctx *c, guint64 *cells_covered)
 			dot_rows(c, active[k], &first, &last);
 			if (last < j) {
 				active[k] = active[--na]; /* done: order is irrelevant, */
-				continue;                 /* the spans get sorted */
+				continue; /* the spans get sorted */
 			}
 			ns += dot_span(c, active[k], j, &spans[ns]);
 			k++;
@@ -762,8 +763,8 @@ check_args(const SmpDot *dots, gsize n, int width, int height,
 
 /* The grid cell side in px: mm times the scale, or px without a scale. */
 static gboolean
-grid_cell_px(const SmpMeasureParams *p, gboolean has_scale, double *cell,
-	GError **error)
+grid_cell_px(
+	const SmpMeasureParams *p, gboolean has_scale, double *cell, GError **error)
 {
 	double v = has_scale ? p->grid_cell_mm * p->px_per_mm : p->grid_cell_px;
 
@@ -788,8 +789,8 @@ grid_init(Ctx *c, GError **error)
 
 	if (cols * rows > SMP_MEASURE_MAX_GRID_CELLS) {
 		g_set_error(error, SMP_ERROR, SMP_ERROR_LIMIT,
-			"measure: a grid of %.0fx%.0f cells is over the limit of %d",
-			cols, rows, SMP_MEASURE_MAX_GRID_CELLS);
+			"measure: a grid of %.0fx%.0f cells is over the limit of %d", cols,
+			rows, SMP_MEASURE_MAX_GRID_CELLS);
 		return FALSE;
 	}
 	g->cols = (int) cols;
@@ -833,7 +834,8 @@ check_params(const SmpMeasureParams *p, GError **error)
 	if (!isfinite(p->px_per_mm) || !isfinite(p->scale_rel_uncertainty)) {
 		g_set_error(error, SMP_ERROR, SMP_ERROR_CONFIG,
 			"measure: scale %g px/mm with relative uncertainty %g is not "
-			"a number", p->px_per_mm, p->scale_rel_uncertainty);
+			"a number",
+			p->px_per_mm, p->scale_rel_uncertainty);
 		return FALSE;
 	}
 	return TRUE;
@@ -871,7 +873,7 @@ smp_measure_dots(const SmpDot *dots, gsize n, int width, int height,
 	GError **error)
 {
 	SmpMeasureParams defaults;
-	Ctx c = { .w = width, .h = height, .mask = mask, .stride = mask_stride };
+	Ctx c = {.w = width, .h = height, .mask = mask, .stride = mask_stride};
 
 	if (!p) {
 		smp_measure_params_default(&defaults);
@@ -909,15 +911,14 @@ smp_measurement_free(SmpMeasurement *m)
 }
 
 void
-smp_measure_change(const SmpMeasurement *before, const SmpMeasurement *after,
-	SmpChange *out)
+smp_measure_change(
+	const SmpMeasurement *before, const SmpMeasurement *after, SmpChange *out)
 {
 	g_return_if_fail(before != NULL && after != NULL && out != NULL);
 	/* NaN propagates: no scale on either side gives NaN, written null. */
 	out->per_cm2 = after->per_cm2 - before->per_cm2;
-	out->per_cm2_pct = before->per_cm2 > 0.0
-		? 100.0 * out->per_cm2 / before->per_cm2
-		: NAN;
+	out->per_cm2_pct =
+		before->per_cm2 > 0.0 ? 100.0 * out->per_cm2 / before->per_cm2 : NAN;
 	out->per_mpx = after->per_mpx - before->per_mpx;
 	out->coverage = after->coverage - before->coverage;
 	out->new_dots = -1;

@@ -19,10 +19,8 @@
 
 /* EXIF tags that identify a camera body, lens or owner. */
 static const ExifTag identifying_tags[] = {
-	EXIF_TAG_BODY_SERIAL_NUMBER,
-	EXIF_TAG_LENS_SERIAL_NUMBER,
-	EXIF_TAG_CAMERA_OWNER_NAME,
-	(ExifTag) 0xc62f, /* CameraSerialNumber (DNG) */
+	EXIF_TAG_BODY_SERIAL_NUMBER, EXIF_TAG_LENS_SERIAL_NUMBER,
+	EXIF_TAG_CAMERA_OWNER_NAME, (ExifTag) 0xc62f, /* CameraSerialNumber (DNG) */
 	(ExifTag) 0xa420, /* ImageUniqueID */
 };
 
@@ -58,8 +56,8 @@ typedef struct LogContext {
  * warning (a bad IFD can produce hundreds).
  */
 static void
-log_func(ExifLog *log, ExifLogCode code, const char *domain,
-	const char *format, va_list args, void *data)
+log_func(ExifLog *log, ExifLogCode code, const char *domain, const char *format,
+	va_list args, void *data)
 {
 	LogContext *ctx = data;
 	g_autofree char *message = NULL;
@@ -110,8 +108,8 @@ exif_date_to_iso(const char *text)
 	int y, mo, d, h, mi, s;
 	g_autoptr(GDateTime) dt = NULL;
 
-	if (!text || sscanf(text, "%4d:%2d:%2d %2d:%2d:%2d", &y, &mo, &d, &h, &mi,
-					 &s) != 6)
+	if (!text ||
+		sscanf(text, "%4d:%2d:%2d %2d:%2d:%2d", &y, &mo, &d, &h, &mi, &s) != 6)
 		return NULL;
 	dt = g_date_time_new_utc(y, mo, d, h, mi, s);
 	if (!dt || y < 1900)
@@ -122,13 +120,13 @@ exif_date_to_iso(const char *text)
 static void
 read_orientation(SmpMeta *meta, ExifData *ed, const char *path)
 {
-	ExifEntry *e = exif_content_get_entry(ed->ifd[EXIF_IFD_0],
-		EXIF_TAG_ORIENTATION);
+	ExifEntry *e =
+		exif_content_get_entry(ed->ifd[EXIF_IFD_0], EXIF_TAG_ORIENTATION);
 	int value;
 
 	/* IFD0 only: IFD1 describes the thumbnail, not the photo. */
-	if (!e || e->format != EXIF_FORMAT_SHORT || e->components < 1 ||
-		!e->data || e->size < 2)
+	if (!e || e->format != EXIF_FORMAT_SHORT || e->components < 1 || !e->data ||
+		e->size < 2)
 		return;
 	value = exif_get_short(e->data, exif_data_get_byte_order(ed));
 	meta->orientation_raw = value;
@@ -148,8 +146,8 @@ read_fields(SmpMeta *meta, ExifData *ed, const char *path)
 	read_orientation(meta, ed, path);
 	meta->make = entry_text(exif_data_get_entry(ed, EXIF_TAG_MAKE));
 	meta->model = entry_text(exif_data_get_entry(ed, EXIF_TAG_MODEL));
-	date = entry_text(exif_content_get_entry(ed->ifd[EXIF_IFD_EXIF],
-		EXIF_TAG_DATE_TIME_ORIGINAL));
+	date = entry_text(exif_content_get_entry(
+		ed->ifd[EXIF_IFD_EXIF], EXIF_TAG_DATE_TIME_ORIGINAL));
 	meta->taken = exif_date_to_iso(date);
 	if (date && !meta->taken)
 		smp_warnings_add(meta->warnings, "bad_date",
@@ -157,10 +155,10 @@ read_fields(SmpMeta *meta, ExifData *ed, const char *path)
 	/* A GPS IFD holding only GPSVersionID (Canon does this) says nothing
 	 * about where the photo was taken; a coordinate does.
 	 */
-	meta->has_gps = exif_content_get_entry(ed->ifd[EXIF_IFD_GPS],
-						EXIF_TAG_GPS_LATITUDE) != NULL ||
-		exif_content_get_entry(ed->ifd[EXIF_IFD_GPS],
-			EXIF_TAG_GPS_LONGITUDE) != NULL;
+	meta->has_gps = exif_content_get_entry(
+						ed->ifd[EXIF_IFD_GPS], EXIF_TAG_GPS_LATITUDE) != NULL ||
+		exif_content_get_entry(ed->ifd[EXIF_IFD_GPS], EXIF_TAG_GPS_LONGITUDE) !=
+			NULL;
 	meta->has_thumbnail = ed->data && ed->size > 0;
 	meta->has_makernote = exif_data_get_entry(ed, EXIF_TAG_MAKER_NOTE) != NULL;
 	for (size_t i = 0; i < G_N_ELEMENTS(identifying_tags); i++)
@@ -169,8 +167,8 @@ read_fields(SmpMeta *meta, ExifData *ed, const char *path)
 }
 
 void
-smp_meta_parse_exif(SmpMeta *meta, const void *data, gsize len,
-	const char *path)
+smp_meta_parse_exif(
+	SmpMeta *meta, const void *data, gsize len, const char *path)
 {
 	static const unsigned char prefix[6] = {'E', 'x', 'i', 'f', 0, 0};
 	g_autofree unsigned char *owned = NULL;

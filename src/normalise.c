@@ -23,8 +23,12 @@
  * their chromaticities make the locus that white balance projects onto.
  */
 static const double skin_ref[6][3] = {
-	{238, 208, 192}, {226, 186, 160}, {204, 158, 124},
-	{172, 121, 88}, {124, 82, 58}, {80, 53, 40},
+	{238, 208, 192},
+	{226, 186, 160},
+	{204, 158, 124},
+	{172, 121, 88},
+	{124, 82, 58},
+	{80, 53, 40},
 };
 
 void
@@ -83,17 +87,17 @@ decode_lut(void)
 
 	for (int i = 0; i < 256; i++)
 		lut[i] = (float) pow(i / 255.0, 2.2);
-	return vips_image_new_from_memory_copy(lut, sizeof(lut), 256, 1, 1,
-		VIPS_FORMAT_FLOAT);
+	return vips_image_new_from_memory_copy(
+		lut, sizeof(lut), 256, 1, 1, VIPS_FORMAT_FLOAT);
 }
 
 VipsImage *
-norm_background_mask(VipsImage *lin, const SmpNormaliseParams *p,
-	int window, VipsImage **y, const char *path, GError **error)
+norm_background_mask(VipsImage *lin, const SmpNormaliseParams *p, int window,
+	VipsImage **y, const char *path, GError **error)
 {
 	g_autoptr(VipsImage) ctx = vips_image_new();
-	VipsImage **t = (VipsImage **) vips_object_local_array(
-		VIPS_OBJECT(ctx), 13);
+	VipsImage **t =
+		(VipsImage **) vips_object_local_array(VIPS_OBJECT(ctx), 13);
 	double w[3] = {NORM_WR, NORM_WG, NORM_WB};
 	VipsImage *mask;
 
@@ -106,10 +110,9 @@ norm_background_mask(VipsImage *lin, const SmpNormaliseParams *p,
 		vips_pow_const1(t[1], &t[2], 1 / 2.2, NULL) ||
 		vips_linear1(t[2], &t[3], 255, 0.5, NULL) ||
 		vips_cast_uchar(t[3], &t[4], NULL) ||
-		vips_rank(t[4], &t[5], window, window, window * window * 6 / 10,
-			NULL) ||
-		!(t[6] = decode_lut()) ||
-		vips_maplut(t[5], &t[7], t[6], NULL) ||
+		vips_rank(
+			t[4], &t[5], window, window, window * window * 6 / 10, NULL) ||
+		!(t[6] = decode_lut()) || vips_maplut(t[5], &t[7], t[6], NULL) ||
 		vips_linear1(t[7], &t[8], p->bg_low, 0, NULL) ||
 		vips_linear1(t[7], &t[9], p->bg_high, 0, NULL) ||
 		vips_moreeq(t[1], t[8], &t[10], NULL) ||
@@ -130,11 +133,11 @@ norm_background_mask(VipsImage *lin, const SmpNormaliseParams *p,
 /* Block statistics of the skin background on the estimation copy. */
 typedef struct Cells {
 	int cols, rows;
-	double *cx, *cy;  /* centres, px of the photo (cols, rows entries) */
-	double *w;        /* background share of each block */
-	double *ly;       /* ln mean background luminance */
-	double *rgb;      /* mean background linear RGB, 3 per block */
-	double *lfit;     /* ln illumination of the model at the block */
+	double *cx, *cy; /* centres, px of the photo (cols, rows entries) */
+	double *w; /* background share of each block */
+	double *ly; /* ln mean background luminance */
+	double *rgb; /* mean background linear RGB, 3 per block */
+	double *lfit; /* ln illumination of the model at the block */
 } Cells;
 
 static void
@@ -156,16 +159,16 @@ cells_measure(SmpNormalisation *n, VipsImage *in, int cell,
 	const SmpNormaliseParams *p, Cells *c, GError **error)
 {
 	g_autoptr(VipsImage) ctx = vips_image_new();
-	VipsImage **t = (VipsImage **) vips_object_local_array(
-		VIPS_OBJECT(ctx), 13);
+	VipsImage **t =
+		(VipsImage **) vips_object_local_array(VIPS_OBJECT(ctx), 13);
 	int k = n->shrink;
 	const float *v;
 
 	if (vips_colourspace(in, &t[0], VIPS_INTERPRETATION_scRGB, NULL) ||
 		vips_shrink(t[0], &t[1], k, k, NULL) ||
 		!(t[2] = vips_image_copy_memory(t[1])) ||
-		!(t[3] = norm_background_mask(t[2], p, n->window, &t[4], n->path,
-			  error)))
+		!(t[3] = norm_background_mask(
+			  t[2], p, n->window, &t[4], n->path, error)))
 		goto vips_fail;
 	cell = MIN(cell, MIN(t[2]->Xsize, t[2]->Ysize));
 	c->cols = t[2]->Xsize / cell;
@@ -175,8 +178,7 @@ cells_measure(SmpNormalisation *n, VipsImage *in, int cell,
 		vips_multiply(t[2], t[5], &t[6], NULL) ||
 		vips_multiply(t[4], t[5], &t[7], NULL) ||
 		vips_bandjoin((VipsImage *[]){t[6], t[7], t[5]}, &t[8], 3, NULL) ||
-		vips_crop(t[8], &t[9], 0, 0, c->cols * cell, c->rows * cell,
-			NULL) ||
+		vips_crop(t[8], &t[9], 0, 0, c->cols * cell, c->rows * cell, NULL) ||
 		vips_shrink(t[9], &t[10], cell, cell, NULL) ||
 		vips_cast_float(t[10], &t[11], NULL) ||
 		!(t[12] = vips_image_copy_memory(t[11])))
@@ -308,7 +310,7 @@ poly_at(const SmpNormalisation *n, double x, double y)
 static double *
 gauss_matrix(const double *target, int n, const double *src, int m, double s)
 {
-	double *g = g_new(double, (gsize) n * m);
+	double *g = g_new(double, (gsize) n *m);
 
 	for (int a = 0; a < n; a++)
 		for (int i = 0; i < m; i++) {
@@ -331,8 +333,8 @@ model_on_grid(const SmpNormalisation *n, const Cells *c, const double *xs,
 	int gc = c->cols, gr = c->rows;
 	double *gx = gauss_matrix(xs, nx, c->cx, gc, n->flat_sigma_px);
 	double *gy = gauss_matrix(ys, ny, c->cy, gr, n->flat_sigma_px);
-	double *tn = g_new0(double, (gsize) gr * nx);
-	double *td = g_new0(double, (gsize) gr * nx);
+	double *tn = g_new0(double, (gsize) gr *nx);
+	double *td = g_new0(double, (gsize) gr *nx);
 
 	for (int j = 0; j < gr; j++)
 		for (int i = 0; i < gc; i++) {
@@ -373,8 +375,8 @@ flatfield_build(SmpNormalisation *n, Cells *c, gboolean enabled)
 	int ny = MAX(4, (int) ceil((n->height - 1) / step) + 1);
 	g_autofree double *xs = g_new(double, nx);
 	g_autofree double *ys = g_new(double, ny);
-	g_autofree double *ln = g_new(double, (gsize) nx * ny);
-	g_autofree float *flat = g_new(float, (gsize) nx * ny);
+	g_autofree double *ln = g_new(double, (gsize) nx *ny);
+	g_autofree float *flat = g_new(float, (gsize) nx *ny);
 
 	if (enabled)
 		fit_poly(n, c);
@@ -401,8 +403,8 @@ flatfield_build(SmpNormalisation *n, Cells *c, gboolean enabled)
 		for (int i = 0; i < nx * ny; i++)
 			flat[i] = 1.0f;
 		n->illum_min = n->illum_max = 1;
-		n->illum = vips_image_new_from_memory_copy(flat,
-			sizeof(float) * nx * ny, nx, ny, 1, VIPS_FORMAT_FLOAT);
+		n->illum = vips_image_new_from_memory_copy(
+			flat, sizeof(float) * nx * ny, nx, ny, 1, VIPS_FORMAT_FLOAT);
 		return sw > 0 ? y0 / sw : 0;
 	}
 	n->illum_min = G_MAXDOUBLE;
@@ -417,8 +419,8 @@ flatfield_build(SmpNormalisation *n, Cells *c, gboolean enabled)
 	/* Keep the photo's mean level: c->lfit becomes ln(illum / mean). */
 	for (int i = 0; i < c->cols * c->rows; i++)
 		c->lfit[i] -= log(swg / sw);
-	n->illum = vips_image_new_from_memory_copy(flat,
-		sizeof(float) * nx * ny, nx, ny, 1, VIPS_FORMAT_FLOAT);
+	n->illum = vips_image_new_from_memory_copy(
+		flat, sizeof(float) * nx * ny, nx, ny, 1, VIPS_FORMAT_FLOAT);
 	return y0 / sw;
 }
 
@@ -466,8 +468,8 @@ locus_nearest(double q0, double q1, double *t0, double *t1)
 	}
 	for (int i = 0; i < 5; i++) {
 		double dx = p[i + 1][0] - p[i][0], dy = p[i + 1][1] - p[i][1];
-		double s = ((q0 - p[i][0]) * dx + (q1 - p[i][1]) * dy) /
-			(dx * dx + dy * dy);
+		double s =
+			((q0 - p[i][0]) * dx + (q1 - p[i][1]) * dy) / (dx * dx + dy * dy);
 		double x, y, d;
 
 		s = CLAMP(s, 0.0, 1.0);
@@ -487,8 +489,7 @@ locus_nearest(double q0, double q1, double *t0, double *t1)
  * is knowable), luminance kept.
  */
 static void
-white_balance(const double skin[3], const SmpNormaliseParams *p,
-	double gain[3])
+white_balance(const double skin[3], const SmpNormaliseParams *p, double gain[3])
 {
 	double q0, q1, t0 = 0, t1 = 0, lim = log(p->max_wb_gain), y, y2;
 
@@ -522,8 +523,8 @@ exposure_gain(double y_bg, const SmpNormaliseParams *p)
 static void
 geometry(SmpNormalisation *n, const SmpNormaliseParams *p, int *cell)
 {
-	double k = n->px_per_mm > 0 ? n->px_per_mm / SMALL_PX_PER_MM :
-		n->flat_sigma_px / 60.0;
+	double k = n->px_per_mm > 0 ? n->px_per_mm / SMALL_PX_PER_MM
+								: n->flat_sigma_px / 60.0;
 	double sigma_small;
 	int win;
 
@@ -544,8 +545,7 @@ gboolean
 norm_render(SmpNormalisation *n, const double gain[3], GError **error)
 {
 	g_autoptr(VipsImage) ctx = vips_image_new();
-	VipsImage **t = (VipsImage **) vips_object_local_array(
-		VIPS_OBJECT(ctx), 6);
+	VipsImage **t = (VipsImage **) vips_object_local_array(VIPS_OBJECT(ctx), 6);
 	double zero[3] = {0, 0, 0}, g[3] = {gain[0], gain[1], gain[2]};
 	double ax = (n->width - 1.0) / (n->illum->Xsize - 1);
 	double ay = (n->height - 1.0) / (n->illum->Ysize - 1);
@@ -557,15 +557,14 @@ norm_render(SmpNormalisation *n, const double gain[3], GError **error)
 	/* One lazy chain over the full-size photo, rendered once: linear
 	 * light, gains, the upsampled flat-field, back to 8-bit sRGB.
 	 */
-	fail = vips_colourspace(n->input, &t[0], VIPS_INTERPRETATION_scRGB,
-			   NULL) ||
+	fail = vips_colourspace(n->input, &t[0], VIPS_INTERPRETATION_scRGB, NULL) ||
 		vips_linear(t[0], &t[1], g, zero, 3, NULL) ||
 		vips_affine(n->illum, &t[2], ax > 0 ? ax : 1, 0, 0, ay > 0 ? ay : 1,
-			"interpolate", bilinear, "oarea", area,
-			"extend", VIPS_EXTEND_COPY, NULL) ||
-		vips_multiply(t[1], t[2], &t[3], NULL) ||
-		vips_copy(t[3], &t[4], "interpretation", VIPS_INTERPRETATION_scRGB,
+			"interpolate", bilinear, "oarea", area, "extend", VIPS_EXTEND_COPY,
 			NULL) ||
+		vips_multiply(t[1], t[2], &t[3], NULL) ||
+		vips_copy(
+			t[3], &t[4], "interpretation", VIPS_INTERPRETATION_scRGB, NULL) ||
 		vips_colourspace(t[4], &t[5], VIPS_INTERPRETATION_sRGB, NULL) ||
 		!(out = vips_image_copy_memory(t[5]));
 	g_object_unref(bilinear);
@@ -584,14 +583,14 @@ static gboolean
 input_check(VipsImage *in, const char *path, GError **error)
 {
 	if (vips_image_get_bands(in) == 3 &&
-		vips_image_get_format(in) == VIPS_FORMAT_UCHAR &&
-		in->Xsize >= 8 && in->Ysize >= 8)
+		vips_image_get_format(in) == VIPS_FORMAT_UCHAR && in->Xsize >= 8 &&
+		in->Ysize >= 8)
 		return TRUE;
 	g_set_error(error, SMP_ERROR, SMP_ERROR_UNSUPPORTED,
 		"%s: %s: need an 8-bit 3-band sRGB image of at least 8x8 px "
-		"(got %d bands, format %d, %dx%d)", path ? path : "(image)",
-		NORM_STAGE, vips_image_get_bands(in), vips_image_get_format(in),
-		in->Xsize, in->Ysize);
+		"(got %d bands, format %d, %dx%d)",
+		path ? path : "(image)", NORM_STAGE, vips_image_get_bands(in),
+		vips_image_get_format(in), in->Xsize, in->Ysize);
 	return FALSE;
 }
 
@@ -621,8 +620,8 @@ smp_normalise_photo(VipsImage *in, const SmpNormaliseParams *p,
 	n->input = in;
 	g_object_ref(in);
 	n->flatfield = p->flatfield;
-	n->flat_sigma_px = px_per_mm > 0 ? p->flatfield_mm * px_per_mm :
-		p->flatfield_px;
+	n->flat_sigma_px =
+		px_per_mm > 0 ? p->flatfield_mm * px_per_mm : p->flatfield_px;
 	n->target_lightness = p->target_lightness;
 	n->match_gain[0] = n->match_gain[1] = n->match_gain[2] = 1;
 	n->match_region = "none";

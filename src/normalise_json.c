@@ -37,8 +37,8 @@ flatfield(const SmpNormalisation *n, JsonBuilder *b)
 	json_builder_set_member_name(b, "model");
 	json_builder_add_string_value(b, "ln_cubic+gauss_residual");
 	num(b, "sigma_px", n->flat_sigma_px, 0.1);
-	num(b, "sigma_mm", n->px_per_mm > 0 ? n->flat_sigma_px / n->px_per_mm :
-		NAN, 0.01);
+	num(b, "sigma_mm", n->px_per_mm > 0 ? n->flat_sigma_px / n->px_per_mm : NAN,
+		0.01);
 	/* Coefficients of ln illum over u, v in [-1, 1] (normalise.h). */
 	json_builder_set_member_name(b, "ln_poly");
 	json_builder_begin_array(b);

@@ -42,8 +42,8 @@ norm_rgb_to_lab(const double rgb[3], double lab[3])
 double
 norm_delta_e(const double a[3], const double b[3])
 {
-	return sqrt((a[0] - b[0]) * (a[0] - b[0]) + (a[1] - b[1]) * (a[1] - b[1])
-		+ (a[2] - b[2]) * (a[2] - b[2]));
+	return sqrt((a[0] - b[0]) * (a[0] - b[0]) + (a[1] - b[1]) * (a[1] - b[1]) +
+		(a[2] - b[2]) * (a[2] - b[2]));
 }
 
 gboolean
@@ -52,8 +52,8 @@ norm_skin_mean(VipsImage *srgb, VipsImage *roi, int shrink, int window,
 	const char *path, GError **error)
 {
 	g_autoptr(VipsImage) ctx = vips_image_new();
-	VipsImage **t = (VipsImage **) vips_object_local_array(
-		VIPS_OBJECT(ctx), 12);
+	VipsImage **t =
+		(VipsImage **) vips_object_local_array(VIPS_OBJECT(ctx), 12);
 	double *s, total;
 
 	if (vips_colourspace(srgb, &t[0], VIPS_INTERPRETATION_scRGB, NULL) ||
@@ -118,8 +118,8 @@ masks_check(const SmpNormalisation *before, const SmpNormalisation *after,
 			vips_image_get_format(m[i]) != VIPS_FORMAT_UCHAR) {
 			g_set_error(error, SMP_ERROR, SMP_ERROR_CONFIG,
 				"%s: %s: the overlap mask must be 1-band uchar %dx%d",
-				n[i]->path ? n[i]->path : "(image)", NORM_STAGE,
-				n[i]->width, n[i]->height);
+				n[i]->path ? n[i]->path : "(image)", NORM_STAGE, n[i]->width,
+				n[i]->height);
 			return FALSE;
 		}
 	return TRUE;
@@ -137,8 +137,8 @@ as_shot_difference(const SmpNormalisation *before,
 	double ya = NORM_WR * a[0] + NORM_WG * a[1] + NORM_WB * a[2];
 
 	*ev = *chroma = 0;
-	if (!(yb > 0 && ya > 0 && a[1] > 0 && b[1] > 0 && a[0] > 0 &&
-			b[0] > 0 && a[2] > 0 && b[2] > 0))
+	if (!(yb > 0 && ya > 0 && a[1] > 0 && b[1] > 0 && a[0] > 0 && b[0] > 0 &&
+			a[2] > 0 && b[2] > 0))
 		return;
 	*ev = log2(ya / yb);
 	*chroma = MAX(fabs(log((a[0] / a[1]) / (b[0] / b[1]))),
@@ -147,8 +147,8 @@ as_shot_difference(const SmpNormalisation *before,
 
 gboolean
 smp_normalise_match(const SmpNormalisation *before, SmpNormalisation *after,
-	VipsImage *before_mask, VipsImage *after_mask,
-	const SmpNormaliseParams *p, GError **error)
+	VipsImage *before_mask, VipsImage *after_mask, const SmpNormaliseParams *p,
+	GError **error)
 {
 	SmpNormaliseParams def;
 	double cb[3], ca[3], gain[3], match[3], lb[3], la[3], ev, chroma;
@@ -160,8 +160,8 @@ smp_normalise_match(const SmpNormalisation *before, SmpNormalisation *after,
 	if (!masks_check(before, after, before_mask, after_mask, error) ||
 		!norm_skin_mean(before->image, before_mask, before->shrink,
 			before->window, p, cb, NULL, before->path, error) ||
-		!norm_skin_mean(after->image, after_mask, after->shrink,
-			after->window, p, ca, NULL, after->path, error))
+		!norm_skin_mean(after->image, after_mask, after->shrink, after->window,
+			p, ca, NULL, after->path, error))
 		return FALSE;
 	/* The same diagonal model as white balance and exposure, so a dot's
 	 * ratio to its background (what detection sees) is kept.
@@ -180,8 +180,8 @@ smp_normalise_match(const SmpNormalisation *before, SmpNormalisation *after,
 	after->matched = TRUE;
 	after->match_region = before_mask ? "mask" : "whole_frame";
 	/* Measure the result rather than assume it. */
-	if (!norm_skin_mean(after->image, after_mask, after->shrink,
-			after->window, p, ca, NULL, after->path, error))
+	if (!norm_skin_mean(after->image, after_mask, after->shrink, after->window,
+			p, ca, NULL, after->path, error))
 		return FALSE;
 	norm_rgb_to_lab(ca, after->skin_lab);
 	after->match_delta_e_after = norm_delta_e(lb, after->skin_lab);
@@ -193,7 +193,6 @@ smp_normalise_match(const SmpNormalisation *before, SmpNormalisation *after,
 			"and %.2f in colour (limits %.2f and %.2f); ΔE*ab %.1f "
 			"before matching: the tone match may not be trusted",
 			after->path ? after->path : "(image)", NORM_STAGE, ev, chroma,
-			p->mismatch_ev, p->mismatch_chroma,
-			after->match_delta_e_before);
+			p->mismatch_ev, p->mismatch_chroma, after->match_delta_e_before);
 	return TRUE;
 }

@@ -32,15 +32,14 @@ VipsImage *norm_background_mask(VipsImage *lin, const SmpNormaliseParams *p,
  * size, non-zero = inside). @fraction: (out) (optional) share of the
  * (ROI) pixels that were background.
  */
-gboolean norm_skin_mean(VipsImage *srgb, VipsImage *roi, int shrink,
-	int window, const SmpNormaliseParams *p, double rgb[3],
-	double *fraction, const char *path, GError **error);
+gboolean norm_skin_mean(VipsImage *srgb, VipsImage *roi, int shrink, int window,
+	const SmpNormaliseParams *p, double rgb[3], double *fraction,
+	const char *path, GError **error);
 
 /* Render @n->image from @n->input, @n->illum and per-band linear @gain
  * (replacing the old image). Returns: TRUE; FALSE with @error set.
  */
-gboolean norm_render(SmpNormalisation *n, const double gain[3],
-	GError **error);
+gboolean norm_render(SmpNormalisation *n, const double gain[3], GError **error);
 
 /* CIELAB (D65) of a linear sRGB colour, and the CIE76 distance. */
 void norm_rgb_to_lab(const double rgb[3], double lab[3]);

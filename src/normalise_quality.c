@@ -24,8 +24,7 @@ static gboolean
 clipped(SmpNormalisation *n, VipsImage *in, const SmpNormaliseParams *p)
 {
 	g_autoptr(VipsImage) ctx = vips_image_new();
-	VipsImage **t = (VipsImage **) vips_object_local_array(
-		VIPS_OBJECT(ctx), 6);
+	VipsImage **t = (VipsImage **) vips_object_local_array(VIPS_OBJECT(ctx), 6);
 
 	/* A highlight is clipped when any band is, a shadow when all are:
 	 * one saturated channel already loses the skin's colour.
@@ -76,27 +75,24 @@ static gboolean
 edge_gradient(VipsImage *y, double sigma, double *out)
 {
 	g_autoptr(VipsImage) ctx = vips_image_new();
-	VipsImage **t = (VipsImage **) vips_object_local_array(
-		VIPS_OBJECT(ctx), 11);
+	VipsImage **t =
+		(VipsImage **) vips_object_local_array(VIPS_OBJECT(ctx), 11);
 	static const double pc[2] = {50, FOCUS_TOP};
 	double v[2];
 
-	if (vips_gaussblur(y, &t[0], sigma, "precision",
-			VIPS_PRECISION_FLOAT, NULL) ||
+	if (vips_gaussblur(
+			y, &t[0], sigma, "precision", VIPS_PRECISION_FLOAT, NULL) ||
 		!(t[1] = vips_image_new_matrixv(3, 1, -0.5, 0.0, 0.5)) ||
 		!(t[2] = vips_image_new_matrixv(1, 3, -0.5, 0.0, 0.5)) ||
-		vips_conv(t[0], &t[3], t[1], "precision", VIPS_PRECISION_FLOAT,
-			NULL) ||
-		vips_conv(t[0], &t[4], t[2], "precision", VIPS_PRECISION_FLOAT,
-			NULL) ||
+		vips_conv(t[0], &t[3], t[1], "precision", VIPS_PRECISION_FLOAT, NULL) ||
+		vips_conv(t[0], &t[4], t[2], "precision", VIPS_PRECISION_FLOAT, NULL) ||
 		vips_multiply(t[3], t[3], &t[5], NULL) ||
 		vips_multiply(t[4], t[4], &t[6], NULL) ||
 		vips_add(t[5], t[6], &t[7], NULL) ||
 		vips_pow_const1(t[7], &t[8], 0.5, NULL) ||
 		/* 1/64 grey level per px resolution for the histogram. */
 		vips_linear1(t[8], &t[9], 64, 0.5, NULL) ||
-		vips_cast_ushort(t[9], &t[10], NULL) ||
-		!percentiles(t[10], pc, 2, v))
+		vips_cast_ushort(t[9], &t[10], NULL) || !percentiles(t[10], pc, 2, v))
 		return FALSE;
 	*out = (v[1] - v[0]) / 64.0;
 	return TRUE;
@@ -110,15 +106,13 @@ static gboolean
 focus(SmpNormalisation *n, VipsImage *in)
 {
 	g_autoptr(VipsImage) ctx = vips_image_new();
-	VipsImage **t = (VipsImage **) vips_object_local_array(
-		VIPS_OBJECT(ctx), 3);
-	int w = MIN(in->Xsize, FOCUS_MAX_SIDE), h = MIN(in->Ysize,
-		FOCUS_MAX_SIDE);
+	VipsImage **t = (VipsImage **) vips_object_local_array(VIPS_OBJECT(ctx), 3);
+	int w = MIN(in->Xsize, FOCUS_MAX_SIDE), h = MIN(in->Ysize, FOCUS_MAX_SIDE);
 	double g1, g2, r2, a = FOCUS_S1 * FOCUS_S1 + FOCUS_D,
-		b = FOCUS_S2 * FOCUS_S2 + FOCUS_D, rmax = sqrt(b / a);
+					   b = FOCUS_S2 * FOCUS_S2 + FOCUS_D, rmax = sqrt(b / a);
 
-	if (vips_crop(in, &t[0], (in->Xsize - w) / 2, (in->Ysize - h) / 2, w, h,
-			NULL) ||
+	if (vips_crop(
+			in, &t[0], (in->Xsize - w) / 2, (in->Ysize - h) / 2, w, h, NULL) ||
 		vips_colourspace(t[0], &t[1], VIPS_INTERPRETATION_B_W, NULL) ||
 		vips_cast_float(t[1], &t[2], NULL) ||
 		!edge_gradient(t[2], FOCUS_S1, &g1) ||
@@ -132,8 +126,8 @@ focus(SmpNormalisation *n, VipsImage *in)
 	}
 	r2 = (g1 / g2) * (g1 / g2);
 	n->focus = CLAMP((g1 / g2 - 1) / (rmax - 1), 0.0, 1.0);
-	n->edge_blur_px = r2 <= 1.0001 ? 99.0 :
-		sqrt(MAX(0.0, (b - r2 * a) / (r2 - 1)));
+	n->edge_blur_px =
+		r2 <= 1.0001 ? 99.0 : sqrt(MAX(0.0, (b - r2 * a) / (r2 - 1)));
 	return TRUE;
 }
 
@@ -153,20 +147,19 @@ norm_quality(SmpNormalisation *n, VipsImage *in, const SmpNormaliseParams *p,
 		n->clipped_low > p->clip_max_fraction)
 		smp_warnings_add(n->warnings, "clipped",
 			"%s: %s: %.1f%% of the frame clipped in highlights and %.1f%% "
-			"in shadows (limit %.1f%%)", path, NORM_STAGE,
-			100 * n->clipped_high, 100 * n->clipped_low,
+			"in shadows (limit %.1f%%)",
+			path, NORM_STAGE, 100 * n->clipped_high, 100 * n->clipped_low,
 			100 * p->clip_max_fraction);
 	if (isnan(n->edge_blur_px))
 		return TRUE;
 	/* Blur matters against the dots' physical size: judge it in mm. */
-	blur = n->px_per_mm > 0 ? n->edge_blur_px / n->px_per_mm :
-		n->edge_blur_px;
+	blur = n->px_per_mm > 0 ? n->edge_blur_px / n->px_per_mm : n->edge_blur_px;
 	limit = n->px_per_mm > 0 ? p->blur_max_mm : p->blur_max_px;
 	unit = n->px_per_mm > 0 ? "mm" : "px";
 	if (blur > limit)
 		smp_warnings_add(n->warnings, "blur",
 			"%s: %s: edges blurred by %.3g %s (sigma; limit %.3g %s), "
-			"focus measure %.2f", path, NORM_STAGE, blur, unit, limit, unit,
-			n->focus);
+			"focus measure %.2f",
+			path, NORM_STAGE, blur, unit, limit, unit, n->focus);
 	return TRUE;
 }

@@ -16,8 +16,8 @@ static char *
 caption_for(const SmpPairSpec *spec, int i)
 {
 	const SmpMeasurement *m = spec->analysis[i]->measurement;
-	const char *taken = spec->taken[i] ? spec->taken[i]
-									   : spec->photo[i]->meta->taken;
+	const char *taken =
+		spec->taken[i] ? spec->taken[i] : spec->photo[i]->meta->taken;
 	GString *s = g_string_new(NULL);
 
 	g_string_append_printf(s, "session %d", spec->session[i]);
@@ -26,8 +26,8 @@ caption_for(const SmpPairSpec *spec, int i)
 	if (spec->view)
 		g_string_append_printf(s, "  ·  %s", spec->view);
 	if (m->has_scale)
-		g_string_append_printf(s, "  ·  %.0f dots/cm² (%.0f–%.0f)",
-			m->per_cm2, m->per_cm2_ci95[0], m->per_cm2_ci95[1]);
+		g_string_append_printf(s, "  ·  %.0f dots/cm² (%.0f–%.0f)", m->per_cm2,
+			m->per_cm2_ci95[0], m->per_cm2_ci95[1]);
 	else
 		g_string_append_printf(s, "  ·  %zu dots, %.0f/Mpx (no scale)",
 			(size_t) m->count, m->per_mpx);
@@ -71,10 +71,10 @@ check_not_input(const SmpPairSpec *spec, const char *out, GError **error)
  */
 typedef struct Aligned {
 	VipsImage *before, *after; /* (owned) the cropped panels */
-	GArray *before_dots;       /* SmpDot, panel pixels */
+	GArray *before_dots; /* SmpDot, panel pixels */
 	GArray *after_dots;
-	GArray *after_kind;        /* guint8 per after dot */
-	SmpMeasurement *after_m;   /* after dots measured on the panel, for
+	GArray *after_kind; /* guint8 per after dot */
+	SmpMeasurement *after_m; /* after dots measured on the panel, for
 	                            * the heat map's grid */
 } Aligned;
 
@@ -96,8 +96,8 @@ aligned_clear(Aligned *al)
  * mapped after frame bounds it by its inner end (rotations under 45°).
  */
 static gboolean
-overlap_rect(const SmpRegistration *reg, int aw, int ah, int bw, int bh,
-	VipsRect *r)
+overlap_rect(
+	const SmpRegistration *reg, int aw, int ah, int bw, int bh, VipsRect *r)
 {
 	double x[4], y[4];
 	double cx[4] = {0, aw, 0, aw}, cy[4] = {0, 0, ah, ah};
@@ -146,8 +146,7 @@ crop_dots(const SmpPairSpec *spec, const SmpRegistration *reg,
 		d.r = (float) (d.r * reg->scale);
 		if (d.x < 0 || d.y < 0 || d.x >= r->width || d.y >= r->height)
 			continue;
-		if (reg->after_match &&
-			g_array_index(reg->after_match, gint32, i) >= 0)
+		if (reg->after_match && g_array_index(reg->after_match, gint32, i) >= 0)
 			kind = SMP_DOT_PERSISTING;
 		g_array_append_val(al->after_dots, d);
 		g_array_append_val(al->after_kind, kind);
@@ -158,13 +157,13 @@ crop_dots(const SmpPairSpec *spec, const SmpRegistration *reg,
  * overlap. FALSE (no error) when the overlap is too small to show.
  */
 static gboolean
-align_panels(const SmpPairSpec *spec, const SmpRegistration *reg,
-	Aligned *al, GError **error)
+align_panels(const SmpPairSpec *spec, const SmpRegistration *reg, Aligned *al,
+	GError **error)
 {
-	VipsImage *b = smp_analysis_image(spec->photo[0], spec->analysis[0],
-		spec->as_shot);
-	VipsImage *a = smp_analysis_image(spec->photo[1], spec->analysis[1],
-		spec->as_shot);
+	VipsImage *b =
+		smp_analysis_image(spec->photo[0], spec->analysis[0], spec->as_shot);
+	VipsImage *a =
+		smp_analysis_image(spec->photo[1], spec->analysis[1], spec->as_shot);
 	g_autoptr(VipsImage) warped = NULL;
 	SmpMeasureParams mp;
 	VipsRect r;
@@ -174,10 +173,10 @@ align_panels(const SmpPairSpec *spec, const SmpRegistration *reg,
 	warped = smp_register_warp(a, reg, b->Xsize, b->Ysize, error);
 	if (!warped)
 		return FALSE;
-	if (vips_extract_area(b, &al->before, r.left, r.top, r.width, r.height,
-			NULL) ||
-		vips_extract_area(warped, &al->after, r.left, r.top, r.width,
-			r.height, NULL)) {
+	if (vips_extract_area(
+			b, &al->before, r.left, r.top, r.width, r.height, NULL) ||
+		vips_extract_area(
+			warped, &al->after, r.left, r.top, r.width, r.height, NULL)) {
 		smp_error_from_vips(error, SMP_ERROR_INTERNAL, NULL, "composite");
 		return FALSE;
 	}
@@ -200,9 +199,8 @@ panels_as_taken(const SmpPairSpec *spec, char *caps[2], SmpPanel panel[2])
 		panel[i] = (SmpPanel){
 			smp_analysis_image(spec->photo[i], a, spec->as_shot),
 			i ? "AFTER" : "BEFORE", caps[i],
-			(const SmpDot *) a->detection->dots->data,
-			a->detection->dots->len, NULL, &a->measurement->grid,
-			a->scale.px_per_mm};
+			(const SmpDot *) a->detection->dots->data, a->detection->dots->len,
+			NULL, &a->measurement->grid, a->scale.px_per_mm};
 	}
 }
 
@@ -251,15 +249,14 @@ write_composite(const SmpPairSpec *spec, const SmpChange *change,
 		cp = *spec->composite;
 	else
 		smp_composite_params_default(&cp);
-	cp.long_edge_px = spec->long_edge_px ? spec->long_edge_px
-										 : spec->pipeline->long_edge_px;
+	cp.long_edge_px =
+		spec->long_edge_px ? spec->long_edge_px : spec->pipeline->long_edge_px;
 	cp.aligned = *aligned;
 	smp_composite_layout(panel[0].image->Xsize, panel[0].image->Ysize,
 		panel[1].image->Xsize, panel[1].image->Ysize, &cp, layout);
 	composite = smp_composite_make(&panel[0], &panel[1], &cp, error);
 	save = g_strdup_printf("%s[Q=%d,strip]", path,
-		spec->jpeg_quality ? spec->jpeg_quality
-						   : spec->pipeline->jpeg_quality);
+		spec->jpeg_quality ? spec->jpeg_quality : spec->pipeline->jpeg_quality);
 	ok = composite && smp_photo_save_atomic(composite, save, error);
 	aligned_clear(&al);
 	return ok;
@@ -272,8 +269,8 @@ write_sidecar(const SmpPairSpec *spec, const SmpChange *change,
 {
 	g_autoptr(JsonNode) node = NULL;
 	g_autofree char *text = NULL;
-	SmpRegistrationReport none = {"none", "similarity",
-		{1, 0, 0, 0, 1, 0, 0, 0, 1}, -1, FALSE};
+	SmpRegistrationReport none = {
+		"none", "similarity", {1, 0, 0, 0, 1, 0, 0, 0, 1}, -1, FALSE};
 	SmpPairReport r = {0};
 
 	smp_analysis_report(spec->photo[0], spec->analysis[0], TRUE, &r.before);
@@ -323,8 +320,8 @@ match_tone(const SmpPairSpec *spec, VipsImage *before_mask,
 			SmpWarning *w = g_ptr_array_index(a->warnings, i);
 
 			if (strcmp(w->code, "lighting_mismatch") == 0)
-				smp_warnings_add(spec->analysis[1]->warnings, w->code, "%s",
-					w->message);
+				smp_warnings_add(
+					spec->analysis[1]->warnings, w->code, "%s", w->message);
 		}
 	return TRUE;
 }
@@ -371,8 +368,8 @@ overlap_masks(const SmpPairSpec *spec, const SmpRegistration *reg,
 	back.model = reg->model;
 	if (vips_black(&black, b->Xsize, b->Ysize, NULL) ||
 		!(*before_mask = vips_image_copy_memory(black)) ||
-		vips_draw_rect(*before_mask, ink, 1, r.left, r.top, r.width,
-			r.height, "fill", TRUE, NULL)) {
+		vips_draw_rect(*before_mask, ink, 1, r.left, r.top, r.width, r.height,
+			"fill", TRUE, NULL)) {
 		vips_error_clear();
 		VIPS_UNREF(*before_mask);
 		return FALSE;
@@ -397,8 +394,8 @@ register_pair(const SmpPairSpec *spec, GError **error)
 	SmpRegisterParams rp;
 
 	if (spec->landmarks)
-		return smp_register_from_landmarks(spec->landmarks,
-			spec->n_landmarks, spec->pipeline->register_model, error);
+		return smp_register_from_landmarks(spec->landmarks, spec->n_landmarks,
+			spec->pipeline->register_model, error);
 	smp_register_params_default(&rp);
 	rp.model = spec->pipeline->register_model;
 	rp.rotation_max_deg = spec->pipeline->rotation_max_deg;
@@ -443,10 +440,10 @@ smp_pair_write(const SmpPairSpec *spec, const char *dir, const char *stem,
 		change.new_dots = reg->new_dots;
 		change.persisting_dots = reg->persisting_dots;
 	}
-	if (!write_composite(spec, &change, reg, comp_path, &aligned, &layout,
-			error) ||
-		!write_sidecar(spec, &change, reg, &layout, comp_name, side_path,
-			error))
+	if (!write_composite(
+			spec, &change, reg, comp_path, &aligned, &layout, error) ||
+		!write_sidecar(
+			spec, &change, reg, &layout, comp_name, side_path, error))
 		return FALSE;
 	result->composite = g_steal_pointer(&comp_path);
 	result->sidecar = g_steal_pointer(&side_path);

@@ -61,16 +61,15 @@ check_file(const char *path, const SmpLoadLimits *limits, gint64 *bytes,
 		return FALSE;
 	}
 	if (st.st_size == 0) {
-		g_set_error(error, SMP_ERROR, SMP_ERROR_CORRUPT,
-			"%s: load: empty file", path);
+		g_set_error(
+			error, SMP_ERROR, SMP_ERROR_CORRUPT, "%s: load: empty file", path);
 		return FALSE;
 	}
 	if ((guint64) st.st_size > limits->max_file_bytes) {
 		g_set_error(error, SMP_ERROR, SMP_ERROR_LIMIT,
 			"%s: load: file is %.1f MiB, over the %.1f MiB limit "
 			"(--max-file-mb)",
-			path, st.st_size / 1048576.0,
-			limits->max_file_bytes / 1048576.0);
+			path, st.st_size / 1048576.0, limits->max_file_bytes / 1048576.0);
 		return FALSE;
 	}
 	*bytes = st.st_size;
@@ -110,8 +109,8 @@ smp_photo_open(const char *path, const SmpLoadLimits *limits, GError **error)
 	 * in, so stop on warnings too. Every valid photo in the test
 	 * collections decodes cleanly at this level.
 	 */
-	image = vips_image_new_from_file(path, "fail_on", VIPS_FAIL_ON_WARNING,
-		NULL);
+	image =
+		vips_image_new_from_file(path, "fail_on", VIPS_FAIL_ON_WARNING, NULL);
 	if (!image) {
 		smp_error_from_vips(error, SMP_ERROR_CORRUPT, path, "load");
 		return NULL;
@@ -130,8 +129,8 @@ smp_photo_open(const char *path, const SmpLoadLimits *limits, GError **error)
 }
 
 VipsImage *
-smp_photo_orient(VipsImage *in, int orientation, const char *path,
-	GError **error)
+smp_photo_orient(
+	VipsImage *in, int orientation, const char *path, GError **error)
 {
 	VipsImage *tagged;
 	VipsImage *out;
@@ -167,8 +166,8 @@ to_srgb(VipsImage *in, VipsImage **out)
 		(in->Type == VIPS_INTERPRETATION_CMYK ||
 			in->Type == VIPS_INTERPRETATION_sRGB ||
 			in->Type == VIPS_INTERPRETATION_RGB16)) {
-		if (!vips_icc_transform(in, out, "srgb", "embedded", TRUE,
-				"intent", VIPS_INTENT_RELATIVE, "depth", 8, NULL))
+		if (!vips_icc_transform(in, out, "srgb", "embedded", TRUE, "intent",
+				VIPS_INTENT_RELATIVE, "depth", 8, NULL))
 			return 0;
 		/* A broken profile is not worth losing the photo over. */
 		vips_error_clear();
@@ -180,8 +179,8 @@ VipsImage *
 smp_photo_decode(VipsImage *in, const char *path, GError **error)
 {
 	VipsImage *base = vips_image_new();
-	VipsImage **t = (VipsImage **) vips_object_local_array(VIPS_OBJECT(base),
-		5);
+	VipsImage **t =
+		(VipsImage **) vips_object_local_array(VIPS_OBJECT(base), 5);
 	VipsImage *x;
 	VipsImage *out = NULL;
 	double white[1] = {255.0};
@@ -256,8 +255,8 @@ read_pixels(VipsImage *in, const char *path, GError **error)
 		vips_image_write_prepare(out))
 		failed = 1;
 	for (int top = 0; !failed && top < in->Ysize; top += READ_STRIP_ROWS) {
-		VipsRect strip = {0, top, in->Xsize,
-			MIN(READ_STRIP_ROWS, in->Ysize - top)};
+		VipsRect strip = {
+			0, top, in->Xsize, MIN(READ_STRIP_ROWS, in->Ysize - top)};
 
 		if (vips_region_prepare(region, &strip)) {
 			failed = 1;
@@ -338,8 +337,8 @@ sync_path(const char *path, GError **error)
 		if (fd >= 0)
 			close(fd);
 		g_set_error(error, SMP_ERROR,
-			e == ENOSPC ? SMP_ERROR_TRANSIENT : SMP_ERROR_IO,
-			"%s: write: %s", path, g_strerror(e));
+			e == ENOSPC ? SMP_ERROR_TRANSIENT : SMP_ERROR_IO, "%s: write: %s",
+			path, g_strerror(e));
 		return FALSE;
 	}
 	close(fd);
@@ -396,8 +395,7 @@ smp_photo_save_atomic(VipsImage *image, const char *path, GError **error)
 
 /* Write all of @data to @fd, through short writes and EINTR. */
 static gboolean
-write_all(int fd, const char *data, gsize len, const char *path,
-	GError **error)
+write_all(int fd, const char *data, gsize len, const char *path, GError **error)
 {
 	while (len > 0) {
 		ssize_t n = write(fd, data, len);
@@ -408,8 +406,7 @@ write_all(int fd, const char *data, gsize len, const char *path,
 			int e = errno;
 
 			g_set_error(error, SMP_ERROR,
-				e == ENOSPC || e == EDQUOT ? SMP_ERROR_TRANSIENT
-										   : SMP_ERROR_IO,
+				e == ENOSPC || e == EDQUOT ? SMP_ERROR_TRANSIENT : SMP_ERROR_IO,
 				"%s: write: %s", path, g_strerror(e));
 			return FALSE;
 		}
@@ -420,8 +417,8 @@ write_all(int fd, const char *data, gsize len, const char *path,
 }
 
 gboolean
-smp_file_write_atomic(const char *path, const char *data, gsize len,
-	GError **error)
+smp_file_write_atomic(
+	const char *path, const char *data, gsize len, GError **error)
 {
 	g_autofree char *dir = g_path_get_dirname(path);
 	g_autofree char *base = g_path_get_basename(path);
@@ -446,8 +443,8 @@ smp_file_write_atomic(const char *path, const char *data, gsize len,
 		int e = errno;
 
 		g_set_error(error, SMP_ERROR,
-			e == ENOSPC ? SMP_ERROR_TRANSIENT : SMP_ERROR_IO,
-			"%s: write: %s", path, g_strerror(e));
+			e == ENOSPC ? SMP_ERROR_TRANSIENT : SMP_ERROR_IO, "%s: write: %s",
+			path, g_strerror(e));
 		ok = FALSE;
 	}
 	close(fd);
@@ -471,6 +468,6 @@ smp_photo_is_temp_name(const char *name)
 	/* ".NAME.XXXXXX" or ".NAME.XXXXXX.ext", as g_mkstemp_full makes them
 	 * from the templates above.
 	 */
-	return g_regex_match_simple("^\\..+\\.[A-Za-z0-9]{6}(\\.[A-Za-z0-9]{1,5})?$",
-		name, 0, 0);
+	return g_regex_match_simple(
+		"^\\..+\\.[A-Za-z0-9]{6}(\\.[A-Za-z0-9]{1,5})?$", name, 0, 0);
 }

@@ -23,11 +23,18 @@ typedef struct KeySpec {
 	double min, max;
 } KeySpec;
 
-#define D(g, k, field, lo, hi)                                               \
-	{g, k, KEY_DOUBLE, offsetof(SmpPipeline, field), lo, hi}
-#define I(g, k, field, lo, hi)                                               \
-	{g, k, KEY_INT, offsetof(SmpPipeline, field), lo, hi}
-#define M(g, k, field) {g, k, KEY_MODEL, offsetof(SmpPipeline, field), 0, 0}
+#define D(g, k, field, lo, hi)                                                 \
+	{                                                                          \
+		g, k, KEY_DOUBLE, offsetof(SmpPipeline, field), lo, hi                 \
+	}
+#define I(g, k, field, lo, hi)                                                 \
+	{                                                                          \
+		g, k, KEY_INT, offsetof(SmpPipeline, field), lo, hi                    \
+	}
+#define M(g, k, field)                                                         \
+	{                                                                          \
+		g, k, KEY_MODEL, offsetof(SmpPipeline, field), 0, 0                    \
+	}
 
 static const KeySpec schema[] = {
 	D("load", "max_megapixels", max_megapixels, 0.01, 1000),
@@ -149,13 +156,11 @@ known_group(const char *group)
 	return FALSE;
 }
 
-static gboolean
-config_error(GError **error, const char *path, int line, const char *fmt,
-	...) G_GNUC_PRINTF(4, 5);
+static gboolean config_error(GError **error, const char *path, int line,
+	const char *fmt, ...) G_GNUC_PRINTF(4, 5);
 
 static gboolean
-config_error(GError **error, const char *path, int line, const char *fmt,
-	...)
+config_error(GError **error, const char *path, int line, const char *fmt, ...)
 {
 	va_list ap;
 	g_autofree char *msg = NULL;
@@ -164,8 +169,8 @@ config_error(GError **error, const char *path, int line, const char *fmt,
 	msg = g_strdup_vprintf(fmt, ap);
 	va_end(ap);
 	if (line > 0)
-		g_set_error(error, SMP_ERROR, SMP_ERROR_CONFIG, "%s:%d: %s", path,
-			line, msg);
+		g_set_error(
+			error, SMP_ERROR, SMP_ERROR_CONFIG, "%s:%d: %s", path, line, msg);
 	else
 		g_set_error(error, SMP_ERROR, SMP_ERROR_CONFIG, "%s: %s", path, msg);
 	return FALSE;
@@ -192,16 +197,14 @@ read_key(GKeyFile *kf, const KeySpec *s, SmpPipeline *p, const char *path,
 	v = raw ? g_ascii_strtod(g_strstrip(raw), &end) : NAN;
 
 	if (!raw || end == raw || *end != '\0' || !isfinite(v))
-		return config_error(error, path, line,
-			"[%s] %s: '%s' is not a number", s->group, s->key,
-			raw ? raw : "");
+		return config_error(error, path, line, "[%s] %s: '%s' is not a number",
+			s->group, s->key, raw ? raw : "");
 	if (s->type == KEY_INT && v != floor(v))
 		return config_error(error, path, line,
 			"[%s] %s: '%s' is not a whole number", s->group, s->key, raw);
 	if (v < s->min || v > s->max)
-		return config_error(error, path, line,
-			"[%s] %s: %g is outside %g..%g", s->group, s->key, v, s->min,
-			s->max);
+		return config_error(error, path, line, "[%s] %s: %g is outside %g..%g",
+			s->group, s->key, v, s->min, s->max);
 	if (s->type == KEY_INT)
 		*(int *) ((char *) p + s->offset) = (int) v;
 	else
@@ -225,8 +228,8 @@ read_group(GKeyFile *kf, const char *group, SmpPipeline *p, const char *data,
 		int line = line_of(data, len, group, keys[k]);
 
 		if (!s)
-			return config_error(error, path, line, "[%s] unknown key '%s'",
-				group, keys[k]);
+			return config_error(
+				error, path, line, "[%s] unknown key '%s'", group, keys[k]);
 		if (!read_key(kf, s, p, path, line, error))
 			return FALSE;
 	}
@@ -241,8 +244,8 @@ check_consistency(const SmpPipeline *p, const char *path, GError **error)
 		return config_error(error, path, 0,
 			"[detect] dot_diameter_min_mm must be below dot_diameter_max_mm");
 	if (p->scale_min >= p->scale_max)
-		return config_error(error, path, 0,
-			"[register] scale_min must be below scale_max");
+		return config_error(
+			error, path, 0, "[register] scale_min must be below scale_max");
 	if (p->dot_diameter_min_px >= p->dot_diameter_max_px)
 		return config_error(error, path, 0,
 			"[detect] dot_diameter_min_px must be below dot_diameter_max_px");
@@ -260,8 +263,8 @@ name_from_path(const char *path)
 }
 
 SmpPipeline *
-smp_pipeline_parse(const char *data, gsize len, const char *path,
-	GError **error)
+smp_pipeline_parse(
+	const char *data, gsize len, const char *path, GError **error)
 {
 	g_autoptr(GKeyFile) kf = g_key_file_new();
 	g_autoptr(SmpPipeline) p = g_new0(SmpPipeline, 1);
@@ -291,8 +294,8 @@ smp_pipeline_parse(const char *data, gsize len, const char *path,
 		return NULL;
 	p->path = g_strdup(path);
 	p->name = name_from_path(path);
-	p->sha256 = g_compute_checksum_for_data(G_CHECKSUM_SHA256,
-		(const guchar *) data, len);
+	p->sha256 = g_compute_checksum_for_data(
+		G_CHECKSUM_SHA256, (const guchar *) data, len);
 	return g_steal_pointer(&p);
 }
 

@@ -12,25 +12,30 @@
 #include "smpdoc/register.h"
 #include "register_private.h"
 
-#define MAP_PX_PER_CELL 1.5  /* image px per coarse map px at most */
-#define MAP_MIN 256          /* coarse map side, px (a power of two) */
+#define MAP_PX_PER_CELL 1.5 /* image px per coarse map px at most */
+#define MAP_MIN 256 /* coarse map side, px (a power of two) */
 #define MAP_MAX 1024
-#define DOT_SIGMA 0.75       /* Gaussian of one dot on the map, map px */
-#define STAMP_RADIUS 2       /* stamp half-width, map px (> 2.5 sigma) */
-#define LP_ANGLES 1024       /* log-polar: angle samples over 180° */
-#define LP_RADII 512         /* log-radius samples */
-#define LP_RHO_MIN 6.0       /* lowest frequency used, cycles per map */
-#define LP_RHO_MAX 0.35      /* highest, as a fraction of the map side:
+#define DOT_SIGMA 0.75 /* Gaussian of one dot on the map, map px */
+#define STAMP_RADIUS 2 /* stamp half-width, map px (> 2.5 sigma) */
+#define LP_ANGLES 1024 /* log-polar: angle samples over 180° */
+#define LP_RADII 512 /* log-radius samples */
+#define LP_RHO_MIN 6.0 /* lowest frequency used, cycles per map */
+#define LP_RHO_MAX                                                             \
+	0.35 /* highest, as a fraction of the map side:
                               * above it the stamps alias */
-#define TRANSLATION_LOWCUT 4 /* cycles per map cut from the translation
+#define TRANSLATION_LOWCUT                                                     \
+	4 /* cycles per map cut from the translation
                               * correlation: the windows' shapes */
-#define TRANSLATION_SURE 0.04 /* a translation peak this high is the
+#define TRANSLATION_SURE                                                       \
+	0.04 /* a translation peak this high is the
                               * match (unrelated photos: ~0.01) */
-#define FM_WHITEN 0.75       /* log-polar cross-power divided by its
+#define FM_WHITEN                                                              \
+	0.75 /* log-polar cross-power divided by its
                               * magnitude to this power: full whitening
                               * lifts the speckle's noise as much as its
                               * signal (pair 24 of the bench) */
-#define COARSE_PEAKS 16      /* rotation/scale candidates tried at most
+#define COARSE_PEAKS                                                           \
+	16 /* rotation/scale candidates tried at most
                               * (most pairs stop at the first) */
 #define COARSE_RADIUS_CELLS 4.0 /* fine search radius, map px */
 #define LANDMARK_LINE_MAX 4096
@@ -48,8 +53,7 @@ smp_register_params_default(SmpRegisterParams *p)
 	p->min_inliers = SMP_REGISTER_MIN_INLIERS;
 }
 
-static const char *const model_names[] = {"similarity", "affine",
-	"homography"};
+static const char *const model_names[] = {"similarity", "affine", "homography"};
 
 const char *
 smp_register_model_name(SmpRegisterModel model)
@@ -172,8 +176,8 @@ typedef struct Crop {
  * density is taken away so that only the dots' arrangement remains.
  */
 static void
-map_render_dots(Map *map, const SmpDot *dots, int n, const Crop *crop,
-	const double m[9])
+map_render_dots(
+	Map *map, const SmpDot *dots, int n, const Crop *crop, const double m[9])
 {
 	const int side = map->n, taps = 2 * STAMP_RADIUS + 2;
 	double wlen = crop->w * map->f, hlen = crop->h * map->f;
@@ -186,8 +190,7 @@ map_render_dots(Map *map, const SmpDot *dots, int n, const Crop *crop,
 	for (int i = 0; i < n; i++) {
 		double x, y, ux = (dots[i].x - crop->x) * map->f;
 		double uy = (dots[i].y - crop->y) * map->f;
-		double weight = hann_fast(table, ux, wlen) *
-			hann_fast(table, uy, hlen);
+		double weight = hann_fast(table, ux, wlen) * hann_fast(table, uy, hlen);
 		double gx[2 * STAMP_RADIUS + 2], gy[2 * STAMP_RADIUS + 2];
 		int cx, cy;
 
@@ -202,8 +205,8 @@ map_render_dots(Map *map, const SmpDot *dots, int n, const Crop *crop,
 		cy = (int) floor(y) - STAMP_RADIUS;
 		for (int k = 0; k < taps; k++) {
 			gx[k] = exp(-pow(cx + k - x, 2) / (2 * DOT_SIGMA * DOT_SIGMA));
-			gy[k] = weight * exp(-pow(cy + k - y, 2) /
-				(2 * DOT_SIGMA * DOT_SIGMA));
+			gy[k] =
+				weight * exp(-pow(cy + k - y, 2) / (2 * DOT_SIGMA * DOT_SIGMA));
 		}
 		for (int ky = 0; ky < taps; ky++) {
 			/* Wrap: the phase correlation is circular anyway. */
@@ -245,30 +248,32 @@ map_render_image(Map *map, VipsImage *image, const Crop *crop,
 	VipsArrayInt *area;
 	int side = map->n, w, h, rc;
 
-	if (vips_extract_area(image, &part, crop->x, crop->y, crop->w, crop->h,
-			NULL) ||
+	if (vips_extract_area(
+			image, &part, crop->x, crop->y, crop->w, crop->h, NULL) ||
 		vips_colourspace(part, &grey, VIPS_INTERPRETATION_B_W, NULL) ||
 		vips_resize(grey, &small, map->f, NULL) ||
-		vips_gaussblur(small, &blur, 3.0, "precision",
-			VIPS_PRECISION_FLOAT, NULL) ||
+		vips_gaussblur(
+			small, &blur, 3.0, "precision", VIPS_PRECISION_FLOAT, NULL) ||
 		vips_subtract(blur, small, &detail, NULL) ||
 		vips_cast(detail, &flt, VIPS_FORMAT_FLOAT, NULL) ||
 		!(mem = vips_image_copy_memory(flt)))
 		goto fail;
 	w = vips_image_get_width(mem);
 	h = vips_image_get_height(mem);
-	buf = g_new(float, (gsize) w * h);
+	buf = g_new(float, (gsize) w *h);
 	for (int y = 0; y < h; y++) {
 		const float *row = (const float *) VIPS_IMAGE_ADDR(mem, 0, y);
 
 		for (int x = 0; x < w; x++)
 			buf[y * w + x] = row[x] * hann(x + 0.5, w) * hann(y + 0.5, h);
 	}
-	win = vips_image_new_from_memory_copy(buf, sizeof(float) * w * h, w, h,
-		1, VIPS_FORMAT_FLOAT);
+	win = vips_image_new_from_memory_copy(
+		buf, sizeof(float) * w * h, w, h, 1, VIPS_FORMAT_FLOAT);
 	area = vips_array_int_newv(4, 0, 0, side, side);
-	rc = !win || vips_affine(win, &turned, m[0], m[1], m[3], m[4], "oarea",
-		area, NULL) || !(out = vips_image_copy_memory(turned));
+	rc = !win ||
+		vips_affine(
+			win, &turned, m[0], m[1], m[3], m[4], "oarea", area, NULL) ||
+		!(out = vips_image_copy_memory(turned));
 	vips_area_unref(VIPS_AREA(area));
 	if (rc)
 		goto fail;
@@ -333,8 +338,8 @@ fft(const float *v, int w, int h, GError **error)
 	g_autoptr(VipsImage) in = NULL;
 	VipsImage *f = NULL;
 
-	in = vips_image_new_from_memory(v, sizeof(float) * w * h, w, h, 1,
-		VIPS_FORMAT_FLOAT);
+	in = vips_image_new_from_memory(
+		v, sizeof(float) * w * h, w, h, 1, VIPS_FORMAT_FLOAT);
 	if (!in || run_uncached("fwfft", in, FALSE, &f) ||
 		f->BandFmt != VIPS_FORMAT_DPCOMPLEX || vips_image_wio_input(f)) {
 		VIPS_UNREF(f);
@@ -371,8 +376,8 @@ wrap_index(int i, int side)
  * image, or NULL with @error set.
  */
 static VipsImage *
-phase_surface(VipsImage *a, VipsImage *b, int lowcut, double power,
-	GError **error)
+phase_surface(
+	VipsImage *a, VipsImage *b, int lowcut, double power, GError **error)
 {
 	const int w = a->Xsize, h = a->Ysize;
 	const double *fa = pixels(a), *fb = pixels(b);
@@ -392,8 +397,8 @@ phase_surface(VipsImage *a, VipsImage *b, int lowcut, double power,
 		cp[2 * i] = keep ? re / den : 0;
 		cp[2 * i + 1] = keep ? im / den : 0;
 	}
-	in = vips_image_new_from_memory(cp, sizeof(double) * 2 * w * h, w, h, 1,
-		VIPS_FORMAT_DPCOMPLEX);
+	in = vips_image_new_from_memory(
+		cp, sizeof(double) * 2 * w * h, w, h, 1, VIPS_FORMAT_DPCOMPLEX);
 	if (!in || run_uncached("invfft", in, TRUE, &out) ||
 		out->BandFmt != VIPS_FORMAT_DOUBLE || vips_image_wio_input(out)) {
 		VIPS_UNREF(out);
@@ -439,14 +444,14 @@ peak_at(VipsImage *surface, int x, int y)
 static float *
 log_polar(const double *spec, int n)
 {
-	float *lp = g_new0(float, LP_ANGLES * LP_RADII);
+	float *lp = g_new0(float, LP_ANGLES *LP_RADII);
 	double rho_max = LP_RHO_MAX * n, k = log(rho_max / LP_RHO_MIN);
-	g_autofree float *mag = g_new(float, (gsize) n * n);
+	g_autofree float *mag = g_new(float, (gsize) n *n);
 	double cs[LP_ANGLES], sn[LP_ANGLES];
 
 	for (gsize i = 0; i < (gsize) n * n; i++)
-		mag[i] = sqrt(spec[2 * i] * spec[2 * i] +
-			spec[2 * i + 1] * spec[2 * i + 1]);
+		mag[i] =
+			sqrt(spec[2 * i] * spec[2 * i] + spec[2 * i + 1] * spec[2 * i + 1]);
 	for (int i = 0; i < LP_ANGLES; i++) {
 		cs[i] = cos(G_PI * i / LP_ANGLES);
 		sn[i] = sin(G_PI * i / LP_ANGLES);
@@ -527,8 +532,7 @@ fm_candidates(VipsImage *surface, const SmpRegisterParams *p, int n_map,
 				continue;
 			int at = n < max_out ? n++ : max_out - 1;
 
-			if (at == max_out - 1 && n == max_out &&
-				out[at].value >= c.value)
+			if (at == max_out - 1 && n == max_out && out[at].value >= c.value)
 				continue;
 			while (at > 0 && out[at - 1].value < c.value) {
 				out[at] = out[at - 1];
@@ -541,9 +545,9 @@ fm_candidates(VipsImage *surface, const SmpRegisterParams *p, int n_map,
 
 /* The coarse stage's answer. */
 typedef struct Coarse {
-	double m[9];   /* after px → before px */
-	double peak;   /* translation phase-correlation height, 0..1 */
-	double f;      /* translation map px per image px */
+	double m[9]; /* after px → before px */
+	double peak; /* translation phase-correlation height, 0..1 */
+	double f; /* translation map px per image px */
 } Coarse;
 
 /* The side of the Fourier–Mellin maps: fine enough that the dots' speckle
@@ -600,12 +604,12 @@ middle(VipsImage *image, int side)
  * than the Fourier–Mellin one: it only has to tell the candidates apart.
  */
 static gboolean
-coarse_translation(const Map *bmap, VipsImage *fb, const SmpDot *ad,
-	int na, VipsImage *after, const Candidate *cand, int nc, Coarse *out,
+coarse_translation(const Map *bmap, VipsImage *fb, const SmpDot *ad, int na,
+	VipsImage *after, const Candidate *cand, int nc, Coarse *out,
 	GError **error)
 {
 	const int side = bmap->n;
-	Map amap = {side, bmap->f, g_new(float, (gsize) side * side)};
+	Map amap = {side, bmap->f, g_new(float, (gsize) side *side)};
 	gboolean ok = TRUE;
 
 	out->peak = -1;
@@ -654,8 +658,8 @@ fm_search(VipsImage *before, VipsImage *after, const SmpDot *bd, int nb,
 	const int reach = (int) (side * MAP_PX_PER_CELL);
 	Crop cb = middle(before, reach), ca = middle(after, reach);
 	double f = side / (double) MAX(MAX(cb.w, cb.h), MAX(ca.w, ca.h));
-	Map bmap = {side, f, g_new(float, (gsize) side * side)};
-	Map amap = {side, f, g_new(float, (gsize) side * side)};
+	Map bmap = {side, f, g_new(float, (gsize) side *side)};
+	Map amap = {side, f, g_new(float, (gsize) side *side)};
 	g_autoptr(VipsImage) fb = NULL, fa = NULL, flb = NULL, fla = NULL;
 	g_autoptr(VipsImage) s = NULL;
 	g_autofree float *lb = NULL, *la = NULL;
@@ -688,8 +692,8 @@ coarse_search(VipsImage *before, VipsImage *after, const SmpDot *bd, int nb,
 	const SmpDot *ad, int na, const SmpRegisterParams *p, Coarse *out,
 	GError **error)
 {
-	int longest = MAX(MAX(before->Xsize, before->Ysize),
-		MAX(after->Xsize, after->Ysize));
+	int longest =
+		MAX(MAX(before->Xsize, before->Ysize), MAX(after->Xsize, after->Ysize));
 	int side = map_side(longest), tside = MAX(side / 2, MAP_MIN);
 	Map bmap = {tside, tside / (double) longest, NULL};
 	g_autoptr(VipsImage) fb = NULL;
@@ -705,7 +709,7 @@ coarse_search(VipsImage *before, VipsImage *after, const SmpDot *bd, int nb,
 	if (nc <= 0)
 		return nc == 0;
 	reg_mat_identity(id);
-	bmap.v = g_new(float, (gsize) tside * tside);
+	bmap.v = g_new(float, (gsize) tside *tside);
 	ok = map_render(&bmap, bd, nb, before, NULL, id, error) &&
 		(fb = fft(bmap.v, tside, tside, error)) &&
 		coarse_translation(&bmap, fb, ad, na, after, cand, nc, out, error);
@@ -750,9 +754,9 @@ smp_register_pair(VipsImage *before, VipsImage *after,
 	r = registration_new(SMP_REGISTER_SIMILARITY, "fourier-mellin");
 	memcpy(r->matrix, coarse.m, sizeof(coarse.m));
 	r->coarse_peak = coarse.peak;
-	if (bd && reg_fine_fit(bd, nb, before->Xsize, before->Ysize, ad, na,
-			after->Xsize, after->Ysize, coarse.m,
-			COARSE_RADIUS_CELLS / coarse.f, p, &fine)) {
+	if (bd &&
+		reg_fine_fit(bd, nb, before->Xsize, before->Ysize, ad, na, after->Xsize,
+			after->Ysize, coarse.m, COARSE_RADIUS_CELLS / coarse.f, p, &fine)) {
 		memcpy(r->matrix, fine.matrix, sizeof(fine.matrix));
 		r->model = p->model;
 		r->method = "fourier-mellin+dots";
@@ -760,8 +764,7 @@ smp_register_pair(VipsImage *before, VipsImage *after,
 		r->overlap_dots = fine.overlap;
 		r->rms_px = fine.rms_px;
 		r->score = fine.score;
-		r->ok = fine.score >= p->min_score &&
-			fine.inliers >= p->min_inliers;
+		r->ok = fine.score >= p->min_score && fine.inliers >= p->min_inliers;
 	}
 	finish(r);
 	/* A transform outside the searched ranges is not one we vouch for. */
@@ -769,16 +772,16 @@ smp_register_pair(VipsImage *before, VipsImage *after,
 		r->scale < p->scale_min * 0.98 || r->scale > p->scale_max * 1.02)
 		r->ok = FALSE;
 	if (r->ok)
-		reg_match_dots(bd, nb, before->Xsize, before->Ysize, ad, na,
-			r->matrix, 2 * p->match_tol_px, r);
+		reg_match_dots(bd, nb, before->Xsize, before->Ysize, ad, na, r->matrix,
+			2 * p->match_tol_px, r);
 	return r;
 }
 
 /* --- landmarks ---------------------------------------------------------- */
 
 SmpRegistration *
-smp_register_from_landmarks(const double *pairs, int n,
-	SmpRegisterModel model, GError **error)
+smp_register_from_landmarks(
+	const double *pairs, int n, SmpRegisterModel model, GError **error)
 {
 	double src[2 * SMP_REGISTER_MAX_LANDMARKS];
 	double dst[2 * SMP_REGISTER_MAX_LANDMARKS];
@@ -826,8 +829,8 @@ smp_register_from_landmarks(const double *pairs, int n,
 static gboolean
 is_header(char **fields)
 {
-	static const char *const names[] = {"before_x", "before_y", "after_x",
-		"after_y"};
+	static const char *const names[] = {
+		"before_x", "before_y", "after_x", "after_y"};
 
 	for (int i = 0; i < 4; i++)
 		if (g_ascii_strcasecmp(g_strstrip(fields[i]), names[i]))
@@ -856,8 +859,8 @@ parse_landmark(char **fields, double out[4], const char **why)
 }
 
 gboolean
-smp_register_landmarks_load(const char *path, double **pairs, int *n,
-	GError **error)
+smp_register_landmarks_load(
+	const char *path, double **pairs, int *n, GError **error)
 {
 	g_autofree char *text = NULL;
 	g_auto(GStrv) lines = NULL;
@@ -866,8 +869,8 @@ smp_register_landmarks_load(const char *path, double **pairs, int *n,
 	int count = 0;
 
 	if (!g_file_get_contents(path, &text, NULL, &io)) {
-		g_set_error(error, SMP_ERROR, SMP_ERROR_IO, "%s: %s", path,
-			io->message);
+		g_set_error(
+			error, SMP_ERROR, SMP_ERROR_IO, "%s: %s", path, io->message);
 		g_error_free(io);
 		return FALSE;
 	}
@@ -890,8 +893,8 @@ smp_register_landmarks_load(const char *path, double **pairs, int *n,
 			count == SMP_REGISTER_MAX_LANDMARKS)
 			why = "more than 4 landmark pairs";
 		if (why) {
-			g_set_error(error, SMP_ERROR, SMP_ERROR_CONFIG, "%s:%d: %s",
-				path, ln + 1, why);
+			g_set_error(error, SMP_ERROR, SMP_ERROR_CONFIG, "%s:%d: %s", path,
+				ln + 1, why);
 			return FALSE;
 		}
 		memcpy(got + 4 * count++, v, sizeof(v));
@@ -910,8 +913,8 @@ smp_register_landmarks_load(const char *path, double **pairs, int *n,
 /* --- using a registration ---------------------------------------------- */
 
 void
-smp_register_map_point(const SmpRegistration *r, double ax, double ay,
-	double *bx, double *by)
+smp_register_map_point(
+	const SmpRegistration *r, double ax, double ay, double *bx, double *by)
 {
 	reg_mat_apply(r->matrix, ax, ay, bx, by);
 }
@@ -933,8 +936,8 @@ homography_index(const double inv[9], int w, int h)
 			buf[2 * ((gsize) y * w + x)] = ax - 0.5;
 			buf[2 * ((gsize) y * w + x) + 1] = ay - 0.5;
 		}
-	return vips_image_new_from_memory_copy(buf, sizeof(float) * 2 * w * h,
-		w, h, 2, VIPS_FORMAT_FLOAT);
+	return vips_image_new_from_memory_copy(
+		buf, sizeof(float) * 2 * w * h, w, h, 2, VIPS_FORMAT_FLOAT);
 }
 
 VipsImage *
@@ -949,8 +952,8 @@ smp_register_warp(VipsImage *after, const SmpRegistration *r, int out_w,
 
 	if (out_w < 1 || out_h < 1 || !reg_mat_invert(m, inv)) {
 		g_set_error(error, SMP_ERROR, SMP_ERROR_INTERNAL,
-			"register: cannot warp with a singular matrix or to %dx%d",
-			out_w, out_h);
+			"register: cannot warp with a singular matrix or to %dx%d", out_w,
+			out_h);
 		return NULL;
 	}
 	if (m[6] == 0 && m[7] == 0) {
@@ -961,23 +964,21 @@ smp_register_warp(VipsImage *after, const SmpRegistration *r, int out_w,
 		 * A·(0.5, 0.5) - (0.5, 0.5).
 		 */
 		interp = vips_interpolate_new("bicubic");
-		rc = vips_affine(after, &out, m[0] / m[8], m[1] / m[8],
-			m[3] / m[8], m[4] / m[8], "odx",
-			(m[2] + 0.5 * (m[0] + m[1] - m[8])) / m[8], "ody",
-			(m[5] + 0.5 * (m[3] + m[4] - m[8])) / m[8], "oarea", area,
+		rc = vips_affine(after, &out, m[0] / m[8], m[1] / m[8], m[3] / m[8],
+			m[4] / m[8], "odx", (m[2] + 0.5 * (m[0] + m[1] - m[8])) / m[8],
+			"ody", (m[5] + 0.5 * (m[3] + m[4] - m[8])) / m[8], "oarea", area,
 			"interpolate", interp, NULL);
 		vips_area_unref(VIPS_AREA(area));
-	} else {
+	}
+	else {
 		g_autoptr(VipsImage) idx = homography_index(inv, out_w, out_h);
 
 		interp = vips_interpolate_new("bilinear");
-		rc = !idx || vips_mapim(after, &out, idx, "interpolate", interp,
-			NULL);
+		rc = !idx || vips_mapim(after, &out, idx, "interpolate", interp, NULL);
 	}
 	g_object_unref(interp);
 	if (rc) {
-		smp_error_from_vips(error, SMP_ERROR_INTERNAL, NULL,
-			"register: warp");
+		smp_error_from_vips(error, SMP_ERROR_INTERNAL, NULL, "register: warp");
 		return NULL;
 	}
 	return out;

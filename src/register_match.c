@@ -9,18 +9,18 @@
 
 #include "register_private.h"
 
-#define SEED_DOTS 160     /* before dots whose candidates seed hypotheses */
-#define SCORE_DOTS 700    /* before dots that score each hypothesis */
+#define SEED_DOTS 160 /* before dots whose candidates seed hypotheses */
+#define SCORE_DOTS 700 /* before dots that score each hypothesis */
 #define HYPOTHESIS_TOL 3.0 /* px: a seed translation explains a dot */
 #define MAX_GRID_CELLS (1 << 22)
-#define MIN_DOTS 8        /* fewer dots on either side: nothing to fit */
+#define MIN_DOTS 8 /* fewer dots on either side: nothing to fit */
 
 /* Points hashed into square cells for radius queries (counting sort). */
 typedef struct Grid {
 	const double *xy; /* 2 per point, not owned */
 	double cell;
 	int cols, rows;
-	int *start;       /* cols * rows + 1 offsets into idx */
+	int *start; /* cols * rows + 1 offsets into idx */
 	int *idx;
 } Grid;
 
@@ -74,10 +74,10 @@ grid_free(Grid *g)
 static int
 grid_nearest(const Grid *g, double x, double y, double tol, double *d2_out)
 {
-	int x0 = (int) floor((x - tol) / g->cell), x1 = (int) floor((x + tol) /
-		g->cell);
-	int y0 = (int) floor((y - tol) / g->cell), y1 = (int) floor((y + tol) /
-		g->cell);
+	int x0 = (int) floor((x - tol) / g->cell),
+		x1 = (int) floor((x + tol) / g->cell);
+	int y0 = (int) floor((y - tol) / g->cell),
+		y1 = (int) floor((y + tol) / g->cell);
 	double best = tol * tol;
 	int found = -1;
 
@@ -120,8 +120,8 @@ map_dots(const SmpDot *dots, int n, const double m[9])
  * under @m (they are the ones the after photo can show).
  */
 static int *
-overlap_dots(const SmpDot *before, int nb, int wa, int ha, const double m[9],
-	int *n_out)
+overlap_dots(
+	const SmpDot *before, int nb, int wa, int ha, const double m[9], int *n_out)
 {
 	double inv[9];
 	int *idx = g_new(int, MAX(nb, 1)), n = 0;
@@ -174,7 +174,7 @@ best_shift(const SmpDot *before, const int *ov, int nov, const Grid *g,
 						const SmpDot *q = &before[ov[t]];
 
 						votes += grid_nearest(g, q->x - dx, q->y - dy,
-							HYPOTHESIS_TOL, NULL) >= 0;
+									 HYPOTHESIS_TOL, NULL) >= 0;
 					}
 					if (votes > best) {
 						best = votes;
@@ -221,7 +221,7 @@ unique_pairs(const SmpDot *before, const int *ov, int nov, const Grid *g,
 		int a = grid_nearest(g, before[ov[i]].x, before[ov[i]].y, tol, &d2);
 
 		if (a >= 0)
-			pairs[n++] = (Pair) {d2, ov[i], a};
+			pairs[n++] = (Pair){d2, ov[i], a};
 	}
 	qsort(pairs, n, sizeof(Pair), pair_cmp);
 	for (int i = 0; i < n; i++)
@@ -235,9 +235,9 @@ unique_pairs(const SmpDot *before, const int *ov, int nov, const Grid *g,
 
 /* One round: match within @tol under @m, refit @model on the pairs. */
 static int
-refine_round(const SmpDot *before, int nb, const SmpDot *after, int na,
-	int wb, int hb, int wa, int ha, double tol, SmpRegisterModel model,
-	double m[9], double *rms)
+refine_round(const SmpDot *before, int nb, const SmpDot *after, int na, int wb,
+	int hb, int wa, int ha, double tol, SmpRegisterModel model, double m[9],
+	double *rms)
 {
 	g_autofree double *xy = map_dots(after, na, m);
 	g_autofree double *src = NULL, *dst = NULL;
@@ -288,9 +288,9 @@ chance_level(int na, int wa, int ha, const double m[9], double tol)
 }
 
 gboolean
-reg_fine_fit(const SmpDot *before, int nb, int wb, int hb,
-	const SmpDot *after, int na, int wa, int ha, const double m0[9],
-	double radius_px, const SmpRegisterParams *p, RegFine *out)
+reg_fine_fit(const SmpDot *before, int nb, int wb, int hb, const SmpDot *after,
+	int na, int wa, int ha, const double m0[9], double radius_px,
+	const SmpRegisterParams *p, RegFine *out)
 {
 	/* Tolerances shrink from what a coarse estimate needs to the final
 	 * inlier distance; the similarity settles before more freedom.
@@ -317,11 +317,11 @@ reg_fine_fit(const SmpDot *before, int nb, int wb, int hb,
 	reg_mat_similarity(1, 0, shift[0], shift[1], t);
 	reg_mat_mul(t, m0, m);
 	for (int r = 0; r < rounds; r++) {
-		SmpRegisterModel model = r < rounds - 2 ? SMP_REGISTER_SIMILARITY :
-			p->model;
+		SmpRegisterModel model =
+			r < rounds - 2 ? SMP_REGISTER_SIMILARITY : p->model;
 
-		n = refine_round(before, nb, after, na, wb, hb, wa, ha, tols[r],
-			model, m, &rms);
+		n = refine_round(
+			before, nb, after, na, wb, hb, wa, ha, tols[r], model, m, &rms);
 	}
 	g_free(overlap_dots(before, nb, wa, ha, m, &nov));
 	memcpy(out->matrix, m, sizeof(m));
@@ -396,7 +396,7 @@ reg_match_dots(const SmpDot *before, int nb, int wb, int hb,
 			}
 			b = grid_nearest(&g, xy[2 * i], xy[2 * i + 1], tol_px, &d2);
 			if (b >= 0)
-				pairs[n++] = (Pair) {d2, b, i};
+				pairs[n++] = (Pair){d2, b, i};
 		}
 		grid_free(&g);
 	}

@@ -64,8 +64,8 @@ reg_mat_apply(const double m[9], double x, double y, double *ox, double *oy)
 }
 
 void
-reg_mat_similarity(double s, double theta_rad, double tx, double ty,
-	double m[9])
+reg_mat_similarity(
+	double s, double theta_rad, double tx, double ty, double m[9])
 {
 	double c = s * cos(theta_rad), sn = s * sin(theta_rad);
 
@@ -109,7 +109,7 @@ reg_model_min_pairs(SmpRegisterModel model)
  */
 typedef struct Frame {
 	double sx, sy, dx, dy; /* centroids of src and dst */
-	double spread;         /* RMS distance of src from its centroid */
+	double spread; /* RMS distance of src from its centroid */
 } Frame;
 
 static void
@@ -307,8 +307,8 @@ fit_homography(const double *src, const double *dst, int n, double m[9])
 }
 
 gboolean
-reg_fit(SmpRegisterModel model, const double *src, const double *dst,
-	int n, double m[9])
+reg_fit(SmpRegisterModel model, const double *src, const double *dst, int n,
+	double m[9])
 {
 	if (n < reg_model_min_pairs(model))
 		return FALSE;

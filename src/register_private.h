@@ -20,16 +20,15 @@ void reg_mat_mul(const double a[9], const double b[9], double out[9]);
 gboolean reg_mat_invert(const double m[9], double out[9]);
 
 /* Apply @m to (x, y), dividing by w for homographies. */
-void reg_mat_apply(const double m[9], double x, double y, double *ox,
-	double *oy);
+void reg_mat_apply(
+	const double m[9], double x, double y, double *ox, double *oy);
 
 /* The similarity s·R(θ) with translation (tx, ty). */
-void reg_mat_similarity(double s, double theta_rad, double tx, double ty,
-	double m[9]);
+void reg_mat_similarity(
+	double s, double theta_rad, double tx, double ty, double m[9]);
 
 /* Rotation (degrees) and scale (sqrt |det|) of @m's linear part. */
-void reg_mat_decompose(const double m[9], double *rotation_deg,
-	double *scale);
+void reg_mat_decompose(const double m[9], double *rotation_deg, double *scale);
 
 /* Fit @model by least squares to @n pairs: @src[2i], @src[2i+1] maps to
  * @dst[2i], @dst[2i+1]. Similarity and affine are exact closed forms on
@@ -38,8 +37,8 @@ void reg_mat_decompose(const double m[9], double *rotation_deg,
  * Returns: FALSE when the points do not determine the model (too few,
  * coincident or collinear).
  */
-gboolean reg_fit(SmpRegisterModel model, const double *src,
-	const double *dst, int n, double m[9]);
+gboolean reg_fit(SmpRegisterModel model, const double *src, const double *dst,
+	int n, double m[9]);
 
 /* Pairs each model needs at least. */
 int reg_model_min_pairs(SmpRegisterModel model);
@@ -50,9 +49,9 @@ int reg_model_min_pairs(SmpRegisterModel model);
 typedef struct RegFine {
 	double matrix[9];
 	int inliers;
-	int overlap;     /* before dots mapped inside the after frame */
+	int overlap; /* before dots mapped inside the after frame */
 	double rms_px;
-	double chance;   /* inlier fraction a random transform would get */
+	double chance; /* inlier fraction a random transform would get */
 	double score;
 } RegFine;
 

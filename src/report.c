@@ -134,8 +134,8 @@ build_meta_fields(JsonBuilder *b, const SmpMeta *meta)
 }
 
 JsonNode *
-smp_report_inspect(const char *path, VipsImage *stored, const SmpMeta *meta,
-	gint64 file_bytes)
+smp_report_inspect(
+	const char *path, VipsImage *stored, const SmpMeta *meta, gint64 file_bytes)
 {
 	g_autoptr(JsonBuilder) b = json_builder_new();
 	const char *loader = NULL;
@@ -154,19 +154,19 @@ smp_report_inspect(const char *path, VipsImage *stored, const SmpMeta *meta,
 	add_int(b, "bands", stored->Bands);
 	add_string_or_null(b, "interpretation",
 		vips_enum_nick(VIPS_TYPE_INTERPRETATION, stored->Type));
-	add_string_or_null(b, "format",
-		vips_enum_nick(VIPS_TYPE_BAND_FORMAT, stored->BandFmt));
+	add_string_or_null(
+		b, "format", vips_enum_nick(VIPS_TYPE_BAND_FORMAT, stored->BandFmt));
 	build_meta_fields(b, meta);
-	add_string_or_null(b, "orient_action",
-		smp_report_orientation_action(meta->orientation));
+	add_string_or_null(
+		b, "orient_action", smp_report_orientation_action(meta->orientation));
 	add_warnings(b, meta->warnings);
 	json_builder_end_object(b);
 	return json_builder_get_root(b);
 }
 
 static void
-add_percentiles(JsonBuilder *b, const char *key, const SmpPercentiles *p,
-	double step)
+add_percentiles(
+	JsonBuilder *b, const char *key, const SmpPercentiles *p, double step)
 {
 	json_builder_set_member_name(b, key);
 	if (!isfinite(p->median)) {
@@ -300,8 +300,7 @@ build_measurement(JsonBuilder *b, const SmpPhotoReport *r)
 	add_int(b, "orientation", r->orientation);
 	add_positive_or_null(b, "px_per_mm", r->px_per_mm);
 	add_string_or_null(b, "scale_source", r->scale_source);
-	add_positive_or_null(b, "scale_rel_uncertainty",
-		r->scale_rel_uncertainty);
+	add_positive_or_null(b, "scale_rel_uncertainty", r->scale_rel_uncertainty);
 	add_int(b, "roi_px", r->roi_px);
 	build_dots(b, r);
 	add_warnings(b, r->warnings);
@@ -310,8 +309,7 @@ build_measurement(JsonBuilder *b, const SmpPhotoReport *r)
 	for (int i = 0; i < 4; i++) {
 		json_builder_set_member_name(b, stages[i]);
 		if (r->timing_ms[i] >= 0)
-			json_builder_add_double_value(b,
-				round(r->timing_ms[i] * 10) / 10);
+			json_builder_add_double_value(b, round(r->timing_ms[i] * 10) / 10);
 		else
 			json_builder_add_null_value(b);
 	}
@@ -379,8 +377,8 @@ build_change(JsonBuilder *b, const SmpChange *c, const SmpRegistration *reg)
 	/* Persisting dots compared one to one: growth (spread) of the radius
 	 * in before px, and contrast lost (fading) as a difference.
 	 */
-	add_number(b, "growth_px_median", matched ? reg->growth_px_median : nan,
-		0.01);
+	add_number(
+		b, "growth_px_median", matched ? reg->growth_px_median : nan, 0.01);
 	add_number(b, "contrast_change_median",
 		matched ? reg->contrast_change_median : nan, 0.001);
 	json_builder_end_object(b);
@@ -470,8 +468,8 @@ tidy_numbers(const char *text)
 			char buf[G_ASCII_DTOSTR_BUF_SIZE];
 
 			if (memchr(p, '.', end - p) || memchr(p, 'e', end - p))
-				g_string_append(out,
-					g_ascii_formatd(buf, sizeof(buf), "%.15g", v));
+				g_string_append(
+					out, g_ascii_formatd(buf, sizeof(buf), "%.15g", v));
 			else
 				g_string_append_len(out, p, end - p);
 			p = end;

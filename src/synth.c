@@ -114,21 +114,20 @@ smp_synth_params_check(const SmpSynthParams *p, GError **error)
 	return check_range("px_per_mm", p->px_per_mm, 1, 500, error) &&
 		check_range("follicle_per_cm2", p->follicle_per_cm2, 0,
 			SYNTH_MAX_DENSITY, error) &&
-		check_range("smp_per_cm2", p->smp_per_cm2, 0, SYNTH_MAX_DENSITY,
-			error) &&
-		check_range("dot_diameter_min_mm", p->dot_diameter_min_mm, 0.02, 5,
-			error) &&
+		check_range(
+			"smp_per_cm2", p->smp_per_cm2, 0, SYNTH_MAX_DENSITY, error) &&
+		check_range(
+			"dot_diameter_min_mm", p->dot_diameter_min_mm, 0.02, 5, error) &&
 		check_range("dot_diameter_max_mm", p->dot_diameter_max_mm,
 			p->dot_diameter_min_mm, 5, error) &&
 		check_range("contrast_min", p->contrast_min, 0, 0.95, error) &&
-		check_range("contrast_max", p->contrast_max, p->contrast_min, 0.95,
-			error) &&
+		check_range(
+			"contrast_max", p->contrast_max, p->contrast_min, 0.95, error) &&
 		check_range("stubble_fraction", p->stubble_fraction, 0, 1, error) &&
 		check_range("pore_per_cm2", p->pore_per_cm2, 0, 5000, error) &&
 		check_range("moles", p->moles, 0, 100, error) &&
 		check_range("highlights", p->highlights, 0, 100, error) &&
-		check_range("skin_tone", p->skin_tone, 0, SMP_SYNTH_TONES - 1,
-			error) &&
+		check_range("skin_tone", p->skin_tone, 0, SMP_SYNTH_TONES - 1, error) &&
 		check_range("gradient", p->gradient, 0, 0.5, error) &&
 		check_range("vignette", p->vignette, 0, 0.9, error) &&
 		check_range("cast[0]", p->cast[0], 0.2, 5, error) &&
@@ -144,8 +143,7 @@ smp_synth_params_check(const SmpSynthParams *p, GError **error)
 static gboolean
 check_pair(const SmpSynthPairParams *pair, GError **error)
 {
-	return check_range("rotation_deg", pair->rotation_deg, -360, 360,
-			   error) &&
+	return check_range("rotation_deg", pair->rotation_deg, -360, 360, error) &&
 		check_range("scale", pair->scale, 0.25, 4, error) &&
 		check_range("tx", pair->tx, -1e5, 1e5, error) &&
 		check_range("ty", pair->ty, -1e5, 1e5, error) &&
@@ -234,8 +232,7 @@ render_series(const SmpSynthParams *before, const SmpSynthPairParams *pairs,
 		return FALSE;
 	if (n_after < 0 || n_after > SYNTH_MAX_AFTER) {
 		g_set_error(error, SMP_ERROR, SMP_ERROR_CONFIG,
-			"synth: %d after sessions, at most %d", n_after,
-			SYNTH_MAX_AFTER);
+			"synth: %d after sessions, at most %d", n_after, SYNTH_MAX_AFTER);
 		return FALSE;
 	}
 	view_from_params(before, &views[0]);
@@ -270,8 +267,8 @@ render_series(const SmpSynthParams *before, const SmpSynthPairParams *pairs,
 	scene = synth_scene_new(before, box[0] - margin, box[1] - margin,
 		box[2] + margin, box[3] + margin, n_after, new_per_cm2);
 	for (k = 0; k <= n_after; k++) {
-		imgs[k] = synth_render_view(scene, &views[k],
-			truths ? &truths[k] : NULL, error);
+		imgs[k] = synth_render_view(
+			scene, &views[k], truths ? &truths[k] : NULL, error);
 		if (!imgs[k]) {
 			while (k-- > 0) {
 				VIPS_UNREF(imgs[k]);
@@ -287,8 +284,7 @@ render_series(const SmpSynthParams *before, const SmpSynthPairParams *pairs,
 }
 
 VipsImage *
-smp_synth_render(const SmpSynthParams *p, SmpSynthTruth **truth,
-	GError **error)
+smp_synth_render(const SmpSynthParams *p, SmpSynthTruth **truth, GError **error)
 {
 	VipsImage *img;
 	SmpSynthTruth *t = NULL;
@@ -302,17 +298,16 @@ smp_synth_render(const SmpSynthParams *p, SmpSynthTruth **truth,
 
 gboolean
 smp_synth_pair(const SmpSynthParams *before, const SmpSynthPairParams *pair,
-	VipsImage **before_img, VipsImage **after_img,
-	SmpSynthTruth **before_truth, SmpSynthTruth **after_truth,
-	double matrix[9], GError **error)
+	VipsImage **before_img, VipsImage **after_img, SmpSynthTruth **before_truth,
+	SmpSynthTruth **after_truth, double matrix[9], GError **error)
 {
 	VipsImage *imgs[2];
 	SmpSynthTruth *truths[2] = {NULL, NULL};
 	double m[1][9];
 	gboolean want_truth = before_truth || after_truth;
 
-	if (!render_series(before, pair, 1, imgs, want_truth ? truths : NULL, m,
-			error))
+	if (!render_series(
+			before, pair, 1, imgs, want_truth ? truths : NULL, m, error))
 		return FALSE;
 	*before_img = imgs[0];
 	*after_img = imgs[1];
@@ -334,8 +329,7 @@ synth_series(const SmpSynthParams *before, const SmpSynthPairParams *pairs,
 	int n_after, VipsImage **imgs, SmpSynthTruth **truths,
 	double (*matrices)[9], GError **error)
 {
-	return render_series(before, pairs, n_after, imgs, truths, matrices,
-		error);
+	return render_series(before, pairs, n_after, imgs, truths, matrices, error);
 }
 
 VipsImage *

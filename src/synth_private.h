@@ -60,12 +60,12 @@ synth_range(SynthRng *rng, double lo, double hi)
  * scalp and never appear here.
  */
 typedef struct SynthFeature {
-	double x, y;     /* centre, mm */
-	double r;        /* half-maximum radius (mole: mean radius), mm */
+	double x, y; /* centre, mm */
+	double r; /* half-maximum radius (mole: mean radius), mm */
 	double contrast; /* nominal peak contrast */
-	double angle;    /* radians, scalp frame: hair or ellipse direction */
-	double length;   /* hair length, mm */
-	double shape;    /* profile exponent (dots), axis ratio (moles) */
+	double angle; /* radians, scalp frame: hair or ellipse direction */
+	double length; /* hair length, mm */
+	double shape; /* profile exponent (dots), axis ratio (moles) */
 	double hair_contrast;
 	double harm[3], phase[3]; /* mole edge harmonics 2..4 */
 	SmpSynthKind kind;
@@ -91,9 +91,9 @@ void synth_scene_free(SynthScene *scene);
 /* How one photo sees the scalp. */
 typedef struct SynthView {
 	int width, height;
-	double a[6];     /* image px → scalp mm: X = a0 x + a1 y + a2,
+	double a[6]; /* image px → scalp mm: X = a0 x + a1 y + a2,
 	                  * Y = a3 x + a4 y + a5 (px with corner convention) */
-	int session;     /* features of sessions <= this are visible */
+	int session; /* features of sessions <= this are visible */
 	int skin_tone;
 	double gradient, gradient_angle_deg, vignette, cast[3], exposure;
 	double noise_sigma, blur_px;

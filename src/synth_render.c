@@ -10,7 +10,7 @@
 #include "synth_private.h"
 
 #define BAND_ROWS 64
-#define GRID_STEP 8   /* px between nodes of the low-frequency skin grid */
+#define GRID_STEP 8 /* px between nodes of the low-frequency skin grid */
 #define LUT_Q_MAX 12.0 /* profile tables cover (d/r)² in [0, 12] */
 #define LUT_N 2048
 #define ENC_N 4096
@@ -40,10 +40,10 @@ static const double shape_e[] = {2.0, 2.5, 3.0, 4.0};
 #define N_SHAPES 4
 
 typedef struct Spot {
-	double x, y;   /* centre, px */
-	double r;      /* half-maximum radius, px */
-	float a[3];    /* absorption at the centre per channel, 0..1 */
-	int lut;       /* profile shape */
+	double x, y; /* centre, px */
+	double r; /* half-maximum radius, px */
+	float a[3]; /* absorption at the centre per channel, 0..1 */
+	int lut; /* profile shape */
 	int bx0, by0, bx1, by1; /* bounding box, px, end exclusive */
 	SmpSynthKind kind;
 	/* STUBBLE hair shaft */
@@ -64,18 +64,18 @@ typedef struct Render {
 	const SynthView *view;
 	int w, h, halo;
 	double ppm;
-	float skin[3];      /* linear */
-	float *grid;        /* low-frequency skin: lum, red per node */
+	float skin[3]; /* linear */
+	float *grid; /* low-frequency skin: lum, red per node */
 	int gw, gh;
-	double gox, goy;    /* px position of node (0,0) */
+	double gox, goy; /* px position of node (0,0) */
 	Spot *spots;
 	int n_spots;
-	GArray **buckets;   /* per band: guint spot indices */
+	GArray **buckets; /* per band: guint spot indices */
 	Highlight *hl;
 	int n_hl;
 	float kernel[64];
-	float *lut;         /* N_SHAPES × (LUT_N + 1) */
-	float *enc;         /* ENC_N + 1 */
+	float *lut; /* N_SHAPES × (LUT_N + 1) */
+	float *enc; /* ENC_N + 1 */
 	double fine_amp[2], fine_scale[2];
 	guchar *out;
 	int n_bands;
@@ -131,8 +131,8 @@ octave(guint64 seed, int n, double X, double Y, double scale, double turn)
 {
 	double c = cos(turn), s = sin(turn);
 
-	return vnoise(synth_key(seed, n), (c * X - s * Y) / scale,
-		(s * X + c * Y) / scale);
+	return vnoise(
+		synth_key(seed, n), (c * X - s * Y) / scale, (s * X + c * Y) / scale);
 }
 
 static inline void
@@ -171,7 +171,7 @@ build_grid(Render *r)
 static void
 build_luts(Render *r)
 {
-	r->lut = g_new(float, N_SHAPES * (LUT_N + 1));
+	r->lut = g_new(float, N_SHAPES *(LUT_N + 1));
 	for (int s = 0; s < N_SHAPES; s++)
 		for (int i = 0; i <= LUT_N; i++) {
 			double q = LUT_Q_MAX * i / LUT_N;
@@ -201,8 +201,8 @@ profile(const Render *r, int s, double q)
 		return 0.0f;
 	i = (int) t;
 	return r->lut[s * (LUT_N + 1) + i] +
-		(float) (t - i) * (r->lut[s * (LUT_N + 1) + i + 1] -
-			r->lut[s * (LUT_N + 1) + i]);
+		(float) (t - i) *
+		(r->lut[s * (LUT_N + 1) + i + 1] - r->lut[s * (LUT_N + 1) + i]);
 }
 
 static int
@@ -254,7 +254,8 @@ add_truth(SmpSynthTruth *truth, const Spot *s, const SynthFeature *f,
 	if (f->kind == SMP_SYNTH_STUBBLE) {
 		d.angle_deg = angle_deg;
 		d.length = s->hlen;
-	} else if (f->kind == SMP_SYNTH_MOLE)
+	}
+	else if (f->kind == SMP_SYNTH_MOLE)
 		d.angle_deg = angle_deg;
 	if (smp_synth_kind_is_dot(f->kind))
 		g_array_append_val(truth->dots, d);
@@ -299,7 +300,8 @@ build_spots(Render *r, SmpSynthTruth *truth)
 			memcpy(s->phase, f->phase, sizeof(s->phase));
 			absorption(f->contrast, mole_k, tint, s->a);
 			set_bbox(s, s->ax * 1.35 + 3);
-		} else {
+		}
+		else {
 			s->lut = shape_index(f->shape);
 			absorption(f->contrast,
 				f->kind == SMP_SYNTH_SMP_DOT ? ink_k : hair_k, tint, s->a);
@@ -430,8 +432,7 @@ paint_skin(const Render *r, float *buf, int bw, int y0, int y1)
 }
 
 static void
-paint_spot(const Render *r, const Spot *s, float *buf, int bw, int y0,
-	int y1)
+paint_spot(const Render *r, const Spot *s, float *buf, int bw, int y0, int y1)
 {
 	int x0 = MAX(s->bx0, -r->halo), x1 = MIN(s->bx1, r->w + r->halo);
 	double r2 = 1.0 / (s->r * s->r);
@@ -457,7 +458,8 @@ paint_spot(const Render *r, const Spot *s, float *buf, int bw, int y0,
 					continue;
 				p = (float) ((0.82 + 0.18 * (1 - MIN(rho * rho, 1.0))) /
 					(1.0 + exp((rho - edge) / 0.07)));
-			} else {
+			}
+			else {
 				p = profile(r, s->lut, (dx * dx + dy * dy) * r2);
 				if (s->kind == SMP_SYNTH_STUBBLE) {
 					double t = dx * s->hdx + dy * s->hdy, ex, ey, ph;
@@ -465,8 +467,8 @@ paint_spot(const Render *r, const Spot *s, float *buf, int bw, int y0,
 					t = CLAMP(t, 0.0, s->hlen);
 					ex = dx - t * s->hdx;
 					ey = dy - t * s->hdy;
-					ph = profile(r, 0, (ex * ex + ey * ey) /
-						(s->hr * s->hr)) * (1.0 - 0.45 * t / s->hlen);
+					ph = profile(r, 0, (ex * ex + ey * ey) / (s->hr * s->hr)) *
+						(1.0 - 0.45 * t / s->hlen);
 					for (int c = 0; c < 3; c++)
 						px[c] *= 1.0f - s->ha[c] * (float) ph;
 				}
@@ -489,8 +491,11 @@ paint_light(const Render *r, float *buf, int bw, int y0, int y1)
 	double half_diag = 0.5 * sqrt((double) r->w * r->w + (double) r->h * r->h);
 	double gain = pow(2.0, v->exposure);
 	/* Skin oil reflects less on darker skin than a white blob would. */
-	float spec = 0.95f * (0.1f + 0.9f * (0.2126f * r->skin[0] +
-		0.7152f * r->skin[1] + 0.0722f * r->skin[2]));
+	float spec = 0.95f *
+		(0.1f +
+			0.9f *
+				(0.2126f * r->skin[0] + 0.7152f * r->skin[1] +
+					0.0722f * r->skin[2]));
 	float cast[3];
 
 	for (int c = 0; c < 3; c++)
@@ -518,11 +523,11 @@ paint_light(const Render *r, float *buf, int bw, int y0, int y1)
 			float *row = buf + (gsize) (y - y0) * bw * 3;
 			double dy = y + 0.5 - h->y;
 
-			for (int x = MAX(h->bx0, -r->halo);
-				 x < MIN(h->bx1, r->w + r->halo); x++) {
+			for (int x = MAX(h->bx0, -r->halo); x < MIN(h->bx1, r->w + r->halo);
+				 x++) {
 				double dx = x + 0.5 - h->x;
-				float p = (float) h->amp *
-					profile(r, 0, (dx * dx + dy * dy) * r2);
+				float p =
+					(float) h->amp * profile(r, 0, (dx * dx + dy * dy) * r2);
 
 				for (int c = 0; c < 3; c++)
 					row[3 * (x + r->halo) + c] += p * cast[c] * spec;
@@ -585,14 +590,16 @@ finish_band(const Render *r, float *buf, float *tmp, int bw, int y0, int y1)
 			guint64 h1 = synth_mix(seed ^ (((guint64) y << 32) | (guint) x));
 			guint64 h2 = synth_mix(h1 + 0x632be59bd9b4e019ULL);
 			double g = ((double) (h1 & 0xffff) + ((h1 >> 16) & 0xffff) +
-				((h1 >> 32) & 0xffff) + (h1 >> 48)) / 65536.0 - 2.0;
+						   ((h1 >> 32) & 0xffff) + (h1 >> 48)) /
+					65536.0 -
+				2.0;
 			double lum = v->noise_sigma * 0.8 * 1.7320508 * g;
 
 			for (int c = 0; c < 3; c++) {
 				double u = ((h2 >> (21 * c)) & 0x1fffff) * 0x1.0p-21 - 0.5;
 
-				out[3 * x + c] = encode(r, px[c],
-					lum + v->noise_sigma * 0.6 * 3.4641016 * u);
+				out[3 * x + c] = encode(
+					r, px[c], lum + v->noise_sigma * 0.6 * 3.4641016 * u);
 			}
 		}
 	}
@@ -604,8 +611,8 @@ worker(gpointer data)
 	Render *r = data;
 	int bw = r->w + 2 * r->halo;
 	gsize rows = BAND_ROWS + 2 * r->halo;
-	float *buf = g_new(float, rows * bw * 3);
-	float *tmp = g_new(float, rows * bw * 3);
+	float *buf = g_new(float, rows *bw * 3);
+	float *tmp = g_new(float, rows *bw * 3);
 	int b;
 
 	while ((b = g_atomic_int_add(&r->next_band, 1)) < r->n_bands) {
@@ -615,8 +622,8 @@ worker(gpointer data)
 
 		paint_skin(r, buf, bw, by0, by1);
 		for (guint i = 0; i < bucket->len; i++)
-			paint_spot(r, &r->spots[g_array_index(bucket, guint, i)], buf,
-				bw, by0, by1);
+			paint_spot(r, &r->spots[g_array_index(bucket, guint, i)], buf, bw,
+				by0, by1);
 		paint_light(r, buf, bw, by0, by1);
 		finish_band(r, buf, tmp, bw, y0, y1);
 	}
@@ -653,8 +660,8 @@ setup(Render *r)
 		for (int k = -r->halo; k <= r->halo; k++)
 			sum += exp(-0.5 * k * k / (v->blur_px * v->blur_px));
 		for (int k = -r->halo; k <= r->halo; k++)
-			r->kernel[k + r->halo] = (float) (exp(-0.5 * k * k /
-				(v->blur_px * v->blur_px)) / sum);
+			r->kernel[k + r->halo] =
+				(float) (exp(-0.5 * k * k / (v->blur_px * v->blur_px)) / sum);
 	}
 }
 
@@ -696,8 +703,8 @@ synth_render_view(const SynthScene *scene, const SynthView *view,
 	for (int i = 1; i < n_threads; i++)
 		g_thread_join(threads[i]);
 
-	image = vips_image_new_from_memory_copy(r.out, (gsize) r.w * r.h * 3,
-		r.w, r.h, 3, VIPS_FORMAT_UCHAR);
+	image = vips_image_new_from_memory_copy(
+		r.out, (gsize) r.w * r.h * 3, r.w, r.h, 3, VIPS_FORMAT_UCHAR);
 	if (!image)
 		smp_error_from_vips(error, SMP_ERROR_INTERNAL, NULL, "synth");
 	else

@@ -31,9 +31,9 @@ conflict_distance(double r1, double r2)
 
 typedef struct Layout {
 	const SmpSynthParams *p;
-	double tile;       /* mm */
+	double tile; /* mm */
 	int i0, j0, ni, nj; /* tiles computed */
-	GArray **tiles;    /* ni*nj arrays of SynthFeature (dots only) */
+	GArray **tiles; /* ni*nj arrays of SynthFeature (dots only) */
 	GArray *moles;
 	GArray *pores;
 } Layout;
@@ -49,8 +49,8 @@ static SynthRng
 tile_rng(guint64 seed, int stream, int i, int j)
 {
 	SynthRng rng;
-	guint64 key = ((guint64) (i + TILE_OFFSET) << 12) |
-		(guint64) (j + TILE_OFFSET);
+	guint64 key =
+		((guint64) (i + TILE_OFFSET) << 12) | (guint64) (j + TILE_OFFSET);
 
 	rng.s = synth_key(synth_key(seed, 100 + stream), key);
 	return rng;
@@ -125,7 +125,8 @@ draw_dot(const SmpSynthParams *p, SynthRng *rng, int stream, int i, int j,
 			f->hair_contrast = synth_range(rng, 0.45, 0.75);
 		}
 		f->session = 0;
-	} else {
+	}
+	else {
 		f->r = 0.5 * log_uniform(rng, dmin, dmax);
 		f->contrast = synth_range(rng, p->contrast_min, p->contrast_max);
 		f->shape = shapes[synth_next(rng) % 3];
@@ -205,8 +206,7 @@ fill_session(Layout *l, int session, double smp_per_cm2)
 				if (((i & 1) | ((j & 1) << 1)) != phase)
 					continue;
 				if (session == 0)
-					fill_tile(l, STREAM_FOLLICLE, l->p->follicle_per_cm2, i,
-						j);
+					fill_tile(l, STREAM_FOLLICLE, l->p->follicle_per_cm2, i, j);
 				fill_tile(l, STREAM_SMP0 + session, smp_per_cm2, i, j);
 			}
 }
@@ -290,12 +290,14 @@ synth_scene_new(const SmpSynthParams *p, double x0, double y0, double x1,
 	/* Tiles at least as wide as the largest conflict distance, so only the
 	 * 3×3 neighbourhood can conflict.
 	 */
-	l.tile = MAX(3.0, 1.1 * conflict_distance(0.5 * p->dot_diameter_max_mm,
-		0.5 * p->dot_diameter_max_mm));
-	ri0 = CLAMP((int) floor(x0 / l.tile), -TILE_MAX + margin,
-		TILE_MAX - margin);
-	rj0 = CLAMP((int) floor(y0 / l.tile), -TILE_MAX + margin,
-		TILE_MAX - margin);
+	l.tile = MAX(3.0,
+		1.1 *
+			conflict_distance(
+				0.5 * p->dot_diameter_max_mm, 0.5 * p->dot_diameter_max_mm));
+	ri0 =
+		CLAMP((int) floor(x0 / l.tile), -TILE_MAX + margin, TILE_MAX - margin);
+	rj0 =
+		CLAMP((int) floor(y0 / l.tile), -TILE_MAX + margin, TILE_MAX - margin);
 	ri1 = CLAMP((int) floor(x1 / l.tile), ri0, TILE_MAX - margin);
 	rj1 = CLAMP((int) floor(y1 / l.tile), rj0, TILE_MAX - margin);
 	l.i0 = ri0 - margin;

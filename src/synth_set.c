@@ -48,8 +48,8 @@ view_name_ok(const char *name)
 }
 
 static gboolean
-check_set(const SmpSynthSetParams *set, const char *const *views,
-	GError **error)
+check_set(
+	const SmpSynthSetParams *set, const char *const *views, GError **error)
 {
 	int n = 0;
 
@@ -67,8 +67,7 @@ check_set(const SmpSynthSetParams *set, const char *const *views,
 	}
 	if (set->tone >= SMP_SYNTH_TONES) {
 		g_set_error(error, SMP_ERROR, SMP_ERROR_CONFIG,
-			"synth: tone %d is outside 0..%d", set->tone,
-			SMP_SYNTH_TONES - 1);
+			"synth: tone %d is outside 0..%d", set->tone, SMP_SYNTH_TONES - 1);
 		return FALSE;
 	}
 	if (set->orientation < 0 || set->orientation > 8) {
@@ -104,12 +103,11 @@ jitter_pair(const SmpSynthPairParams *base, const SmpSynthParams *p, int k,
 	out->scale *= synth_range(&rng, 0.96, 1.04);
 	out->tx += synth_range(&rng, -0.03, 0.03) * p->width;
 	out->ty += synth_range(&rng, -0.03, 0.03) * p->height;
-	out->exposure = CLAMP(out->exposure + synth_range(&rng, -0.2, 0.2), -4,
-		4);
+	out->exposure = CLAMP(out->exposure + synth_range(&rng, -0.2, 0.2), -4, 4);
 	out->gradient_angle_deg = synth_range(&rng, 0, 360);
 	for (int c = 0; c < 3; c++)
-		out->cast[c] = CLAMP(out->cast[c] * synth_range(&rng, 0.97, 1.03),
-			0.2, 5);
+		out->cast[c] =
+			CLAMP(out->cast[c] * synth_range(&rng, 0.97, 1.03), 0.2, 5);
 }
 
 /* Truth positions to 1e-4 px: far below any test's tolerance, and the
@@ -243,8 +241,9 @@ write_series(const SmpSynthSetParams *set, const char *dir, int client,
 	int n = set->sessions;
 
 	p.seed = synth_key(synth_key(set->photo.seed, client + 1), view_index);
-	p.skin_tone = set->tone >= 0 ? set->tone :
-		(int) (synth_key(set->photo.seed, 3000 + client) % SMP_SYNTH_TONES);
+	p.skin_tone = set->tone >= 0
+		? set->tone
+		: (int) (synth_key(set->photo.seed, 3000 + client) % SMP_SYNTH_TONES);
 	for (int k = 1; k <= n; k++)
 		jitter_pair(&set->pair, &p, k, &pp[k - 1]);
 	if (!synth_series(&p, pp, n, imgs, truths, m, error))
@@ -254,18 +253,20 @@ write_series(const SmpSynthSetParams *set, const char *dir, int client,
 		g_autofree char *rel = g_strdup_printf("%s/%d/%s.jpg", name, s, view);
 		g_autofree char *path = g_build_filename(dir, rel, NULL);
 		g_autofree char *folder = g_path_get_dirname(path);
-		int orient = set->orientation > 0 ? set->orientation :
-			phone_orient[synth_key(p.seed, 4000 + s) % 4];
+		int orient = set->orientation > 0
+			? set->orientation
+			: phone_orient[synth_key(p.seed, 4000 + s) % 4];
 		GDate *date = g_date_new_dmy(4, G_DATE_MARCH, 2024);
 		char taken[16];
 
 		if (g_mkdir_with_parents(folder, 0755) != 0) {
 			int e = errno;
 
-			g_set_error(error, SMP_ERROR, SMP_ERROR_IO, "%s: mkdir: %s",
-				folder, g_strerror(e));
+			g_set_error(error, SMP_ERROR, SMP_ERROR_IO, "%s: mkdir: %s", folder,
+				g_strerror(e));
 			ok = FALSE;
-		} else
+		}
+		else
 			ok = smp_synth_save(imgs[s], orient, p.jpeg_q, path, error);
 		g_date_add_days(date, (guint) (3 * client + 35 * s));
 		g_date_strftime(taken, sizeof(taken), "%Y-%m-%d", date);

@@ -37,8 +37,8 @@ smp_test_run(const char *name, const struct CMUnitTest *tests, size_t n,
 {
 	if (argc > 1)
 		cmocka_set_test_filter(argv[1]);
-	return _cmocka_run_group_tests(name, tests, n, smp_test_vips_setup,
-		smp_test_vips_teardown);
+	return _cmocka_run_group_tests(
+		name, tests, n, smp_test_vips_setup, smp_test_vips_teardown);
 }
 
 uint64_t

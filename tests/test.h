@@ -17,19 +17,19 @@
 #include <vips/vips.h>
 
 /* Fails the test and prints libvips' error buffer when @expr is non-zero. */
-#define assert_vips_ok(expr)                                                 \
-	do {                                                                     \
-		if ((expr) != 0) {                                                   \
-			print_error("libvips: %s\n", vips_error_buffer());               \
-			fail_msg("%s failed", #expr);                                    \
-		}                                                                    \
+#define assert_vips_ok(expr)                                                   \
+	do {                                                                       \
+		if ((expr) != 0) {                                                     \
+			print_error("libvips: %s\n", vips_error_buffer());                 \
+			fail_msg("%s failed", #expr);                                      \
+		}                                                                      \
 	} while (0)
 
 /* Fails the test and prints the GError's message when @err is set. */
-#define assert_no_gerror(err)                                                \
-	do {                                                                     \
-		if ((err) != NULL)                                                   \
-			fail_msg("unexpected error: %s", (err)->message);                \
+#define assert_no_gerror(err)                                                  \
+	do {                                                                       \
+		if ((err) != NULL)                                                     \
+			fail_msg("unexpected error: %s", (err)->message);                  \
 	} while (0)
 
 /* Group set-up and teardown: VIPS_INIT, no cache, untrusted loaders off. */
@@ -39,11 +39,11 @@ int smp_test_vips_teardown(void **state);
 /* Run the group, with argv[1] (if any) as a cmocka test name filter. */
 int smp_test_run(const char *name, const struct CMUnitTest *tests, size_t n,
 	int argc, char **argv);
-#define SMP_TEST_MAIN(name, tests)                                           \
-	int main(int argc, char **argv)                                          \
-	{                                                                        \
-		return smp_test_run(name, tests, sizeof(tests) / sizeof(tests[0]),  \
-			argc, argv);                                                     \
+#define SMP_TEST_MAIN(name, tests)                                             \
+	int main(int argc, char **argv)                                            \
+	{                                                                          \
+		return smp_test_run(                                                   \
+			name, tests, sizeof(tests) / sizeof(tests[0]), argc, argv);        \
 	}
 
 /* The seed for randomised tests: SMP_TEST_SEED when set, else @fallback.

@@ -166,8 +166,8 @@ static void
 test_catalog_open_missing_without_create_fails(void **state)
 {
 	GError *error = NULL;
-	SmpCatalog *c = smp_catalog_open("/nonexistent/dir/catalog.sqlite", FALSE,
-		&error);
+	SmpCatalog *c =
+		smp_catalog_open("/nonexistent/dir/catalog.sqlite", FALSE, &error);
 
 	(void) state;
 	assert_null(c);

@@ -18,8 +18,7 @@ flat(int w, int h, double r, double g, double b)
 	VipsImage *black, *out;
 
 	assert_vips_ok(vips_black(&black, w, h, "bands", 3, NULL));
-	assert_vips_ok(vips_linear(black, &out, zero, rgb, 3, "uchar", TRUE,
-		NULL));
+	assert_vips_ok(vips_linear(black, &out, zero, rgb, 3, "uchar", TRUE, NULL));
 	g_object_unref(black);
 	return out;
 }
@@ -108,25 +107,33 @@ test_composite_layouts_geometry(void **state)
 }
 
 /* Photos of flat colours with two dots and a 2×2 grid. */
-static const SmpDot test_dots[] = {{100.5f, 100.5f, 8.0f, 0.3f},
-	{300.5f, 200.5f, 10.0f, 0.3f}};
+static const SmpDot test_dots[] = {
+	{100.5f, 100.5f, 8.0f, 0.3f}, {300.5f, 200.5f, 10.0f, 0.3f}};
 static double grid_cm2[4] = {100, 150, 200, NAN};
 static double grid_mpx[4] = {1, 2, 3, NAN};
 static double grid_cov[4] = {0.1, 0.1, 0.1, NAN};
-static const SmpDensityGrid test_grid = {2, 2, 250, 12.5, NULL, NULL,
-	grid_cm2, grid_mpx, grid_cov};
+static const SmpDensityGrid test_grid = {
+	2, 2, 250, 12.5, NULL, NULL, grid_cm2, grid_mpx, grid_cov};
 
 static VipsImage *
 make_composite(SmpLayout layout, gboolean aligned, SmpCompositeLayout *L)
 {
 	VipsImage *before = flat(600, 400, 210, 160, 130);
 	VipsImage *after = flat(500, 500, 90, 60, 50);
-	SmpPanel p0 = {.image = before, .title = "BEFORE",
-		.caption = "session 0 · 2025-01-01 · top", .dots = test_dots,
-		.n_dots = 2, .grid = &test_grid, .px_per_mm = 20};
-	SmpPanel p1 = {.image = after, .title = "AFTER",
-		.caption = "session 1 · 2025-03-01 · top", .dots = test_dots,
-		.n_dots = 2, .grid = &test_grid, .px_per_mm = 20};
+	SmpPanel p0 = {.image = before,
+		.title = "BEFORE",
+		.caption = "session 0 · 2025-01-01 · top",
+		.dots = test_dots,
+		.n_dots = 2,
+		.grid = &test_grid,
+		.px_per_mm = 20};
+	SmpPanel p1 = {.image = after,
+		.title = "AFTER",
+		.caption = "session 1 · 2025-03-01 · top",
+		.dots = test_dots,
+		.n_dots = 2,
+		.grid = &test_grid,
+		.px_per_mm = 20};
 	SmpCompositeParams p;
 	GError *error = NULL;
 	VipsImage *out, *mem;
@@ -174,17 +181,16 @@ test_composite_panels_and_labels_where_expected(void **state)
 	assert_int_equal(c->Ysize, L.height);
 	assert_int_equal(c->Bands, 3);
 	/* Panel centres carry their photo's colour. */
-	assert_colour_near(c, L.x[0] + L.w[0] / 2, L.y[0] + L.h[0] / 2, 210,
-		160, 130);
-	assert_colour_near(c, L.x[1] + L.w[1] / 2, L.y[1] + L.h[1] / 2, 90, 60,
-		50);
+	assert_colour_near(
+		c, L.x[0] + L.w[0] / 2, L.y[0] + L.h[0] / 2, 210, 160, 130);
+	assert_colour_near(c, L.x[1] + L.w[1] / 2, L.y[1] + L.h[1] / 2, 90, 60, 50);
 	/* Label bars hold text (bright ink on the dark bar), the panels none:
 	 * side by side draws no dot rings.
 	 */
 	assert_true(value_range(c, 0, bar_top, L.w[0], L.bar_height) > 150);
 	assert_true(value_range(c, L.x[1], bar_top, L.w[1], L.bar_height) > 150);
-	assert_true(value_range(c, L.x[0] + 8, L.y[0] + 8, L.w[0] - 16,
-					L.h[0] - 16) < 3);
+	assert_true(
+		value_range(c, L.x[0] + 8, L.y[0] + 8, L.w[0] - 16, L.h[0] - 16) < 3);
 	/* The banner is red and carries text. */
 	assert_colour_near(c, 2, 2, 178, 24, 24);
 	assert_true(value_range(c, 0, 0, L.width, L.banner_height) > 150);
@@ -224,17 +230,15 @@ test_composite_three_panel_marks_dots_and_density(void **state)
 	pixel(c, ring_x, ring_y, v);
 	/* Yellow rings at 70% over the tinted photo. */
 	if (!(v[0] > 150 && v[1] > 120 && v[2] < 100))
-		fail_msg("no ring at (%d,%d): %g,%g,%g", ring_x, ring_y, v[0], v[1],
-			v[2]);
+		fail_msg(
+			"no ring at (%d,%d): %g,%g,%g", ring_x, ring_y, v[0], v[1], v[2]);
 	/* Cell (0,0) is tinted: not the after photo's colour any more. */
 	pixel(c, L.x[2] + 5, L.y[2] + L.h[2] / 4, v);
 	assert_true(fabs(v[0] - 90) + fabs(v[1] - 60) + fabs(v[2] - 50) > 20);
 	/* Cell (1,1) is NaN: the photo shows through untouched. */
-	assert_colour_near(c, L.x[2] + L.w[2] - 5, L.y[2] + L.h[2] - 5, 90, 60,
-		50);
+	assert_colour_near(c, L.x[2] + L.w[2] - 5, L.y[2] + L.h[2] - 5, 90, 60, 50);
 	/* The second panel is the plain after photo. */
-	assert_colour_near(c, L.x[1] + L.w[1] / 2, L.y[1] + L.h[1] / 2, 90, 60,
-		50);
+	assert_colour_near(c, L.x[1] + L.w[1] / 2, L.y[1] + L.h[1] / 2, 90, 60, 50);
 	g_object_unref(c);
 }
 

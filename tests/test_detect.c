@@ -44,7 +44,7 @@ score(const SmpSynthTruth *truth, const GArray *dots)
 	GArray *pairs = g_array_new(FALSE, FALSE, sizeof(Pair));
 	guint8 *tu = g_malloc0(truth->dots->len + 1);
 	guint8 *du = g_malloc0(dots->len + 1);
-	Score s = { (int) truth->dots->len, (int) dots->len, 0 };
+	Score s = {(int) truth->dots->len, (int) dots->len, 0};
 
 	for (guint i = 0; i < truth->dots->len; i++) {
 		const SmpSynthDot *t = &g_array_index(truth->dots, SmpSynthDot, i);
@@ -53,7 +53,7 @@ score(const SmpSynthTruth *truth, const GArray *dots)
 		for (guint j = 0; j < dots->len; j++) {
 			const SmpDot *d = &g_array_index(dots, SmpDot, j);
 			double dx = d->x - t->x, dy = d->y - t->y;
-			Pair p = { dx * dx + dy * dy, (int) i, (int) j };
+			Pair p = {dx * dx + dy * dy, (int) i, (int) j};
 
 			if (fabs(dy) <= R && p.d2 <= R * R)
 				g_array_append_val(pairs, p);
@@ -70,8 +70,9 @@ score(const SmpSynthTruth *truth, const GArray *dots)
 	}
 	s.precision = s.found ? (double) s.matched / s.found : 0.0;
 	s.recall = s.truth ? (double) s.matched / s.truth : 0.0;
-	s.f1 = s.precision + s.recall > 0 ? 2 * s.precision * s.recall /
-		(s.precision + s.recall) : 0.0;
+	s.f1 = s.precision + s.recall > 0
+		? 2 * s.precision * s.recall / (s.precision + s.recall)
+		: 0.0;
 	s.count_err = s.truth ? (double) (s.found - s.truth) / s.truth : 0.0;
 	g_array_unref(pairs);
 	g_free(tu);
@@ -105,8 +106,8 @@ jpeg_round_trip(VipsImage *in, int q)
 }
 
 static Score
-run(const SmpSynthParams *sp, int jpeg_q, const char *label,
-	SmpDetection **out, SmpSynthTruth **truth_out)
+run(const SmpSynthParams *sp, int jpeg_q, const char *label, SmpDetection **out,
+	SmpSynthTruth **truth_out)
 {
 	g_autoptr(GError) err = NULL;
 	SmpSynthTruth *truth = NULL;
@@ -129,8 +130,8 @@ run(const SmpSynthParams *sp, int jpeg_q, const char *label,
 	assert_non_null(d);
 	s = score(truth, d->dots);
 	print_message("%-28s truth %5d found %5d  P %.4f R %.4f F1 %.4f  "
-		"count %+.2f%%  large %u  focus %.2f  [%s]\n", label, s.truth,
-		s.found, s.precision, s.recall, s.f1, 100 * s.count_err,
+				  "count %+.2f%%  large %u  focus %.2f  [%s]\n",
+		label, s.truth, s.found, s.precision, s.recall, s.f1, 100 * s.count_err,
 		d->large_blobs->len, d->focus, d->isa);
 	g_object_unref(img);
 	if (out)
@@ -218,8 +219,8 @@ test_detect_moles_are_large_blobs(void **state)
 	sp.moles = 3;
 	run(&sp, 0, "three moles", &d, &truth);
 	for (guint m = 0; m < truth->distractors->len; m++) {
-		const SmpSynthDot *t = &g_array_index(truth->distractors,
-			SmpSynthDot, m);
+		const SmpSynthDot *t =
+			&g_array_index(truth->distractors, SmpSynthDot, m);
 		gboolean reported = FALSE;
 
 		if (t->kind != SMP_SYNTH_MOLE)
@@ -249,8 +250,8 @@ assert_same(const SmpDetection *a, const SmpDetection *b)
 {
 	assert_int_equal(a->dots->len, b->dots->len);
 	assert_int_equal(a->large_blobs->len, b->large_blobs->len);
-	assert_memory_equal(a->dots->data, b->dots->data,
-		a->dots->len * sizeof(SmpDot));
+	assert_memory_equal(
+		a->dots->data, b->dots->data, a->dots->len * sizeof(SmpDot));
 	assert_memory_equal(a->large_blobs->data, b->large_blobs->data,
 		a->large_blobs->len * sizeof(SmpDot));
 	assert_true(a->candidates == b->candidates);
@@ -353,8 +354,8 @@ test_detect_rejects_bad_input(void **state)
 {
 	g_autoptr(GError) err = NULL;
 	SmpDetectParams p;
-	VipsImage *img = vips_image_new_from_memory_copy("\0\0\0\0", 4, 1, 1,
-		1, VIPS_FORMAT_FLOAT);
+	VipsImage *img = vips_image_new_from_memory_copy(
+		"\0\0\0\0", 4, 1, 1, 1, VIPS_FORMAT_FLOAT);
 	VipsImage *tiny;
 	SmpDetection *d;
 

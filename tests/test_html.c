@@ -83,10 +83,10 @@ write_composite(const char *dir, const char *rel, gboolean aligned)
 	mem = vips_image_copy_memory(im);
 	g_object_unref(im);
 	assert_non_null(mem);
-	assert_vips_ok(vips_draw_rect(mem, red, 3, L.x[0], L.y[0], L.w[0],
-		L.h[0], "fill", TRUE, NULL));
-	assert_vips_ok(vips_draw_rect(mem, blue, 3, L.x[1], L.y[1], L.w[1],
-		L.h[1], "fill", TRUE, NULL));
+	assert_vips_ok(vips_draw_rect(
+		mem, red, 3, L.x[0], L.y[0], L.w[0], L.h[0], "fill", TRUE, NULL));
+	assert_vips_ok(vips_draw_rect(
+		mem, blue, 3, L.x[1], L.y[1], L.w[1], L.h[1], "fill", TRUE, NULL));
 	assert_vips_ok(vips_image_write_to_file(mem, path, NULL));
 	g_object_unref(mem);
 }
@@ -102,24 +102,42 @@ put_catalogue(const char *dir)
 	assert_non_null(c);
 	assert_true(smp_catalog_begin(c, NULL));
 	for (int s = 0; s < 3; s++) {
-		SmpPhotoRecord r = {.key = keys[s], .content_sha256 = keys[s],
-			.pipeline_sha256 = "p", .source = keys[s], .client = HOSTILE,
-			.session = s, .view = "top", .taken = "2024-01-01", .ok = TRUE,
-			.dot_count = 100, .per_cm2 = 100 + 20 * s, .per_cm2_lo = 90,
-			.per_cm2_hi = 110 + 20 * s, .per_mpx = 800, .coverage = 0.1,
-			.nn_mean_mm = NAN, .clark_evans = NAN};
+		SmpPhotoRecord r = {.key = keys[s],
+			.content_sha256 = keys[s],
+			.pipeline_sha256 = "p",
+			.source = keys[s],
+			.client = HOSTILE,
+			.session = s,
+			.view = "top",
+			.taken = "2024-01-01",
+			.ok = TRUE,
+			.dot_count = 100,
+			.per_cm2 = 100 + 20 * s,
+			.per_cm2_lo = 90,
+			.per_cm2_hi = 110 + 20 * s,
+			.per_mpx = 800,
+			.coverage = 0.1,
+			.nn_mean_mm = NAN,
+			.clark_evans = NAN};
 
 		assert_true(smp_catalog_put_photo(c, &r, NULL));
 	}
 	for (int i = 0; i < 2; i++) {
-		g_autofree char *comp = g_strndup(sidecars[i],
-			strlen(sidecars[i]) - 4);
+		g_autofree char *comp = g_strndup(sidecars[i], strlen(sidecars[i]) - 4);
 		g_autofree char *jpg = g_strconcat(comp, "jpg", NULL);
-		SmpPairRecord p = {.key = keys[i + 1], .before_key = "k0",
-			.after_key = keys[i + 1], .pipeline_sha256 = "p",
-			.client = HOSTILE, .view = "top", .session_before = 0,
-			.session_after = i + 1, .ok = TRUE, .composite = jpg,
-			.sidecar = sidecars[i], .new_dots = -1, .persisting_dots = -1};
+		SmpPairRecord p = {.key = keys[i + 1],
+			.before_key = "k0",
+			.after_key = keys[i + 1],
+			.pipeline_sha256 = "p",
+			.client = HOSTILE,
+			.view = "top",
+			.session_before = 0,
+			.session_after = i + 1,
+			.ok = TRUE,
+			.composite = jpg,
+			.sidecar = sidecars[i],
+			.new_dots = -1,
+			.persisting_dots = -1};
 
 		assert_true(smp_catalog_put_pair(c, &p, NULL));
 	}
@@ -141,9 +159,10 @@ make_batch_folder(void)
 	write_file(dir, "c1/top-s0-s2.json", b);
 	write_composite(dir, "c1/top-s0-s1.jpg", FALSE);
 	write_composite(dir, "c1/top-s0-s2.jpg", TRUE);
-	write_file(dir, "errors.csv", "source,stage,reason\n"
-								  "c9/0/top.jpg,photo,\"load: <img src=x "
-								  "onerror=alert(2)>, truncated\"\n");
+	write_file(dir, "errors.csv",
+		"source,stage,reason\n"
+		"c9/0/top.jpg,photo,\"load: <img src=x "
+		"onerror=alert(2)>, truncated\"\n");
 	put_catalogue(dir);
 	return dir;
 }
@@ -151,8 +170,7 @@ make_batch_folder(void)
 static char *
 read_index(const char *dir)
 {
-	g_autofree char *path = g_build_filename(dir, "report", "index.html",
-		NULL);
+	g_autofree char *path = g_build_filename(dir, "report", "index.html", NULL);
 	char *text = NULL;
 
 	assert_true(g_file_get_contents(path, &text, NULL, NULL));
@@ -193,8 +211,7 @@ test_html_one_slider_per_pair(void **state)
 	assert_int_equal(s.failures, 1);
 	html = read_index(dir);
 	assert_int_equal(count(html, "<article class=\"pair\""), 2);
-	assert_int_equal(count(html, "<input class=\"slider\" type=\"range\""),
-		2);
+	assert_int_equal(count(html, "<input class=\"slider\" type=\"range\""), 2);
 	assert_int_equal(count(html, "aria-label=\"Before/after divider"), 2);
 	/* The unaligned pair says so; the aligned one does not. */
 	assert_int_equal(count(html, ">NOT ALIGNED<"), 1);
@@ -298,7 +315,7 @@ references(const char *html)
 
 	for (size_t a = 0; a < G_N_ELEMENTS(attrs); a++)
 		for (const char *p = strstr(html, attrs[a]); p;
-			p = strstr(p + 1, attrs[a])) {
+			 p = strstr(p + 1, attrs[a])) {
 			const char *v = p + strlen(attrs[a]);
 			const char *e = strchr(v, '"');
 			g_autofree char *raw = g_strndup(v, e - v);
@@ -376,8 +393,8 @@ static void
 test_html_writes_data_copy(void **state)
 {
 	g_autofree char *dir = make_batch_folder();
-	const char *files[] = {"data/report.json", "data/pairs.jsonl",
-		"data/errors.csv"};
+	const char *files[] = {
+		"data/report.json", "data/pairs.jsonl", "data/errors.csv"};
 	g_autofree char *jsonl = NULL;
 	g_autofree char *jl = g_build_filename(dir, "report", files[1], NULL);
 	SmpHtmlSummary s = {0};
@@ -459,8 +476,8 @@ write_square(const char *path, int x, int y)
 	assert_vips_ok(vips_black(&im, W, H, "bands", 3, NULL));
 	mem = vips_image_copy_memory(im);
 	g_object_unref(im);
-	assert_vips_ok(vips_draw_rect(mem, white, 3, x, y, 40, 40, "fill", TRUE,
-		NULL));
+	assert_vips_ok(
+		vips_draw_rect(mem, white, 3, x, y, 40, 40, "fill", TRUE, NULL));
 	assert_vips_ok(vips_image_write_to_file(mem, path, NULL));
 	g_object_unref(mem);
 }

@@ -16,17 +16,16 @@
 
 enum {
 	PAT_RANDOM,
-	PAT_TIES,   /* few distinct values: plateaus and ties */
+	PAT_TIES, /* few distinct values: plateaus and ties */
 	PAT_FLAT,
-	PAT_DOT,    /* flat with one dark (or, for DoG rows, one high) pixel */
+	PAT_DOT, /* flat with one dark (or, for DoG rows, one high) pixel */
 	PAT_SATURATED,
 	PAT_CHECKER,
 	PAT_COUNT
 };
 
 static const char *const pat_names[PAT_COUNT] = {
-	"random", "ties", "flat", "dot", "saturated", "checker"
-};
+	"random", "ties", "flat", "dot", "saturated", "checker"};
 
 static uint64_t rng;
 
@@ -106,12 +105,11 @@ fill_s16(int16_t *p, int count, int pat, int row, int lo, int hi)
 			p[i] = (int16_t) (lo + hi - p[i]);
 }
 
-typedef void (*CaseFn)(const SmpKernels *ref, const SmpKernels *isa, int n,
-	int pat, int off);
+typedef void (*CaseFn)(
+	const SmpKernels *ref, const SmpKernels *isa, int n, int pat, int off);
 
 static void
-case_luma(const SmpKernels *ref, const SmpKernels *isa, int n, int pat,
-	int off)
+case_luma(const SmpKernels *ref, const SmpKernels *isa, int n, int pat, int off)
 {
 	Buf rgb = buf_new((size_t) 3 * n, 1, off, 0);
 	Buf grey = buf_new((size_t) n, 1, off, 0);
@@ -141,8 +139,8 @@ case_luma(const SmpKernels *ref, const SmpKernels *isa, int n, int pat,
 }
 
 static void
-case_vblur5(const SmpKernels *ref, const SmpKernels *isa, int n, int pat,
-	int off)
+case_vblur5(
+	const SmpKernels *ref, const SmpKernels *isa, int n, int pat, int off)
 {
 	/* Five rows in one buffer with an odd stride; the last ends at the
 	 * guard page.
@@ -156,10 +154,10 @@ case_vblur5(const SmpKernels *ref, const SmpKernels *isa, int n, int pat,
 	for (int k = 0; k < 5; k++)
 		fill_u16(r + k * stride, n, pat, k, 0, 4080);
 
-	ref->vblur5(r, r + stride, r + 2 * stride, r + 3 * stride,
-		r + 4 * stride, o_ref.data, n);
-	isa->vblur5(r, r + stride, r + 2 * stride, r + 3 * stride,
-		r + 4 * stride, o_isa.data, n);
+	ref->vblur5(r, r + stride, r + 2 * stride, r + 3 * stride, r + 4 * stride,
+		o_ref.data, n);
+	isa->vblur5(r, r + stride, r + 2 * stride, r + 3 * stride, r + 4 * stride,
+		o_isa.data, n);
 	assert_memory_equal(o_ref.data, o_isa.data, (size_t) n * 2);
 	assert_untouched_before(&o_isa, SENTINEL_ISA);
 	for (int i = 0; i < n; i++)
@@ -171,8 +169,8 @@ case_vblur5(const SmpKernels *ref, const SmpKernels *isa, int n, int pat,
 }
 
 static void
-case_hblur5_dog(const SmpKernels *ref, const SmpKernels *isa, int n,
-	int pat, int off)
+case_hblur5_dog(
+	const SmpKernels *ref, const SmpKernels *isa, int n, int pat, int off)
 {
 	Buf src = buf_new((size_t) n + 4, 2, off, 0);
 	Buf prev = buf_new((size_t) n, 2, off + 1, 0);
@@ -182,8 +180,7 @@ case_hblur5_dog(const SmpKernels *ref, const SmpKernels *isa, int n,
 	Buf g_isa = buf_new((size_t) n, 2, off + 2, SENTINEL_ISA);
 
 	fill_u16(src.data, n + 4, pat, 2, 0, 4080);
-	fill_u16(prev.data, n, pat == PAT_FLAT ? PAT_FLAT : PAT_RANDOM, 1, 0,
-		4080);
+	fill_u16(prev.data, n, pat == PAT_FLAT ? PAT_FLAT : PAT_RANDOM, 1, 0, 4080);
 
 	ref->hblur5_dog(src.data, prev.data, d_ref.data, g_ref.data, n);
 	isa->hblur5_dog(src.data, prev.data, d_isa.data, g_isa.data, n);
@@ -206,13 +203,16 @@ case_hblur5_dog(const SmpKernels *ref, const SmpKernels *isa, int n,
  * element and nothing past it may be written.
  */
 static void
-case_extrema(const SmpKernels *ref, const SmpKernels *isa, int n, int pat,
-	int off)
+case_extrema(
+	const SmpKernels *ref, const SmpKernels *isa, int n, int pat, int off)
 {
-	static const int16_t thrs[] = { -4081, -1, 0, 3, 100 };
-	static const uint16_t gates[] = { 0, 3277, 65535 };
+	static const int16_t thrs[] = {-4081, -1, 0, 3, 100};
+	static const uint16_t gates[] = {0, 3277, 65535};
 	static const int32_t weights[][3] = {
-		{ 48, 112, 176 }, { 100, 164, 228 }, { 1, 1, 1 }, { 81, 145, 209 },
+		{48, 112, 176},
+		{100, 164, 228},
+		{1, 1, 1},
+		{81, 145, 209},
 	};
 	int stride = n + 2 + off;
 	int lo = pat == PAT_TIES ? -2 : -4080;
@@ -246,10 +246,8 @@ case_extrema(const SmpKernels *ref, const SmpKernels *isa, int n, int pat,
 				d[0] = d[1] = d[2] = NULL;
 			if (ends & 2)
 				d[6] = d[7] = d[8] = NULL;
-			c_ref = ref->extrema(d, w, lev.data, thrs[t], gate, o_ref.data,
-				n);
-			c_isa = isa->extrema(d, w, lev.data, thrs[t], gate, o_isa.data,
-				n);
+			c_ref = ref->extrema(d, w, lev.data, thrs[t], gate, o_ref.data, n);
+			c_isa = isa->extrema(d, w, lev.data, thrs[t], gate, o_isa.data, n);
 			assert_int_equal(c_ref, c_isa);
 			assert_in_range(c_ref, 0, n);
 			assert_memory_equal(o_ref.data, o_isa.data, (size_t) c_ref * 4);
@@ -269,8 +267,8 @@ case_extrema(const SmpKernels *ref, const SmpKernels *isa, int n, int pat,
 }
 
 static void
-case_down2(const SmpKernels *ref, const SmpKernels *isa, int n, int pat,
-	int off)
+case_down2(
+	const SmpKernels *ref, const SmpKernels *isa, int n, int pat, int off)
 {
 	Buf src = buf_new((size_t) 2 * n - 1, 2, off, 0);
 	Buf o_ref = buf_new((size_t) n, 2, off, SENTINEL_REF);
@@ -294,8 +292,7 @@ run_cases(SmpIsa which, CaseFn fn)
 	const SmpKernels *isa = smp_kernels_for(which);
 
 	if (!isa) {
-		print_message("%s: not supported by this CPU\n",
-			smp_isa_name(which));
+		print_message("%s: not supported by this CPU\n", smp_isa_name(which));
 		skip();
 	}
 	rng = smp_test_seed(20240603);
@@ -308,31 +305,31 @@ run_cases(SmpIsa which, CaseFn fn)
 	(void) pat_names;
 }
 
-#define ISA_TESTS(isa, ISA)                                                  \
-	static void test_kernels_luma_##isa(void **state)                        \
-	{                                                                        \
-		(void) state;                                                        \
-		run_cases(ISA, case_luma);                                           \
-	}                                                                        \
-	static void test_kernels_vblur5_##isa(void **state)                      \
-	{                                                                        \
-		(void) state;                                                        \
-		run_cases(ISA, case_vblur5);                                         \
-	}                                                                        \
-	static void test_kernels_hblur5_dog_##isa(void **state)                  \
-	{                                                                        \
-		(void) state;                                                        \
-		run_cases(ISA, case_hblur5_dog);                                     \
-	}                                                                        \
-	static void test_kernels_extrema_##isa(void **state)                     \
-	{                                                                        \
-		(void) state;                                                        \
-		run_cases(ISA, case_extrema);                                        \
-	}                                                                        \
-	static void test_kernels_down2_##isa(void **state)                       \
-	{                                                                        \
-		(void) state;                                                        \
-		run_cases(ISA, case_down2);                                          \
+#define ISA_TESTS(isa, ISA)                                                    \
+	static void test_kernels_luma_##isa(void **state)                          \
+	{                                                                          \
+		(void) state;                                                          \
+		run_cases(ISA, case_luma);                                             \
+	}                                                                          \
+	static void test_kernels_vblur5_##isa(void **state)                        \
+	{                                                                          \
+		(void) state;                                                          \
+		run_cases(ISA, case_vblur5);                                           \
+	}                                                                          \
+	static void test_kernels_hblur5_dog_##isa(void **state)                    \
+	{                                                                          \
+		(void) state;                                                          \
+		run_cases(ISA, case_hblur5_dog);                                       \
+	}                                                                          \
+	static void test_kernels_extrema_##isa(void **state)                       \
+	{                                                                          \
+		(void) state;                                                          \
+		run_cases(ISA, case_extrema);                                          \
+	}                                                                          \
+	static void test_kernels_down2_##isa(void **state)                         \
+	{                                                                          \
+		(void) state;                                                          \
+		run_cases(ISA, case_down2);                                            \
 	}
 
 ISA_TESTS(sse2, SMP_ISA_SSE2)
@@ -346,15 +343,15 @@ static void
 test_kernels_scalar_reference_values(void **state)
 {
 	const SmpKernels *k = smp_kernels_for(SMP_ISA_SCALAR);
-	const uint8_t rgb[6] = { 255, 255, 255, 10, 20, 30 };
-	uint16_t y[2], src[9] = { 0, 0, 16, 0, 0, 0, 0, 4080, 4080 };
-	uint16_t prev[5] = { 1, 2, 3, 4, 5 }, dst[5];
+	const uint8_t rgb[6] = {255, 255, 255, 10, 20, 30};
+	uint16_t y[2], src[9] = {0, 0, 16, 0, 0, 0, 0, 4080, 4080};
+	uint16_t prev[5] = {1, 2, 3, 4, 5}, dst[5];
 	int16_t dog[5];
-	int16_t a[4] = { 0, 0, 0, 0 }, c[4] = { 0, 5, 5, 0 }, b[4] = { 0 };
-	int16_t fine[4] = { 0, 9, 0, 0 }, coarse[4] = { 0, 0, 2, 0 };
-	uint16_t lev[4] = { 1000, 1000, 1000, 1000 };
-	const int16_t *d[9] = { NULL, NULL, NULL, a, c, b, NULL, NULL, NULL };
-	const int32_t w[3] = { 48, 112, 176 };
+	int16_t a[4] = {0, 0, 0, 0}, c[4] = {0, 5, 5, 0}, b[4] = {0};
+	int16_t fine[4] = {0, 9, 0, 0}, coarse[4] = {0, 0, 2, 0};
+	uint16_t lev[4] = {1000, 1000, 1000, 1000};
+	const int16_t *d[9] = {NULL, NULL, NULL, a, c, b, NULL, NULL, NULL};
+	const int32_t w[3] = {48, 112, 176};
 	int32_t xs[2];
 
 	(void) state;
@@ -363,9 +360,9 @@ test_kernels_scalar_reference_values(void **state)
 	assert_int_equal(y[1], (77 * 10 + 150 * 20 + 29 * 30 + 8) >> 4);
 
 	k->hblur5_dog(src, prev, dst, dog, 5);
-	assert_int_equal(dst[0], (6 * 16 + 8) >> 4);   /* 6 */
-	assert_int_equal(dst[1], (4 * 16 + 8) >> 4);   /* 4 */
-	assert_int_equal(dst[2], (1 * 16 + 8) >> 4);   /* 1 */
+	assert_int_equal(dst[0], (6 * 16 + 8) >> 4); /* 6 */
+	assert_int_equal(dst[1], (4 * 16 + 8) >> 4); /* 4 */
+	assert_int_equal(dst[2], (1 * 16 + 8) >> 4); /* 1 */
 	assert_int_equal(dst[4], (4080 * 5 + 8) >> 4); /* 1275 */
 	assert_int_equal(dog[0], 5);
 	assert_int_equal(dog[2], -2);

@@ -37,8 +37,7 @@ entry(const SmpManifest *m, guint i)
  * "m.csv:LINE: " and containing @expect.
  */
 static void
-assert_rejected_len(const char *data, gsize len, int line,
-	const char *expect)
+assert_rejected_len(const char *data, gsize len, int line, const char *expect)
 {
 	GError *error = NULL;
 	SmpManifest *m = smp_manifest_parse(data, len, "m.csv", "/arch", &error);
@@ -123,14 +122,14 @@ test_manifest_reads_any_column_order_and_extra_columns(void **state)
 static void
 test_manifest_accepts_bom_crlf_quotes_and_blank_rows(void **state)
 {
-	g_autoptr(SmpManifest) m = parse_ok(
-		"\xEF\xBB\xBF"
-		"Client,SESSION,view,Path,notes\r\n"
-		"\"c 01\",0,top,\"a,b.jpg\",\"line one\r\nline two\"\r\n"
-		"\r\n"
-		"   \r\n"
-		",,,,\r\n"
-		"c02,1,crown,./x/../y.jpg,\"say \"\"hi\"\"\"");
+	g_autoptr(SmpManifest) m =
+		parse_ok("\xEF\xBB\xBF"
+				 "Client,SESSION,view,Path,notes\r\n"
+				 "\"c 01\",0,top,\"a,b.jpg\",\"line one\r\nline two\"\r\n"
+				 "\r\n"
+				 "   \r\n"
+				 ",,,,\r\n"
+				 "c02,1,crown,./x/../y.jpg,\"say \"\"hi\"\"\"");
 	const SmpEntry *a, *b;
 
 	(void) state;
@@ -243,8 +242,8 @@ test_manifest_load_keeps_lines_across_read_chunks(void **state)
 	(void) state;
 	for (int i = 0; i < 6000; i++)
 		g_string_append_printf(s,
-			"client-%04d,%d,top,p/%d.jpg,\"two\r\nlines %d\"\r\n", i / 3,
-			i % 3, i, i);
+			"client-%04d,%d,top,p/%d.jpg,\"two\r\nlines %d\"\r\n", i / 3, i % 3,
+			i, i);
 	assert_true(s->len > 3 * 64 * 1024);
 	write_file(dir, "m.csv", s->str, (gssize) s->len);
 	m = smp_manifest_load(csv, &error);
@@ -272,14 +271,13 @@ test_manifest_load_keeps_lines_across_read_chunks(void **state)
 static void
 test_manifest_pairs_session_zero_with_every_later(void **state)
 {
-	g_autoptr(SmpManifest) m = parse_ok(HEADER
-		"c03,2,hairline,c03/2.jpg\n"
-		"c01,2,top,c01/2.jpg\n"
-		"c01,0,top,c01/0.jpg\n"
-		"c01,1,crown,c01/crown1.jpg\n"
-		"c02,0,top,c02/0.jpg\n"
-		"c01,1,top,c01/1.jpg\n"
-		"c03,0,hairline,c03/0.jpg\n");
+	g_autoptr(SmpManifest) m = parse_ok(HEADER "c03,2,hairline,c03/2.jpg\n"
+											   "c01,2,top,c01/2.jpg\n"
+											   "c01,0,top,c01/0.jpg\n"
+											   "c01,1,crown,c01/crown1.jpg\n"
+											   "c02,0,top,c02/0.jpg\n"
+											   "c01,1,top,c01/1.jpg\n"
+											   "c03,0,hairline,c03/0.jpg\n");
 	g_autoptr(GPtrArray) groups = smp_manifest_groups(m);
 	g_autoptr(GPtrArray) pairs = smp_manifest_pairs(m);
 	const SmpGroup *g;
@@ -295,8 +293,7 @@ test_manifest_pairs_session_zero_with_every_later(void **state)
 	assert_string_equal(g->view, "top");
 	assert_int_equal(g->entries->len, 3);
 	for (int i = 0; i < 3; i++)
-		assert_int_equal(((const SmpEntry *) g->entries->pdata[i])->session,
-			i);
+		assert_int_equal(((const SmpEntry *) g->entries->pdata[i])->session, i);
 	g = groups->pdata[2];
 	assert_string_equal(g->client, "c02");
 	g = groups->pdata[3];
@@ -387,12 +384,12 @@ test_manifest_rejects_bad_structure(void **state)
 	assert_rejected("", 1, "no header line");
 	assert_rejected("\n\n", 1, "no header line");
 	assert_rejected("c01,0,top,a.jpg\n", 1, "header lacks column 'client'");
-	assert_rejected("client,session,view\nc01,0,top\n", 1,
-		"header lacks column 'path'");
+	assert_rejected(
+		"client,session,view\nc01,0,top\n", 1, "header lacks column 'path'");
 	assert_rejected("\nclient,session,view,path,CLIENT\n", 2, "appears twice");
 	assert_rejected(HEADER "c01,0,top\n", 2, "3 fields, but the header has 4");
-	assert_rejected(HEADER "c01,0,top,a.jpg,extra\n", 2,
-		"5 fields, but the header has 4");
+	assert_rejected(
+		HEADER "c01,0,top,a.jpg,extra\n", 2, "5 fields, but the header has 4");
 	assert_rejected(HEADER "c01,0,top,\"a.jpg\nc02,0,top,b.jpg\n", 2,
 		"quoted field not closed");
 	assert_rejected(HEADER "c01,0,to\"p,a.jpg\n", 2, "malformed quoting");
@@ -405,10 +402,10 @@ test_manifest_rejects_escaping_paths(void **state)
 	g_autoptr(SmpManifest) ok = parse_ok(HEADER "c01,0,top,a/../b.jpg\n");
 
 	(void) state;
-	assert_rejected(HEADER "c01,0,top,../x.jpg\n", 2,
-		"leaves the manifest's folder");
-	assert_rejected(HEADER "c01,0,top,a/../../x.jpg\n", 2,
-		"leaves the manifest's folder");
+	assert_rejected(
+		HEADER "c01,0,top,../x.jpg\n", 2, "leaves the manifest's folder");
+	assert_rejected(
+		HEADER "c01,0,top,a/../../x.jpg\n", 2, "leaves the manifest's folder");
 	assert_rejected(HEADER "c01,0,top,./a/./../..//x.jpg\n", 2,
 		"leaves the manifest's folder");
 	assert_rejected(HEADER "c01,0,top,/etc/passwd\n", 2, "is absolute");
@@ -423,8 +420,8 @@ test_manifest_rejects_escaping_paths(void **state)
 static void
 test_manifest_rejects_bad_values(void **state)
 {
-	static const char *sessions[] = {"1.5", "-1", "1000", "x", "", "0x1",
-		"\" 1\"", "1e2"};
+	static const char *sessions[] = {
+		"1.5", "-1", "1000", "x", "", "0x1", "\" 1\"", "1e2"};
 
 	(void) state;
 	for (size_t i = 0; i < G_N_ELEMENTS(sessions); i++) {
@@ -440,8 +437,8 @@ test_manifest_rejects_bad_values(void **state)
 		"view contains a control character");
 	assert_rejected(HEADER "c01,0,\"to\x1bp\",a.jpg\n", 2,
 		"view contains a control character");
-	assert_rejected(HEADER "\xff\xfe,0,top,a.jpg\n", 2,
-		"client is not valid UTF-8");
+	assert_rejected(
+		HEADER "\xff\xfe,0,top,a.jpg\n", 2, "client is not valid UTF-8");
 	assert_rejected(HEADER "c01,0,,a.jpg\n", 2, "empty view");
 	assert_rejected("client,session,view,path,consent\nc01,0,top,a.jpg,"
 					"public\n",

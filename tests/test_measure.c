@@ -11,18 +11,18 @@
 #include "smpdoc/measure.h"
 
 /* cmocka 1.1's float assertions work in float: these keep doubles. */
-#define assert_near(a, b, tol)                                               \
-	do {                                                                     \
-		double a_ = (a), b_ = (b), t_ = (tol);                               \
-		if (!(fabs(a_ - b_) <= t_))                                          \
-			fail_msg("%s = %.9g, expected %.9g within %g", #a, a_, b_, t_); \
+#define assert_near(a, b, tol)                                                 \
+	do {                                                                       \
+		double a_ = (a), b_ = (b), t_ = (tol);                                 \
+		if (!(fabs(a_ - b_) <= t_))                                            \
+			fail_msg("%s = %.9g, expected %.9g within %g", #a, a_, b_, t_);    \
 	} while (0)
 #define assert_rel(a, b, rel) assert_near(a, b, fabs(b) * (rel))
-#define assert_nan(a)                                                        \
-	do {                                                                     \
-		double a_ = (a);                                                     \
-		if (!isnan(a_))                                                      \
-			fail_msg("%s = %.9g, expected NaN", #a, a_);                     \
+#define assert_nan(a)                                                          \
+	do {                                                                       \
+		double a_ = (a);                                                       \
+		if (!isnan(a_))                                                        \
+			fail_msg("%s = %.9g, expected NaN", #a, a_);                       \
 	} while (0)
 
 /* A uniform double in [0, 1). */
@@ -35,7 +35,7 @@ uniform(uint64_t *state)
 static SmpDot
 dot(double x, double y, double r, double contrast)
 {
-	SmpDot d = { (float) x, (float) y, (float) r, (float) contrast };
+	SmpDot d = {(float) x, (float) y, (float) r, (float) contrast};
 
 	return d;
 }
@@ -119,17 +119,16 @@ test_measure_hexagonal_lattice_is_most_regular(void **state)
 	(void) state;
 	for (int j = 0; j < ny; j++)
 		for (int i = 0; i < nx; i++)
-			d[n++] = dot((i + 0.25 + 0.5 * (j % 2)) * s, (j + 0.5) * rowh,
-				1.0, 0.5);
+			d[n++] =
+				dot((i + 0.25 + 0.5 * (j % 2)) * s, (j + 0.5) * rowh, 1.0, 0.5);
 	{
-		g_autoptr(SmpMeasurement) m = measure(d, n, 1000,
-			(int) lround(ny * rowh), NULL, 0, 0.0);
+		g_autoptr(SmpMeasurement) m =
+			measure(d, n, 1000, (int) lround(ny * rowh), NULL, 0, 0.0);
 
 		assert_rel(m->nn_mean_px, s, 1e-5);
 		assert_near(m->nn_cv, 0.0, 1e-5);
 		/* R = s / (0.5 sqrt(sqrt(3) / 2) s) = 2.1491, the largest there is */
-		print_message("hexagonal lattice: clark_evans %.4f\n",
-			m->clark_evans);
+		print_message("hexagonal lattice: clark_evans %.4f\n", m->clark_evans);
 		assert_true(m->clark_evans > 2.12 && m->clark_evans < 2.16);
 	}
 	g_free(d);
@@ -271,9 +270,9 @@ test_measure_coverage_single_disc(void **state)
 static void
 test_measure_coverage_counts_overlap_once(void **state)
 {
-	SmpDot one[1] = { dot(50.0, 50.0, 10.0, 0.5) };
-	SmpDot same[2] = { one[0], one[0] };
-	SmpDot two[2] = { dot(40.0, 50.0, 10.0, 0.5), dot(50.0, 50.0, 10.0, 0.5) };
+	SmpDot one[1] = {dot(50.0, 50.0, 10.0, 0.5)};
+	SmpDot same[2] = {one[0], one[0]};
+	SmpDot two[2] = {dot(40.0, 50.0, 10.0, 0.5), dot(50.0, 50.0, 10.0, 0.5)};
 	g_autoptr(SmpMeasurement) m1 = measure(one, 1, 100, 100, NULL, 0, 0);
 	g_autoptr(SmpMeasurement) m2 = measure(same, 2, 100, 100, NULL, 0, 0);
 	g_autoptr(SmpMeasurement) m3 = measure(two, 2, 100, 100, NULL, 0, 0);
@@ -302,8 +301,8 @@ test_measure_coverage_matches_brute_force(void **state)
 		for (int i = 0; i < STRIDE; i++)
 			mask[j * STRIDE + i] = i >= W || hypot(i - 150, j - 100) < 90;
 	for (int k = 0; k < N; k++)
-		d[k] = dot(uniform(&rng) * W, uniform(&rng) * H,
-			uniform(&rng) * 12, 0.5);
+		d[k] =
+			dot(uniform(&rng) * W, uniform(&rng) * H, uniform(&rng) * 12, 0.5);
 	for (int j = 0; j < H; j++)
 		for (int i = 0; i < W; i++) {
 			gboolean in = FALSE;
@@ -353,16 +352,16 @@ static const struct {
 	guint64 count;
 	double lo, hi;
 } garwood[] = {
-	{ 0, 0.0, 3.68887945411 },
-	{ 1, 0.0253178079843, 5.57164339094 },
-	{ 2, 0.242209278544, 7.22468766772 },
-	{ 3, 0.618672122896, 8.76727306974 },
-	{ 5, 1.62348639012, 11.6683320793 },
-	{ 10, 4.79538869613, 18.390356042 },
-	{ 30, 20.2408740214, 42.8268653948 },
-	{ 100, 81.3639912509, 121.626793792 },
-	{ 1000, 938.973018408, 1063.95213602 },
-	{ 5000, 4862.35918869, 5140.54894854 },
+	{0, 0.0, 3.68887945411},
+	{1, 0.0253178079843, 5.57164339094},
+	{2, 0.242209278544, 7.22468766772},
+	{3, 0.618672122896, 8.76727306974},
+	{5, 1.62348639012, 11.6683320793},
+	{10, 4.79538869613, 18.390356042},
+	{30, 20.2408740214, 42.8268653948},
+	{100, 81.3639912509, 121.626793792},
+	{1000, 938.973018408, 1063.95213602},
+	{5000, 4862.35918869, 5140.54894854},
 };
 
 static void
@@ -420,8 +419,8 @@ test_measure_density_ci_covers_truth(void **state)
 		smp_measurement_free(m);
 		g_free(d);
 	}
-	print_message("CI covered the true density in %d of %d trials\n", hits,
-		TRIALS);
+	print_message(
+		"CI covered the true density in %d of %d trials\n", hits, TRIALS);
 	assert_true(hits >= 0.93 * TRIALS);
 	g_free(mask);
 }
@@ -449,8 +448,8 @@ test_measure_scale_uncertainty_widens_ci(void **state)
 	assert_true(fuzzy->per_cm2_ci95[1] > exact->per_cm2_ci95[1]);
 	/* Combined in log space: log half-widths add in quadrature. */
 	hi = log(exact->per_cm2_ci95[1] / exact->per_cm2);
-	assert_rel(fuzzy->per_cm2_ci95[1], 10000.0 * exp(sqrt(hi * hi + s * s)),
-		1e-12);
+	assert_rel(
+		fuzzy->per_cm2_ci95[1], 10000.0 * exp(sqrt(hi * hi + s * s)), 1e-12);
 	/* Dominated by the scale: about +-4%, not the counting's +-2%. */
 	assert_true(fuzzy->per_cm2_ci95[1] > 10000.0 * 1.04);
 	g_free(d);
@@ -553,11 +552,11 @@ test_measure_mask_halves_roi_and_doubles_density(void **state)
 static void
 test_measure_dots_outside_roi_are_ignored(void **state)
 {
-	guint8 mask[4 * 4] = { 1, 1, 0, 0, 1, 1, 0, 0, 1, 1, 0, 0, 1, 1, 0, 0 };
+	guint8 mask[4 * 4] = {1, 1, 0, 0, 1, 1, 0, 0, 1, 1, 0, 0, 1, 1, 0, 0};
 	SmpDot d[6] = {
 		dot(0.5, 0.5, 0.4, 0.5), dot(2.5, 0.5, 0.4, 0.5), /* out of mask */
-		dot(-1.0, 1.0, 1, 0.5), dot(1.0, 4.0, 1, 0.5),    /* off image */
-		dot(NAN, 1.0, 1, 0.5), dot(1.0, 1.0, -1, 0.5),    /* malformed */
+		dot(-1.0, 1.0, 1, 0.5), dot(1.0, 4.0, 1, 0.5), /* off image */
+		dot(NAN, 1.0, 1, 0.5), dot(1.0, 1.0, -1, 0.5), /* malformed */
 	};
 	g_autoptr(SmpMeasurement) m = measure(d, 6, 4, 4, mask, 4, 0.0);
 
@@ -600,7 +599,7 @@ test_measure_percentiles_of_known_sets(void **state)
 
 /* Bit-for-bit equal numbers (NaN included), field by field. */
 #define SAME(f) (memcmp(&a->f, &b->f, sizeof a->f) == 0)
-#define SAME_CELLS(f)                                                        \
+#define SAME_CELLS(f)                                                          \
 	(memcmp(a->grid.f, b->grid.f, cells * sizeof *a->grid.f) == 0)
 
 static gboolean
@@ -608,12 +607,12 @@ same_measurement(const SmpMeasurement *a, const SmpMeasurement *b)
 {
 	gsize cells = (gsize) a->grid.cols * a->grid.rows;
 
-	return SAME(count) && SAME(roi_px) && SAME(per_cm2) &&
-		SAME(per_cm2_ci95) && SAME(per_mpx) && SAME(coverage) &&
-		SAME(nn_mean_px) && SAME(nn_cv) && SAME(clark_evans) &&
-		SAME(diameter_px) && SAME(contrast) && SAME(grid.cols) &&
-		SAME(grid.rows) && SAME_CELLS(count) && SAME_CELLS(roi_px) &&
-		SAME_CELLS(per_cm2) && SAME_CELLS(per_mpx) && SAME_CELLS(coverage);
+	return SAME(count) && SAME(roi_px) && SAME(per_cm2) && SAME(per_cm2_ci95) &&
+		SAME(per_mpx) && SAME(coverage) && SAME(nn_mean_px) && SAME(nn_cv) &&
+		SAME(clark_evans) && SAME(diameter_px) && SAME(contrast) &&
+		SAME(grid.cols) && SAME(grid.rows) && SAME_CELLS(count) &&
+		SAME_CELLS(roi_px) && SAME_CELLS(per_cm2) && SAME_CELLS(per_mpx) &&
+		SAME_CELLS(coverage);
 }
 
 static void
@@ -629,12 +628,13 @@ test_measure_photo_sized_input_is_fast_and_repeatable(void **state)
 			2.0 + 4.0 * uniform(&rng), uniform(&rng));
 	t0 = g_get_monotonic_time();
 	{
-		g_autoptr(SmpMeasurement) a = measure(d, 45000, 4000, 3000, NULL, 0,
-			20.0);
+		g_autoptr(SmpMeasurement) a =
+			measure(d, 45000, 4000, 3000, NULL, 0, 20.0);
 		g_autoptr(SmpMeasurement) b = NULL;
 
 		t1 = g_get_monotonic_time();
-		print_message("45000 dots on 4000x3000: %.1f ms (count %zu, "
+		print_message(
+			"45000 dots on 4000x3000: %.1f ms (count %zu, "
 			"coverage %.4f, clark_evans %.4f, per_cm2 %.2f [%.2f, %.2f])\n",
 			(t1 - t0) / 1000.0, a->count, a->coverage, a->clark_evans,
 			a->per_cm2, a->per_cm2_ci95[0], a->per_cm2_ci95[1]);
@@ -693,10 +693,10 @@ static void
 test_measure_thin_images(void **state)
 {
 	SmpDot pix = dot(0.5, 0.5, 3.0, 0.5);
-	SmpDot col[3] = { dot(0.2, 1.0, 0.5, 0.5), dot(0.7, 5.0, 0.5, 0.5),
-		dot(0.5, 9.5, 0.5, 0.5) };
-	SmpDot row[3] = { dot(1.5, 0.5, 0.5, 0.5), dot(9.9, 0.9, 0.5, 0.5),
-		dot(5.0, 1.0, 0.5, 0.5) };
+	SmpDot col[3] = {dot(0.2, 1.0, 0.5, 0.5), dot(0.7, 5.0, 0.5, 0.5),
+		dot(0.5, 9.5, 0.5, 0.5)};
+	SmpDot row[3] = {dot(1.5, 0.5, 0.5, 0.5), dot(9.9, 0.9, 0.5, 0.5),
+		dot(5.0, 1.0, 0.5, 0.5)};
 	g_autoptr(SmpMeasurement) a = measure(&pix, 1, 1, 1, NULL, 0, 0.0);
 	g_autoptr(SmpMeasurement) b = measure(col, 3, 1, 10, NULL, 0, 0.0);
 	g_autoptr(SmpMeasurement) c = measure(row, 3, 10, 1, NULL, 0, 5.0);
@@ -727,7 +727,7 @@ test_measure_bad_arguments_are_errors(void **state)
 	g_clear_error(&err);
 	assert_null(smp_measure_dots(NULL, 1, 10, 10, NULL, 0, &p, &err));
 	g_clear_error(&err);
-	assert_null(smp_measure_dots(&d, 1, 10, 10, &(guint8) { 1 }, 5, &p, &err));
+	assert_null(smp_measure_dots(&d, 1, 10, 10, &(guint8){1}, 5, &p, &err));
 	g_clear_error(&err);
 	p.grid_cell_px = 0.0;
 	assert_null(smp_measure_dots(&d, 1, 10, 10, NULL, 0, &p, &err));
@@ -755,7 +755,7 @@ test_measure_bad_arguments_are_errors(void **state)
 static void
 test_measure_empty_mask(void **state)
 {
-	guint8 mask[100] = { 0 };
+	guint8 mask[100] = {0};
 	SmpDot d = dot(5, 5, 2, 0.5);
 	g_autoptr(SmpMeasurement) m = measure(&d, 1, 10, 10, mask, 10, 10.0);
 
@@ -772,7 +772,7 @@ test_measure_empty_mask(void **state)
 static void
 test_measure_change_between_sessions(void **state)
 {
-	SmpMeasurement before = { 0 }, after = { 0 }, noscale = { 0 };
+	SmpMeasurement before = {0}, after = {0}, noscale = {0};
 	SmpChange ch;
 
 	(void) state;

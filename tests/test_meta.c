@@ -30,22 +30,23 @@ test_meta_orientation_read_for_all_values(void **state)
 {
 	(void) state;
 	for (int n = 0; n <= 8; n++) {
-		g_autofree char *name = g_strdup_printf(
-			"exif-orientation/Portrait_%d.jpg", n);
+		g_autofree char *name =
+			g_strdup_printf("exif-orientation/Portrait_%d.jpg", n);
 		g_autoptr(SmpMeta) meta = read_shared(name);
 
 		assert_int_equal(meta->orientation_raw, n);
 		assert_int_equal(meta->orientation, n == 0 ? 1 : n);
 		/* 0 is outside 1..8: applied as 1, with a warning. */
-		assert_int_equal(smp_warnings_has(meta->warnings, "bad_orientation"),
-			n == 0);
+		assert_int_equal(
+			smp_warnings_has(meta->warnings, "bad_orientation"), n == 0);
 	}
 }
 
 static void
 test_meta_orientation_9_warns_and_is_upright(void **state)
 {
-	g_autoptr(SmpMeta) meta = read_shared("hostile-generated/orientation-9.jpg");
+	g_autoptr(SmpMeta) meta =
+		read_shared("hostile-generated/orientation-9.jpg");
 
 	(void) state;
 	assert_int_equal(meta->orientation, 1);
@@ -85,8 +86,7 @@ test_meta_camera_gps_and_time(void **state)
 static void
 test_meta_hostile_exif_gives_defaults(void **state)
 {
-	static const char *names[] = {
-		"hostile-generated/exif-ifd0-count-65535.jpg",
+	static const char *names[] = {"hostile-generated/exif-ifd0-count-65535.jpg",
 		"hostile-generated/exif-ifd0-offset-past-end.jpg"};
 
 	(void) state;
@@ -124,8 +124,8 @@ test_meta_random_blobs_never_crash(void **state)
 
 	(void) state;
 	assert_non_null(image);
-	assert_vips_ok(vips_image_get_blob(image, VIPS_META_EXIF_NAME, &blob,
-		&len));
+	assert_vips_ok(
+		vips_image_get_blob(image, VIPS_META_EXIF_NAME, &blob, &len));
 	for (int round = 0; round < 400; round++) {
 		g_autofree guint8 *copy = g_memdup2(blob, len);
 		g_autoptr(SmpMeta) meta = smp_meta_new();

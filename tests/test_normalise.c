@@ -47,8 +47,8 @@ static SmpNormalisation *
 normalise(VipsImage *image, const SmpNormaliseParams *np)
 {
 	GError *error = NULL;
-	SmpNormalisation *n = smp_normalise_photo(image, np, PPM, "synth.jpg",
-		&error);
+	SmpNormalisation *n =
+		smp_normalise_photo(image, np, PPM, "synth.jpg", &error);
 
 	assert_no_gerror(error);
 	assert_non_null(n);
@@ -96,8 +96,8 @@ background(const SmpSynthTruth *t)
 
 	memset(m, 1, (gsize) t->width * t->height);
 	for (guint i = 0; i < t->dots->len; i++)
-		exclude(m, t->width, t->height,
-			&g_array_index(t->dots, SmpSynthDot, i));
+		exclude(
+			m, t->width, t->height, &g_array_index(t->dots, SmpSynthDot, i));
 	for (guint i = 0; i < t->distractors->len; i++)
 		exclude(m, t->width, t->height,
 			&g_array_index(t->distractors, SmpSynthDot, i));
@@ -112,11 +112,10 @@ lab(VipsImage *image)
 	g_autoptr(VipsImage) mem = NULL;
 	size_t size;
 
-	assert_vips_ok(vips_colourspace(image, &l, VIPS_INTERPRETATION_LAB,
-		NULL));
+	assert_vips_ok(vips_colourspace(image, &l, VIPS_INTERPRETATION_LAB, NULL));
 	assert_non_null(mem = vips_image_copy_memory(l));
-	return g_memdup2(vips_image_get_data(mem),
-		(size = VIPS_IMAGE_SIZEOF_IMAGE(mem)));
+	return g_memdup2(
+		vips_image_get_data(mem), (size = VIPS_IMAGE_SIZEOF_IMAGE(mem)));
 }
 
 /* The median of @v (reordered), by quickselect: the tests take many
@@ -255,7 +254,7 @@ test_normalise_flattens_lightness(void **state)
 		before = grid_l_std(shot, t, NULL);
 		after = grid_l_std(n->image, t, NULL);
 		print_message("tone %d gradient %.2f: L* std over 10 mm cells "
-			"%.2f as shot, %.2f normalised (illum %.2f..%.2f)\n",
+					  "%.2f as shot, %.2f normalised (illum %.2f..%.2f)\n",
 			lightings[i].tone, lightings[i].gradient, before, after,
 			n->illum_min, n->illum_max);
 		snprintf(name, sizeof(name), "tone%d-shot", lightings[i].tone);
@@ -318,9 +317,9 @@ test_normalise_keeps_dot_count_under_gradient(void **state)
 		raw = detect(lit);
 		diff = fabs((double) dl->dots->len - de->dots->len) / de->dots->len;
 		print_message("tone %d gradient %.2f: %u dots even, %u with the "
-			"gradient (%.2f%%), %u with it unnormalised\n", grad[i].tone,
-			grad[i].gradient, de->dots->len, dl->dots->len, 100 * diff,
-			raw->dots->len);
+					  "gradient (%.2f%%), %u with it unnormalised\n",
+			grad[i].tone, grad[i].gradient, de->dots->len, dl->dots->len,
+			100 * diff, raw->dots->len);
 		assert_true(de->dots->len > 1000);
 		assert_true(diff <= 0.02);
 	}
@@ -347,10 +346,10 @@ pair_delta_e(VipsImage *b, const SmpSynthTruth *tb, VipsImage *a,
 			double ax = (m[4] * dx - m[1] * dy) / det;
 			double ay = (-m[3] * dx + m[0] * dy) / det;
 
-			if (!cell_median(lb, bgb, tb->width, tb->height, cx, cy,
-					cell / 2, mb) ||
-				!cell_median(la, bga, ta->width, ta->height, ax, ay,
-					cell / 2, ma))
+			if (!cell_median(
+					lb, bgb, tb->width, tb->height, cx, cy, cell / 2, mb) ||
+				!cell_median(
+					la, bga, ta->width, ta->height, ax, ay, cell / 2, ma))
 				continue;
 			sum += sqrt((mb[0] - ma[0]) * (mb[0] - ma[0]) +
 				(mb[1] - ma[1]) * (mb[1] - ma[1]) +
@@ -388,8 +387,8 @@ pair_render(Pair *pr, int tone, double ev, const double cast[3],
 	pp.gradient = gradient;
 	for (int c = 0; c < 3; c++)
 		pp.cast[c] = cast[c];
-	assert_true(smp_synth_pair(&sp, &pp, &pr->before, &pr->after, &pr->tb,
-		&pr->ta, pr->m, &error));
+	assert_true(smp_synth_pair(
+		&sp, &pp, &pr->before, &pr->after, &pr->tb, &pr->ta, pr->m, &error));
 	assert_no_gerror(error);
 }
 
@@ -432,7 +431,7 @@ test_normalise_match_pair_within_3_delta_e(void **state)
 		assert_no_gerror(error);
 		matched = pair_delta_e(nb->image, pr.tb, na->image, pr.ta, pr.m);
 		print_message("tone %d: mean ΔE*ab of the skin %.2f as shot, %.2f "
-			"each normalised, %.2f matched (module: %.2f -> %.2f)\n",
+					  "each normalised, %.2f matched (module: %.2f -> %.2f)\n",
 			cases[i].tone, shot, own, matched, na->match_delta_e_before,
 			na->match_delta_e_after);
 		save(nb->image, "pair-before");
@@ -452,8 +451,9 @@ warned(VipsImage *image, const char *code, double *measure)
 	g_autoptr(SmpNormalisation) n = normalise(image, NULL);
 
 	if (measure)
-		*measure = strcmp(code, "blur") == 0 ? n->edge_blur_px :
-			MAX(n->clipped_high, n->clipped_low);
+		*measure = strcmp(code, "blur") == 0
+			? n->edge_blur_px
+			: MAX(n->clipped_high, n->clipped_low);
 	return smp_warnings_has(n->warnings, code);
 }
 
@@ -480,8 +480,8 @@ test_normalise_warns_on_blur_and_clipping_only(void **state)
 		sp.blur_px = 3;
 		blurred = render(&sp, NULL);
 		assert_true(warned(blurred, "blur", &m));
-		print_message("tone %d blurred (sigma 3 px): edge blur %.2f px\n",
-			tone, m);
+		print_message(
+			"tone %d blurred (sigma 3 px): edge blur %.2f px\n", tone, m);
 	}
 	{
 		SmpSynthParams sp;
@@ -516,8 +516,9 @@ pair_mismatch(double ev, const double cast[3], guint64 seed)
 	assert_false(smp_warnings_has(nb->warnings, "lighting_mismatch"));
 	if (has)
 		print_message("%s\n",
-			((SmpWarning *) g_ptr_array_index(na->warnings,
-				na->warnings->len - 1))->message);
+			((SmpWarning *) g_ptr_array_index(
+				 na->warnings, na->warnings->len - 1))
+				->message);
 	pair_free(&pr);
 	return has;
 }
@@ -574,8 +575,8 @@ test_normalise_json_round_trip_and_mask_match(void **state)
 	na = normalise(pr.after, NULL);
 	/* The overlap: the middle of each photo. */
 	assert_vips_ok(vips_black(&mb, nb->width, nb->height, NULL));
-	assert_vips_ok(vips_draw_rect1(mb, 255, 200, 150, 800, 600, "fill",
-		TRUE, NULL));
+	assert_vips_ok(
+		vips_draw_rect1(mb, 255, 200, 150, 800, 600, "fill", TRUE, NULL));
 	assert_vips_ok(vips_copy(mb, &ma, NULL));
 	assert_false(smp_normalise_match(nb, na, mb, NULL, NULL, &error));
 	assert_true(g_error_matches(error, SMP_ERROR, SMP_ERROR_CONFIG));
@@ -601,10 +602,12 @@ test_normalise_json_round_trip_and_mask_match(void **state)
 	assert_true(json_parser_load_from_data(parser, text, -1, &error));
 	assert_no_gerror(error);
 	o = json_node_get_object(json_parser_get_root(parser));
-	assert_float_equal(json_node_get_double(member(o,
-		"before.flatfield.sigma_mm")), 12.0, 1e-9);
-	assert_float_equal(json_node_get_double(member(o,
-		"after.flatfield.sigma_px")), 240.0, 1e-9);
+	assert_float_equal(
+		json_node_get_double(member(o, "before.flatfield.sigma_mm")), 12.0,
+		1e-9);
+	assert_float_equal(
+		json_node_get_double(member(o, "after.flatfield.sigma_px")), 240.0,
+		1e-9);
 	assert_true(json_node_get_boolean(member(o, "before.flatfield.applied")));
 	gains = json_node_get_array(member(o, "after.white_balance.gains"));
 	assert_int_equal(json_array_get_length(gains), 3);
@@ -612,13 +615,15 @@ test_normalise_json_round_trip_and_mask_match(void **state)
 		round(na->wb_gain[0] * 1e4) / 1e4, 1e-9);
 	assert_true(JSON_NODE_HOLDS_NULL(member(o, "before.match")));
 	assert_true(JSON_NODE_HOLDS_NULL(member(o, "before.exposure.target_L")));
-	assert_string_equal(json_node_get_string(member(o,
-		"after.match.region")), "mask");
-	assert_int_equal(json_array_get_length(json_node_get_array(member(o,
-		"after.flatfield.ln_poly"))), 10);
+	assert_string_equal(
+		json_node_get_string(member(o, "after.match.region")), "mask");
+	assert_int_equal(json_array_get_length(json_node_get_array(
+						 member(o, "after.flatfield.ln_poly"))),
+		10);
 	assert_true(json_node_get_double(member(o, "after.quality.focus")) > 0.5);
-	assert_int_equal(json_array_get_length(json_node_get_array(member(o,
-		"after.skin_lab"))), 3);
+	assert_int_equal(
+		json_array_get_length(json_node_get_array(member(o, "after.skin_lab"))),
+		3);
 	pair_free(&pr);
 }
 
@@ -644,7 +649,8 @@ test_normalise_exposure_target_and_no_scale(void **state)
 	n = normalise(shot, &np);
 	grid_l_std(n->image, t, &mean_l);
 	print_message("target L* 60: skin background L* %.2f (module %.2f), "
-		"gain %.3f\n", mean_l, n->skin_lab[0], n->exposure_gain);
+				  "gain %.3f\n",
+		mean_l, n->skin_lab[0], n->exposure_gain);
 	assert_float_equal(mean_l, 60, 1.5);
 	assert_float_equal(n->skin_lab[0], 60, 0.5);
 
@@ -679,13 +685,14 @@ test_normalise_rejects_bad_input(void **state)
 	g_clear_error(&error);
 }
 
-SMP_TEST_MAIN("normalise", ((const struct CMUnitTest[]) {
-	cmocka_unit_test(test_normalise_flattens_lightness),
-	cmocka_unit_test(test_normalise_keeps_dot_count_under_gradient),
-	cmocka_unit_test(test_normalise_match_pair_within_3_delta_e),
-	cmocka_unit_test(test_normalise_warns_on_blur_and_clipping_only),
-	cmocka_unit_test(test_normalise_warns_on_lighting_mismatch_only),
-	cmocka_unit_test(test_normalise_json_round_trip_and_mask_match),
-	cmocka_unit_test(test_normalise_exposure_target_and_no_scale),
-	cmocka_unit_test(test_normalise_rejects_bad_input),
-}))
+SMP_TEST_MAIN("normalise",
+	((const struct CMUnitTest[]){
+		cmocka_unit_test(test_normalise_flattens_lightness),
+		cmocka_unit_test(test_normalise_keeps_dot_count_under_gradient),
+		cmocka_unit_test(test_normalise_match_pair_within_3_delta_e),
+		cmocka_unit_test(test_normalise_warns_on_blur_and_clipping_only),
+		cmocka_unit_test(test_normalise_warns_on_lighting_mismatch_only),
+		cmocka_unit_test(test_normalise_json_round_trip_and_mask_match),
+		cmocka_unit_test(test_normalise_exposure_target_and_no_scale),
+		cmocka_unit_test(test_normalise_rejects_bad_input),
+	}))

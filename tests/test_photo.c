@@ -44,8 +44,8 @@ load_ok(const char *path)
  * containing @reason.
  */
 static void
-assert_load_fails(const char *path, const SmpLoadLimits *limits, int code,
-	const char *reason)
+assert_load_fails(
+	const char *path, const SmpLoadLimits *limits, int code, const char *reason)
 {
 	GError *error = NULL;
 	SmpPhoto *photo = smp_photo_load(path, limits, &error);
@@ -71,14 +71,14 @@ test_photo_orientation_examples_come_out_upright(void **state)
 
 	(void) state;
 	for (int s = 0; s < 2; s++) {
-		g_autofree char *ref_name = g_strdup_printf(
-			"exif-orientation/%s_1.jpg", shapes[s]);
+		g_autofree char *ref_name =
+			g_strdup_printf("exif-orientation/%s_1.jpg", shapes[s]);
 		g_autofree char *ref_path = smp_test_shared(ref_name);
 		g_autoptr(SmpPhoto) ref = load_ok(ref_path);
 
 		for (int n = 0; n <= 8; n++) {
-			g_autofree char *name = g_strdup_printf(
-				"exif-orientation/%s_%d.jpg", shapes[s], n);
+			g_autofree char *name =
+				g_strdup_printf("exif-orientation/%s_%d.jpg", shapes[s], n);
 			g_autofree char *path = smp_test_shared(name);
 			g_autoptr(SmpPhoto) photo = load_ok(path);
 			double diff;
@@ -91,8 +91,7 @@ test_photo_orientation_examples_come_out_upright(void **state)
 						 "reference",
 					name, diff);
 			assert_int_equal(
-				vips_image_get_typeof(photo->image, VIPS_META_ORIENTATION),
-				0);
+				vips_image_get_typeof(photo->image, VIPS_META_ORIENTATION), 0);
 		}
 	}
 }
@@ -104,8 +103,8 @@ static void
 test_photo_orientation_check_detects_wrong_rotation(void **state)
 {
 	g_autofree char *path = smp_test_shared("exif-orientation/Landscape_3.jpg");
-	g_autofree char *ref_path = smp_test_shared(
-		"exif-orientation/Landscape_1.jpg");
+	g_autofree char *ref_path =
+		smp_test_shared("exif-orientation/Landscape_1.jpg");
 	g_autoptr(SmpPhoto) photo = load_ok(path);
 	g_autoptr(SmpPhoto) ref = load_ok(ref_path);
 	VipsImage *rot;
@@ -140,10 +139,10 @@ test_photo_bad_files_fail_with_reason(void **state)
 {
 	g_autofree char *empty = smp_test_shared("hostile-generated/empty.jpg");
 	g_autofree char *text = smp_test_shared("hostile-generated/text-named.jpg");
-	g_autofree char *bomb = smp_test_shared(
-		"hostile-generated/bomb-60000x60000.png");
-	g_autofree char *trunc = smp_test_shared(
-		"hostile-generated/truncated-60k.jpg");
+	g_autofree char *bomb =
+		smp_test_shared("hostile-generated/bomb-60000x60000.png");
+	g_autofree char *trunc =
+		smp_test_shared("hostile-generated/truncated-60k.jpg");
 	g_autofree char *dir = smp_test_shared("hostile-generated");
 	g_autofree char *missing = smp_test_shared("no-such-photo.jpg");
 
@@ -188,8 +187,7 @@ test_photo_huge_declared_png_refused_from_header(void **state)
 	g_autofree char *dir = smp_test_tmpdir();
 	g_autofree char *path = g_build_filename(dir, "huge.png", NULL);
 	guint8 png[8 + 25 + 12 + 12];
-	static const guint8 sig[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a,
-		'\n'};
+	static const guint8 sig[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
 	guint8 *ihdr = png + 8;
 
 	(void) state;

@@ -131,8 +131,8 @@ test_pipeline_hostile_text_rejected(void **state)
 	g_autofree char *huge = g_strnfill(SMP_PIPELINE_MAX_BYTES + 1, '#');
 
 	(void) state;
-	assert_null(smp_pipeline_parse(with_nul, sizeof(with_nul) - 1, "n",
-		&error));
+	assert_null(
+		smp_pipeline_parse(with_nul, sizeof(with_nul) - 1, "n", &error));
 	assert_non_null(strstr(error->message, "NUL"));
 	g_clear_error(&error);
 	assert_null(parse(huge, &error));

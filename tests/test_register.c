@@ -20,7 +20,7 @@
 #define PAIR_W 1632 /* 2 MP */
 #define PAIR_H 1224
 #define BENCH_PAIRS 40 /* the set; bench/bench_register runs all */
-#define UNIT_STRIDE 8  /* the unit test runs every 8th of them */
+#define UNIT_STRIDE 8 /* the unit test runs every 8th of them */
 
 /* Under the sanitizers (make asan, about 5x slower) the statistical
  * checks run on fewer pairs: that run looks for memory errors, and the
@@ -105,14 +105,14 @@ case_run(Case *c, const SmpSynthParams *p, const SmpSynthPairParams *q)
 	gint64 t0;
 
 	memset(c, 0, sizeof(*c));
-	assert_true(smp_synth_pair(p, q, &c->before, &c->after, &c->bt, &c->at,
-		c->truth, &error));
+	assert_true(smp_synth_pair(
+		p, q, &c->before, &c->after, &c->bt, &c->at, c->truth, &error));
 	assert_no_gerror(error);
 	c->bd = detect(c->before);
 	c->ad = detect(c->after);
 	t0 = g_get_monotonic_time();
-	c->r = smp_register_pair(c->before, c->after, c->bd->dots, c->ad->dots,
-		NULL, &error);
+	c->r = smp_register_pair(
+		c->before, c->after, c->bd->dots, c->ad->dots, NULL, &error);
 	c->ms = (g_get_monotonic_time() - t0) / 1000.0;
 	assert_no_gerror(error);
 	assert_non_null(c->r);
@@ -178,8 +178,8 @@ test_register_same_input_same_matrix(void **state)
 	pair_config(3, 800, 600, &p, &q);
 	case_run(&c, &p, &q);
 	vips_concurrency_set(1);
-	again = smp_register_pair(c.before, c.after, c.bd->dots, c.ad->dots,
-		NULL, &error);
+	again = smp_register_pair(
+		c.before, c.after, c.bd->dots, c.ad->dots, NULL, &error);
 	vips_concurrency_set(0);
 	assert_no_gerror(error);
 	assert_memory_equal(again->matrix, c.r->matrix, sizeof(again->matrix));
@@ -194,8 +194,8 @@ test_register_same_input_same_matrix(void **state)
 static void
 test_register_other_models_align(void **state)
 {
-	const SmpRegisterModel models[2] = {SMP_REGISTER_AFFINE,
-		SMP_REGISTER_HOMOGRAPHY};
+	const SmpRegisterModel models[2] = {
+		SMP_REGISTER_AFFINE, SMP_REGISTER_HOMOGRAPHY};
 	SmpSynthParams p;
 	SmpSynthPairParams q;
 	Case c;
@@ -211,8 +211,8 @@ test_register_other_models_align(void **state)
 
 		smp_register_params_default(&rp);
 		rp.model = models[i];
-		r = smp_register_pair(c.before, c.after, c.bd->dots, c.ad->dots, &rp,
-			&error);
+		r = smp_register_pair(
+			c.before, c.after, c.bd->dots, c.ad->dots, &rp, &error);
 		assert_no_gerror(error);
 		err = corner_error(r->matrix, c.truth, 1000, 750);
 		print_message("%s: ok %d score %.3f corner err %.3f px\n",
@@ -240,9 +240,8 @@ test_register_without_dots_not_ok(void **state)
 	case_run(&c, &p, &q);
 	r = smp_register_pair(c.before, c.after, NULL, NULL, NULL, &error);
 	assert_no_gerror(error);
-	print_message("image only: %s, corner err %.1f px, peak %.3f\n",
-		r->method, corner_error(r->matrix, c.truth, 1000, 750),
-		r->coarse_peak);
+	print_message("image only: %s, corner err %.1f px, peak %.3f\n", r->method,
+		corner_error(r->matrix, c.truth, 1000, 750), r->coarse_peak);
 	assert_false(r->ok);
 	assert_string_equal(r->method, "fourier-mellin");
 	assert_null(r->after_match);
@@ -296,8 +295,8 @@ test_register_unrelated_pairs_refused(void **state)
 
 /* Landmarks where people put them: spread out, clicked to 0.1 px. */
 static void
-landmarks_from(const double m[9], const double (*after)[2], int n,
-	double *pairs)
+landmarks_from(
+	const double m[9], const double (*after)[2], int n, double *pairs)
 {
 	for (int i = 0; i < n; i++) {
 		double bx, by;
@@ -313,10 +312,10 @@ landmarks_from(const double m[9], const double (*after)[2], int n,
 static void
 test_register_landmarks_reproduce(void **state)
 {
-	static const double after[4][2] = {{210, 180}, {1450, 230},
-		{1380, 1040}, {260, 990}};
-	const SmpRegisterModel models[3] = {SMP_REGISTER_SIMILARITY,
-		SMP_REGISTER_AFFINE, SMP_REGISTER_HOMOGRAPHY};
+	static const double after[4][2] = {
+		{210, 180}, {1450, 230}, {1380, 1040}, {260, 990}};
+	const SmpRegisterModel models[3] = {
+		SMP_REGISTER_SIMILARITY, SMP_REGISTER_AFFINE, SMP_REGISTER_HOMOGRAPHY};
 	double truth[3][9] = {{0}}, pairs[16];
 
 	(void) state;
@@ -405,12 +404,13 @@ test_register_landmarks_malformed_rejected(void **state)
 
 	(void) state;
 	expect_bad_file(dir, "1,2,3,4\n5,6,7\n", ":2:");
-	expect_bad_file(dir, "before_x,before_y,after_x,after_y\n1,2,3,4\n"
-						 "5,six,7,8\n",
+	expect_bad_file(dir,
+		"before_x,before_y,after_x,after_y\n1,2,3,4\n"
+		"5,six,7,8\n",
 		":3:");
 	expect_bad_file(dir, "1,2,3,4\n5,,7,8\n", ":2:");
-	expect_bad_file(dir, "1,2,3,4\n1,2,3,4\n1,2,3,4\n1,2,3,4\n1,2,3,4\n",
-		":5:");
+	expect_bad_file(
+		dir, "1,2,3,4\n1,2,3,4\n1,2,3,4\n1,2,3,4\n1,2,3,4\n", ":5:");
 	expect_bad_file(dir, "1,2,3,4\n", ": 1 landmark");
 	expect_bad_file(dir, "1,2,3,4\n5,6,7,8e\n", ":2:");
 	assert_false(smp_register_landmarks_load(missing, &pairs, &n, &error));
@@ -418,12 +418,12 @@ test_register_landmarks_malformed_rejected(void **state)
 	assert_non_null(strstr(error->message, missing));
 	g_clear_error(&error);
 	/* Points that do not fix the transform. */
-	assert_null(smp_register_from_landmarks(same, 2, SMP_REGISTER_SIMILARITY,
-		&error));
+	assert_null(
+		smp_register_from_landmarks(same, 2, SMP_REGISTER_SIMILARITY, &error));
 	assert_int_equal(error->code, SMP_ERROR_CONFIG);
 	g_clear_error(&error);
-	assert_null(smp_register_from_landmarks(same, 2, SMP_REGISTER_AFFINE,
-		&error));
+	assert_null(
+		smp_register_from_landmarks(same, 2, SMP_REGISTER_AFFINE, &error));
 	g_clear_error(&error);
 	smp_test_rmtree(dir);
 }
@@ -494,14 +494,14 @@ save_overlay(VipsImage *before, VipsImage *warped, const char *path)
 {
 	VipsImage *grey[3], *rgb, *srgb;
 
-	assert_vips_ok(vips_colourspace(before, &grey[0],
-		VIPS_INTERPRETATION_B_W, NULL));
-	assert_vips_ok(vips_colourspace(warped, &grey[1],
-		VIPS_INTERPRETATION_B_W, NULL));
+	assert_vips_ok(
+		vips_colourspace(before, &grey[0], VIPS_INTERPRETATION_B_W, NULL));
+	assert_vips_ok(
+		vips_colourspace(warped, &grey[1], VIPS_INTERPRETATION_B_W, NULL));
 	grey[2] = grey[1];
 	assert_vips_ok(vips_bandjoin(grey, &rgb, 3, NULL));
-	assert_vips_ok(vips_copy(rgb, &srgb, "interpretation",
-		VIPS_INTERPRETATION_sRGB, NULL));
+	assert_vips_ok(vips_copy(
+		rgb, &srgb, "interpretation", VIPS_INTERPRETATION_sRGB, NULL));
 	assert_vips_ok(vips_image_write_to_file(srgb, path, NULL));
 	g_object_unref(srgb);
 	g_object_unref(rgb);
@@ -548,8 +548,7 @@ test_register_warp_lands_on_before(void **state)
 			}
 		}
 	}
-	print_message("warp: %d dots re-found, mean offset %.3f px\n", n,
-		sum / n);
+	print_message("warp: %d dots re-found, mean offset %.3f px\n", n, sum / n);
 	assert_true(n > 200);
 	assert_true(sum / n < 0.5);
 	smp_detection_free(wd);
@@ -561,10 +560,9 @@ test_register_warp_lands_on_before(void **state)
 static void
 test_register_fits_recover_models(void **state)
 {
-	const SmpRegisterModel models[3] = {SMP_REGISTER_SIMILARITY,
-		SMP_REGISTER_AFFINE, SMP_REGISTER_HOMOGRAPHY};
-	const double truth[9] = {1.02, -0.11, 40, 0.09, 0.97, -25, 1e-5, -2e-5,
-		1};
+	const SmpRegisterModel models[3] = {
+		SMP_REGISTER_SIMILARITY, SMP_REGISTER_AFFINE, SMP_REGISTER_HOMOGRAPHY};
+	const double truth[9] = {1.02, -0.11, 40, 0.09, 0.97, -25, 1e-5, -2e-5, 1};
 	uint64_t st = smp_test_seed(7);
 
 	(void) state;
@@ -581,8 +579,8 @@ test_register_fits_recover_models(void **state)
 		for (int i = 0; i < 20; i++) {
 			src[2 * i] = (smp_test_rand(&st) % 4000) + 0.25;
 			src[2 * i + 1] = (smp_test_rand(&st) % 3000) + 0.5;
-			reg_mat_apply(t, src[2 * i], src[2 * i + 1], &dst[2 * i],
-				&dst[2 * i + 1]);
+			reg_mat_apply(
+				t, src[2 * i], src[2 * i + 1], &dst[2 * i], &dst[2 * i + 1]);
 		}
 		assert_true(reg_fit(models[k], src, dst, 20, m));
 		assert_true(corner_error(m, t, 4000, 3000) < 1e-6);
@@ -601,20 +599,19 @@ test_register_json_block(void **state)
 	GError *error = NULL;
 
 	(void) state;
-	r = smp_register_from_landmarks(pairs, 2, SMP_REGISTER_SIMILARITY,
-		&error);
+	r = smp_register_from_landmarks(pairs, 2, SMP_REGISTER_SIMILARITY, &error);
 	assert_no_gerror(error);
 	json_builder_begin_object(b);
 	json_builder_set_member_name(b, "registration");
 	smp_register_to_json(r, b);
 	json_builder_end_object(b);
 	root = json_builder_get_root(b);
-	o = json_object_get_object_member(json_node_get_object(root),
-		"registration");
-	assert_string_equal(json_object_get_string_member(o, "method"),
-		"landmarks");
-	assert_string_equal(json_object_get_string_member(o, "model"),
-		"similarity");
+	o = json_object_get_object_member(
+		json_node_get_object(root), "registration");
+	assert_string_equal(
+		json_object_get_string_member(o, "method"), "landmarks");
+	assert_string_equal(
+		json_object_get_string_member(o, "model"), "similarity");
 	assert_true(json_object_get_boolean_member(o, "ok"));
 	m = json_object_get_array_member(o, "matrix");
 	assert_int_equal(json_array_get_length(m), 3);

@@ -46,8 +46,8 @@ test_report_pair_sidecar_round_trips(void **state)
 	g_autoptr(JsonNode) node = NULL;
 	g_autofree char *text = NULL;
 	SmpPairReport r = {0};
-	SmpRegistrationReport reg = {"none", "similarity",
-		{1, 0, 0, 0, 1, 0, 0, 0, 1}, -1, FALSE};
+	SmpRegistrationReport reg = {
+		"none", "similarity", {1, 0, 0, 0, 1, 0, 0, 0, 1}, -1, FALSE};
 	JsonObject *o, *before, *regobj, *timing;
 	JsonArray *matrix, *warr;
 
@@ -62,28 +62,27 @@ test_report_pair_sidecar_round_trips(void **state)
 	o = parse_object(text, parser);
 
 	before = json_object_get_object_member(o, "before");
-	assert_string_equal(json_object_get_string_member(before, "file"),
-		"c01/s0/top.jpg");
+	assert_string_equal(
+		json_object_get_string_member(before, "file"), "c01/s0/top.jpg");
 	assert_int_equal(json_object_get_int_member(before, "width"), 4000);
 	assert_int_equal(json_object_get_int_member(before, "orientation"), 6);
 	assert_true(json_object_get_null_member(before, "px_per_mm"));
 	assert_true(json_object_get_null_member(before, "dots"));
-	assert_string_equal(json_object_get_string_member(before,
-							"scale_source"),
-		"none");
+	assert_string_equal(
+		json_object_get_string_member(before, "scale_source"), "none");
 	warr = json_object_get_array_member(before, "warnings");
 	assert_int_equal(json_array_get_length(warr), 1);
 	assert_string_equal(json_object_get_string_member(
 							json_array_get_object_element(warr, 0), "code"),
 		"no_scale");
 	timing = json_object_get_object_member(before, "timing_ms");
-	assert_true(fabs(json_object_get_double_member(timing, "load") - 12.3) <
-		1e-9);
+	assert_true(
+		fabs(json_object_get_double_member(timing, "load") - 12.3) < 1e-9);
 	assert_true(json_object_get_null_member(timing, "detect"));
 
 	regobj = json_object_get_object_member(o, "registration");
-	assert_string_equal(json_object_get_string_member(regobj, "method"),
-		"none");
+	assert_string_equal(
+		json_object_get_string_member(regobj, "method"), "none");
 	assert_false(json_object_get_boolean_member(regobj, "ok"));
 	assert_true(json_object_get_null_member(regobj, "score"));
 	matrix = json_object_get_array_member(regobj, "matrix");
@@ -91,10 +90,10 @@ test_report_pair_sidecar_round_trips(void **state)
 	assert_true(json_array_get_double_element(
 					json_array_get_array_element(matrix, 2), 2) == 1.0);
 
-	assert_string_equal(json_object_get_string_member(o, "composite"),
-		"c01-top-s0-s1.jpg");
-	assert_string_equal(json_object_get_string_member(o, "smpdoc"),
-		SMP_VERSION);
+	assert_string_equal(
+		json_object_get_string_member(o, "composite"), "c01-top-s0-s1.jpg");
+	assert_string_equal(
+		json_object_get_string_member(o, "smpdoc"), SMP_VERSION);
 	assert_true(json_object_has_member(o, "change"));
 	assert_true(json_object_has_member(o, "pipeline"));
 }
@@ -136,20 +135,19 @@ test_report_measurement_with_dots(void **state)
 	assert_true(json_object_get_null_member(d, "per_cm2_ci95"));
 	assert_true(json_object_get_null_member(d, "diameter_mm"));
 	assert_false(json_object_get_null_member(d, "diameter_px"));
-	assert_int_equal(json_array_get_length(
-						 json_object_get_array_member(d, "items")),
-		3);
+	assert_int_equal(
+		json_array_get_length(json_object_get_array_member(d, "items")), 3);
 	item = json_array_get_object_element(
 		json_object_get_array_member(d, "items"), 1);
 	assert_true(json_object_get_double_member(item, "y") == 50.25);
 	grid = json_object_get_object_member(o, "grid");
-	assert_int_equal(json_array_get_length(
-						 json_object_get_array_member(grid, "per_mpx")),
+	assert_int_equal(
+		json_array_get_length(json_object_get_array_member(grid, "per_mpx")),
 		json_object_get_int_member(grid, "cols") *
 			json_object_get_int_member(grid, "rows"));
-	assert_int_equal(json_object_get_int_member(
-						 json_object_get_object_member(o, "large_blobs"),
-						 "count"),
+	assert_int_equal(
+		json_object_get_int_member(
+			json_object_get_object_member(o, "large_blobs"), "count"),
 		0);
 }
 

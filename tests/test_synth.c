@@ -53,8 +53,8 @@ test_synth_same_seed_same_bytes(void **state)
 	assert_int_equal(t1->dots->len, t2->dots->len);
 	assert_int_equal(t1->distractors->len, t2->distractors->len);
 	assert_true(t1->dots->len > 100);
-	assert_memory_equal(t1->dots->data, t2->dots->data,
-		t1->dots->len * sizeof(SmpSynthDot));
+	assert_memory_equal(
+		t1->dots->data, t2->dots->data, t1->dots->len * sizeof(SmpSynthDot));
 	assert_memory_equal(t1->distractors->data, t2->distractors->data,
 		t1->distractors->len * sizeof(SmpSynthDot));
 	g_object_unref(a);
@@ -103,8 +103,8 @@ luma_at(const guchar *px, int w, int x, int y)
  * (cx, cy); NAN when there are none.
  */
 static double
-mean_luma(const guchar *px, int w, int h, double cx, double cy, double r0,
-	double r1)
+mean_luma(
+	const guchar *px, int w, int h, double cx, double cy, double r0, double r1)
 {
 	double sum = 0;
 	int n = 0;
@@ -143,10 +143,10 @@ test_synth_truth_dots_are_dark_every_tone(void **state)
 		for (guint i = 0; i < t->dots->len; i++) {
 			const SmpSynthDot *d = &g_array_index(t->dots, SmpSynthDot, i);
 			/* At least the pixel under the centre, even for tiny dots. */
-			double disc = mean_luma(px, p.width, p.height, d->x, d->y, 0,
-				MAX(0.5 * d->r, 0.75));
-			double ring = mean_luma(px, p.width, p.height, d->x, d->y,
-				2 * d->r, 3 * d->r);
+			double disc = mean_luma(
+				px, p.width, p.height, d->x, d->y, 0, MAX(0.5 * d->r, 0.75));
+			double ring = mean_luma(
+				px, p.width, p.height, d->x, d->y, 2 * d->r, 3 * d->r);
 
 			assert_true(smp_synth_kind_is_dot(d->kind));
 			if (isnan(disc) || isnan(ring))
@@ -242,8 +242,7 @@ test_synth_pair_matrix_maps_after_onto_before(void **state)
 	pp.scale = 0.93;
 	pp.tx = 41.25;
 	pp.ty = 12.5;
-	assert_true(smp_synth_pair(&p, &pp, &before, &after, &bt, &at, m,
-		&error));
+	assert_true(smp_synth_pair(&p, &pp, &before, &after, &bt, &at, m, &error));
 	assert_no_gerror(error);
 	for (guint i = 0; i < bt->dots->len; i++) {
 		SmpSynthDot *d = &g_array_index(bt->dots, SmpSynthDot, i);
@@ -323,8 +322,8 @@ test_synth_set_files_parse_back(void **state)
 	assert_true(g_file_get_contents(manifest, &csv, NULL, NULL));
 	lines = g_strsplit(g_strchomp(csv), "\n", -1);
 	assert_int_equal(g_strv_length(lines), 9);
-	assert_string_equal(lines[0],
-		"client,session,taken,view,path,px_per_mm,consent");
+	assert_string_equal(
+		lines[0], "client,session,taken,view,path,px_per_mm,consent");
 	for (int i = 1; i < 9; i++) {
 		g_auto(GStrv) f = g_strsplit(lines[i], ",", -1);
 		g_autofree char *path = NULL;

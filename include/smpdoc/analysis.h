@@ -18,9 +18,9 @@ G_BEGIN_DECLS
 
 /* Where a photo's scale came from (FORMATS.md scale_source). */
 typedef struct SmpScale {
-	double px_per_mm;       /* <= 0: unknown */
+	double px_per_mm; /* <= 0: unknown */
 	double rel_uncertainty; /* 1-sigma, relative; <= 0 unknown */
-	const char *source;     /* "manifest", "pipeline", "sticker", "none" */
+	const char *source; /* "manifest", "pipeline", "sticker", "none" */
 } SmpScale;
 
 /* Everything measured on one photo. Owns its parts. */
@@ -29,8 +29,8 @@ typedef struct SmpAnalysis {
 	SmpNormalisation *norm; /* NULL when the pipeline turns it off */
 	SmpDetection *detection;
 	SmpMeasurement *measurement;
-	GPtrArray *warnings;  /* SmpWarning: the photo's and the stages' */
-	double timing_ms[4];  /* load, normalise, detect, measure; < 0: not run */
+	GPtrArray *warnings; /* SmpWarning: the photo's and the stages' */
+	double timing_ms[4]; /* load, normalise, detect, measure; < 0: not run */
 } SmpAnalysis;
 
 /* The scale to use: @given (from the manifest or the command line) when
@@ -56,8 +56,8 @@ void smp_analysis_report(const SmpPhoto *photo, const SmpAnalysis *a,
 /* The picture to show for @photo: normalised unless @as_shot or the
  * pipeline turned normalisation off. (transfer none)
  */
-VipsImage *smp_analysis_image(const SmpPhoto *photo, const SmpAnalysis *a,
-	gboolean as_shot);
+VipsImage *smp_analysis_image(
+	const SmpPhoto *photo, const SmpAnalysis *a, gboolean as_shot);
 
 void smp_analysis_free(SmpAnalysis *a);
 

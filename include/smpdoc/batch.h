@@ -16,23 +16,23 @@ G_BEGIN_DECLS
 
 /* Counts as the run goes; passed to the progress callback. */
 typedef struct SmpBatchProgress {
-	int total;   /* photos + pairs in this shard */
-	int done;    /* completed now */
+	int total; /* photos + pairs in this shard */
+	int done; /* completed now */
 	int skipped; /* already complete (--resume) */
-	int failed;  /* failed now */
+	int failed; /* failed now */
 	double elapsed_s;
 } SmpBatchProgress;
 
 typedef struct SmpBatchOptions {
-	const char *input;           /* manifest CSV or archive folder */
-	const char *out_dir;         /* created when missing */
+	const char *input; /* manifest CSV or archive folder */
+	const char *out_dir; /* created when missing */
 	const SmpPipeline *pipeline;
 	SmpLoadLimits limits;
-	int jobs;                    /* worker threads, >= 1 */
-	guint shard_k, shard_n;      /* this run takes clients with
+	int jobs; /* worker threads, >= 1 */
+	guint shard_k, shard_n; /* this run takes clients with
 	                              * shard_of(client, n) == k; n = 1: all */
-	gboolean resume;             /* skip work the catalogue has done */
-	gboolean dry_run;            /* list the work, write nothing */
+	gboolean resume; /* skip work the catalogue has done */
+	gboolean dry_run; /* list the work, write nothing */
 	/* Called on the calling thread: each failure or dry-run line, and the
 	 * progress after every result. Either may be NULL.
 	 */
@@ -54,8 +54,8 @@ typedef struct SmpBatchSummary {
  * run. Returns FALSE with @error only when the run as a whole cannot go
  * on (bad manifest, output folder or catalogue unusable, disk full).
  */
-gboolean smp_batch_run(const SmpBatchOptions *o, SmpBatchSummary *summary,
-	GError **error);
+gboolean smp_batch_run(
+	const SmpBatchOptions *o, SmpBatchSummary *summary, GError **error);
 
 G_END_DECLS
 

@@ -12,26 +12,22 @@ G_BEGIN_DECLS
 
 typedef struct SmpCatalog SmpCatalog;
 
-typedef enum {
-	SMP_ROW_ABSENT = 0,
-	SMP_ROW_DONE,
-	SMP_ROW_FAILED
-} SmpRowStatus;
+typedef enum { SMP_ROW_ABSENT = 0, SMP_ROW_DONE, SMP_ROW_FAILED } SmpRowStatus;
 
 /* One photo's row. Strings may be NULL; NaN numbers are stored NULL. */
 typedef struct SmpPhotoRecord {
-	const char *key;             /* content_sha256 ":" pipeline_sha256 */
+	const char *key; /* content_sha256 ":" pipeline_sha256 */
 	const char *content_sha256;
 	const char *pipeline_sha256;
-	const char *source;          /* path as in the manifest */
+	const char *source; /* path as in the manifest */
 	const char *client;
 	int session;
 	const char *view;
 	const char *taken;
 	const char *consent;
-	gboolean ok;                 /* FALSE: failed, see error */
+	gboolean ok; /* FALSE: failed, see error */
 	const char *error;
-	const char *output;          /* measurement JSON, relative to OUTDIR */
+	const char *output; /* measurement JSON, relative to OUTDIR */
 	int width, height;
 	double px_per_mm;
 	const char *scale_source;
@@ -43,7 +39,7 @@ typedef struct SmpPhotoRecord {
 
 /* One pair's row. */
 typedef struct SmpPairRecord {
-	const char *key;             /* before key "|" after key */
+	const char *key; /* before key "|" after key */
 	const char *before_key;
 	const char *after_key;
 	const char *pipeline_sha256;
@@ -52,7 +48,7 @@ typedef struct SmpPairRecord {
 	int session_before, session_after;
 	gboolean ok;
 	const char *error;
-	const char *composite;       /* relative to OUTDIR */
+	const char *composite; /* relative to OUTDIR */
 	const char *sidecar;
 	gboolean aligned;
 	double per_cm2_before, per_cm2_after, per_cm2_change, per_cm2_pct;
@@ -73,17 +69,16 @@ typedef struct SmpTimelineRow {
 /* Open (creating when @create) the catalogue at @path, WAL mode. Only one
  * writer per catalogue: the batch's main thread.
  */
-SmpCatalog *smp_catalog_open(const char *path, gboolean create,
-	GError **error);
+SmpCatalog *smp_catalog_open(const char *path, gboolean create, GError **error);
 void smp_catalog_close(SmpCatalog *c);
 
 gboolean smp_catalog_begin(SmpCatalog *c, GError **error);
 gboolean smp_catalog_commit(SmpCatalog *c, GError **error);
 
-gboolean smp_catalog_put_photo(SmpCatalog *c, const SmpPhotoRecord *r,
-	GError **error);
-gboolean smp_catalog_put_pair(SmpCatalog *c, const SmpPairRecord *r,
-	GError **error);
+gboolean smp_catalog_put_photo(
+	SmpCatalog *c, const SmpPhotoRecord *r, GError **error);
+gboolean smp_catalog_put_pair(
+	SmpCatalog *c, const SmpPairRecord *r, GError **error);
 
 /* Status of the row @key in "photos" or "pairs". */
 SmpRowStatus smp_catalog_photo_status(SmpCatalog *c, const char *key);
@@ -109,8 +104,8 @@ void smp_catalog_counts(SmpCatalog *c, int *photos_done, int *photos_failed,
 /* Density and coverage of @client's photos by view and session.
  * Returns: (transfer full) SmpTimelineRow array, or NULL with @error.
  */
-GPtrArray *smp_catalog_timeline(SmpCatalog *c, const char *client,
-	GError **error);
+GPtrArray *smp_catalog_timeline(
+	SmpCatalog *c, const char *client, GError **error);
 
 G_END_DECLS
 

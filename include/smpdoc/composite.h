@@ -24,9 +24,9 @@ enum { SMP_DOT_UNKNOWN = 0, SMP_DOT_PERSISTING = 1, SMP_DOT_NEW = 2 };
 
 typedef enum {
 	SMP_LAYOUT_SIDE_BY_SIDE, /* before | after */
-	SMP_LAYOUT_STACKED,      /* before over after */
-	SMP_LAYOUT_THREE_PANEL,  /* before | after | after with dots + heat map */
-	SMP_LAYOUT_GHOST         /* after blended over before */
+	SMP_LAYOUT_STACKED, /* before over after */
+	SMP_LAYOUT_THREE_PANEL, /* before | after | after with dots + heat map */
+	SMP_LAYOUT_GHOST /* after blended over before */
 } SmpLayout;
 
 /* "side-by-side", "stacked", "three-panel", "ghost". */
@@ -35,26 +35,26 @@ gboolean smp_layout_parse(const char *name, SmpLayout *layout);
 
 /* One photo in a composite, with what was measured on it. */
 typedef struct SmpPanel {
-	VipsImage *image;    /* (transfer none) upright sRGB uchar, 3 bands */
-	const char *title;   /* "BEFORE", "AFTER" */
+	VipsImage *image; /* (transfer none) upright sRGB uchar, 3 bands */
+	const char *title; /* "BEFORE", "AFTER" */
 	const char *caption; /* "session 0 · 2024-05-01 · top", may be NULL */
-	const SmpDot *dots;  /* dots in @image's pixels, may be NULL */
+	const SmpDot *dots; /* dots in @image's pixels, may be NULL */
 	gsize n_dots;
 	const guint8 *dot_kind; /* per dot: SMP_DOT_PERSISTING or SMP_DOT_NEW
 	                         * (from registration), or NULL: one colour */
 	const SmpDensityGrid *grid; /* density grid, may be NULL */
-	double px_per_mm;    /* <= 0: unknown (no scale bar) */
+	double px_per_mm; /* <= 0: unknown (no scale bar) */
 } SmpPanel;
 
 typedef struct SmpCompositeParams {
-	int long_edge_px;        /* the composite's longest side */
+	int long_edge_px; /* the composite's longest side */
 	SmpLayout layout;
-	gboolean aligned;        /* FALSE: a "NOT ALIGNED" banner says so */
-	gboolean dots;           /* ring every dot (three-panel: third panel) */
-	gboolean heatmap;        /* density heat map on the three-panel's third */
-	gboolean scale_bar;      /* a mm scale bar in each label bar */
-	double ghost_opacity;    /* after over before, 0..1 */
-	const char *watermark;   /* text, or NULL */
+	gboolean aligned; /* FALSE: a "NOT ALIGNED" banner says so */
+	gboolean dots; /* ring every dot (three-panel: third panel) */
+	gboolean heatmap; /* density heat map on the three-panel's third */
+	gboolean scale_bar; /* a mm scale bar in each label bar */
+	double ghost_opacity; /* after over before, 0..1 */
+	const char *watermark; /* text, or NULL */
 	const char *font_family; /* fontconfig family, "DejaVu Sans" */
 } SmpCompositeParams;
 
@@ -64,15 +64,15 @@ void smp_composite_params_default(SmpCompositeParams *p);
  * (x[i], y[i]) with size w[i]×h[i]; its label bar lies right under it.
  */
 typedef struct SmpCompositeLayout {
-	int n;                     /* panels: 1 (ghost), 2 or 3 */
+	int n; /* panels: 1 (ghost), 2 or 3 */
 	int x[SMP_COMPOSITE_MAX_PANELS], y[SMP_COMPOSITE_MAX_PANELS];
 	int w[SMP_COMPOSITE_MAX_PANELS], h[SMP_COMPOSITE_MAX_PANELS];
-	int gap;                   /* pixels between panels */
-	int banner_height;         /* 0 when aligned */
-	int row_height;            /* one row of text in a label bar */
-	int bar_height;            /* label bar under each panel: one row, or
+	int gap; /* pixels between panels */
+	int banner_height; /* 0 when aligned */
+	int row_height; /* one row of text in a label bar */
+	int bar_height; /* label bar under each panel: one row, or
 	                            * two with a scale bar or legend */
-	int width, height;         /* the whole composite */
+	int width, height; /* the whole composite */
 } SmpCompositeLayout;
 
 /* Compute the layout for a before of w0×h0 and an after of w1×h1. */

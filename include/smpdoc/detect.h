@@ -16,9 +16,9 @@ G_BEGIN_DECLS
  * centre is (0.5, 0.5) (FORMATS.md).
  */
 typedef struct SmpDot {
-	float x;        /* centre, px */
-	float y;        /* centre, px */
-	float r;        /* radius, px */
+	float x; /* centre, px */
+	float y; /* centre, px */
+	float r; /* radius, px */
 	float contrast; /* (background - dot) / background, 0..1 */
 } SmpDot;
 
@@ -50,8 +50,8 @@ const char *smp_kernels_isa(void);
  * the pipeline keys (dot_diameter_min_mm, ...) are documented with them.
  */
 #define SMP_DETECT_MIN_CONTRAST 0.05 /* (background - dot) / background */
-#define SMP_DETECT_MIN_SNR 2.5       /* (background - dot) / local noise */
-#define SMP_DETECT_LARGE_FACTOR 5.0  /* large blobs up to this * dmax */
+#define SMP_DETECT_MIN_SNR 2.5 /* (background - dot) / local noise */
+#define SMP_DETECT_LARGE_FACTOR 5.0 /* large blobs up to this * dmax */
 #define SMP_DETECT_MAX_DOTS (4 << 20) /* SMP_ERROR_LIMIT above */
 
 /* How to detect. Fill with smp_detect_params_default(), then override.
@@ -61,11 +61,11 @@ const char *smp_kernels_isa(void);
 typedef struct SmpDetectParams {
 	double diameter_min_px; /* smaller dark spots (pores) are not dots */
 	double diameter_max_px; /* larger ones are large blobs, not dots */
-	double large_max_px;    /* largest large blob looked for; 0: default
+	double large_max_px; /* largest large blob looked for; 0: default
 	                         * SMP_DETECT_LARGE_FACTOR * diameter_max_px */
-	double min_contrast;    /* minimum (background - dot) / background */
-	double min_snr;         /* minimum (background - dot) / local noise */
-	int isa;                /* -1: smp_kernels_isa(); else an SmpIsa to
+	double min_contrast; /* minimum (background - dot) / background */
+	double min_snr; /* minimum (background - dot) / local noise */
+	int isa; /* -1: smp_kernels_isa(); else an SmpIsa to
 	                         * force (tests, benchmarks); FALSE from
 	                         * smp_detect_dots() if the CPU lacks it */
 } SmpDetectParams;
@@ -77,16 +77,16 @@ void smp_detect_params_default(SmpDetectParams *p);
 
 /* The result of one detection. Every array is owned by the struct. */
 typedef struct SmpDetection {
-	int width;          /* image size, px */
+	int width; /* image size, px */
 	int height;
-	GArray *dots;       /* SmpDot, sorted by (y, x) */
+	GArray *dots; /* SmpDot, sorted by (y, x) */
 	GArray *large_blobs; /* SmpDot, diameter > diameter_max_px, by (y, x) */
-	double focus;       /* 0..1: median sharpness of the dots' edges
+	double focus; /* 0..1: median sharpness of the dots' edges
 	                     * (1 = a sharp disc, lower = defocused);
 	                     * NaN without dots */
-	double noise;       /* median local noise, grey levels (0..255) */
+	double noise; /* median local noise, grey levels (0..255) */
 	guint64 candidates; /* scale-space extrema examined */
-	const char *isa;    /* kernel path used (static string) */
+	const char *isa; /* kernel path used (static string) */
 } SmpDetection;
 
 /* Find the dots of @image.

@@ -15,15 +15,15 @@ G_BEGIN_DECLS
  * errors 2, transient ones (disk full, a lock) 75.
  */
 typedef enum {
-	SMP_ERROR_IO,          /* cannot read or write a file */
-	SMP_ERROR_CORRUPT,     /* the file's content is damaged or not an image */
-	SMP_ERROR_LIMIT,       /* over a stated limit (pixels, bytes, items) */
+	SMP_ERROR_IO, /* cannot read or write a file */
+	SMP_ERROR_CORRUPT, /* the file's content is damaged or not an image */
+	SMP_ERROR_LIMIT, /* over a stated limit (pixels, bytes, items) */
 	SMP_ERROR_UNSUPPORTED, /* a format or feature smpdoc does not handle */
-	SMP_ERROR_USAGE,       /* bad command line */
-	SMP_ERROR_CONFIG,      /* bad pipeline, manifest or option value */
-	SMP_ERROR_CONSENT,     /* refused for lack of consent */
-	SMP_ERROR_TRANSIENT,   /* run again later (disk full, lock held) */
-	SMP_ERROR_INTERNAL     /* a bug: an invariant did not hold */
+	SMP_ERROR_USAGE, /* bad command line */
+	SMP_ERROR_CONFIG, /* bad pipeline, manifest or option value */
+	SMP_ERROR_CONSENT, /* refused for lack of consent */
+	SMP_ERROR_TRANSIENT, /* run again later (disk full, lock held) */
+	SMP_ERROR_INTERNAL /* a bug: an invariant did not hold */
 } SmpErrorCode;
 
 /* Process exit codes (DESIGN.md). */
@@ -43,8 +43,8 @@ GQuark smp_error_quark(void);
  * after the failing libvips call. The message reads "FILE: STAGE: reason".
  * @file may be NULL for errors not tied to a file.
  */
-void smp_error_from_vips(GError **error, SmpErrorCode code, const char *file,
-	const char *stage);
+void smp_error_from_vips(
+	GError **error, SmpErrorCode code, const char *file, const char *stage);
 
 /* The process exit code for a failure of kind @error (NULL → SMP_EXIT_OK). */
 int smp_error_exit_code(const GError *error);

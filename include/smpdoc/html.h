@@ -17,17 +17,17 @@ G_BEGIN_DECLS
 typedef struct SmpHtmlOptions {
 	const char *originals; /* folder the sidecars' photo paths are relative
 	                        * to (a batch's manifest folder), may be NULL */
-	int thumb_px;          /* thumbnail long edge; <= 0: the default */
-	const char *title;     /* page title, NULL: "smpdoc report" */
+	int thumb_px; /* thumbnail long edge; <= 0: the default */
+	const char *title; /* page title, NULL: "smpdoc report" */
 } SmpHtmlOptions;
 
 /* What a report run found and wrote. */
 typedef struct SmpHtmlSummary {
-	int pairs;        /* pair sidecars shown */
-	int sliders;      /* pairs with before/after thumbnails */
-	int problems;     /* pairs shown without a slider, or unreadable */
-	int failures;     /* failed photos and pairs listed from errors.csv */
-	char *index;      /* (owned) path of index.html */
+	int pairs; /* pair sidecars shown */
+	int sliders; /* pairs with before/after thumbnails */
+	int problems; /* pairs shown without a slider, or unreadable */
+	int failures; /* failed photos and pairs listed from errors.csv */
+	char *index; /* (owned) path of index.html */
 	GPtrArray *notes; /* (owned) one message per problem, naming its file */
 } SmpHtmlSummary;
 

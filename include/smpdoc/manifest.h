@@ -30,20 +30,20 @@ typedef enum {
 
 /* One photo. Strings are owned by the entry (and so by the manifest). */
 typedef struct SmpEntry {
-	char *client;     /* the clinic's identifier, as written */
-	int session;      /* 0 = before; 0..SMP_MANIFEST_MAX_SESSION */
-	char *taken;      /* ISO 8601 date from the manifest, or NULL */
-	char *view;       /* free word: top, crown, hairline, ... */
-	char *rel_path;   /* as written, relative to the root */
-	char *path;       /* root + rel_path, ready to open */
+	char *client; /* the clinic's identifier, as written */
+	int session; /* 0 = before; 0..SMP_MANIFEST_MAX_SESSION */
+	char *taken; /* ISO 8601 date from the manifest, or NULL */
+	char *view; /* free word: top, crown, hairline, ... */
+	char *rel_path; /* as written, relative to the root */
+	char *path; /* root + rel_path, ready to open */
 	double px_per_mm; /* <= 0: not given */
 	SmpConsent consent;
-	int line;         /* manifest line (1-based), 0 for directory input */
+	int line; /* manifest line (1-based), 0 for directory input */
 } SmpEntry;
 
 typedef struct SmpManifest {
-	char *source;       /* the manifest file or the archive folder */
-	char *root;         /* folder paths are relative to */
+	char *source; /* the manifest file or the archive folder */
+	char *root; /* folder paths are relative to */
 	GPtrArray *entries; /* SmpEntry, owned, sorted by client, view, session,
 	                     * rel_path (byte order, not locale) */
 	GPtrArray *ignored; /* char *, owned, sorted: what a folder scan skipped
@@ -97,8 +97,8 @@ SmpManifest *smp_manifest_load(const char *csv_path, GError **error);
  * @name names it in messages and becomes @source, paths are joined to
  * @root. For tests and fuzzing.
  */
-SmpManifest *smp_manifest_parse(const char *data, gsize len,
-	const char *name, const char *root, GError **error);
+SmpManifest *smp_manifest_parse(const char *data, gsize len, const char *name,
+	const char *root, GError **error);
 
 /* Read the archive folder @archive_dir, laid out as
  * ARCHIVE/<client>/<session>/<view>.<ext>.
@@ -146,8 +146,7 @@ guint smp_manifest_shard_of(const char *client, guint n);
  * Returns: TRUE on success; FALSE with @error (SMP_ERROR_USAGE), @k and @n
  * untouched.
  */
-gboolean smp_shard_parse(const char *text, guint *k, guint *n,
-	GError **error);
+gboolean smp_shard_parse(const char *text, guint *k, guint *n, GError **error);
 
 /* "none", "clinical" or "marketing" (static string). */
 const char *smp_consent_name(SmpConsent c);

@@ -12,20 +12,20 @@
 G_BEGIN_DECLS
 
 /* Defaults and limits of the density grid (FORMATS.md "grid"). */
-#define SMP_MEASURE_GRID_CELL_MM 10.0  /* cell side with a known scale */
+#define SMP_MEASURE_GRID_CELL_MM 10.0 /* cell side with a known scale */
 #define SMP_MEASURE_GRID_CELL_PX 200.0 /* cell side without a scale */
-#define SMP_MEASURE_GRID_MIN_ROI 0.25  /* cells with less ROI are NaN */
+#define SMP_MEASURE_GRID_MIN_ROI 0.25 /* cells with less ROI are NaN */
 #define SMP_MEASURE_MAX_GRID_CELLS (1 << 20) /* SMP_ERROR_LIMIT above */
 
 /* How to measure. Fill with smp_measure_params_default(), then override.
  * Units are in the field names: px is pixels of the upright image.
  */
 typedef struct SmpMeasureParams {
-	double px_per_mm;             /* scale; <= 0: unknown (no per-cm² values) */
+	double px_per_mm; /* scale; <= 0: unknown (no per-cm² values) */
 	double scale_rel_uncertainty; /* 1-sigma relative error of px_per_mm;
 	                               * <= 0: unknown, taken as zero */
-	double grid_cell_mm;          /* grid cell side when the scale is known */
-	double grid_cell_px;          /* grid cell side when it is not */
+	double grid_cell_mm; /* grid cell side when the scale is known */
+	double grid_cell_px; /* grid cell side when it is not */
 } SmpMeasureParams;
 
 /* The 10th, 50th and 90th percentile of a set (linear interpolation
@@ -48,13 +48,13 @@ typedef struct SmpPercentiles {
 typedef struct SmpDensityGrid {
 	int cols;
 	int rows;
-	double cell_px;    /* cell side, px */
-	double cell_mm;    /* cell side, mm; NaN without scale */
-	guint32 *count;    /* dots whose centre lies in the cell */
-	guint64 *roi_px;   /* ROI pixels in the cell */
-	double *per_cm2;   /* dots per cm² of the cell's ROI; NaN without scale */
-	double *per_mpx;   /* dots per megapixel of the cell's ROI */
-	double *coverage;  /* fraction of the cell's ROI covered by dot discs */
+	double cell_px; /* cell side, px */
+	double cell_mm; /* cell side, mm; NaN without scale */
+	guint32 *count; /* dots whose centre lies in the cell */
+	guint64 *roi_px; /* ROI pixels in the cell */
+	double *per_cm2; /* dots per cm² of the cell's ROI; NaN without scale */
+	double *per_mpx; /* dots per megapixel of the cell's ROI */
+	double *coverage; /* fraction of the cell's ROI covered by dot discs */
 } SmpDensityGrid;
 
 /* The measurement of one photo's dots: the "dots" and "grid" blocks of
@@ -69,48 +69,48 @@ typedef struct SmpDensityGrid {
  * breaking callers.
  */
 typedef struct SmpMeasurement {
-	int width;                   /* image size, px */
+	int width; /* image size, px */
 	int height;
-	gboolean has_scale;          /* FALSE: every *_mm and per_cm2 is NaN */
-	double px_per_mm;            /* NaN when unknown */
+	gboolean has_scale; /* FALSE: every *_mm and per_cm2 is NaN */
+	double px_per_mm; /* NaN when unknown */
 	double scale_rel_uncertainty; /* as used: 0 when unknown */
-	guint64 roi_px;              /* pixels in the region of interest */
-	double roi_perimeter_px;     /* ROI boundary length, px (crack edges) */
+	guint64 roi_px; /* pixels in the region of interest */
+	double roi_perimeter_px; /* ROI boundary length, px (crack edges) */
 
-	gsize count;                 /* dots in the ROI */
-	double per_cm2;              /* dots per cm² of ROI; NaN without scale */
-	double per_cm2_ci95[2];      /* 95% interval: Garwood (exact Poisson)
+	gsize count; /* dots in the ROI */
+	double per_cm2; /* dots per cm² of ROI; NaN without scale */
+	double per_cm2_ci95[2]; /* 95% interval: Garwood (exact Poisson)
 	                              * on the count, widened by the scale
 	                              * uncertainty; NaN without scale */
-	double per_mpx;              /* dots per 10^6 ROI pixels; NaN if no ROI */
-	double coverage;             /* fraction 0..1 of ROI pixels whose centre
+	double per_mpx; /* dots per 10^6 ROI pixels; NaN if no ROI */
+	double coverage; /* fraction 0..1 of ROI pixels whose centre
 	                              * lies in some dot disc; NaN if no ROI */
-	double nn_mean_px;           /* mean nearest-neighbour distance, px;
+	double nn_mean_px; /* mean nearest-neighbour distance, px;
 	                              * NaN with fewer than 2 dots */
-	double nn_mean_mm;           /* the same in mm; NaN without scale */
-	double nn_cv;                /* SD / mean of those distances; NaN when
+	double nn_mean_mm; /* the same in mm; NaN without scale */
+	double nn_cv; /* SD / mean of those distances; NaN when
 	                              * undefined (fewer than 2 dots, mean 0) */
-	double clark_evans;          /* observed / expected mean NN distance
+	double clark_evans; /* observed / expected mean NN distance
 	                              * under complete spatial randomness, with
 	                              * Donnelly's edge correction: ~1 random,
 	                              * >1 regular (2.149 hexagonal), <1 clumped */
 	double clark_evans_uncorrected; /* the same without edge correction */
-	SmpPercentiles diameter_px;  /* dot diameters (2 r), px */
-	SmpPercentiles diameter_mm;  /* the same in mm; NaN without scale */
-	SmpPercentiles contrast;     /* dot contrast, 0..1 */
+	SmpPercentiles diameter_px; /* dot diameters (2 r), px */
+	SmpPercentiles diameter_mm; /* the same in mm; NaN without scale */
+	SmpPercentiles contrast; /* dot contrast, 0..1 */
 	SmpDensityGrid grid;
 } SmpMeasurement;
 
 /* The change from @before to @after (FORMATS.md pair sidecar "change"). */
 typedef struct SmpChange {
-	double per_cm2;       /* after - before, dots/cm²; NaN unless both
+	double per_cm2; /* after - before, dots/cm²; NaN unless both
 	                       * have a scale */
-	double per_cm2_pct;   /* 100 * (after - before) / before; NaN when
+	double per_cm2_pct; /* 100 * (after - before) / before; NaN when
 	                       * before is 0 or unknown */
-	double per_mpx;       /* after - before, dots/Mpx (comparable only when
+	double per_mpx; /* after - before, dots/Mpx (comparable only when
 	                       * both photos have the same scale) */
-	double coverage;      /* after - before, fraction (0.08 = 8 points) */
-	gint64 new_dots;      /* after's dots with no match in before; -1 until
+	double coverage; /* after - before, fraction (0.08 = 8 points) */
+	gint64 new_dots; /* after's dots with no match in before; -1 until
 	                       * registration matches dots */
 	gint64 persisting_dots; /* dots matched in both; -1 until then */
 } SmpChange;
@@ -151,8 +151,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(SmpMeasurement, smp_measurement_free)
  * new_dots and persisting_dots are set to -1 (unknown); registration fills
  * them in when it matches dots.
  */
-void smp_measure_change(const SmpMeasurement *before,
-	const SmpMeasurement *after, SmpChange *out);
+void smp_measure_change(
+	const SmpMeasurement *before, const SmpMeasurement *after, SmpChange *out);
 
 /* The exact (Garwood) two-sided confidence interval of a Poisson mean
  * given @count events, at confidence @level (0.95 for 95%), from gamma

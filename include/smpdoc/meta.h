@@ -19,14 +19,14 @@ G_BEGIN_DECLS
 #define SMP_EXIF_MAX_BYTES ((gsize) 1 << 23)
 
 struct SmpMeta {
-	int orientation;     /* 1..8, the value smpdoc applies */
+	int orientation; /* 1..8, the value smpdoc applies */
 	int orientation_raw; /* as stored in IFD0; 0 when absent */
-	char *taken;         /* DateTimeOriginal as ISO 8601, or NULL */
-	char *make;          /* camera maker, or NULL */
-	char *model;         /* camera model, or NULL */
+	char *taken; /* DateTimeOriginal as ISO 8601, or NULL */
+	char *make; /* camera maker, or NULL */
+	char *model; /* camera model, or NULL */
 	gboolean has_exif;
-	gboolean has_gps;       /* a GPS latitude or longitude */
-	gboolean has_serial;    /* body or lens serial number, owner name */
+	gboolean has_gps; /* a GPS latitude or longitude */
+	gboolean has_serial; /* body or lens serial number, owner name */
 	gboolean has_thumbnail; /* an embedded EXIF thumbnail */
 	gboolean has_makernote; /* maker notes (often hold serials) */
 	gboolean has_xmp;
@@ -46,8 +46,8 @@ SmpMeta *smp_meta_read(VipsImage *image, const char *path);
 /* Parse a raw EXIF blob (as stored in a JPEG APP1 segment, with or without
  * the "Exif\0\0" prefix) into @meta's EXIF fields. Exposed for fuzzing.
  */
-void smp_meta_parse_exif(SmpMeta *meta, const void *data, gsize len,
-	const char *path);
+void smp_meta_parse_exif(
+	SmpMeta *meta, const void *data, gsize len, const char *path);
 
 SmpMeta *smp_meta_new(void);
 void smp_meta_free(SmpMeta *meta);

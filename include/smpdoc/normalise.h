@@ -15,14 +15,14 @@ G_BEGIN_DECLS
 /* Defaults, used by smp_normalise_params_default() and stated here because
  * the pipeline's [normalise] keys are documented with them.
  */
-#define SMP_NORMALISE_FLATFIELD_MM 12.0  /* illumination smoothing sigma */
+#define SMP_NORMALISE_FLATFIELD_MM 12.0 /* illumination smoothing sigma */
 #define SMP_NORMALISE_FLATFIELD_PX 240.0 /* the same without a scale */
-#define SMP_NORMALISE_MAX_WB_GAIN 1.25   /* per channel, relative to G */
-#define SMP_NORMALISE_MAX_EXPOSURE 4.0   /* exposure gain limit, both ways */
-#define SMP_NORMALISE_CLIP_MAX 0.01      /* fraction of the frame */
-#define SMP_NORMALISE_BLUR_MAX_MM 0.08   /* edge blur sigma */
-#define SMP_NORMALISE_BLUR_MAX_PX 1.6    /* the same without a scale */
-#define SMP_NORMALISE_MISMATCH_EV 1.0    /* |log2| of the luminance ratio */
+#define SMP_NORMALISE_MAX_WB_GAIN 1.25 /* per channel, relative to G */
+#define SMP_NORMALISE_MAX_EXPOSURE 4.0 /* exposure gain limit, both ways */
+#define SMP_NORMALISE_CLIP_MAX 0.01 /* fraction of the frame */
+#define SMP_NORMALISE_BLUR_MAX_MM 0.08 /* edge blur sigma */
+#define SMP_NORMALISE_BLUR_MAX_PX 1.6 /* the same without a scale */
+#define SMP_NORMALISE_MISMATCH_EV 1.0 /* |log2| of the luminance ratio */
 #define SMP_NORMALISE_MISMATCH_CHROMA 0.3 /* |ln| of R/G or B/G ratios */
 
 /* How to normalise. Fill with smp_normalise_params_default(), then
@@ -36,7 +36,7 @@ typedef struct SmpNormaliseParams {
 	 * Larger keeps more of the skin's own mottling, smaller follows
 	 * sharper shadows.
 	 */
-	gboolean flatfield;  /* default TRUE */
+	gboolean flatfield; /* default TRUE */
 	double flatfield_mm; /* default SMP_NORMALISE_FLATFIELD_MM */
 	double flatfield_px; /* default SMP_NORMALISE_FLATFIELD_PX */
 
@@ -45,7 +45,7 @@ typedef struct SmpNormaliseParams {
 	 * background level (a rank filter), so dots and highlights do not
 	 * pull the estimates.
 	 */
-	double bg_low;  /* default 0.9 */
+	double bg_low; /* default 0.9 */
 	double bg_high; /* default 1.15 */
 
 	/* White balance from the skin: the skin background's chromaticity
@@ -54,24 +54,25 @@ typedef struct SmpNormaliseParams {
 	 * [1/max_wb_gain, max_wb_gain] relative to green.
 	 */
 	gboolean white_balance; /* default TRUE */
-	double max_wb_gain;     /* default SMP_NORMALISE_MAX_WB_GAIN */
+	double max_wb_gain; /* default SMP_NORMALISE_MAX_WB_GAIN */
 
 	/* Exposure: the skin background's CIE L* after normalisation; <= 0
 	 * keeps the photo's own mean level (the default: a fixed target
 	 * would change how dark the client's skin looks). The gain is
 	 * limited to [1/max_exposure_gain, max_exposure_gain].
 	 */
-	double target_lightness;  /* L* 0..100; default 0 (keep) */
+	double target_lightness; /* L* 0..100; default 0 (keep) */
 	double max_exposure_gain; /* default SMP_NORMALISE_MAX_EXPOSURE */
 
 	/* Quality gates (warnings, never errors). */
-	int clip_high;            /* any band >= this is clipped; default 254 */
-	int clip_low;             /* all bands <= this is clipped; default 1 */
-	double clip_max_fraction; /* `clipped` above; default SMP_NORMALISE_CLIP_MAX */
-	double blur_max_mm;       /* `blur` when the edge blur sigma exceeds */
-	double blur_max_px;       /* it; px used when the scale is unknown */
-	double mismatch_ev;       /* `lighting_mismatch` when before and after */
-	double mismatch_chroma;   /* differ by more, before correction */
+	int clip_high; /* any band >= this is clipped; default 254 */
+	int clip_low; /* all bands <= this is clipped; default 1 */
+	double
+		clip_max_fraction; /* `clipped` above; default SMP_NORMALISE_CLIP_MAX */
+	double blur_max_mm; /* `blur` when the edge blur sigma exceeds */
+	double blur_max_px; /* it; px used when the scale is unknown */
+	double mismatch_ev; /* `lighting_mismatch` when before and after */
+	double mismatch_chroma; /* differ by more, before correction */
 } SmpNormaliseParams;
 
 /* Fill @p with the defaults above. */
@@ -87,29 +88,29 @@ void smp_normalise_params_default(SmpNormaliseParams *p);
  * ratio of a dot to its background, which detection measures.
  */
 typedef struct SmpNormalisation {
-	char *path;       /* for messages; may be NULL */
+	char *path; /* for messages; may be NULL */
 	VipsImage *image; /* (owned) upright 8-bit sRGB, 3 bands, in memory */
 	int width, height;
 	double px_per_mm; /* <= 0: unknown */
 
 	/* Flat-field. */
 	gboolean flatfield;
-	double flat_sigma_px;  /* residual smoothing applied */
-	double flat_poly[10];  /* ln illum = sum c_k u^i v^j, i + j <= 3, in
+	double flat_sigma_px; /* residual smoothing applied */
+	double flat_poly[10]; /* ln illum = sum c_k u^i v^j, i + j <= 3, in
 	                        * the order 1 u v uu uv vv uuu uuv uvv vvv;
 	                        * u = 2 x / width - 1, v = 2 y / height - 1 */
-	double illum_min;      /* illumination divided out, relative to its */
-	double illum_max;      /* mean: the range that was removed */
+	double illum_min; /* illumination divided out, relative to its */
+	double illum_max; /* mean: the range that was removed */
 	int grid_cols, grid_rows; /* block grid of the estimate */
-	double cell_px;           /* block size, px of the photo */
+	double cell_px; /* block size, px of the photo */
 
 	/* Colour and exposure. */
 	double wb_gain[3];
 	double exposure_gain;
-	double target_lightness;  /* as asked; <= 0 kept */
+	double target_lightness; /* as asked; <= 0 kept */
 	double skin_lightness_in; /* L* of the skin background as shot (its
 	                           * mean linear level) */
-	double skin_lab[3];       /* mean CIELAB (D65) of the skin background
+	double skin_lab[3]; /* mean CIELAB (D65) of the skin background
 	                           * after normalisation (and matching) */
 	double background_fraction; /* of the frame used as skin background */
 
@@ -117,25 +118,25 @@ typedef struct SmpNormalisation {
 	gboolean matched;
 	double match_gain[3];
 	double match_delta_e_before; /* ΔE*ab to the before photo's skin */
-	double match_delta_e_after;  /* before / after the match gains */
-	const char *match_region;    /* "whole_frame" or "mask" (static) */
+	double match_delta_e_after; /* before / after the match gains */
+	const char *match_region; /* "whole_frame" or "mask" (static) */
 
 	/* Quality, measured on the photo as shot. */
-	double clipped_high;  /* fraction of pixels with a band >= clip_high */
-	double clipped_low;   /* fraction with every band <= clip_low */
-	double edge_blur_px;  /* estimated blur sigma of the sharpest edges */
-	double focus;         /* 0..1: 1 a sharp edge, lower more blurred */
+	double clipped_high; /* fraction of pixels with a band >= clip_high */
+	double clipped_low; /* fraction with every band <= clip_low */
+	double edge_blur_px; /* estimated blur sigma of the sharpest edges */
+	double focus; /* 0..1: 1 a sharp edge, lower more blurred */
 
 	GPtrArray *warnings; /* SmpWarning: `clipped`, `blur`,
 	                      * `lighting_mismatch` */
 
 	/* Private: what smp_normalise_match() re-renders from. */
-	VipsImage *input;  /* (owned) the photo as given */
-	VipsImage *illum;  /* (owned) node grid of flat(x), float */
+	VipsImage *input; /* (owned) the photo as given */
+	VipsImage *illum; /* (owned) node grid of flat(x), float */
 	double skin_rgb_in[3]; /* skin background as shot, linear, flat-field
 	                        * mean-preserving */
-	int shrink;        /* factor of the estimation copy */
-	int window;        /* rank window on it, px */
+	int shrink; /* factor of the estimation copy */
+	int window; /* rank window on it, px */
 } SmpNormalisation;
 
 /* Normalise one upright photo.

@@ -17,33 +17,33 @@
 G_BEGIN_DECLS
 
 typedef struct SmpPairSpec {
-	const SmpPhoto *photo[2];       /* before, after (transfer none) */
+	const SmpPhoto *photo[2]; /* before, after (transfer none) */
 	const SmpAnalysis *analysis[2]; /* their measurements */
-	int session[2];                 /* session numbers, 0 = before */
-	const char *view;               /* may be NULL */
-	const char *taken[2];           /* dates for the labels, or NULL to
+	int session[2]; /* session numbers, 0 = before */
+	const char *view; /* may be NULL */
+	const char *taken[2]; /* dates for the labels, or NULL to
 	                                 * use EXIF DateTimeOriginal */
 	const SmpPipeline *pipeline;
-	int long_edge_px;               /* 0: the pipeline's */
-	int jpeg_quality;               /* 0: the pipeline's */
-	gboolean timing;                /* FALSE: timings written null, so
+	int long_edge_px; /* 0: the pipeline's */
+	int jpeg_quality; /* 0: the pipeline's */
+	gboolean timing; /* FALSE: timings written null, so
 	                                 * reruns give identical bytes */
-	const char *const *inputs;      /* paths never to overwrite, NULL-ended */
-	const char *file[2];            /* names written as "file" in the
+	const char *const *inputs; /* paths never to overwrite, NULL-ended */
+	const char *file[2]; /* names written as "file" in the
 	                                 * sidecar (manifest paths), or NULL
 	                                 * for the photos' paths */
 	const SmpCompositeParams *composite; /* layout and annotations, or NULL
 	                                 * for the defaults */
-	gboolean as_shot;               /* show the photos as taken, not
+	gboolean as_shot; /* show the photos as taken, not
 	                                 * normalised */
-	const double *landmarks;        /* before_x, before_y, after_x, after_y
+	const double *landmarks; /* before_x, before_y, after_x, after_y
 	                                 * per point: override registration */
 	int n_landmarks;
 } SmpPairSpec;
 
 typedef struct SmpPairResult {
-	char *composite;  /* path written */
-	char *sidecar;    /* path written */
+	char *composite; /* path written */
+	char *sidecar; /* path written */
 	SmpChange change; /* before → after */
 	gboolean aligned; /* registration confirmed the match and the
 	                   * composite shows the aligned overlap */

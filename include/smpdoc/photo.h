@@ -14,7 +14,7 @@ G_BEGIN_DECLS
 #define SMP_MAX_FILE_BYTES_DEFAULT ((guint64) 256 << 20)
 
 typedef struct SmpLoadLimits {
-	guint64 max_pixels;     /* width × height of the stored image */
+	guint64 max_pixels; /* width × height of the stored image */
 	guint64 max_file_bytes; /* size of the file on disk */
 } SmpLoadLimits;
 
@@ -25,11 +25,11 @@ typedef struct SmpMeta SmpMeta;
  * memory, so decoding errors have already surfaced as load errors.
  */
 typedef struct SmpPhoto {
-	char *path;          /* as given by the caller */
-	VipsImage *image;    /* (owned) upright sRGB uchar, 3 bands */
-	SmpMeta *meta;       /* (owned) metadata read from the file */
-	char *loader;        /* libvips loader nickname, e.g. "jpegload" */
-	int stored_width;    /* before orientation */
+	char *path; /* as given by the caller */
+	VipsImage *image; /* (owned) upright sRGB uchar, 3 bands */
+	SmpMeta *meta; /* (owned) metadata read from the file */
+	char *loader; /* libvips loader nickname, e.g. "jpegload" */
+	int stored_width; /* before orientation */
 	int stored_height;
 	gint64 file_bytes;
 } SmpPhoto;
@@ -49,16 +49,16 @@ void smp_photo_startup(void);
  *
  * Returns: (transfer full) the image, or NULL with @error set.
  */
-VipsImage *smp_photo_open(const char *path, const SmpLoadLimits *limits,
-	GError **error);
+VipsImage *smp_photo_open(
+	const char *path, const SmpLoadLimits *limits, GError **error);
 
 /* Make @in upright for EXIF @orientation (1..8; anything else is taken
  * as 1). The result carries no orientation field.
  *
  * Returns: (transfer full) the upright image, or NULL with @error set.
  */
-VipsImage *smp_photo_orient(VipsImage *in, int orientation, const char *path,
-	GError **error);
+VipsImage *smp_photo_orient(
+	VipsImage *in, int orientation, const char *path, GError **error);
 
 /* Convert @in to 8-bit sRGB with three bands (alpha flattened on white,
  * grey expanded, 16-bit scaled down, CMYK through its profile) and render
@@ -75,8 +75,8 @@ VipsImage *smp_photo_decode(VipsImage *in, const char *path, GError **error);
  * Returns: (transfer full) the photo, or NULL with @error set; free with
  * smp_photo_free().
  */
-SmpPhoto *smp_photo_load(const char *path, const SmpLoadLimits *limits,
-	GError **error);
+SmpPhoto *smp_photo_load(
+	const char *path, const SmpLoadLimits *limits, GError **error);
 
 void smp_photo_free(SmpPhoto *photo);
 
@@ -84,15 +84,15 @@ void smp_photo_free(SmpPhoto *photo);
  * flushed, then renamed over @path. @path's suffix picks the format, and
  * libvips save options may follow in brackets ("x.jpg[Q=90,strip]").
  */
-gboolean smp_photo_save_atomic(VipsImage *image, const char *path,
-	GError **error);
+gboolean smp_photo_save_atomic(
+	VipsImage *image, const char *path, GError **error);
 
 /* Write @len bytes of @data to @path atomically: a hidden temporary file
  * ".NAME.XXXXXX" in the same folder, flushed, renamed over @path, and the
  * folder flushed. ENOSPC gives SMP_ERROR_TRANSIENT.
  */
-gboolean smp_file_write_atomic(const char *path, const char *data, gsize len,
-	GError **error);
+gboolean smp_file_write_atomic(
+	const char *path, const char *data, gsize len, GError **error);
 
 /* TRUE for the name of a temporary file left by a killed atomic write
  * (".NAME.XXXXXX" or ".NAME.XXXXXX.ext").

@@ -18,24 +18,24 @@ G_BEGIN_DECLS
  * key is never accepted and silently ignored.
  */
 typedef struct SmpPipeline {
-	char *name;      /* file name without ".pipeline", or "default" */
-	char *path;      /* the file read, or NULL for the built-in default */
-	char *sha256;    /* hex SHA-256 of the file's bytes (of "" for default) */
+	char *name; /* file name without ".pipeline", or "default" */
+	char *path; /* the file read, or NULL for the built-in default */
+	char *sha256; /* hex SHA-256 of the file's bytes (of "" for default) */
 
 	/* [load] */
 	double max_megapixels; /* refuse photos above this */
-	double max_file_mb;    /* refuse files above this */
+	double max_file_mb; /* refuse files above this */
 
 	/* [normalise] */
-	int normalise;         /* 1: flat-field, white balance, tone match */
-	double flatfield_mm;   /* illumination smoothing, mm (px without a
+	int normalise; /* 1: flat-field, white balance, tone match */
+	double flatfield_mm; /* illumination smoothing, mm (px without a
 	                        * scale: 20 px/mm assumed) */
 
 	/* [register] */
-	int register_model;       /* SmpRegisterModel: similarity, affine,
+	int register_model; /* SmpRegisterModel: similarity, affine,
 	                           * homography */
-	double rotation_max_deg;  /* searched rotation range, ± */
-	double scale_min;         /* searched scale range */
+	double rotation_max_deg; /* searched rotation range, ± */
+	double scale_min; /* searched scale range */
 	double scale_max;
 
 	/* [detect] */
@@ -43,14 +43,14 @@ typedef struct SmpPipeline {
 	double dot_diameter_max_mm;
 	double dot_diameter_min_px; /* the same, when no scale is known */
 	double dot_diameter_max_px;
-	double min_contrast;        /* (background - dot) / background */
+	double min_contrast; /* (background - dot) / background */
 
 	/* [measure] */
-	double px_per_mm;             /* scale when the manifest gives none;
+	double px_per_mm; /* scale when the manifest gives none;
 	                               * <= 0: none */
 	double scale_rel_uncertainty; /* 1-sigma relative error of px_per_mm */
-	double grid_cell_mm;          /* density grid cell with a scale */
-	double grid_cell_px;          /* and without */
+	double grid_cell_mm; /* density grid cell with a scale */
+	double grid_cell_px; /* and without */
 
 	/* [composite] */
 	int long_edge_px; /* longest side of the composite */
@@ -67,8 +67,8 @@ SmpPipeline *smp_pipeline_new_default(void);
 SmpPipeline *smp_pipeline_load(const char *path, GError **error);
 
 /* Parse pipeline text @data of @len bytes; @path names it in messages. */
-SmpPipeline *smp_pipeline_parse(const char *data, gsize len,
-	const char *path, GError **error);
+SmpPipeline *smp_pipeline_parse(
+	const char *data, gsize len, const char *path, GError **error);
 
 /* Find a pipeline by @name_or_path: a path when it contains '/' or ends in
  * ".pipeline", else NAME.pipeline in ./pipelines/ and then in the

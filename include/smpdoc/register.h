@@ -17,17 +17,17 @@ G_BEGIN_DECLS
 /* The transform model (pipeline key [register] model). */
 typedef enum SmpRegisterModel {
 	SMP_REGISTER_SIMILARITY, /* rotation, uniform scale, translation */
-	SMP_REGISTER_AFFINE,     /* + shear and anisotropic scale */
-	SMP_REGISTER_HOMOGRAPHY  /* + perspective */
+	SMP_REGISTER_AFFINE, /* + shear and anisotropic scale */
+	SMP_REGISTER_HOMOGRAPHY /* + perspective */
 } SmpRegisterModel;
 
 /* Defaults of smp_register_params_default(). */
 #define SMP_REGISTER_ROTATION_MAX_DEG 30.0
 #define SMP_REGISTER_SCALE_MIN 0.7
 #define SMP_REGISTER_SCALE_MAX 1.4
-#define SMP_REGISTER_MATCH_TOL_PX 1.5   /* inlier distance, before px */
-#define SMP_REGISTER_MIN_SCORE 0.35     /* ok needs at least this score */
-#define SMP_REGISTER_MIN_INLIERS 30     /* ... and this many shared dots */
+#define SMP_REGISTER_MATCH_TOL_PX 1.5 /* inlier distance, before px */
+#define SMP_REGISTER_MIN_SCORE 0.35 /* ok needs at least this score */
+#define SMP_REGISTER_MIN_INLIERS 30 /* ... and this many shared dots */
 #define SMP_REGISTER_MAX_LANDMARKS 4
 
 /* How to register. Fill with smp_register_params_default(), then override.
@@ -38,12 +38,12 @@ typedef enum SmpRegisterModel {
 typedef struct SmpRegisterParams {
 	SmpRegisterModel model;
 	double rotation_max_deg; /* searched rotation: -max .. +max */
-	double scale_min;        /* searched scale range */
+	double scale_min; /* searched scale range */
 	double scale_max;
-	double match_tol_px;     /* a dot pair closer than this (before px)
+	double match_tol_px; /* a dot pair closer than this (before px)
 	                          * under the transform is an inlier */
-	double min_score;        /* ok needs score >= min_score ... */
-	int min_inliers;         /* ... and inliers >= min_inliers */
+	double min_score; /* ok needs score >= min_score ... */
+	int min_inliers; /* ... and inliers >= min_inliers */
 } SmpRegisterParams;
 
 /* Fill @p with similarity, ±30°, 0.7..1.4 and the thresholds above. */
@@ -59,35 +59,35 @@ gboolean smp_register_model_parse(const char *name, SmpRegisterModel *model);
  * with smp_registration_free(). Arrays are owned by the struct.
  */
 typedef struct SmpRegistration {
-	double matrix[9];       /* AFTER px → BEFORE px, row-major 3×3,
+	double matrix[9]; /* AFTER px → BEFORE px, row-major 3×3,
 	                         * pixel centres at 0.5 in both (FORMATS.md) */
 	SmpRegisterModel model; /* model of @matrix */
-	const char *method;     /* static: "fourier-mellin+dots",
+	const char *method; /* static: "fourier-mellin+dots",
 	                         * "fourier-mellin", "landmarks" */
-	double score;           /* 0..1: share of the before dots in the
+	double score; /* 0..1: share of the before dots in the
 	                         * common frame re-found in the after photo,
 	                         * above what chance gives */
-	gboolean ok;            /* the evidence is strong: use @matrix; FALSE:
+	gboolean ok; /* the evidence is strong: use @matrix; FALSE:
 	                         * show the pair unaligned and say so */
-	double rotation_deg;    /* of @matrix's linear part (informative) */
-	double scale;           /* sqrt |det| of the linear part */
-	double coarse_peak;     /* phase-correlation peak of the coarse stage,
+	double rotation_deg; /* of @matrix's linear part (informative) */
+	double scale; /* sqrt |det| of the linear part */
+	double coarse_peak; /* phase-correlation peak of the coarse stage,
 	                         * 0..1; NaN for landmarks */
-	int inliers;            /* dot (or landmark) pairs that agree */
-	int overlap_dots;       /* before dots whose place is inside the after
+	int inliers; /* dot (or landmark) pairs that agree */
+	int overlap_dots; /* before dots whose place is inside the after
 	                         * frame: the inliers we could hope for */
-	double rms_px;          /* residual of the inliers, before px */
+	double rms_px; /* residual of the inliers, before px */
 
 	/* Per-dot matching, when dots were given and ok is TRUE (else NULL
 	 * and -1): for after dot i, after_match[i] is the index of its before
 	 * dot or -1 (new, or outside the before frame).
 	 */
-	GArray *after_match;    /* gint32, one per after dot */
-	gint64 new_dots;        /* after dots inside the before frame without
+	GArray *after_match; /* gint32, one per after dot */
+	gint64 new_dots; /* after dots inside the before frame without
 	                         * a before dot */
 	gint64 persisting_dots; /* after dots matched to a before dot */
-	gint64 outside_dots;    /* after dots outside the before frame */
-	double growth_px_median;   /* persisting dots: after radius (in before
+	gint64 outside_dots; /* after dots outside the before frame */
+	double growth_px_median; /* persisting dots: after radius (in before
 	                            * px) - before radius; NaN without any */
 	double contrast_change_median; /* after - before contrast; NaN too */
 } SmpRegistration;
@@ -124,8 +124,8 @@ SmpRegistration *smp_register_pair(VipsImage *before, VipsImage *after,
  * (SMP_ERROR_CONFIG: too few or too many pairs, points that coincide or
  * are collinear).
  */
-SmpRegistration *smp_register_from_landmarks(const double *pairs, int n,
-	SmpRegisterModel model, GError **error);
+SmpRegistration *smp_register_from_landmarks(
+	const double *pairs, int n, SmpRegisterModel model, GError **error);
 
 /* Read a landmarks CSV: lines "before_x,before_y,after_x,after_y" (px,
  * FORMATS.md convention), an optional header line naming those columns,
@@ -137,12 +137,12 @@ SmpRegistration *smp_register_from_landmarks(const double *pairs, int n,
  * Returns: TRUE on success; FALSE with @error naming "FILE:LINE" and the
  * reason (SMP_ERROR_IO when unreadable, SMP_ERROR_CONFIG otherwise).
  */
-gboolean smp_register_landmarks_load(const char *path, double **pairs,
-	int *n, GError **error);
+gboolean smp_register_landmarks_load(
+	const char *path, double **pairs, int *n, GError **error);
 
 /* Map after pixel (@ax, @ay) to the before frame with @r's matrix. */
-void smp_register_map_point(const SmpRegistration *r, double ax, double ay,
-	double *bx, double *by);
+void smp_register_map_point(
+	const SmpRegistration *r, double ax, double ay, double *bx, double *by);
 
 /* Warp @after onto the before frame: an @out_w × @out_h image (the before
  * photo's size) whose pixel at before position x shows the after photo at

@@ -22,29 +22,29 @@ G_BEGIN_DECLS
  * that no stage has filled yet are written as null.
  */
 typedef struct SmpPhotoReport {
-	const char *file;           /* as given by the user */
-	int width, height;          /* upright */
-	int orientation;            /* EXIF value applied, 1 when absent */
-	double px_per_mm;           /* <= 0: unknown (null) */
-	const char *scale_source;   /* sticker|manifest|pipeline|none */
+	const char *file; /* as given by the user */
+	int width, height; /* upright */
+	int orientation; /* EXIF value applied, 1 when absent */
+	double px_per_mm; /* <= 0: unknown (null) */
+	const char *scale_source; /* sticker|manifest|pipeline|none */
 	double scale_rel_uncertainty; /* <= 0: unknown (null) */
-	gint64 roi_px;              /* pixels in the region of interest */
-	const GPtrArray *warnings;  /* SmpWarning list, may be NULL */
-	double timing_ms[4];        /* load, normalise, detect, measure; <0 null */
+	gint64 roi_px; /* pixels in the region of interest */
+	const GPtrArray *warnings; /* SmpWarning list, may be NULL */
+	double timing_ms[4]; /* load, normalise, detect, measure; <0 null */
 	const SmpMeasurement *measurement; /* NULL: "dots" and "grid" are null */
-	const SmpDot *dots;         /* the dots measured, for "items" */
+	const SmpDot *dots; /* the dots measured, for "items" */
 	gsize n_dots;
-	const SmpDot *large;        /* larger dark blobs (moles, scabs) */
+	const SmpDot *large; /* larger dark blobs (moles, scabs) */
 	gsize n_large;
-	gboolean items;             /* write every dot (FALSE: --no-items) */
+	gboolean items; /* write every dot (FALSE: --no-items) */
 } SmpPhotoReport;
 
 /* The registration block of a pair sidecar. */
 typedef struct SmpRegistrationReport {
 	const char *method; /* "none" until registration runs */
-	const char *model;  /* "similarity", ... */
-	double matrix[9];   /* after → before pixel coordinates, row-major */
-	double score;       /* 0..1; < 0 null */
+	const char *model; /* "similarity", ... */
+	double matrix[9]; /* after → before pixel coordinates, row-major */
+	double score; /* 0..1; < 0 null */
 	gboolean ok;
 } SmpRegistrationReport;
 
@@ -53,12 +53,12 @@ typedef struct SmpPairReport {
 	SmpPhotoReport before;
 	SmpPhotoReport after;
 	SmpRegistrationReport registration; /* used when @reg is NULL */
-	const SmpRegistration *reg;  /* the registration that ran, or NULL */
-	const SmpChange *change;     /* NULL: every change field is null */
+	const SmpRegistration *reg; /* the registration that ran, or NULL */
+	const SmpChange *change; /* NULL: every change field is null */
 	const SmpNormalisation *norm[2]; /* NULL: "normalise" is null */
-	const char *composite;       /* file name of the composite, beside it */
+	const char *composite; /* file name of the composite, beside it */
 	const SmpCompositeLayout *layout; /* where its panels are, or NULL */
-	const char *pipeline_name;   /* may be NULL */
+	const char *pipeline_name; /* may be NULL */
 	const char *pipeline_sha256; /* may be NULL */
 } SmpPairReport;
 

@@ -18,12 +18,12 @@ G_BEGIN_DECLS
  * count.
  */
 typedef enum {
-	SMP_SYNTH_FOLLICLE,  /* natural follicle opening, soft, small */
-	SMP_SYNTH_SMP_DOT,   /* pigment dot, blue-black/grey ink */
-	SMP_SYNTH_STUBBLE,   /* follicle with a short dark hair shaft */
-	SMP_SYNTH_MOLE,      /* brownish, several mm */
-	SMP_SYNTH_PORE,      /* tiny faint spot, below the dot size range */
-	SMP_SYNTH_HIGHLIGHT  /* bright soft specular blob */
+	SMP_SYNTH_FOLLICLE, /* natural follicle opening, soft, small */
+	SMP_SYNTH_SMP_DOT, /* pigment dot, blue-black/grey ink */
+	SMP_SYNTH_STUBBLE, /* follicle with a short dark hair shaft */
+	SMP_SYNTH_MOLE, /* brownish, several mm */
+	SMP_SYNTH_PORE, /* tiny faint spot, below the dot size range */
+	SMP_SYNTH_HIGHLIGHT /* bright soft specular blob */
 } SmpSynthKind;
 
 /* One feature as seen in one photo. Coordinates are pixels of the UPRIGHT
@@ -31,30 +31,30 @@ typedef enum {
  * centre is (0.5, 0.5) (FORMATS.md).
  */
 typedef struct SmpSynthDot {
-	double x, y;     /* centre, px */
-	double r;        /* half-maximum radius of the dark (or bright) spot, px;
+	double x, y; /* centre, px */
+	double r; /* half-maximum radius of the dark (or bright) spot, px;
 	                  * for a mole the mean radius */
 	double contrast; /* nominal peak (bg - dot) / bg in sRGB-encoded luma,
 	                  * before lighting clip, blur, noise and JPEG;
 	                  * negative for highlights (brighter) */
-	double angle_deg;  /* STUBBLE: hair direction (0 = +x, 90 = +y, image
+	double angle_deg; /* STUBBLE: hair direction (0 = +x, 90 = +y, image
 	                    * axes); MOLE: ellipse orientation; else 0 */
-	double length;     /* STUBBLE: hair shaft length, px; else 0 */
+	double length; /* STUBBLE: hair shaft length, px; else 0 */
 	SmpSynthKind kind;
-	int session;       /* session that made it: 0 (natural or before), 1..
+	int session; /* session that made it: 0 (natural or before), 1..
 	                    * added in that after session */
-	gint64 id;         /* stable id of the feature on the scalp: the same
+	gint64 id; /* stable id of the feature on the scalp: the same
 	                    * dot has the same id in every photo of a pair;
 	                    * < 2^53; highlights (per photo) get -1 */
 } SmpSynthDot;
 
 /* The truth of one photo. Owned by the caller; smp_synth_truth_free(). */
 typedef struct SmpSynthTruth {
-	GArray *dots;        /* SmpSynthDot with smp_synth_kind_is_dot(), centre
+	GArray *dots; /* SmpSynthDot with smp_synth_kind_is_dot(), centre
 	                      * inside the image, in a fixed order */
 	GArray *distractors; /* SmpSynthDot of the other kinds, centre inside */
-	int width, height;   /* upright image size, px */
-	double px_per_mm;    /* scale of this photo */
+	int width, height; /* upright image size, px */
+	double px_per_mm; /* scale of this photo */
 } SmpSynthTruth;
 
 /* Parameters of one photo of one scalp. Start from
@@ -62,39 +62,39 @@ typedef struct SmpSynthTruth {
  * sane default.
  */
 typedef struct SmpSynthParams {
-	guint64 seed;         /* everything follows from it (default 1) */
-	int width, height;    /* upright image, px (default 1200 x 900) */
-	double px_per_mm;     /* default 20 */
+	guint64 seed; /* everything follows from it (default 1) */
+	int width, height; /* upright image, px (default 1200 x 900) */
+	double px_per_mm; /* default 20 */
 
 	/* Dots (per cm² of scalp). The layout keeps dots from overlapping,
 	 * so very high densities saturate below the request.
 	 */
-	double follicle_per_cm2;    /* default 40 */
-	double smp_per_cm2;         /* default 100 */
+	double follicle_per_cm2; /* default 40 */
+	double smp_per_cm2; /* default 100 */
 	double dot_diameter_min_mm; /* full width at half maximum; default 0.15 */
 	double dot_diameter_max_mm; /* default 1.0 */
-	double contrast_min;        /* SMP dot peak contrast range; default */
-	double contrast_max;        /* 0.12 .. 0.45; follicles the lower half */
-	double stubble_fraction;    /* follicles with a hair shaft; default 0.3 */
+	double contrast_min; /* SMP dot peak contrast range; default */
+	double contrast_max; /* 0.12 .. 0.45; follicles the lower half */
+	double stubble_fraction; /* follicles with a hair shaft; default 0.3 */
 
 	/* Distractors. */
 	double pore_per_cm2; /* default 60 */
-	int moles;           /* in the photo's frame; default 1 */
-	int highlights;      /* specular blobs per photo; default 2 */
+	int moles; /* in the photo's frame; default 1 */
+	int highlights; /* specular blobs per photo; default 2 */
 
 	/* Skin and light. */
-	int skin_tone;             /* 0..SMP_SYNTH_TONES-1, default 2 */
-	double gradient;           /* illumination ±fraction 0..0.5; def 0.12 */
+	int skin_tone; /* 0..SMP_SYNTH_TONES-1, default 2 */
+	double gradient; /* illumination ±fraction 0..0.5; def 0.12 */
 	double gradient_angle_deg; /* direction light increases; default 30 */
-	double vignette;           /* corner darkening fraction; default 0.15 */
-	double cast[3];            /* linear R,G,B gains; default 1,1,1 */
-	double exposure;           /* EV; default 0 */
+	double vignette; /* corner darkening fraction; default 0.15 */
+	double cast[3]; /* linear R,G,B gains; default 1,1,1 */
+	double exposure; /* EV; default 0 */
 
 	/* Camera. */
 	double noise_sigma; /* sensor noise, 8-bit levels; default 2 */
-	double blur_px;     /* Gaussian sigma of optics, px; default 0.5 */
-	int jpeg_q;         /* default 90, chroma subsampled */
-	int orientation;    /* EXIF 1..8 the saved file carries; default 1 */
+	double blur_px; /* Gaussian sigma of optics, px; default 0.5 */
+	int jpeg_q; /* default 90, chroma subsampled */
+	int orientation; /* EXIF 1..8 the saved file carries; default 1 */
 } SmpSynthParams;
 
 /* How the after photo of a pair differs from the before photo. The matrix
@@ -107,14 +107,14 @@ typedef struct SmpSynthParams {
  */
 typedef struct SmpSynthPairParams {
 	double rotation_deg; /* default 4 */
-	double scale;        /* default 1.05 */
-	double tx, ty;       /* px, default 30, -20 */
+	double scale; /* default 1.05 */
+	double tx, ty; /* px, default 30, -20 */
 	double new_smp_per_cm2; /* SMP dots added by the session; default 60 */
 	/* Lighting of the after photo (its noise and highlights are reseeded). */
-	double gradient;           /* default 0.08 */
+	double gradient; /* default 0.08 */
 	double gradient_angle_deg; /* default 200 */
-	double exposure;           /* EV, default 0.2 */
-	double cast[3];            /* default 1.04, 1.0, 0.95 */
+	double exposure; /* EV, default 0.2 */
+	double cast[3]; /* default 1.04, 1.0, 0.95 */
 } SmpSynthPairParams;
 
 /* Fill @p with the defaults above. */
@@ -149,8 +149,8 @@ gboolean smp_synth_params_check(const SmpSynthParams *p, GError **error);
  * Returns: (transfer full) an 8-bit sRGB 3-band image in memory, or NULL
  * with @error set.
  */
-VipsImage *smp_synth_render(const SmpSynthParams *p, SmpSynthTruth **truth,
-	GError **error);
+VipsImage *smp_synth_render(
+	const SmpSynthParams *p, SmpSynthTruth **truth, GError **error);
 
 /* Render a before/after pair of one scalp: the after photo sees the same
  * dots, skin and moles through the similarity transform of @pair, with
@@ -175,8 +175,8 @@ gboolean smp_synth_pair(const SmpSynthParams *before,
  *
  * Returns: (transfer full) the stored image, or NULL with @error set.
  */
-VipsImage *smp_synth_disorient(VipsImage *upright, int orientation,
-	GError **error);
+VipsImage *smp_synth_disorient(
+	VipsImage *upright, int orientation, GError **error);
 
 /* Save @upright to @path (JPEG, quality @jpeg_q, chroma subsampling on,
  * EXIF orientation @orientation with the pixels stored to match) through
@@ -196,12 +196,12 @@ typedef struct SmpSynthSetParams {
 	SmpSynthParams photo; /* base photo; seed and, when tone < 0, the skin
 	                       * tone vary per client and view */
 	SmpSynthPairParams pair; /* mean change; pose varies per pair */
-	int clients;             /* default 1 */
-	int sessions;            /* after sessions per client and view: 0 =
+	int clients; /* default 1 */
+	int sessions; /* after sessions per client and view: 0 =
 	                          * before photos only; default 1 */
 	const char *const *views; /* NULL-terminated; NULL = {"top"} */
-	int tone;                /* -1 (default): per client from the seed */
-	int orientation;         /* 0 (default): per photo, one of 1,3,6,8 */
+	int tone; /* -1 (default): per client from the seed */
+	int orientation; /* 0 (default): per photo, one of 1,3,6,8 */
 } SmpSynthSetParams;
 
 void smp_synth_set_params_default(SmpSynthSetParams *set);

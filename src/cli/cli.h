@@ -34,8 +34,8 @@ int smp_cmd_report(int argc, char **argv);
  * holds @entries (may be NULL) plus libvips' --vips-* options.
  * Returns: (transfer full) the context; free with g_option_context_free().
  */
-GOptionContext *smp_cli_context_new(const char *params, const char *summary,
-	const GOptionEntry *entries);
+GOptionContext *smp_cli_context_new(
+	const char *params, const char *summary, const GOptionEntry *entries);
 
 /* Parse @argv with @context. Returns: 0, or the usage exit code after
  * printing the reason.
@@ -65,14 +65,14 @@ typedef struct SmpCliProgress {
 	double last;
 } SmpCliProgress;
 
-void smp_cli_progress_draw(SmpCliProgress *p, int done, int total,
-	int skipped, int failed, double elapsed);
+void smp_cli_progress_draw(SmpCliProgress *p, int done, int total, int skipped,
+	int failed, double elapsed);
 void smp_cli_progress_end(SmpCliProgress *p);
 
 /* Parse --progress auto|always|never into @wanted; auto means "stderr is
  * a terminal".
  */
-gboolean smp_cli_progress_parse(const char *mode, gboolean *wanted,
-	GError **error);
+gboolean smp_cli_progress_parse(
+	const char *mode, gboolean *wanted, GError **error);
 
 #endif /* SMPDOC_CLI_H */

@@ -63,8 +63,8 @@ on_progress(const SmpBatchProgress *p, gpointer data)
 {
 	Ui *ui = data;
 
-	smp_cli_progress_draw(&ui->bar, p->done, p->total, p->skipped, p->failed,
-		p->elapsed_s);
+	smp_cli_progress_draw(
+		&ui->bar, p->done, p->total, p->skipped, p->failed, p->elapsed_s);
 }
 
 static void
@@ -80,8 +80,9 @@ print_summary(const SmpBatchSummary *s)
 		s->pairs_failed, s->pairs_skipped, s->elapsed_s,
 		s->elapsed_s > 0 ? n * 3600 / s->elapsed_s : 0);
 	if (s->pairs_not_aligned)
-		fprintf(stderr, "smpdoc: batch: %d pairs NOT ALIGNED (composites "
-						"say so)\n",
+		fprintf(stderr,
+			"smpdoc: batch: %d pairs NOT ALIGNED (composites "
+			"say so)\n",
 			s->pairs_not_aligned);
 	if (s->photos_failed + s->pairs_failed)
 		fprintf(stderr, "smpdoc: batch: failures listed in %s/errors.csv\n",
@@ -160,8 +161,8 @@ smp_cmd_batch(int argc, char **argv)
 	if ((code = smp_cli_parse(context, &argc, &argv)))
 		return code;
 	if (!inputs || g_strv_length(inputs) != 1)
-		return smp_cli_usage_error(context,
-			"batch: give one manifest or archive folder");
+		return smp_cli_usage_error(
+			context, "batch: give one manifest or archive folder");
 	if (!out_dir && !dry_run)
 		return smp_cli_usage_error(context, "batch: -o DIR is required");
 	if (jobs < 0 || jobs > 256)

@@ -31,8 +31,8 @@ static void
 print_text(JsonObject *o, const SmpMeta *meta)
 {
 	printf("%s\n", json_object_get_string_member(o, "file"));
-	printf("  format       %s, %s %s, %" G_GINT64_FORMAT " bands, %"
-		   G_GINT64_FORMAT " bytes\n",
+	printf("  format       %s, %s %s, %" G_GINT64_FORMAT
+		   " bands, %" G_GINT64_FORMAT " bytes\n",
 		json_object_get_string_member(o, "loader"),
 		json_object_get_string_member(o, "interpretation"),
 		json_object_get_string_member(o, "format"),
@@ -42,7 +42,8 @@ print_text(JsonObject *o, const SmpMeta *meta)
 		json_object_get_int_member(o, "stored_width"),
 		json_object_get_int_member(o, "stored_height"));
 	printf("  orientation  %d (stored %d): %s\n", meta->orientation,
-		meta->orientation_raw, smp_report_orientation_action(meta->orientation));
+		meta->orientation_raw,
+		smp_report_orientation_action(meta->orientation));
 	printf("  upright      %" G_GINT64_FORMAT "x%" G_GINT64_FORMAT "\n",
 		json_object_get_int_member(o, "width"),
 		json_object_get_int_member(o, "height"));
@@ -51,9 +52,8 @@ print_text(JsonObject *o, const SmpMeta *meta)
 		meta->model ? meta->model : "");
 	printf("  exif         %s; gps %s; serial/owner %s; thumbnail %s; "
 		   "maker notes %s\n",
-		yes_no(meta->has_exif), yes_no(meta->has_gps),
-		yes_no(meta->has_serial), yes_no(meta->has_thumbnail),
-		yes_no(meta->has_makernote));
+		yes_no(meta->has_exif), yes_no(meta->has_gps), yes_no(meta->has_serial),
+		yes_no(meta->has_thumbnail), yes_no(meta->has_makernote));
 	printf("  xmp          %s; iptc %s; icc profile %s\n",
 		yes_no(meta->has_xmp), yes_no(meta->has_iptc), yes_no(meta->has_icc));
 	for (guint i = 0; i < meta->warnings->len; i++) {
@@ -77,8 +77,8 @@ inspect_one(const char *path, const SmpLoadLimits *limits, JsonArray *records,
 	if (!stored)
 		return FALSE;
 	meta = smp_meta_read(stored, path);
-	node = smp_report_inspect(path, stored, meta,
-		g_stat(path, &st) == 0 ? (gint64) st.st_size : -1);
+	node = smp_report_inspect(
+		path, stored, meta, g_stat(path, &st) == 0 ? (gint64) st.st_size : -1);
 	if (!as_json)
 		print_text(json_node_get_object(node), meta);
 	json_array_add_element(records, node);

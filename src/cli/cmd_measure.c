@@ -29,8 +29,7 @@ static const GOptionEntry entries[] = {
 	{"no-items", 0, 0, G_OPTION_ARG_NONE, &no_items,
 		"Leave out the per-dot items", NULL},
 	{"no-timing", 0, 0, G_OPTION_ARG_NONE, &no_timing,
-		"Write timings as null, so that outputs are byte-reproducible",
-		NULL},
+		"Write timings as null, so that outputs are byte-reproducible", NULL},
 	{"compact", 0, 0, G_OPTION_ARG_NONE, &compact,
 		"One line of JSON instead of indented", NULL},
 	{G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &files, NULL,
@@ -50,8 +49,8 @@ measure_one(const char *path, const SmpPipeline *pipeline,
 	if (!photo)
 		return NULL;
 	smp_analysis_scale(px_per_mm, scale_uncertainty, pipeline, &scale);
-	analysis = smp_analyse_photo(photo, pipeline, &scale,
-		g_timer_elapsed(timer, NULL) * 1e3, error);
+	analysis = smp_analyse_photo(
+		photo, pipeline, &scale, g_timer_elapsed(timer, NULL) * 1e3, error);
 	if (!analysis)
 		return NULL;
 	smp_analysis_report(photo, analysis, !no_items, &r);

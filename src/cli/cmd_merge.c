@@ -78,10 +78,10 @@ copy_tree(const char *src, const char *dst, const char *rel, GError **error)
 static gboolean
 merge_all(GError **error)
 {
-	g_autofree char *cat_path = g_build_filename(out_dir, "catalog.sqlite",
-		NULL);
-	g_autofree char *errors_path = g_build_filename(out_dir, "errors.csv",
-		NULL);
+	g_autofree char *cat_path =
+		g_build_filename(out_dir, "catalog.sqlite", NULL);
+	g_autofree char *errors_path =
+		g_build_filename(out_dir, "errors.csv", NULL);
 	g_autofree char *csv = NULL;
 	SmpCatalog *cat;
 	gboolean ok = TRUE;
@@ -97,8 +97,8 @@ merge_all(GError **error)
 	if (!cat)
 		return FALSE;
 	for (int i = 0; ok && shards[i]; i++) {
-		g_autofree char *src = g_build_filename(shards[i], "catalog.sqlite",
-			NULL);
+		g_autofree char *src =
+			g_build_filename(shards[i], "catalog.sqlite", NULL);
 
 		if (!g_file_test(src, G_FILE_TEST_IS_REGULAR)) {
 			g_set_error(error, SMP_ERROR, SMP_ERROR_CONFIG,
@@ -112,8 +112,7 @@ merge_all(GError **error)
 	}
 	if (ok) {
 		csv = smp_catalog_errors_csv(cat, error);
-		ok = csv && smp_file_write_atomic(errors_path, csv, strlen(csv),
-						error);
+		ok = csv && smp_file_write_atomic(errors_path, csv, strlen(csv), error);
 	}
 	smp_catalog_close(cat);
 	return ok;
@@ -134,8 +133,8 @@ smp_cmd_merge(int argc, char **argv)
 	if ((code = smp_cli_parse(context, &argc, &argv)))
 		return code;
 	if (!out_dir || !shards || !shards[0])
-		return smp_cli_usage_error(context,
-			"merge: give shard folders and -o DIR");
+		return smp_cli_usage_error(
+			context, "merge: give shard folders and -o DIR");
 	if (!merge_all(&error))
 		return smp_cli_fail(error);
 	g_strfreev(shards);

@@ -81,8 +81,7 @@ static const GOptionEntry entries[] = {
 	{"watermark", 0, 0, G_OPTION_ARG_STRING, &watermark,
 		"Watermark text over the photos", "TEXT"},
 	{"no-timing", 0, 0, G_OPTION_ARG_NONE, &no_timing,
-		"Write timings as null, so that outputs are byte-reproducible",
-		NULL},
+		"Write timings as null, so that outputs are byte-reproducible", NULL},
 	{G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &files, NULL,
 		"BEFORE AFTER"},
 	{NULL}};
@@ -109,8 +108,8 @@ default_stem(void)
 	g_autofree char *b = stem_of(files[1]);
 
 	if (view)
-		return g_strdup_printf("%s-s%d-s%d", view, session_before,
-			session_after);
+		return g_strdup_printf(
+			"%s-s%d-s%d", view, session_before, session_after);
 	return g_strdup_printf("%s-%s", a, b);
 }
 
@@ -175,8 +174,8 @@ write_outputs(const PairInput *in, gboolean *aligned, GError **error)
 
 /* Load and analyse photo @i of the pair into @in. */
 static gboolean
-load_and_analyse(PairInput *in, int i, const SmpLoadLimits *limits,
-	GError **error)
+load_and_analyse(
+	PairInput *in, int i, const SmpLoadLimits *limits, GError **error)
 {
 	g_autoptr(GTimer) timer = g_timer_new();
 	SmpScale scale;
@@ -184,8 +183,8 @@ load_and_analyse(PairInput *in, int i, const SmpLoadLimits *limits,
 	in->photo[i] = smp_photo_load(files[i], limits, error);
 	if (!in->photo[i])
 		return FALSE;
-	smp_analysis_scale(i == 1 && after_px_per_mm > 0 ? after_px_per_mm
-													: px_per_mm,
+	smp_analysis_scale(
+		i == 1 && after_px_per_mm > 0 ? after_px_per_mm : px_per_mm,
 		scale_uncertainty, in->pipeline, &scale);
 	in->analysis[i] = smp_analyse_photo(in->photo[i], in->pipeline, &scale,
 		g_timer_elapsed(timer, NULL) * 1e3, error);
@@ -241,8 +240,8 @@ smp_cmd_pair(int argc, char **argv)
 	if ((code = smp_cli_parse(context, &argc, &argv)))
 		return code;
 	if (!files || g_strv_length(files) != 2)
-		return smp_cli_usage_error(context,
-			"pair: give exactly two photos, BEFORE and AFTER");
+		return smp_cli_usage_error(
+			context, "pair: give exactly two photos, BEFORE and AFTER");
 	if (jpeg_q < 0 || jpeg_q > 100 ||
 		(long_edge_opt && (long_edge_opt < 64 || long_edge_opt > 30000)) ||
 		px_per_mm < 0 || after_px_per_mm < 0 || scale_uncertainty < 0 ||
@@ -255,8 +254,8 @@ smp_cmd_pair(int argc, char **argv)
 			"pair: --layout must be side-by-side, stacked, three-panel or "
 			"ghost");
 	if (name_stem && (strchr(name_stem, '/') || name_stem[0] == '.'))
-		return smp_cli_usage_error(context,
-			"pair: --name must be a plain file name stem");
+		return smp_cli_usage_error(
+			context, "pair: --name must be a plain file name stem");
 	if (!out_dir)
 		out_dir = g_strdup(".");
 	pipeline = smp_pipeline_find(pipeline_name, &error);

@@ -20,10 +20,9 @@ static const GOptionEntry entries[] = {
 	{"thumb-px", 0, 0, G_OPTION_ARG_INT, &thumb_px,
 		"Long edge of the slider thumbnails (default 960)", "PX"},
 	{"title", 0, 0, G_OPTION_ARG_STRING, &title, "Page title", "TEXT"},
-	{"quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet,
-		"Print nothing on success", NULL},
-	{G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &args, NULL,
-		"DIR"},
+	{"quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, "Print nothing on success",
+		NULL},
+	{G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &args, NULL, "DIR"},
 	{NULL}};
 
 /* Exit code when no report could be written: a full disk is worth a
@@ -73,8 +72,9 @@ smp_cmd_report(int argc, char **argv)
 	for (guint i = 0; i < s.notes->len; i++)
 		fprintf(stderr, "smpdoc: %s\n", (char *) s.notes->pdata[i]);
 	if (!quiet)
-		fprintf(stderr, "smpdoc: report: %s: %d pairs (%d with a slider), "
-						"%d failures listed\n",
+		fprintf(stderr,
+			"smpdoc: report: %s: %d pairs (%d with a slider), "
+			"%d failures listed\n",
 			s.index, s.pairs, s.sliders, s.failures);
 	code = s.notes->len ? SMP_EXIT_SOME_FAILED : SMP_EXIT_OK;
 	smp_html_summary_clear(&s);

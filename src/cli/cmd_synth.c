@@ -46,9 +46,8 @@ smp_cmd_synth(int argc, char **argv)
 			"Scale of the before photos (default 20)", "P"},
 		{"tone", 0, 0, G_OPTION_ARG_INT, &tone,
 			"Skin tone 0 (light) .. 5 (dark); default varies per client", "T"},
-		{"follicle-per-cm2", 0, 0, G_OPTION_ARG_DOUBLE,
-			&p->follicle_per_cm2, "Natural follicles per cm² (default 40)",
-			"D"},
+		{"follicle-per-cm2", 0, 0, G_OPTION_ARG_DOUBLE, &p->follicle_per_cm2,
+			"Natural follicles per cm² (default 40)", "D"},
 		{"smp-per-cm2", 0, 0, G_OPTION_ARG_DOUBLE, &p->smp_per_cm2,
 			"SMP dots per cm² before (default 100)", "D"},
 		{"new-smp-per-cm2", 0, 0, G_OPTION_ARG_DOUBLE,
@@ -109,8 +108,8 @@ smp_cmd_synth(int argc, char **argv)
 		return code;
 	}
 	if (argc > 1) {
-		int code = smp_cli_usage_error(context, "unexpected argument '%s'",
-			argv[1]);
+		int code =
+			smp_cli_usage_error(context, "unexpected argument '%s'", argv[1]);
 
 		g_option_context_free(context);
 		return code;

@@ -79,13 +79,13 @@ print_text(const char *client, GPtrArray *rows)
 	for (guint i = 0; i < rows->len; i++) {
 		SmpTimelineRow *r = g_ptr_array_index(rows, i);
 		g_autofree char *dens = isfinite(r->per_cm2)
-			? g_strdup_printf("%.1f (%.1f–%.1f)", r->per_cm2, r->per_cm2_lo,
-				  r->per_cm2_hi)
+			? g_strdup_printf(
+				  "%.1f (%.1f–%.1f)", r->per_cm2, r->per_cm2_lo, r->per_cm2_hi)
 			: g_strdup_printf("— (%.0f/Mpx)", r->per_mpx);
 
 		printf("%-12s %7d  %-10.10s %7" G_GINT64_FORMAT "  %-22s %8.1f%%\n",
-			r->view, r->session, r->taken ? r->taken : "-", r->dot_count,
-			dens, r->coverage * 100);
+			r->view, r->session, r->taken ? r->taken : "-", r->dot_count, dens,
+			r->coverage * 100);
 	}
 }
 
@@ -105,8 +105,7 @@ smp_cmd_timeline(int argc, char **argv)
 	if ((code = smp_cli_parse(context, &argc, &argv)))
 		return code;
 	if (!args || g_strv_length(args) != 2)
-		return smp_cli_usage_error(context,
-			"timeline: give CLIENT and OUTDIR");
+		return smp_cli_usage_error(context, "timeline: give CLIENT and OUTDIR");
 	path = g_build_filename(args[1], "catalog.sqlite", NULL);
 	cat = smp_catalog_open(path, FALSE, &error);
 	if (!cat)
@@ -116,8 +115,8 @@ smp_cmd_timeline(int argc, char **argv)
 	if (!rows)
 		return smp_cli_fail(error);
 	if (rows->len == 0) {
-		fprintf(stderr, "smpdoc: %s: no measured photo of client '%s'\n",
-			path, args[0]);
+		fprintf(stderr, "smpdoc: %s: no measured photo of client '%s'\n", path,
+			args[0]);
 		return SMP_EXIT_SOME_FAILED;
 	}
 	if (as_json)

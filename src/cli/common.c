@@ -19,12 +19,11 @@ static const GOptionEntry limit_entries[] = {
 	{NULL}};
 
 GOptionContext *
-smp_cli_context_new(const char *params, const char *summary,
-	const GOptionEntry *entries)
+smp_cli_context_new(
+	const char *params, const char *summary, const GOptionEntry *entries)
 {
 	GOptionContext *context = g_option_context_new(params);
-	GOptionGroup *main_group = g_option_group_new(NULL, NULL, NULL, NULL,
-		NULL);
+	GOptionGroup *main_group = g_option_group_new(NULL, NULL, NULL, NULL, NULL);
 
 	if (entries)
 		g_option_group_add_entries(main_group, entries);
@@ -52,8 +51,7 @@ void
 smp_cli_add_limit_options(GOptionContext *context)
 {
 	GOptionGroup *group = g_option_group_new("limits",
-		"Limits on input photos:", "Show the input limit options", NULL,
-		NULL);
+		"Limits on input photos:", "Show the input limit options", NULL, NULL);
 
 	g_option_group_add_entries(group, limit_entries);
 	g_option_context_add_group(context, group);

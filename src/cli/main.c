@@ -16,8 +16,7 @@
 
 /* Only subcommands that work are listed (and reachable). */
 static const SmpCommand commands[] = {
-	{"pair", "before/after composite and sidecar for two photos",
-		smp_cmd_pair},
+	{"pair", "before/after composite and sidecar for two photos", smp_cmd_pair},
 	{"batch", "a whole archive: resumable, shardable, catalogued",
 		smp_cmd_batch},
 	{"merge", "join the output folders of a sharded batch", smp_cmd_merge},
@@ -73,9 +72,10 @@ print_help(FILE *out)
 	fprintf(out, "\nRun 'smpdoc COMMAND --help' for a command's options.\n");
 	fprintf(out, "  --help      show this help\n");
 	fprintf(out, "  --version   show version information\n");
-	fprintf(out, "\nExit status: 0 all done, 1 some inputs failed, 2 usage or "
-				 "configuration\nerror, 3 nothing could be done, 75 transient "
-				 "failure (run again).\n");
+	fprintf(out,
+		"\nExit status: 0 all done, 1 some inputs failed, 2 usage or "
+		"configuration\nerror, 3 nothing could be done, 75 transient "
+		"failure (run again).\n");
 }
 
 int
@@ -111,8 +111,8 @@ main(int argc, char **argv)
 	}
 
 	if (VIPS_INIT(argv[0])) {
-		fprintf(stderr, "smpdoc: cannot start libvips: %s\n",
-			vips_error_buffer());
+		fprintf(
+			stderr, "smpdoc: cannot start libvips: %s\n", vips_error_buffer());
 		return SMP_EXIT_FATAL;
 	}
 	smp_photo_startup();

@@ -22,8 +22,9 @@ smp_cli_progress_draw(SmpCliProgress *p, int done, int total, int skipped,
 		(finished < total && elapsed - p->last < PROGRESS_INTERVAL))
 		return;
 	p->last = elapsed;
-	fprintf(stderr, "\r[%d/%d] %.1f/s  ETA %02d:%02d:%02d  skipped %d  "
-					"failed %d ",
+	fprintf(stderr,
+		"\r[%d/%d] %.1f/s  ETA %02d:%02d:%02d  skipped %d  "
+		"failed %d ",
 		finished, total, rate, (int) eta / 3600, (int) eta / 60 % 60,
 		(int) eta % 60, skipped, failed);
 	p->drawn = TRUE;

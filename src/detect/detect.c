@@ -67,42 +67,42 @@
 #define NOISE_STEP_X 8 /* noise sampling grid, pixels */
 #define NOISE_STEP_Y 4
 #define NOISE_BINS 1024
-#define EDGE_RATIO 8.0    /* max principal curvature ratio (SIFT's r) */
-#define N_RING 16         /* background samples around a candidate */
-#define RING_FACTOR 2.2   /* ring radius / scale radius */
-#define RING_MIN 2.5      /* octave px */
-#define NOISE_FLOOR 8.0   /* Q4 (half a grey level) */
+#define EDGE_RATIO 8.0 /* max principal curvature ratio (SIFT's r) */
+#define N_RING 16 /* background samples around a candidate */
+#define RING_FACTOR 2.2 /* ring radius / scale radius */
+#define RING_MIN 2.5 /* octave px */
+#define NOISE_FLOOR 8.0 /* Q4 (half a grey level) */
 #define SUPPRESS_FACTOR 1.2 /* NMS radius / larger radius */
-#define SIZE_SLACK_MIN 0.8  /* diameter >= SIZE_SLACK_MIN * dmin */
+#define SIZE_SLACK_MIN 0.8 /* diameter >= SIZE_SLACK_MIN * dmin */
 #define SIZE_SLACK_MAX 1.25 /* dots: diameter <= this * dmax */
-#define LARGE_MIN 1.6       /* large blob: diameter > this * dmax ... */
-#define LARGE_MIN_CONTRAST 0.12 /* ... and contrast at least this: a
+#define LARGE_MIN 1.6 /* large blob: diameter > this * dmax ... */
+#define LARGE_MIN_CONTRAST                                                     \
+	0.12 /* ... and contrast at least this: a
                                  * patch of dense dots seen at a coarse
                                  * scale is neither */
 #define RADIUS_GAIN 1.08
-#define SMALL_FAINT 1.1     /* below this * dmin, faint spots are pores */
-#define SHARP_REF 1.6       /* edge sharpness of a crisp dot (focus 1) */
-#define SB0 0.25            /* assumed variance of the camera's blur, px² */
+#define SMALL_FAINT 1.1 /* below this * dmin, faint spots are pores */
+#define SHARP_REF 1.6 /* edge sharpness of a crisp dot (focus 1) */
+#define SB0 0.25 /* assumed variance of the camera's blur, px² */
 
 static const double dog_gain[4][N_DOG] = {
-	{ 0.8877, 0.1075, 0.0496, 0.0300 },
-	{ 0.0584, 0.0254, 0.0152, 0.0104 },
-	{ 0.0229, 0.0109, 0.0067, 0.0047 },
-	{ 0.0105, 0.0051, 0.0032, 0.0022 }, /* and coarser */
+	{0.8877, 0.1075, 0.0496, 0.0300}, {0.0584, 0.0254, 0.0152, 0.0104},
+	{0.0229, 0.0109, 0.0067, 0.0047},
+	{0.0105, 0.0051, 0.0032, 0.0022}, /* and coarser */
 };
 
 typedef struct Octave {
-	int w, h;           /* plane size */
+	int w, h; /* plane size */
 	int n_strips;
-	double sb;          /* variance of the base, own px² */
-	double added;       /* variance the pyramid added to the base, own px² */
-	double t[N_DOG];    /* variance of each D, own px² */
+	double sb; /* variance of the base, own px² */
+	double added; /* variance the pyramid added to the base, own px² */
+	double t[N_DOG]; /* variance of each D, own px² */
 	gboolean search[N_DOG]; /* look for maxima in D(k): its scale is in
 	                         * range (the others are only neighbours) */
-	int scale;          /* 2^o */
-	uint16_t *base;     /* (owned) base plane, NULL for octave 0 */
-	gboolean has_next;  /* another octave follows */
-	uint16_t *next;     /* (owned) next octave's base, written by strips */
+	int scale; /* 2^o */
+	uint16_t *base; /* (owned) base plane, NULL for octave 0 */
+	gboolean has_next; /* another octave follows */
+	uint16_t *next; /* (owned) next octave's base, written by strips */
 	int next_w, next_h;
 } Octave;
 
@@ -110,9 +110,9 @@ typedef struct Octave {
 typedef struct Cand {
 	double x, y, r;
 	double contrast;
-	double resp;      /* scale-normalised response, Q4 */
-	double noise;     /* local noise, Q4 */
-	double sharp;     /* edge sharpness */
+	double resp; /* scale-normalised response, Q4 */
+	double noise; /* local noise, Q4 */
+	double sharp; /* edge sharpness */
 	int oct, lvl;
 } Cand;
 
@@ -121,45 +121,44 @@ typedef struct Cand {
  * P[1] holds L1, P[2] and P[3] take L2, L3 and then L4 in turn.
  */
 typedef struct Scratch {
-	int stride;         /* elements per row */
+	int stride; /* elements per row */
 	int rows;
 	uint16_t *P[4];
 	int16_t *D[N_DOG];
-	uint16_t *tmp;      /* one row with two halo pixels either side */
-	int32_t *xs;        /* one row of extrema */
+	uint16_t *tmp; /* one row with two halo pixels either side */
+	int32_t *xs; /* one row of extrema */
 	guint32 *hist;
 	VipsRegion *region;
 	/* strip being processed */
-	int y0;             /* first row of the strip */
+	int y0; /* first row of the strip */
 	const Octave *oc;
 	int o;
 	const uint16_t *L[N_LEVELS]; /* plane holding each level */
 	int lstride[N_LEVELS];
-	int lorigin[N_LEVELS];       /* image row of the plane's row 0 */
+	int lorigin[N_LEVELS]; /* image row of the plane's row 0 */
 } Scratch;
 
 typedef struct Job {
-	VipsImage *image;   /* uchar, 1 or 3 bands */
+	VipsImage *image; /* uchar, 1 or 3 bands */
 	const SmpKernels *k;
 	const SmpDetectParams *p;
 	const char *path;
-	uint16_t gate;      /* contrast gate of the extrema kernel, Q16 */
+	uint16_t gate; /* contrast gate of the extrema kernel, Q16 */
 	int n_oct;
 	Octave oct[MAX_OCTAVES];
-	int cur;            /* octave being processed */
-	GArray **strips;    /* per strip of the current octave: Cand */
-	guint64 *examined;  /* per strip */
+	int cur; /* octave being processed */
+	GArray **strips; /* per strip of the current octave: Cand */
+	guint64 *examined; /* per strip */
 	double *strip_noise; /* octave 0: pixel noise per strip, Q4 */
-	double noise;       /* pixel noise for octaves >= 1: their median */
-	Scratch **scratch;  /* one per thread slot, kept across octaves */
+	double noise; /* pixel noise for octaves >= 1: their median */
+	Scratch **scratch; /* one per thread slot, kept across octaves */
 	int n_scratch;
 	gint next_slot;
 	gint next_strip;
 	GMutex lock;
-	int fail_strip;     /* lowest failing strip, or INT_MAX */
+	int fail_strip; /* lowest failing strip, or INT_MAX */
 	GError *error;
 } Job;
-
 
 void
 smp_detect_params_default(SmpDetectParams *p)
@@ -283,8 +282,7 @@ scratch_new(int w)
 	for (int i = 0; i < N_DOG; i++)
 		if (!(s->D[i] = aligned_new(plane * sizeof(int16_t))))
 			goto fail;
-	if (!(s->tmp = aligned_new((size_t) (s->stride + 64) *
-			  sizeof(uint16_t))) ||
+	if (!(s->tmp = aligned_new((size_t) (s->stride + 64) * sizeof(uint16_t))) ||
 		!(s->xs = aligned_new((size_t) s->stride * sizeof(int32_t))))
 		goto fail;
 	s->hist = g_new0(guint32, NOISE_BINS);
@@ -308,8 +306,8 @@ lval(const Scratch *s, int level, int x, int y)
 {
 	x = clampi(x, 0, s->oc->w - 1);
 	y = clampi(y, 0, s->oc->h - 1);
-	return s->L[level][(size_t) (y - s->lorigin[level]) *
-		s->lstride[level] + x];
+	return s
+		->L[level][(size_t) (y - s->lorigin[level]) * s->lstride[level] + x];
 }
 
 static inline int
@@ -336,14 +334,14 @@ drow(Scratch *s, int k, int y)
 static gboolean
 load_rows(Job *job, Scratch *s, int lo, int hi)
 {
-	VipsRect rect = { 0, lo, s->oc->w, hi - lo };
+	VipsRect rect = {0, lo, s->oc->w, hi - lo};
 	int bands = job->image->Bands;
 
 	if (vips_region_prepare(s->region, &rect))
 		return FALSE;
 	for (int y = lo; y < hi; y++) {
-		const uint8_t *src = (const uint8_t *) VIPS_REGION_ADDR(s->region,
-			0, y);
+		const uint8_t *src =
+			(const uint8_t *) VIPS_REGION_ADDR(s->region, 0, y);
 
 		if (bands == 3)
 			job->k->luma_rgb(src, prow(s, 0, y), s->oc->w);
@@ -375,8 +373,7 @@ blur_level(Job *job, Scratch *s, int level, int dst_plane, int lo, int hi)
 		k->vblur5(r[0], r[1], r[2], r[3], r[4], t, w);
 		t[-2] = t[-1] = t[0];
 		t[w] = t[w + 1] = t[w - 1];
-		k->hblur5_dog(t - 2, r[2], prow(s, dst_plane, y), drow(s, level, y),
-			w);
+		k->hblur5_dog(t - 2, r[2], prow(s, dst_plane, y), drow(s, level, y), w);
 	}
 	s->L[level + 1] = s->P[dst_plane];
 	s->lstride[level + 1] = s->stride;
@@ -425,18 +422,69 @@ static inline void
 sort16(int *v)
 {
 	static const unsigned char net[63][2] = {
-		{ 0, 1 }, { 2, 3 }, { 0, 2 }, { 1, 3 }, { 1, 2 }, { 4, 5 },
-		{ 6, 7 }, { 4, 6 }, { 5, 7 }, { 5, 6 }, { 0, 4 }, { 2, 6 },
-		{ 2, 4 }, { 1, 5 }, { 3, 7 }, { 3, 5 }, { 1, 2 }, { 3, 4 },
-		{ 5, 6 }, { 8, 9 }, { 10, 11 }, { 8, 10 }, { 9, 11 },
-		{ 9, 10 }, { 12, 13 }, { 14, 15 }, { 12, 14 }, { 13, 15 },
-		{ 13, 14 }, { 8, 12 }, { 10, 14 }, { 10, 12 }, { 9, 13 },
-		{ 11, 15 }, { 11, 13 }, { 9, 10 }, { 11, 12 }, { 13, 14 },
-		{ 0, 8 }, { 4, 12 }, { 4, 8 }, { 2, 10 }, { 6, 14 },
-		{ 6, 10 }, { 2, 4 }, { 6, 8 }, { 10, 12 }, { 1, 9 },
-		{ 5, 13 }, { 5, 9 }, { 3, 11 }, { 7, 15 }, { 7, 11 },
-		{ 3, 5 }, { 7, 9 }, { 11, 13 }, { 1, 2 }, { 3, 4 }, { 5, 6 },
-		{ 7, 8 }, { 9, 10 }, { 11, 12 }, { 13, 14 },
+		{0, 1},
+		{2, 3},
+		{0, 2},
+		{1, 3},
+		{1, 2},
+		{4, 5},
+		{6, 7},
+		{4, 6},
+		{5, 7},
+		{5, 6},
+		{0, 4},
+		{2, 6},
+		{2, 4},
+		{1, 5},
+		{3, 7},
+		{3, 5},
+		{1, 2},
+		{3, 4},
+		{5, 6},
+		{8, 9},
+		{10, 11},
+		{8, 10},
+		{9, 11},
+		{9, 10},
+		{12, 13},
+		{14, 15},
+		{12, 14},
+		{13, 15},
+		{13, 14},
+		{8, 12},
+		{10, 14},
+		{10, 12},
+		{9, 13},
+		{11, 15},
+		{11, 13},
+		{9, 10},
+		{11, 12},
+		{13, 14},
+		{0, 8},
+		{4, 12},
+		{4, 8},
+		{2, 10},
+		{6, 14},
+		{6, 10},
+		{2, 4},
+		{6, 8},
+		{10, 12},
+		{1, 9},
+		{5, 13},
+		{5, 9},
+		{3, 11},
+		{7, 15},
+		{7, 11},
+		{3, 5},
+		{7, 9},
+		{11, 13},
+		{1, 2},
+		{3, 4},
+		{5, 6},
+		{7, 8},
+		{9, 10},
+		{11, 12},
+		{13, 14},
 	};
 
 	for (int i = 0; i < 63; i++) {
@@ -470,12 +518,11 @@ ray_radius(const Scratch *s, int x, int y, int dx, int dy, int c, int half,
 	return MEASURE_REACH;
 }
 
-static const double ring_cos[N_RING] = {
-	1.0, 0.92387953251128674, 0.70710678118654757, 0.38268343236508984,
-	0.0, -0.38268343236508973, -0.70710678118654746, -0.92387953251128674,
-	-1.0, -0.92387953251128685, -0.70710678118654768, -0.38268343236509034,
-	0.0, 0.38268343236509, 0.70710678118654735, 0.92387953251128652
-};
+static const double ring_cos[N_RING] = {1.0, 0.92387953251128674,
+	0.70710678118654757, 0.38268343236508984, 0.0, -0.38268343236508973,
+	-0.70710678118654746, -0.92387953251128674, -1.0, -0.92387953251128685,
+	-0.70710678118654768, -0.38268343236509034, 0.0, 0.38268343236509,
+	0.70710678118654735, 0.92387953251128652};
 
 /* Examine the 3x3 maximum of D(@lvl) at (@x, @y) of the current octave.
  * Returns: TRUE with @c filled when it is a dot or a large blob.
@@ -493,28 +540,27 @@ examine(Job *job, Scratch *s, int lvl, int x, int y, Cand *c)
 	double dxx, dyy, dxy, tr, det, ox, oy, os, t, rs, rho, noise, depth;
 	double radii[8], slopes[8], r, sharp;
 	static const int dirs[8][2] = {
-		{ 1, 0 }, { 1, 1 }, { 0, 1 }, { -1, 1 },
-		{ -1, 0 }, { -1, -1 }, { 0, -1 }, { 1, -1 }
-	};
+		{1, 0}, {1, 1}, {0, 1}, {-1, 1}, {-1, 0}, {-1, -1}, {0, -1}, {1, -1}};
 
 	/* Not a ridge: the Hessian's principal curvatures are alike (a hair
 	 * shaft or an edge has one large and one small).
 	 */
 	dxx = dval(s, lvl, x + 1, y) + dval(s, lvl, x - 1, y) - 2.0 * v;
 	dyy = dval(s, lvl, x, y + 1) + dval(s, lvl, x, y - 1) - 2.0 * v;
-	dxy = 0.25 * (dval(s, lvl, x + 1, y + 1) - dval(s, lvl, x + 1, y - 1) -
-		dval(s, lvl, x - 1, y + 1) + dval(s, lvl, x - 1, y - 1));
+	dxy = 0.25 *
+		(dval(s, lvl, x + 1, y + 1) - dval(s, lvl, x + 1, y - 1) -
+			dval(s, lvl, x - 1, y + 1) + dval(s, lvl, x - 1, y - 1));
 	tr = dxx + dyy;
 	det = dxx * dyy - dxy * dxy;
-	if (det <= 0 || tr * tr * EDGE_RATIO >=
-		(EDGE_RATIO + 1) * (EDGE_RATIO + 1) * det)
+	if (det <= 0 ||
+		tr * tr * EDGE_RATIO >= (EDGE_RATIO + 1) * (EDGE_RATIO + 1) * det)
 		return FALSE;
 
 	/* Sub-pixel centre and scale: parabolas through the neighbours. */
-	ox = dxx < 0 ? 0.5 * (dval(s, lvl, x - 1, y) - dval(s, lvl, x + 1, y)) /
-		dxx : 0.0;
-	oy = dyy < 0 ? 0.5 * (dval(s, lvl, x, y - 1) - dval(s, lvl, x, y + 1)) /
-		dyy : 0.0;
+	ox = dxx < 0 ? 0.5 * (dval(s, lvl, x - 1, y) - dval(s, lvl, x + 1, y)) / dxx
+				 : 0.0;
+	oy = dyy < 0 ? 0.5 * (dval(s, lvl, x, y - 1) - dval(s, lvl, x, y + 1)) / dyy
+				 : 0.0;
 	ox = CLAMP(ox, -0.5, 0.5);
 	oy = CLAMP(oy, -0.5, 0.5);
 	t = tv;
@@ -524,8 +570,8 @@ examine(Job *job, Scratch *s, int lvl, int x, int y, Cand *c)
 		double curv = rm - 2.0 * resp + rp;
 
 		os = curv < 0 ? CLAMP(0.5 * (rm - rp) / curv, -0.5, 0.5) : 0.0;
-		t = os >= 0 ? tv + os * (oc->t[lvl + 1] - tv) :
-			tv + os * (tv - oc->t[lvl - 1]);
+		t = os >= 0 ? tv + os * (oc->t[lvl + 1] - tv)
+					: tv + os * (tv - oc->t[lvl - 1]);
 		resp -= 0.25 * (rm - rp) * os;
 	}
 	rs = 1.3 * sqrt(t); /* radius of a blob peaking at t, octave px */
@@ -560,8 +606,8 @@ examine(Job *job, Scratch *s, int lvl, int x, int y, Cand *c)
 	for (int i = 0; i < 8; i++) {
 		double len = (i & 1) ? G_SQRT2 : 1.0;
 
-		radii[i] = len * ray_radius(s, x, y, dirs[i][0], dirs[i][1], cval,
-			half, &slopes[i]);
+		radii[i] = len *
+			ray_radius(s, x, y, dirs[i][0], dirs[i][1], cval, half, &slopes[i]);
 		slopes[i] /= len;
 	}
 	for (int i = 1; i < 8; i++) /* insertion sort: radii with slopes */
@@ -628,16 +674,16 @@ find_extrema(Job *job, Scratch *s, int lvl, int16_t thr, GArray *out)
 	}
 	for (int y = MAX(1, s->y0); y < MIN(h - 1, y1); y++) {
 		const int16_t *d[9];
-		const uint16_t *lev = s->L[1] + (size_t) (y - s->lorigin[1]) *
-			s->lstride[1];
+		const uint16_t *lev =
+			s->L[1] + (size_t) (y - s->lorigin[1]) * s->lstride[1];
 		int n;
 
 		for (int j = 0; j < 3; j++)
 			for (int r = 0; r < 3; r++) {
 				int k = lvl - 1 + j;
 
-				d[3 * j + r] = k >= 0 && k < N_DOG ?
-					drow(s, k, y - 1 + r) : NULL;
+				d[3 * j + r] =
+					k >= 0 && k < N_DOG ? drow(s, k, y - 1 + r) : NULL;
 			}
 		n = job->k->extrema(d, wt, lev, thr, job->gate, s->xs, w - 2);
 		examined += (guint64) n;
@@ -650,7 +696,6 @@ find_extrema(Job *job, Scratch *s, int lvl, int16_t thr, GArray *out)
 	}
 	return examined;
 }
-
 
 static gboolean
 process_strip(Job *job, Scratch *s, int strip)
@@ -693,8 +738,8 @@ process_strip(Job *job, Scratch *s, int strip)
 	/* The next octave's base: even rows of L4, even columns. */
 	if (oc->next)
 		for (int y = y0; y < y1; y += 2)
-			job->k->down2(prow(s, 2, y), oc->next + (size_t) (y / 2) *
-				oc->next_w, oc->next_w);
+			job->k->down2(prow(s, 2, y),
+				oc->next + (size_t) (y / 2) * oc->next_w, oc->next_w);
 
 	/* 3x3 maxima of each D, then each one examined in raster order. */
 	if (job->cur == 0) {
@@ -724,8 +769,8 @@ record_failure(Job *job, int strip)
 	g_mutex_lock(&job->lock);
 	if (strip < job->fail_strip) {
 		g_clear_error(&job->error);
-		smp_error_from_vips(&job->error, SMP_ERROR_CORRUPT, job->path,
-			"detect");
+		smp_error_from_vips(
+			&job->error, SMP_ERROR_CORRUPT, job->path, "detect");
 		job->fail_strip = strip;
 	}
 	else
@@ -795,8 +840,8 @@ run_octave(Job *job, int o, int threads)
 	for (int i = 0; i < oc->n_strips; i++)
 		job->strips[i] = g_array_new(FALSE, FALSE, sizeof(Cand));
 	if (oc->has_next) {
-		oc->next = aligned_new((size_t) oc->next_w * oc->next_h *
-			sizeof(uint16_t));
+		oc->next =
+			aligned_new((size_t) oc->next_w * oc->next_h * sizeof(uint16_t));
 		if (!oc->next) {
 			g_set_error(&job->error, SMP_ERROR, SMP_ERROR_LIMIT,
 				"%s: detect: out of memory for octave %d",
@@ -942,18 +987,17 @@ suppress(GArray *all, const SmpDetectParams *p, int width, int height,
 			const Cand *a = &g_array_index(large, Cand, j);
 			double rr = SUPPRESS_FACTOR * MAX(a->r, c->r);
 
-			if ((a->x - c->x) * (a->x - c->x) +
-				(a->y - c->y) * (a->y - c->y) < rr * rr)
+			if ((a->x - c->x) * (a->x - c->x) + (a->y - c->y) * (a->y - c->y) <
+				rr * rr)
 				keep = FALSE;
 		}
 		/* Dots within reach: a dot's radius is below cell / 2, so the
 		 * 3x3 cells around a dot cover SUPPRESS_FACTOR times it.
 		 */
-		for (int yy = MAX(0, gy - 1); keep && !is_large &&
-			yy <= MIN(gh - 1, gy + 1);
-			yy++)
+		for (int yy = MAX(0, gy - 1);
+			 keep && !is_large && yy <= MIN(gh - 1, gy + 1); yy++)
 			for (int xx = MAX(0, gx - 1); keep && xx <= MIN(gw - 1, gx + 1);
-				xx++) {
+				 xx++) {
 				GArray *g = grid[(size_t) yy * gw + xx];
 
 				for (guint j = 0; keep && g && j < g->len; j++) {
@@ -961,7 +1005,8 @@ suppress(GArray *all, const SmpDetectParams *p, int width, int height,
 					double rr = SUPPRESS_FACTOR * MAX(a->r, c->r);
 
 					if ((a->x - c->x) * (a->x - c->x) +
-						(a->y - c->y) * (a->y - c->y) < rr * rr)
+							(a->y - c->y) * (a->y - c->y) <
+						rr * rr)
 						keep = FALSE;
 				}
 			}
@@ -996,7 +1041,8 @@ suppress(GArray *all, const SmpDetectParams *p, int width, int height,
 				double rr = SUPPRESS_FACTOR * a->r;
 
 				inside = (a->x - c->x) * (a->x - c->x) +
-					(a->y - c->y) * (a->y - c->y) < rr * rr;
+						(a->y - c->y) * (a->y - c->y) <
+					rr * rr;
 			}
 			if (inside || 2.0 * c->r < SIZE_SLACK_MIN * p->diameter_min_px)
 				continue;
@@ -1013,8 +1059,8 @@ suppress(GArray *all, const SmpDetectParams *p, int width, int height,
 	}
 	for (guint m = 0; m < large->len; m++) {
 		const Cand *a = &g_array_index(large, Cand, m);
-		SmpDot dot = { (float) a->x, (float) a->y, (float) a->r,
-			(float) a->contrast };
+		SmpDot dot = {
+			(float) a->x, (float) a->y, (float) a->r, (float) a->contrast};
 
 		g_array_append_val(d->large_blobs, dot);
 	}
@@ -1022,10 +1068,10 @@ suppress(GArray *all, const SmpDetectParams *p, int width, int height,
 	if (d->dots->len > 1)
 		qsort(d->dots->data, d->dots->len, sizeof(SmpDot), cmp_yx);
 	if (d->large_blobs->len > 1)
-		qsort(d->large_blobs->data, d->large_blobs->len, sizeof(SmpDot),
-			cmp_yx);
-	d->focus = n_sharp ? CLAMP(median_of(sharp, n_sharp) / SHARP_REF, 0.0,
-		1.0) : NAN;
+		qsort(
+			d->large_blobs->data, d->large_blobs->len, sizeof(SmpDot), cmp_yx);
+	d->focus =
+		n_sharp ? CLAMP(median_of(sharp, n_sharp) / SHARP_REF, 0.0, 1.0) : NAN;
 	d->noise = median_of(noise, n_noise);
 
 	g_free(sharp);
@@ -1046,8 +1092,7 @@ check_params(const SmpDetectParams *p, const char *path, GError **error)
 	else if (!(p->diameter_max_px >= p->diameter_min_px &&
 				 p->diameter_max_px <= 1000.0))
 		what = "diameter_max_px must lie in [diameter_min_px, 1000]";
-	else if (!(p->large_max_px == 0.0 ||
-				 p->large_max_px >= p->diameter_max_px))
+	else if (!(p->large_max_px == 0.0 || p->large_max_px >= p->diameter_max_px))
 		what = "large_max_px must be 0 or >= diameter_max_px";
 	else if (!(p->min_contrast >= 0.0 && p->min_contrast < 1.0))
 		what = "min_contrast must lie in [0, 1)";
@@ -1087,8 +1132,8 @@ plan_octaves(Job *job, const SmpDetectParams *p)
 			double r = 1.3 * sqrt(sb + k + 0.5) * oc->scale;
 
 			oc->t[k] = sb + k + 0.5;
-			oc->search[k] = r >= 0.35 * p->diameter_min_px &&
-				r <= 0.75 * p->large_max_px;
+			oc->search[k] =
+				r >= 0.35 * p->diameter_min_px && r <= 0.75 * p->large_max_px;
 		}
 		job->n_oct = o + 1;
 		/* Enough when this octave's top scale reaches tmax, or when the
@@ -1133,8 +1178,8 @@ smp_detect_dots(VipsImage *image, const SmpDetectParams *params,
 		/* An alpha band is left out; other formats are the caller's. */
 		if (image->BandFmt == VIPS_FORMAT_UCHAR &&
 			(image->Bands == 2 || image->Bands == 4)) {
-			if (vips_extract_band(image, &bands, 0, "n", image->Bands - 1,
-					NULL)) {
+			if (vips_extract_band(
+					image, &bands, 0, "n", image->Bands - 1, NULL)) {
 				smp_error_from_vips(error, SMP_ERROR_CORRUPT, path, "detect");
 				return NULL;
 			}
@@ -1142,7 +1187,8 @@ smp_detect_dots(VipsImage *image, const SmpDetectParams *params,
 		else {
 			g_set_error(error, SMP_ERROR, SMP_ERROR_UNSUPPORTED,
 				"%s: detect: need an 8-bit image with 1 or 3 bands, "
-				"not %d bands of %s", name, image->Bands,
+				"not %d bands of %s",
+				name, image->Bands,
 				vips_enum_nick(VIPS_TYPE_BAND_FORMAT, image->BandFmt));
 			return NULL;
 		}
@@ -1151,8 +1197,8 @@ smp_detect_dots(VipsImage *image, const SmpDetectParams *params,
 	memset(&job, 0, sizeof(job));
 	job.image = bands ? bands : image;
 	job.p = &p;
-	job.gate = (uint16_t) MIN(65535.0,
-		floor(65536.0 * GATE_K * p.min_contrast));
+	job.gate =
+		(uint16_t) MIN(65535.0, floor(65536.0 * GATE_K * p.min_contrast));
 	job.path = path;
 	job.fail_strip = G_MAXINT;
 	g_mutex_init(&job.lock);
@@ -1192,8 +1238,7 @@ smp_detect_dots(VipsImage *image, const SmpDetectParams *params,
 			g_free(v);
 		}
 		for (int i = 0; ok && i < n; i++) {
-			g_array_append_vals(all, job.strips[i]->data,
-				job.strips[i]->len);
+			g_array_append_vals(all, job.strips[i]->data, job.strips[i]->len);
 			examined += job.examined[i];
 		}
 		free_strips(&job, n);
@@ -1202,8 +1247,9 @@ smp_detect_dots(VipsImage *image, const SmpDetectParams *params,
 		if (o + 1 < job.n_oct)
 			job.oct[o + 1].base = job.oct[o].next;
 		else
-			aligned_free(job.oct[o].next, (size_t) job.oct[o].next_w *
-				job.oct[o].next_h * sizeof(uint16_t));
+			aligned_free(job.oct[o].next,
+				(size_t) job.oct[o].next_w * job.oct[o].next_h *
+					sizeof(uint16_t));
 		job.oct[o].next = NULL;
 		if (!ok) {
 			for (int q = o + 1; q < job.n_oct; q++)

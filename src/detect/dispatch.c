@@ -91,8 +91,8 @@ init_tables(void)
 	t->hblur5_dog = smp_k_hblur5_dog_avx2;
 	t->extrema = smp_k_extrema_avx2;
 	t->down2 = smp_k_down2_avx2;
-	supported[SMP_ISA_AVX2] = supported[SMP_ISA_SSE2] &&
-		__builtin_cpu_supports("avx2");
+	supported[SMP_ISA_AVX2] =
+		supported[SMP_ISA_SSE2] && __builtin_cpu_supports("avx2");
 
 	t = &tables[SMP_ISA_AVX512];
 	*t = tables[SMP_ISA_AVX2];
@@ -105,8 +105,7 @@ init_tables(void)
 	t->extrema = smp_k_extrema_avx512;
 	t->down2 = smp_k_down2_avx512;
 	supported[SMP_ISA_AVX512] = supported[SMP_ISA_AVX2] &&
-		__builtin_cpu_supports("avx512f") &&
-		__builtin_cpu_supports("avx512bw");
+		__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw");
 #endif
 
 	cap = SMP_ISA_COUNT - 1;

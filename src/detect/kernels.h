@@ -39,17 +39,16 @@ typedef struct SmpKernels {
 	 * at column i; reads each row's [0, n), writes dst[0, n). Inputs must
 	 * be <= 4080.
 	 */
-	void (*vblur5)(const uint16_t *r0, const uint16_t *r1,
-		const uint16_t *r2, const uint16_t *r3, const uint16_t *r4,
-		uint16_t *dst, int n);
+	void (*vblur5)(const uint16_t *r0, const uint16_t *r1, const uint16_t *r2,
+		const uint16_t *r3, const uint16_t *r4, uint16_t *dst, int n);
 
 	/* Horizontal binomial and difference of Gaussians in one pass:
 	 * dst[i] = (s[i] + 4 s[i+1] + 6 s[i+2] + 4 s[i+3] + s[i+4] + 8) >> 4
 	 * and dog[i] = dst[i] - prev[i]. Reads src[0, n + 4) (two halo pixels
 	 * each side of the output), prev[0, n); writes dst[0, n), dog[0, n).
 	 */
-	void (*hblur5_dog)(const uint16_t *src, const uint16_t *prev,
-		uint16_t *dst, int16_t *dog, int n);
+	void (*hblur5_dog)(const uint16_t *src, const uint16_t *prev, uint16_t *dst,
+		int16_t *dog, int n);
 
 	/* Scale-space extrema of one DoG level with cheap gates, as a compact
 	 * list. @d holds nine rows: d[3 j + r] is level j (0: the finer
@@ -71,8 +70,7 @@ typedef struct SmpKernels {
 	 * increasing order, to xs[0, count); returns count (<= n).
 	 */
 	int (*extrema)(const int16_t *const d[9], const int32_t w[3],
-		const uint16_t *lev, int16_t thr, uint16_t gate, int32_t *xs,
-		int n);
+		const uint16_t *lev, int16_t thr, uint16_t gate, int32_t *xs, int n);
 
 	/* Decimation by two: dst[i] = src[2 i]; reads src[0, 2n - 1),
 	 * writes dst[0, n).
@@ -84,8 +82,9 @@ typedef struct SmpKernels {
 static inline uint16_t
 smp_k_luma_px(const uint8_t *p)
 {
-	return (uint16_t) ((SMP_K_WR * p[0] + SMP_K_WG * p[1] +
-		SMP_K_WB * p[2] + 8) >> 4);
+	return (
+		uint16_t) ((SMP_K_WR * p[0] + SMP_K_WG * p[1] + SMP_K_WB * p[2] + 8) >>
+		4);
 }
 
 static inline uint16_t
@@ -94,14 +93,13 @@ smp_k_binom5_px(unsigned a, unsigned b, unsigned c, unsigned d, unsigned e)
 	/* Same order of operations as the vector paths: 16-bit wrap-free
 	 * because every input is <= 4080.
 	 */
-	return (uint16_t) ((a + e + ((b + d) << 2) + (c << 2) + (c << 1) + 8) >>
-		4);
+	return (uint16_t) ((a + e + ((b + d) << 2) + (c << 2) + (c << 1) + 8) >> 4);
 }
 
 /* The spatial part of extrema(): threshold and 3x3 maximum. */
 static inline int
-smp_k_localmax_px(const int16_t *a, const int16_t *c, const int16_t *b,
-	int16_t thr)
+smp_k_localmax_px(
+	const int16_t *a, const int16_t *c, const int16_t *b, int16_t thr)
 {
 	int16_t v = c[1];
 
@@ -136,17 +134,16 @@ smp_k_extremum_px(const int16_t *const d[9], const int32_t w[3],
 		smp_k_scale_px(d, w, lev, gate, i);
 }
 
-#define SMP_K_DECLARE(isa)                                                   \
-	void smp_k_luma_rgb_##isa(const uint8_t *rgb, uint16_t *dst, int n);     \
-	void smp_k_luma_gray_##isa(const uint8_t *src, uint16_t *dst, int n);    \
-	void smp_k_vblur5_##isa(const uint16_t *r0, const uint16_t *r1,          \
-		const uint16_t *r2, const uint16_t *r3, const uint16_t *r4,          \
-		uint16_t *dst, int n);                                               \
-	void smp_k_hblur5_dog_##isa(const uint16_t *src, const uint16_t *prev,   \
-		uint16_t *dst, int16_t *dog, int n);                                 \
-	int smp_k_extrema_##isa(const int16_t *const d[9], const int32_t w[3],   \
-		const uint16_t *lev, int16_t thr, uint16_t gate, int32_t *xs,        \
-		int n);                                                              \
+#define SMP_K_DECLARE(isa)                                                     \
+	void smp_k_luma_rgb_##isa(const uint8_t *rgb, uint16_t *dst, int n);       \
+	void smp_k_luma_gray_##isa(const uint8_t *src, uint16_t *dst, int n);      \
+	void smp_k_vblur5_##isa(const uint16_t *r0, const uint16_t *r1,            \
+		const uint16_t *r2, const uint16_t *r3, const uint16_t *r4,            \
+		uint16_t *dst, int n);                                                 \
+	void smp_k_hblur5_dog_##isa(const uint16_t *src, const uint16_t *prev,     \
+		uint16_t *dst, int16_t *dog, int n);                                   \
+	int smp_k_extrema_##isa(const int16_t *const d[9], const int32_t w[3],     \
+		const uint16_t *lev, int16_t thr, uint16_t gate, int32_t *xs, int n);  \
 	void smp_k_down2_##isa(const uint16_t *src, uint16_t *dst, int n);
 
 SMP_K_DECLARE(scalar)

@@ -19,18 +19,18 @@
 void
 smp_k_luma_rgb_avx2(const uint8_t *rgb, uint16_t *dst, int n)
 {
-	const __m256i ra = SHUF(0, -1, 3, -1, 6, -1, 9, -1, 12, -1, 15, -1, -1,
-		-1, -1, -1);
-	const __m256i rb = SHUF(-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
-		2, -1, 5, -1);
-	const __m256i ga = SHUF(1, -1, 4, -1, 7, -1, 10, -1, 13, -1, -1, -1, -1,
-		-1, -1, -1);
-	const __m256i gb = SHUF(-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, 0, -1,
-		3, -1, 6, -1);
-	const __m256i ba = SHUF(2, -1, 5, -1, 8, -1, 11, -1, 14, -1, -1, -1, -1,
-		-1, -1, -1);
-	const __m256i bb = SHUF(-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, 1, -1,
-		4, -1, 7, -1);
+	const __m256i ra =
+		SHUF(0, -1, 3, -1, 6, -1, 9, -1, 12, -1, 15, -1, -1, -1, -1, -1);
+	const __m256i rb =
+		SHUF(-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, 2, -1, 5, -1);
+	const __m256i ga =
+		SHUF(1, -1, 4, -1, 7, -1, 10, -1, 13, -1, -1, -1, -1, -1, -1, -1);
+	const __m256i gb =
+		SHUF(-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, 0, -1, 3, -1, 6, -1);
+	const __m256i ba =
+		SHUF(2, -1, 5, -1, 8, -1, 11, -1, 14, -1, -1, -1, -1, -1, -1, -1);
+	const __m256i bb =
+		SHUF(-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, 1, -1, 4, -1, 7, -1);
 	const __m256i wr = _mm256_set1_epi16(SMP_K_WR);
 	const __m256i wg = _mm256_set1_epi16(SMP_K_WG);
 	const __m256i wb = _mm256_set1_epi16(SMP_K_WB);
@@ -46,12 +46,12 @@ smp_k_luma_rgb_avx2(const uint8_t *rgb, uint16_t *dst, int n)
 		__m256i b = _mm256_inserti128_si256(
 			_mm256_castsi128_si256(_mm_loadl_epi64((const __m128i *) (p + 16))),
 			_mm_loadl_epi64((const __m128i *) (p + 40)), 1);
-		__m256i r = _mm256_or_si256(_mm256_shuffle_epi8(a, ra),
-			_mm256_shuffle_epi8(b, rb));
-		__m256i g = _mm256_or_si256(_mm256_shuffle_epi8(a, ga),
-			_mm256_shuffle_epi8(b, gb));
-		__m256i bl = _mm256_or_si256(_mm256_shuffle_epi8(a, ba),
-			_mm256_shuffle_epi8(b, bb));
+		__m256i r = _mm256_or_si256(
+			_mm256_shuffle_epi8(a, ra), _mm256_shuffle_epi8(b, rb));
+		__m256i g = _mm256_or_si256(
+			_mm256_shuffle_epi8(a, ga), _mm256_shuffle_epi8(b, gb));
+		__m256i bl = _mm256_or_si256(
+			_mm256_shuffle_epi8(a, ba), _mm256_shuffle_epi8(b, bb));
 		__m256i y = _mm256_mullo_epi16(r, wr);
 
 		y = _mm256_add_epi16(y, _mm256_mullo_epi16(g, wg));
@@ -91,29 +91,27 @@ binom5(__m256i a, __m256i b, __m256i c, __m256i d, __m256i e)
 }
 
 void
-smp_k_vblur5_avx2(const uint16_t *r0, const uint16_t *r1,
-	const uint16_t *r2, const uint16_t *r3, const uint16_t *r4,
-	uint16_t *dst, int n)
+smp_k_vblur5_avx2(const uint16_t *r0, const uint16_t *r1, const uint16_t *r2,
+	const uint16_t *r3, const uint16_t *r4, uint16_t *dst, int n)
 {
 	int i = 0;
 
 	for (; i + 16 <= n; i += 16)
-		ST(dst + i, binom5(LD(r0 + i), LD(r1 + i), LD(r2 + i), LD(r3 + i),
-			LD(r4 + i)));
+		ST(dst + i,
+			binom5(LD(r0 + i), LD(r1 + i), LD(r2 + i), LD(r3 + i), LD(r4 + i)));
 	for (; i < n; i++)
 		dst[i] = smp_k_binom5_px(r0[i], r1[i], r2[i], r3[i], r4[i]);
 }
 
 void
-smp_k_hblur5_dog_avx2(const uint16_t *src, const uint16_t *prev,
-	uint16_t *dst, int16_t *dog, int n)
+smp_k_hblur5_dog_avx2(const uint16_t *src, const uint16_t *prev, uint16_t *dst,
+	int16_t *dog, int n)
 {
 	int i = 0;
 
 	for (; i + 16 <= n; i += 16) {
 		const uint16_t *s = src + i;
-		__m256i v = binom5(LD(s), LD(s + 1), LD(s + 2), LD(s + 3),
-			LD(s + 4));
+		__m256i v = binom5(LD(s), LD(s + 1), LD(s + 2), LD(s + 3), LD(s + 4));
 
 		ST(dst + i, v);
 		ST(dog + i, _mm256_sub_epi16(v, LD(prev + i)));
@@ -131,8 +129,8 @@ smp_k_hblur5_dog_avx2(const uint16_t *src, const uint16_t *prev,
  * mask.
  */
 static inline unsigned
-localmax16(const int16_t *a, const int16_t *c, const int16_t *b,
-	__m256i vthr, int i)
+localmax16(
+	const int16_t *a, const int16_t *c, const int16_t *b, __m256i vthr, int i)
 {
 	__m256i v = LD(c + i + 1);
 	/* > everything before the centre in raster order */
@@ -171,15 +169,15 @@ above(__m256i n, __m256i v, __m256i wpair, __m256i bias)
 	__m256i lo = _mm256_madd_epi16(_mm256_unpacklo_epi16(n, v), wpair);
 	__m256i hi = _mm256_madd_epi16(_mm256_unpackhi_epi16(n, v), wpair);
 
-	return _mm256_packs_epi32(_mm256_cmpgt_epi32(lo, bias),
-		_mm256_cmpgt_epi32(hi, bias));
+	return _mm256_packs_epi32(
+		_mm256_cmpgt_epi32(lo, bias), _mm256_cmpgt_epi32(hi, bias));
 }
 
 static inline __m256i
 wpair(int32_t wn, int32_t w1)
 {
-	return _mm256_set1_epi32((int32_t) ((uint32_t) (uint16_t) -w1 << 16 |
-		(uint16_t) wn));
+	return _mm256_set1_epi32(
+		(int32_t) ((uint32_t) (uint16_t) -w1 << 16 | (uint16_t) wn));
 }
 
 /* The gate and scale tests of extrema() on the 16 pixels from column
@@ -200,14 +198,14 @@ scale16(const int16_t *const d[9], const int32_t w[3], const uint16_t *lev,
 	for (int row = 0; row < 3; row++)
 		for (int j = 0; j < 3; j++) {
 			if (d[0])
-				bad = _mm256_or_si256(bad, above(LD(d[row] + i + j), v,
-					wpair(w[0], w[1]), m1));
+				bad = _mm256_or_si256(
+					bad, above(LD(d[row] + i + j), v, wpair(w[0], w[1]), m1));
 			if (d[6])
-				bad = _mm256_or_si256(bad, above(LD(d[6 + row] + i + j), v,
-					wpair(w[2], w[1]), zero));
+				bad = _mm256_or_si256(bad,
+					above(LD(d[6 + row] + i + j), v, wpair(w[2], w[1]), zero));
 		}
 	return ~(unsigned) _mm_movemask_epi8(_mm_packs_epi16(
-		_mm256_castsi256_si128(bad), _mm256_extracti128_si256(bad, 1))) &
+			   _mm256_castsi256_si128(bad), _mm256_extracti128_si256(bad, 1))) &
 		0xFFFF;
 }
 
@@ -254,8 +252,7 @@ smp_k_down2_avx2(const uint16_t *src, uint16_t *dst, int n)
 		 */
 		lo = _mm256_srai_epi32(_mm256_slli_epi32(lo, 16), 16);
 		hi = _mm256_srai_epi32(_mm256_slli_epi32(hi, 16), 16);
-		ST(dst + i, _mm256_permute4x64_epi64(_mm256_packs_epi32(lo, hi),
-			0xD8));
+		ST(dst + i, _mm256_permute4x64_epi64(_mm256_packs_epi32(lo, hi), 0xD8));
 	}
 	for (; i < n; i++)
 		dst[i] = src[2 * i];

@@ -18,18 +18,18 @@ smp_k_luma_rgb_avx512(const uint8_t *rgb, uint16_t *dst, int n)
 	/* As in the AVX2 path: each 128-bit lane spreads 8 pixels (24 bytes,
 	 * 16 in a and 8 in b) into 16-bit words.
 	 */
-	const __m512i ra = SHUF(0, -1, 3, -1, 6, -1, 9, -1, 12, -1, 15, -1, -1,
-		-1, -1, -1);
-	const __m512i rb = SHUF(-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
-		2, -1, 5, -1);
-	const __m512i ga = SHUF(1, -1, 4, -1, 7, -1, 10, -1, 13, -1, -1, -1, -1,
-		-1, -1, -1);
-	const __m512i gb = SHUF(-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, 0, -1,
-		3, -1, 6, -1);
-	const __m512i ba = SHUF(2, -1, 5, -1, 8, -1, 11, -1, 14, -1, -1, -1, -1,
-		-1, -1, -1);
-	const __m512i bb = SHUF(-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, 1, -1,
-		4, -1, 7, -1);
+	const __m512i ra =
+		SHUF(0, -1, 3, -1, 6, -1, 9, -1, 12, -1, 15, -1, -1, -1, -1, -1);
+	const __m512i rb =
+		SHUF(-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, 2, -1, 5, -1);
+	const __m512i ga =
+		SHUF(1, -1, 4, -1, 7, -1, 10, -1, 13, -1, -1, -1, -1, -1, -1, -1);
+	const __m512i gb =
+		SHUF(-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, 0, -1, 3, -1, 6, -1);
+	const __m512i ba =
+		SHUF(2, -1, 5, -1, 8, -1, 11, -1, 14, -1, -1, -1, -1, -1, -1, -1);
+	const __m512i bb =
+		SHUF(-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, 1, -1, 4, -1, 7, -1);
 	const __m512i wr = _mm512_set1_epi16(SMP_K_WR);
 	const __m512i wg = _mm512_set1_epi16(SMP_K_WG);
 	const __m512i wb = _mm512_set1_epi16(SMP_K_WB);
@@ -39,30 +39,30 @@ smp_k_luma_rgb_avx512(const uint8_t *rgb, uint16_t *dst, int n)
 	/* 32 pixels read rgb[3i, 3i + 96) exactly. */
 	for (; i + 32 <= n; i += 32) {
 		const uint8_t *p = rgb + 3 * i;
-		__m512i a = _mm512_castsi128_si512(
-			_mm_loadu_si128((const __m128i *) p));
-		__m512i b = _mm512_castsi128_si512(
-			_mm_loadl_epi64((const __m128i *) (p + 16)));
+		__m512i a =
+			_mm512_castsi128_si512(_mm_loadu_si128((const __m128i *) p));
+		__m512i b =
+			_mm512_castsi128_si512(_mm_loadl_epi64((const __m128i *) (p + 16)));
 
-		a = _mm512_inserti32x4(a, _mm_loadu_si128((const __m128i *) (p + 24)),
-			1);
-		a = _mm512_inserti32x4(a, _mm_loadu_si128((const __m128i *) (p + 48)),
-			2);
-		a = _mm512_inserti32x4(a, _mm_loadu_si128((const __m128i *) (p + 72)),
-			3);
-		b = _mm512_inserti32x4(b, _mm_loadl_epi64((const __m128i *) (p + 40)),
-			1);
-		b = _mm512_inserti32x4(b, _mm_loadl_epi64((const __m128i *) (p + 64)),
-			2);
-		b = _mm512_inserti32x4(b, _mm_loadl_epi64((const __m128i *) (p + 88)),
-			3);
+		a = _mm512_inserti32x4(
+			a, _mm_loadu_si128((const __m128i *) (p + 24)), 1);
+		a = _mm512_inserti32x4(
+			a, _mm_loadu_si128((const __m128i *) (p + 48)), 2);
+		a = _mm512_inserti32x4(
+			a, _mm_loadu_si128((const __m128i *) (p + 72)), 3);
+		b = _mm512_inserti32x4(
+			b, _mm_loadl_epi64((const __m128i *) (p + 40)), 1);
+		b = _mm512_inserti32x4(
+			b, _mm_loadl_epi64((const __m128i *) (p + 64)), 2);
+		b = _mm512_inserti32x4(
+			b, _mm_loadl_epi64((const __m128i *) (p + 88)), 3);
 
-		__m512i r = _mm512_or_si512(_mm512_shuffle_epi8(a, ra),
-			_mm512_shuffle_epi8(b, rb));
-		__m512i g = _mm512_or_si512(_mm512_shuffle_epi8(a, ga),
-			_mm512_shuffle_epi8(b, gb));
-		__m512i bl = _mm512_or_si512(_mm512_shuffle_epi8(a, ba),
-			_mm512_shuffle_epi8(b, bb));
+		__m512i r = _mm512_or_si512(
+			_mm512_shuffle_epi8(a, ra), _mm512_shuffle_epi8(b, rb));
+		__m512i g = _mm512_or_si512(
+			_mm512_shuffle_epi8(a, ga), _mm512_shuffle_epi8(b, gb));
+		__m512i bl = _mm512_or_si512(
+			_mm512_shuffle_epi8(a, ba), _mm512_shuffle_epi8(b, bb));
 		__m512i y = _mm512_mullo_epi16(r, wr);
 
 		y = _mm512_add_epi16(y, _mm512_mullo_epi16(g, wg));
@@ -102,15 +102,14 @@ binom5(__m512i a, __m512i b, __m512i c, __m512i d, __m512i e)
 }
 
 void
-smp_k_vblur5_avx512(const uint16_t *r0, const uint16_t *r1,
-	const uint16_t *r2, const uint16_t *r3, const uint16_t *r4,
-	uint16_t *dst, int n)
+smp_k_vblur5_avx512(const uint16_t *r0, const uint16_t *r1, const uint16_t *r2,
+	const uint16_t *r3, const uint16_t *r4, uint16_t *dst, int n)
 {
 	int i = 0;
 
 	for (; i + 32 <= n; i += 32)
-		ST(dst + i, binom5(LD(r0 + i), LD(r1 + i), LD(r2 + i), LD(r3 + i),
-			LD(r4 + i)));
+		ST(dst + i,
+			binom5(LD(r0 + i), LD(r1 + i), LD(r2 + i), LD(r3 + i), LD(r4 + i)));
 	for (; i < n; i++)
 		dst[i] = smp_k_binom5_px(r0[i], r1[i], r2[i], r3[i], r4[i]);
 }
@@ -123,8 +122,7 @@ smp_k_hblur5_dog_avx512(const uint16_t *src, const uint16_t *prev,
 
 	for (; i + 32 <= n; i += 32) {
 		const uint16_t *s = src + i;
-		__m512i v = binom5(LD(s), LD(s + 1), LD(s + 2), LD(s + 3),
-			LD(s + 4));
+		__m512i v = binom5(LD(s), LD(s + 1), LD(s + 2), LD(s + 3), LD(s + 4));
 
 		ST(dst + i, v);
 		ST(dog + i, _mm512_sub_epi16(v, LD(prev + i)));
@@ -141,8 +139,8 @@ smp_k_hblur5_dog_avx512(const uint16_t *src, const uint16_t *prev,
 static inline __m512i
 wpair(int32_t wn, int32_t w1)
 {
-	return _mm512_set1_epi32((int32_t) ((uint32_t) (uint16_t) -w1 << 16 |
-		(uint16_t) wn));
+	return _mm512_set1_epi32(
+		(int32_t) ((uint32_t) (uint16_t) -w1 << 16 | (uint16_t) wn));
 }
 
 /* The gate and scale tests of extrema() on the 32 pixels from column
@@ -162,28 +160,28 @@ scale32(const int16_t *const d[9], const int32_t w[3], const uint16_t *lev,
 	__m512i wg = wpair(1, w[1]), w0 = wpair(w[0], w[1]);
 	__m512i w2 = wpair(w[2], w[1]);
 	/* the gate fails where g - v w1 > 0 */
-	__mmask16 lo = _mm512_cmpgt_epi32_mask(_mm512_madd_epi16(
-		_mm512_unpacklo_epi16(g, v), wg), zero);
-	__mmask16 hi = _mm512_cmpgt_epi32_mask(_mm512_madd_epi16(
-		_mm512_unpackhi_epi16(g, v), wg), zero);
+	__mmask16 lo = _mm512_cmpgt_epi32_mask(
+		_mm512_madd_epi16(_mm512_unpacklo_epi16(g, v), wg), zero);
+	__mmask16 hi = _mm512_cmpgt_epi32_mask(
+		_mm512_madd_epi16(_mm512_unpackhi_epi16(g, v), wg), zero);
 
 	for (int row = 0; row < 3; row++)
 		for (int j = 0; j < 3; j++) {
 			if (d[0]) {
 				__m512i n = LD(d[row] + i + j);
 
-				lo |= _mm512_cmpgt_epi32_mask(_mm512_madd_epi16(
-					_mm512_unpacklo_epi16(n, v), w0), m1);
-				hi |= _mm512_cmpgt_epi32_mask(_mm512_madd_epi16(
-					_mm512_unpackhi_epi16(n, v), w0), m1);
+				lo |= _mm512_cmpgt_epi32_mask(
+					_mm512_madd_epi16(_mm512_unpacklo_epi16(n, v), w0), m1);
+				hi |= _mm512_cmpgt_epi32_mask(
+					_mm512_madd_epi16(_mm512_unpackhi_epi16(n, v), w0), m1);
 			}
 			if (d[6]) {
 				__m512i n = LD(d[6 + row] + i + j);
 
-				lo |= _mm512_cmpgt_epi32_mask(_mm512_madd_epi16(
-					_mm512_unpacklo_epi16(n, v), w2), zero);
-				hi |= _mm512_cmpgt_epi32_mask(_mm512_madd_epi16(
-					_mm512_unpackhi_epi16(n, v), w2), zero);
+				lo |= _mm512_cmpgt_epi32_mask(
+					_mm512_madd_epi16(_mm512_unpacklo_epi16(n, v), w2), zero);
+				hi |= _mm512_cmpgt_epi32_mask(
+					_mm512_madd_epi16(_mm512_unpackhi_epi16(n, v), w2), zero);
 			}
 		}
 	return ~_mm512_movepi16_mask(_mm512_packs_epi32(
@@ -241,8 +239,8 @@ smp_k_down2_avx512(const uint16_t *src, uint16_t *dst, int n)
 
 		lo = _mm512_srai_epi32(_mm512_slli_epi32(lo, 16), 16);
 		hi = _mm512_srai_epi32(_mm512_slli_epi32(hi, 16), 16);
-		ST(dst + i, _mm512_permutexvar_epi64(order,
-			_mm512_packs_epi32(lo, hi)));
+		ST(dst + i,
+			_mm512_permutexvar_epi64(order, _mm512_packs_epi32(lo, hi)));
 	}
 	for (; i < n; i++)
 		dst[i] = src[2 * i];

@@ -19,9 +19,8 @@ smp_k_luma_gray_scalar(const uint8_t *src, uint16_t *dst, int n)
 }
 
 void
-smp_k_vblur5_scalar(const uint16_t *r0, const uint16_t *r1,
-	const uint16_t *r2, const uint16_t *r3, const uint16_t *r4,
-	uint16_t *dst, int n)
+smp_k_vblur5_scalar(const uint16_t *r0, const uint16_t *r1, const uint16_t *r2,
+	const uint16_t *r3, const uint16_t *r4, uint16_t *dst, int n)
 {
 	for (int i = 0; i < n; i++)
 		dst[i] = smp_k_binom5_px(r0[i], r1[i], r2[i], r3[i], r4[i]);

@@ -45,29 +45,27 @@ binom5(__m128i a, __m128i b, __m128i c, __m128i d, __m128i e)
 #define ST(p, v) _mm_storeu_si128((__m128i *) (p), (v))
 
 void
-smp_k_vblur5_sse2(const uint16_t *r0, const uint16_t *r1,
-	const uint16_t *r2, const uint16_t *r3, const uint16_t *r4,
-	uint16_t *dst, int n)
+smp_k_vblur5_sse2(const uint16_t *r0, const uint16_t *r1, const uint16_t *r2,
+	const uint16_t *r3, const uint16_t *r4, uint16_t *dst, int n)
 {
 	int i = 0;
 
 	for (; i + 8 <= n; i += 8)
-		ST(dst + i, binom5(LD(r0 + i), LD(r1 + i), LD(r2 + i), LD(r3 + i),
-			LD(r4 + i)));
+		ST(dst + i,
+			binom5(LD(r0 + i), LD(r1 + i), LD(r2 + i), LD(r3 + i), LD(r4 + i)));
 	for (; i < n; i++)
 		dst[i] = smp_k_binom5_px(r0[i], r1[i], r2[i], r3[i], r4[i]);
 }
 
 void
-smp_k_hblur5_dog_sse2(const uint16_t *src, const uint16_t *prev,
-	uint16_t *dst, int16_t *dog, int n)
+smp_k_hblur5_dog_sse2(const uint16_t *src, const uint16_t *prev, uint16_t *dst,
+	int16_t *dog, int n)
 {
 	int i = 0;
 
 	for (; i + 8 <= n; i += 8) {
 		const uint16_t *s = src + i;
-		__m128i v = binom5(LD(s), LD(s + 1), LD(s + 2), LD(s + 3),
-			LD(s + 4));
+		__m128i v = binom5(LD(s), LD(s + 1), LD(s + 2), LD(s + 3), LD(s + 4));
 
 		ST(dst + i, v);
 		ST(dog + i, _mm_sub_epi16(v, LD(prev + i)));
@@ -85,8 +83,8 @@ smp_k_hblur5_dog_sse2(const uint16_t *src, const uint16_t *prev,
  * mask of bit pairs (one pair per 16-bit lane).
  */
 static inline unsigned
-localmax8(const int16_t *a, const int16_t *c, const int16_t *b,
-	__m128i vthr, int i)
+localmax8(
+	const int16_t *a, const int16_t *c, const int16_t *b, __m128i vthr, int i)
 {
 	__m128i v = LD(c + i + 1);
 	/* > everything before the centre in raster order */
