@@ -45,6 +45,15 @@ detect_params(const SmpPipeline *pl, const SmpScale *scale, SmpDetectParams *p)
 	p->min_contrast = pl->min_contrast;
 }
 
+void
+smp_analysis_normalise_params(const SmpPipeline *pl, SmpNormaliseParams *np)
+{
+	smp_normalise_params_default(np);
+	np->flatfield_mm = pl->flatfield_mm;
+	/* Without a scale, assume a close-up's 20 px/mm for the smoothing. */
+	np->flatfield_px = pl->flatfield_mm * 20;
+}
+
 /* Flat-field and white balance, with the pipeline's illumination scale. */
 static gboolean
 normalise(SmpAnalysis *a, const SmpPhoto *photo, const SmpPipeline *pl,
@@ -53,10 +62,7 @@ normalise(SmpAnalysis *a, const SmpPhoto *photo, const SmpPipeline *pl,
 	g_autoptr(GTimer) timer = g_timer_new();
 	SmpNormaliseParams np;
 
-	smp_normalise_params_default(&np);
-	np.flatfield_mm = pl->flatfield_mm;
-	/* Without a scale, assume a close-up's 20 px/mm for the smoothing. */
-	np.flatfield_px = pl->flatfield_mm * 20;
+	smp_analysis_normalise_params(pl, &np);
 	a->norm = smp_normalise_photo(
 		photo->image, &np, a->scale.px_per_mm, photo->path, error);
 	a->timing_ms[1] = g_timer_elapsed(timer, NULL) * 1e3;

@@ -309,9 +309,7 @@ match_tone(const SmpPairSpec *spec, VipsImage *before_mask,
 
 	if (!b || !a || a->matched)
 		return TRUE;
-	smp_normalise_params_default(&np);
-	np.flatfield_mm = spec->pipeline->flatfield_mm;
-	np.flatfield_px = spec->pipeline->flatfield_mm * 20;
+	smp_analysis_normalise_params(spec->pipeline, &np);
 	if (!smp_normalise_match(b, a, before_mask, after_mask, &np, error))
 		return FALSE;
 	if (smp_warnings_has(a->warnings, "lighting_mismatch") &&

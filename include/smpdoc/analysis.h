@@ -39,6 +39,12 @@ typedef struct SmpAnalysis {
 void smp_analysis_scale(double given, double given_rel_uncertainty,
 	const SmpPipeline *pipeline, SmpScale *out);
 
+/* The normalisation parameters @pl asks for (detection and tone matching
+ * must use the same ones).
+ */
+void smp_analysis_normalise_params(
+	const SmpPipeline *pl, SmpNormaliseParams *np);
+
 /* Normalise (when the pipeline asks), detect and measure the dots of
  * @photo with @pipeline's parameters at @scale. Detection reads the
  * normalised photo. @load_ms is recorded as the load time.

@@ -227,10 +227,10 @@ int
 smp_cmd_pair(int argc, char **argv)
 {
 	g_autoptr(GOptionContext) context = smp_cli_context_new("BEFORE AFTER",
-		"Load two photos of the same scalp view, make them upright and write "
-		"a\nside-by-side composite (JPEG) with a label bar and a sidecar "
-		"JSON\n(FORMATS.md) into the output folder. Originals are never "
-		"written.",
+		"Load two photos of the same scalp view, normalise, measure and "
+		"register them,\nand write an annotated composite (JPEG) and a "
+		"sidecar JSON (FORMATS.md) into\nthe output folder. Originals are "
+		"never written.",
 		entries);
 	g_autoptr(SmpPipeline) pipeline = NULL;
 	GError *error = NULL;
