@@ -32,6 +32,9 @@ smp_synth_params_default(SmpSynthParams *p)
 	p->stubble_fraction = 0.3;
 	p->pore_per_cm2 = 60.0;
 	p->moles = 1;
+	p->scabs = 0;
+	p->touching_fraction = 0.0;
+	p->blur_edge_px = -1.0;
 	p->highlights = 2;
 	p->skin_tone = 2;
 	p->gradient = 0.12;
@@ -85,6 +88,8 @@ smp_synth_kind_name(SmpSynthKind kind)
 		return "pore";
 	case SMP_SYNTH_HIGHLIGHT:
 		return "highlight";
+	case SMP_SYNTH_SCAB:
+		return "scab";
 	}
 	return "unknown";
 }
@@ -126,6 +131,8 @@ smp_synth_params_check(const SmpSynthParams *p, GError **error)
 		check_range("stubble_fraction", p->stubble_fraction, 0, 1, error) &&
 		check_range("pore_per_cm2", p->pore_per_cm2, 0, 5000, error) &&
 		check_range("moles", p->moles, 0, 100, error) &&
+		check_range("scabs", p->scabs, 0, 100, error) &&
+		check_range("touching_fraction", p->touching_fraction, 0, 1, error) &&
 		check_range("highlights", p->highlights, 0, 100, error) &&
 		check_range("skin_tone", p->skin_tone, 0, SMP_SYNTH_TONES - 1, error) &&
 		check_range("gradient", p->gradient, 0, 0.5, error) &&
@@ -136,6 +143,8 @@ smp_synth_params_check(const SmpSynthParams *p, GError **error)
 		check_range("exposure", p->exposure, -4, 4, error) &&
 		check_range("noise_sigma", p->noise_sigma, 0, 64, error) &&
 		check_range("blur_px", p->blur_px, 0, 10, error) &&
+		(p->blur_edge_px < 0 ||
+			check_range("blur_edge_px", p->blur_edge_px, 0, 10, error)) &&
 		check_range("jpeg_q", p->jpeg_q, 1, 100, error) &&
 		check_range("orientation", p->orientation, 1, 8, error);
 }
@@ -190,6 +199,7 @@ view_from_params(const SmpSynthParams *p, SynthView *v)
 	v->exposure = p->exposure;
 	v->noise_sigma = p->noise_sigma;
 	v->blur_px = p->blur_px;
+	v->blur_edge_px = p->blur_edge_px < 0 ? p->blur_px : p->blur_edge_px;
 	v->highlights = p->highlights;
 	v->photo_seed = synth_key(p->seed, 1000);
 }
@@ -263,7 +273,8 @@ render_series(const SmpSynthParams *before, const SmpSynthPairParams *pairs,
 	/* Features just outside a frame still reach in: hair shafts, soft
 	 * edges, blur.
 	 */
-	margin = 4.0 + 3.0 * before->blur_px / before->px_per_mm;
+	margin = 4.0 +
+		3.0 * MAX(before->blur_px, before->blur_edge_px) / before->px_per_mm;
 	scene = synth_scene_new(before, box[0] - margin, box[1] - margin,
 		box[2] + margin, box[3] + margin, n_after, new_per_cm2);
 	for (k = 0; k <= n_after; k++) {

@@ -71,6 +71,7 @@ typedef struct SynthFeature {
 	SmpSynthKind kind;
 	int session;
 	gint64 id;
+	gint64 partner; /* id of the dot placed touching this one, or 0 */
 } SynthFeature;
 
 /* The scalp: every feature in a region, sorted by id. */
@@ -97,6 +98,7 @@ typedef struct SynthView {
 	int skin_tone;
 	double gradient, gradient_angle_deg, vignette, cast[3], exposure;
 	double noise_sigma, blur_px;
+	double blur_edge_px; /* at the corners; = blur_px when uniform */
 	int highlights;
 	guint64 photo_seed; /* noise and highlights */
 } SynthView;

@@ -34,6 +34,7 @@ static const double tone_srgb[SMP_SYNTH_TONES][3] = {
 static const double ink_k[3] = {1.06, 1.0, 0.84};
 static const double hair_k[3] = {0.92, 1.0, 1.12};
 static const double mole_k[3] = {0.62, 1.0, 1.45};
+static const double scab_k[3] = {0.7, 1.0, 1.2}; /* dried blood, crust */
 
 /* Profile shapes: exp(-ln2 (d/r)^e), half maximum at d = r. */
 static const double shape_e[] = {2.0, 2.5, 3.0, 4.0};
@@ -73,7 +74,10 @@ typedef struct Render {
 	GArray **buckets; /* per band: guint spot indices */
 	Highlight *hl;
 	int n_hl;
-	float kernel[64];
+	float kernel[64]; /* optics at the centre, half-width centre_halo */
+	float kernel_edge[64]; /* at the corners, half-width edge_halo */
+	int centre_halo, edge_halo;
+	gboolean edge_varies; /* blend the two across the frame */
 	float *lut; /* N_SHAPES × (LUT_N + 1) */
 	float *enc; /* ENC_N + 1 */
 	double fine_amp[2], fine_scale[2];
@@ -251,11 +255,12 @@ add_truth(SmpSynthTruth *truth, const Spot *s, const SynthFeature *f,
 	d.kind = f->kind;
 	d.session = f->session;
 	d.id = f->id;
+	d.partner = f->partner;
 	if (f->kind == SMP_SYNTH_STUBBLE) {
 		d.angle_deg = angle_deg;
 		d.length = s->hlen;
 	}
-	else if (f->kind == SMP_SYNTH_MOLE)
+	else if (f->kind == SMP_SYNTH_MOLE || f->kind == SMP_SYNTH_SCAB)
 		d.angle_deg = angle_deg;
 	if (smp_synth_kind_is_dot(f->kind))
 		g_array_append_val(truth->dots, d);
@@ -291,14 +296,16 @@ build_spots(Render *r, SmpSynthTruth *truth)
 		dx = (v->a[4] * cos(f->angle) - v->a[1] * sin(f->angle)) / det;
 		dy = (-v->a[3] * cos(f->angle) + v->a[0] * sin(f->angle)) / det;
 		angle = atan2(dy, dx);
-		if (f->kind == SMP_SYNTH_MOLE) {
+		if (f->kind == SMP_SYNTH_MOLE || f->kind == SMP_SYNTH_SCAB) {
+			s->kind = SMP_SYNTH_MOLE; /* drawn alike */
 			s->ca = cos(angle);
 			s->sa = sin(angle);
 			s->ax = s->r * sqrt(f->shape);
 			s->ay = s->r / sqrt(f->shape);
 			memcpy(s->harm, f->harm, sizeof(s->harm));
 			memcpy(s->phase, f->phase, sizeof(s->phase));
-			absorption(f->contrast, mole_k, tint, s->a);
+			absorption(f->contrast, f->kind == SMP_SYNTH_SCAB ? scab_k : mole_k,
+				tint, s->a);
 			set_bbox(s, s->ax * 1.35 + 3);
 		}
 		else {
@@ -551,36 +558,80 @@ encode(const Render *r, float v, double noise)
 	return (guchar) CLAMP(e, 0.0, 255.0);
 }
 
-/* Blur (optics), then encode with sensor noise, rows [y0, y1). */
+/* @buf (rows y0 - halo .. y1 + halo) through the separable Gaussian
+ * @kernel of half-width @kh (<= halo) into @dst rows [y0, y1) (same
+ * layout as @buf, columns 0..w - 1 only), by way of @tmp.
+ */
 static void
-finish_band(const Render *r, float *buf, float *tmp, int bw, int y0, int y1)
+blur_band(const Render *r, const float *kernel, int kh, const float *buf,
+	float *tmp, float *dst, int bw, int y0, int y1)
+{
+	int h = r->halo;
+
+	for (int y = y0; y < y1; y++)
+		for (int xi = 0; xi < bw * 3; xi++) {
+			float acc = 0.0f;
+
+			for (int k = -kh; k <= kh; k++)
+				acc += kernel[k + kh] *
+					buf[(gsize) (y - y0 + h + k) * bw * 3 + xi];
+			tmp[(gsize) (y - y0) * bw * 3 + xi] = acc;
+		}
+	for (int y = y0; y < y1; y++)
+		for (int x = 0; x < r->w; x++)
+			for (int c = 0; c < 3; c++) {
+				float acc = 0.0f;
+
+				for (int k = -kh; k <= kh; k++)
+					acc += kernel[k + kh] *
+						tmp[((gsize) (y - y0) * bw + x + h + k) * 3 + c];
+				dst[((gsize) (y - y0) * bw + x + h) * 3 + c] = acc;
+			}
+}
+
+/* Defocus across the frame: the centre's blur and the corners' blended
+ * by the squared distance from the centre (0 there, 1 at the corners).
+ * @edge holds rows [y0, y1) blurred with the corners' kernel.
+ */
+static void
+blend_defocus(
+	const Render *r, float *buf, const float *edge, int bw, int y0, int y1)
+{
+	double cx = r->w / 2.0, cy = r->h / 2.0;
+	double d2 = cx * cx + cy * cy;
+
+	for (int y = y0; y < y1; y++) {
+		double dy = y + 0.5 - cy;
+
+		for (int x = 0; x < r->w; x++) {
+			double dx = x + 0.5 - cx;
+			float t = (float) ((dx * dx + dy * dy) / d2);
+			gsize at = ((gsize) (y - y0) * bw + x + r->halo) * 3;
+
+			for (int c = 0; c < 3; c++)
+				buf[at + c] += t * (edge[at + c] - buf[at + c]);
+		}
+	}
+}
+
+/* Blur (optics), then encode with sensor noise, rows [y0, y1). @buf
+ * holds rows y0 - halo .. y1 + halo; the blur leaves row y at buf row
+ * y - y0 (the halo rows are no longer needed).
+ */
+static void
+finish_band(const Render *r, float *buf, float *tmp, float *edge, int bw,
+	int y0, int y1)
 {
 	const SynthView *v = r->view;
 	int h = r->halo;
 	guint64 seed = synth_key(v->photo_seed, 12);
 
-	if (h > 0) {
-		/* Vertical pass into tmp (rows y0..y1), horizontal back to buf. */
-		for (int y = y0; y < y1; y++)
-			for (int xi = 0; xi < bw * 3; xi++) {
-				float acc = 0.0f;
-
-				for (int k = -h; k <= h; k++)
-					acc += r->kernel[k + h] *
-						buf[(gsize) (y - y0 + h + k) * bw * 3 + xi];
-				tmp[(gsize) (y - y0) * bw * 3 + xi] = acc;
-			}
-		for (int y = y0; y < y1; y++)
-			for (int x = 0; x < r->w; x++)
-				for (int c = 0; c < 3; c++) {
-					float acc = 0.0f;
-
-					for (int k = -h; k <= h; k++)
-						acc += r->kernel[k + h] *
-							tmp[((gsize) (y - y0) * bw + x + h + k) * 3 + c];
-					buf[((gsize) (y - y0) * bw + x + h) * 3 + c] = acc;
-				}
-	}
+	if (r->edge_varies)
+		blur_band(r, r->kernel_edge, r->edge_halo, buf, tmp, edge, bw, y0, y1);
+	if (h > 0)
+		blur_band(r, r->kernel, r->centre_halo, buf, tmp, buf, bw, y0, y1);
+	if (r->edge_varies)
+		blend_defocus(r, buf, edge, bw, y0, y1);
 	for (int y = y0; y < y1; y++) {
 		const float *row = buf + (gsize) (y - y0) * bw * 3;
 		guchar *out = r->out + (gsize) y * r->w * 3;
@@ -613,6 +664,7 @@ worker(gpointer data)
 	gsize rows = BAND_ROWS + 2 * r->halo;
 	float *buf = g_new(float, rows *bw * 3);
 	float *tmp = g_new(float, rows *bw * 3);
+	float *edge = r->edge_varies ? g_new(float, rows *bw * 3) : NULL;
 	int b;
 
 	while ((b = g_atomic_int_add(&r->next_band, 1)) < r->n_bands) {
@@ -625,11 +677,33 @@ worker(gpointer data)
 			paint_spot(r, &r->spots[g_array_index(bucket, guint, i)], buf, bw,
 				by0, by1);
 		paint_light(r, buf, bw, by0, by1);
-		finish_band(r, buf, tmp, bw, y0, y1);
+		finish_band(r, buf, tmp, edge, bw, y0, y1);
 	}
 	g_free(buf);
 	g_free(tmp);
+	g_free(edge);
 	return NULL;
+}
+
+/* A normalised Gaussian of @sigma px into @k; returns its half-width
+ * (at most 31), 0 with k = {1} when @sigma is too small to matter.
+ */
+static int
+gaussian_kernel(double sigma, float *k)
+{
+	double sum = 0;
+	int h;
+
+	if (sigma < 0.05) {
+		k[0] = 1.0f;
+		return 0;
+	}
+	h = MIN((int) ceil(3.0 * sigma), 31);
+	for (int i = -h; i <= h; i++)
+		sum += exp(-0.5 * i * i / (sigma * sigma));
+	for (int i = -h; i <= h; i++)
+		k[i + h] = (float) (exp(-0.5 * i * i / (sigma * sigma)) / sum);
+	return h;
 }
 
 static void
@@ -652,17 +726,11 @@ setup(Render *r)
 		r->fine_scale[o] = scales[o];
 		r->fine_amp[o] = amps[o] * CLAMP(px - 1.0, 0.0, 1.0);
 	}
-	r->halo = 0;
-	if (v->blur_px >= 0.05) {
-		double sum = 0;
-
-		r->halo = MIN((int) ceil(3.0 * v->blur_px), 31);
-		for (int k = -r->halo; k <= r->halo; k++)
-			sum += exp(-0.5 * k * k / (v->blur_px * v->blur_px));
-		for (int k = -r->halo; k <= r->halo; k++)
-			r->kernel[k + r->halo] =
-				(float) (exp(-0.5 * k * k / (v->blur_px * v->blur_px)) / sum);
-	}
+	r->centre_halo = gaussian_kernel(v->blur_px, r->kernel);
+	r->edge_halo = gaussian_kernel(v->blur_edge_px, r->kernel_edge);
+	r->edge_varies = v->blur_edge_px != v->blur_px;
+	r->halo =
+		r->edge_varies ? MAX(r->centre_halo, r->edge_halo) : r->centre_halo;
 }
 
 VipsImage *
@@ -685,6 +753,8 @@ synth_render_view(const SynthScene *scene, const SynthView *view,
 		t->width = r.w;
 		t->height = r.h;
 		t->px_per_mm = r.ppm;
+		t->blur_px = view->blur_px;
+		t->blur_edge_px = view->blur_edge_px;
 	}
 	build_spots(&r, t);
 	build_highlights(&r, t);

@@ -12,7 +12,8 @@ enum {
 	STREAM_FOLLICLE = 0,
 	STREAM_SMP0 = 1, /* SMP of session s is STREAM_SMP0 + s */
 	STREAM_PORE = 6,
-	STREAM_MOLE = 7
+	STREAM_MOLE = 7,
+	STREAM_SCAB = 8
 };
 
 /* Tile indices are offset into 12 bits, dot indices within a tile into 16:
@@ -34,7 +35,7 @@ typedef struct Layout {
 	double tile; /* mm */
 	int i0, j0, ni, nj; /* tiles computed */
 	GArray **tiles; /* ni*nj arrays of SynthFeature (dots only) */
-	GArray *moles;
+	GArray *moles; /* and scabs */
 	GArray *pores;
 } Layout;
 
@@ -138,6 +139,7 @@ draw_dot(const SmpSynthParams *p, SynthRng *rng, int stream, int i, int j,
 static gboolean
 conflicts(const Layout *l, const SynthFeature *f, int i, int j)
 {
+	/* moles and scabs */
 	for (guint m = 0; m < l->moles->len; m++) {
 		const SynthFeature *mole = &g_array_index(l->moles, SynthFeature, m);
 		double d = mole->r * (1.4 + mole->shape * 0.2) + f->r + 0.3;
@@ -168,9 +170,37 @@ conflicts(const Layout *l, const SynthFeature *f, int i, int j)
 	return FALSE;
 }
 
+/* A second SMP dot touching or nearly merged with @f: a similar size,
+ * centres 0.8..1.2 x (r1 + r2) apart in a random direction, clear of
+ * every other dot. FALSE when four directions all collide.
+ */
+static gboolean
+draw_partner(const Layout *l, SynthRng *rng, const SynthFeature *f, int i,
+	int j, SynthFeature *g)
+{
+	const SmpSynthParams *p = l->p;
+
+	for (int attempt = 0; attempt < 4; attempt++) {
+		double a = synth_range(rng, 0, 2 * G_PI), dist;
+
+		draw_dot(p, rng, STREAM_SMP0 + f->session, i, j, l->tile, g);
+		g->r = CLAMP(f->r * synth_range(rng, 0.75, 1.33),
+			0.5 * p->dot_diameter_min_mm, 0.5 * p->dot_diameter_max_mm);
+		dist = synth_range(rng, 0.8, 1.2) * (f->r + g->r);
+		g->x = f->x + dist * cos(a);
+		g->y = f->y + dist * sin(a);
+		if (!conflicts(l, g, i, j))
+			return TRUE;
+	}
+	return FALSE;
+}
+
 /* Throw darts for @stream in tile (i, j): a Poisson number of dots, each
  * kept only where it does not touch an earlier one. Giving up after many
- * misses makes saturated densities come out lower, never loop.
+ * misses makes saturated densities come out lower, never loop. A
+ * touching_fraction of SMP dots come with a touching partner, kept in
+ * this tile's list wherever it lands (at most 1.2 * dmax out), so it
+ * depends only on what this tile may see.
  */
 static void
 fill_tile(Layout *l, int stream, double per_cm2, int i, int j)
@@ -179,14 +209,27 @@ fill_tile(Layout *l, int stream, double per_cm2, int i, int j)
 	GArray *dots = l->tiles[(j - l->j0) * l->ni + (i - l->i0)];
 	int n = poisson(&rng, per_cm2 * l->tile * l->tile / 100.0);
 	int placed = 0;
+	double touching = stream == STREAM_FOLLICLE ? 0 : l->p->touching_fraction;
 
 	for (int tries = 0; placed < n && tries < 40 * n + 10; tries++) {
-		SynthFeature f;
+		SynthFeature f, g;
 
 		draw_dot(l->p, &rng, stream, i, j, l->tile, &f);
 		if (conflicts(l, &f, i, j))
 			continue;
 		f.id = make_id(stream, i, j, placed);
+		/* Draw only when asked, so that other scenes stay as they were. */
+		if (touching > 0 && placed + 1 < DOTS_PER_TILE_MAX &&
+			synth_uniform(&rng) < touching &&
+			draw_partner(l, &rng, &f, i, j, &g)) {
+			g.id = make_id(stream, i, j, placed + 1);
+			g.partner = f.id;
+			f.partner = g.id;
+			g_array_append_val(dots, f);
+			g_array_append_val(dots, g);
+			placed += 2;
+			continue;
+		}
 		g_array_append_val(dots, f);
 		placed++;
 	}
@@ -211,32 +254,35 @@ fill_session(Layout *l, int session, double smp_per_cm2)
 			}
 }
 
-/* Moles live in the before photo's frame, so every photo of the scalp
- * shares them.
+/* Moles and scabs live in the before photo's frame, so every photo of
+ * the scalp shares them. Scabs are smaller (1.6..3 mm across, still above
+ * the 1 mm dot range), darker and more ragged.
  */
 static void
-place_moles(Layout *l)
+place_blobs(Layout *l, int stream, int count)
 {
 	const SmpSynthParams *p = l->p;
-	SynthRng rng = {synth_key(p->seed, 100 + STREAM_MOLE)};
+	SynthRng rng = {synth_key(p->seed, 100 + stream)};
 	double w = p->width / p->px_per_mm, h = p->height / p->px_per_mm;
+	gboolean scab = stream == STREAM_SCAB;
 
-	for (int m = 0; m < p->moles; m++) {
+	for (int m = 0; m < count; m++) {
 		SynthFeature f;
 
 		memset(&f, 0, sizeof(f));
-		f.r = synth_range(&rng, 1.0, 2.6);
+		f.r = scab ? synth_range(&rng, 0.8, 1.5) : synth_range(&rng, 1.0, 2.6);
 		f.x = synth_range(&rng, 0.1, 0.9) * w;
 		f.y = synth_range(&rng, 0.1, 0.9) * h;
-		f.contrast = synth_range(&rng, 0.25, 0.5);
+		f.contrast =
+			scab ? synth_range(&rng, 0.35, 0.6) : synth_range(&rng, 0.25, 0.5);
 		f.angle = synth_range(&rng, 0, G_PI);
 		f.shape = synth_range(&rng, 1.0, 1.45);
 		for (int k = 0; k < 3; k++) {
-			f.harm[k] = synth_range(&rng, 0.0, 0.07);
+			f.harm[k] = synth_range(&rng, 0.0, scab ? 0.14 : 0.07);
 			f.phase[k] = synth_range(&rng, 0, 2 * G_PI);
 		}
-		f.kind = SMP_SYNTH_MOLE;
-		f.id = make_id(STREAM_MOLE, 0, 0, m);
+		f.kind = scab ? SMP_SYNTH_SCAB : SMP_SYNTH_MOLE;
+		f.id = make_id(stream, 0, 0, m);
 		g_array_append_val(l->moles, f);
 	}
 }
@@ -310,7 +356,8 @@ synth_scene_new(const SmpSynthParams *p, double x0, double y0, double x1,
 	l.moles = g_array_new(FALSE, FALSE, sizeof(SynthFeature));
 	l.pores = g_array_new(FALSE, FALSE, sizeof(SynthFeature));
 
-	place_moles(&l);
+	place_blobs(&l, STREAM_MOLE, p->moles);
+	place_blobs(&l, STREAM_SCAB, p->scabs);
 	fill_session(&l, 0, p->smp_per_cm2);
 	for (int s = 1; s <= n_after; s++)
 		fill_session(&l, s, new_per_cm2[s - 1]);

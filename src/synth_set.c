@@ -139,8 +139,13 @@ add_dots(JsonBuilder *b, const char *member, const GArray *dots)
 		json_builder_add_int_value(b, d->session);
 		json_builder_set_member_name(b, "id");
 		json_builder_add_int_value(b, d->id);
-		if (d->kind == SMP_SYNTH_STUBBLE || d->kind == SMP_SYNTH_MOLE) {
+		if (d->kind == SMP_SYNTH_STUBBLE || d->kind == SMP_SYNTH_MOLE ||
+			d->kind == SMP_SYNTH_SCAB) {
 			add_fine(b, "angle_deg", d->angle_deg);
+		}
+		if (d->partner) {
+			json_builder_set_member_name(b, "partner");
+			json_builder_add_int_value(b, d->partner);
 		}
 		if (d->kind == SMP_SYNTH_STUBBLE) {
 			add_fine(b, "length", d->length);
@@ -148,6 +153,22 @@ add_dots(JsonBuilder *b, const char *member, const GArray *dots)
 		json_builder_end_object(b);
 	}
 	json_builder_end_array(b);
+}
+
+/* Moles and scabs with their centre in the photo: what a detector should
+ * report as large blobs.
+ */
+static int
+large_blob_count(const SmpSynthTruth *t)
+{
+	int n = 0;
+
+	for (guint i = 0; i < t->distractors->len; i++) {
+		SmpSynthKind k = g_array_index(t->distractors, SmpSynthDot, i).kind;
+
+		n += k == SMP_SYNTH_MOLE || k == SMP_SYNTH_SCAB;
+	}
+	return n;
 }
 
 static void
@@ -173,8 +194,14 @@ add_photo(JsonBuilder *b, const char *rel, const char *client, int session,
 	json_builder_add_double_value(b, t->px_per_mm);
 	json_builder_set_member_name(b, "skin_tone");
 	json_builder_add_int_value(b, tone);
+	json_builder_set_member_name(b, "blur_px");
+	json_builder_add_double_value(b, t->blur_px);
+	json_builder_set_member_name(b, "blur_edge_px");
+	json_builder_add_double_value(b, t->blur_edge_px);
 	json_builder_set_member_name(b, "dot_count");
 	json_builder_add_int_value(b, t->dots->len);
+	json_builder_set_member_name(b, "large_blob_count");
+	json_builder_add_int_value(b, large_blob_count(t));
 	add_dots(b, "dots", t->dots);
 	add_dots(b, "distractors", t->distractors);
 	json_builder_end_object(b);

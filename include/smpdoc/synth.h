@@ -23,7 +23,8 @@ typedef enum {
 	SMP_SYNTH_STUBBLE, /* follicle with a short dark hair shaft */
 	SMP_SYNTH_MOLE, /* brownish, several mm */
 	SMP_SYNTH_PORE, /* tiny faint spot, below the dot size range */
-	SMP_SYNTH_HIGHLIGHT /* bright soft specular blob */
+	SMP_SYNTH_HIGHLIGHT, /* bright soft specular blob */
+	SMP_SYNTH_SCAB /* dark red-brown crust, 1.6..3 mm: above the range */
 } SmpSynthKind;
 
 /* One feature as seen in one photo. Coordinates are pixels of the UPRIGHT
@@ -46,6 +47,8 @@ typedef struct SmpSynthDot {
 	gint64 id; /* stable id of the feature on the scalp: the same
 	                    * dot has the same id in every photo of a pair;
 	                    * < 2^53; highlights (per photo) get -1 */
+	gint64 partner; /* SMP_DOT placed touching another: that dot's id
+	                    * (centres 0.8..1.2 x (r1 + r2) apart); else 0 */
 } SmpSynthDot;
 
 /* The truth of one photo. Owned by the caller; smp_synth_truth_free(). */
@@ -55,6 +58,8 @@ typedef struct SmpSynthTruth {
 	GArray *distractors; /* SmpSynthDot of the other kinds, centre inside */
 	int width, height; /* upright image size, px */
 	double px_per_mm; /* scale of this photo */
+	double blur_px; /* optical blur sigma at the centre, px */
+	double blur_edge_px; /* ... and at the corners (= blur_px if uniform) */
 } SmpSynthTruth;
 
 /* Parameters of one photo of one scalp. Start from
@@ -76,10 +81,14 @@ typedef struct SmpSynthParams {
 	double contrast_min; /* SMP dot peak contrast range; default */
 	double contrast_max; /* 0.12 .. 0.45; follicles the lower half */
 	double stubble_fraction; /* follicles with a hair shaft; default 0.3 */
+	double touching_fraction; /* SMP dots placed with a second one
+	                            * touching or nearly merged (centres 0.8
+	                            * to 1.2 x (r1 + r2) apart); default 0 */
 
 	/* Distractors. */
 	double pore_per_cm2; /* default 60 */
 	int moles; /* in the photo's frame; default 1 */
+	int scabs; /* likewise, 1.6..3 mm, darker; default 0 */
 	int highlights; /* specular blobs per photo; default 2 */
 
 	/* Skin and light. */
@@ -93,6 +102,9 @@ typedef struct SmpSynthParams {
 	/* Camera. */
 	double noise_sigma; /* sensor noise, 8-bit levels; default 2 */
 	double blur_px; /* Gaussian sigma of optics, px; default 0.5 */
+	double blur_edge_px; /* sigma at the frame's corners, rising with the
+	                      * squared distance from the centre (defocus
+	                      * across the frame); < 0 (default): blur_px */
 	int jpeg_q; /* default 90, chroma subsampled */
 	int orientation; /* EXIF 1..8 the saved file carries; default 1 */
 } SmpSynthParams;

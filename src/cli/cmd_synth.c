@@ -67,6 +67,12 @@ smp_cmd_synth(int argc, char **argv)
 			"Pores per cm² (default 60)", "D"},
 		{"moles", 0, 0, G_OPTION_ARG_INT, &p->moles,
 			"Moles per scalp (default 1)", "N"},
+		{"scabs", 0, 0, G_OPTION_ARG_INT, &p->scabs,
+			"Scabs (1.6-3 mm, darker) per scalp (default 0)", "N"},
+		{"touching", 0, 0, G_OPTION_ARG_DOUBLE, &p->touching_fraction,
+			"Fraction of SMP dots placed with a touching or nearly merged "
+			"second dot (default 0)",
+			"F"},
 		{"highlights", 0, 0, G_OPTION_ARG_INT, &p->highlights,
 			"Specular highlights per photo (default 2)", "N"},
 		{"pairs", 0, 0, G_OPTION_ARG_INT, &sessions,
@@ -89,6 +95,10 @@ smp_cmd_synth(int argc, char **argv)
 			"Sensor noise sigma, 8-bit levels (default 2)", "S"},
 		{"blur", 0, 0, G_OPTION_ARG_DOUBLE, &blur,
 			"Optical blur sigma in pixels (default 0.5)", "PX"},
+		{"blur-edge", 0, 0, G_OPTION_ARG_DOUBLE, &p->blur_edge_px,
+			"Blur sigma at the corners, rising from --blur at the centre "
+			"(default: --blur everywhere)",
+			"PX"},
 		{"rotation", 0, 0, G_OPTION_ARG_DOUBLE, &set.pair.rotation_deg,
 			"Mean rotation of after photos, degrees (default 4)", "DEG"},
 		{"scale", 0, 0, G_OPTION_ARG_DOUBLE, &set.pair.scale,
