@@ -23,6 +23,7 @@
  * merged in (octave, strip, row, column) order, then sorted with a total
  * order: bit-identical results on every path and thread count.
  */
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,13 +35,18 @@
 /* Strips: rows per strip of every octave (even, so that octave o + 1's
  * rows of a strip come from octave o's rows of the same strip), and the
  * halo: 2 rows per binomial level times four levels, plus one for the 3x3
- * maxima. Measurements reach at most MEASURE_REACH rows from a candidate.
+ * maxima, plus the reach of the measurements. A candidate's own
+ * measurements reach MEASURE_REACH rows; a touching second dot lies up to
+ * PARTNER_REACH rows away and is measured MEASURE_REACH rows around it
+ * (on L0, which has 2 rows more than L1's 14).
  */
-#define STRIP_ROWS 64
+#define STRIP_ROWS 128
 #define N_LEVELS 5
 #define N_DOG 4
-#define HALO 9
 #define MEASURE_REACH 7
+#define PARTNER_REACH (MEASURE_REACH + 2)
+#define HALO (PARTNER_REACH + MEASURE_REACH)
+#define EXCESS_REACH (HALO - 2) /* L1's rows beyond the strip */
 #define MAX_OCTAVES 12
 #define MIN_SIDE 8 /* octaves stop before a side gets smaller */
 #define MAX_THREADS 64
@@ -84,6 +90,20 @@
 #define SMALL_FAINT 1.1 /* below this * dmin, faint spots are pores */
 #define SHARP_REF 1.6 /* edge sharpness of a crisp dot (focus 1) */
 #define SB0 0.25 /* assumed variance of the camera's blur, px² */
+/* Touching dots (split_partner()): the one-sided excess darkness must
+ * reach this many local noise levels and this fraction of the first dot's
+ * depth, and fall below SPLIT_TAIL of its peak within a dot's width; the
+ * second dot ranks just below the first.
+ */
+#define SPLIT_NOISE 3.0
+#define SPLIT_DEPTH 0.35
+#define SPLIT_TAIL 0.5
+#define SPLIT_RESP 0.5
+/* A hair shaft (is_shaft()): narrowest diameter below this * dmin, and
+ * the widest this many times the narrowest.
+ */
+#define SHAFT_WIDTH 0.8
+#define SHAFT_ELONGATION 2.0
 
 static const double dog_gain[4][N_DOG] = {
 	{0.8877, 0.1075, 0.0496, 0.0300}, {0.0584, 0.0254, 0.0152, 0.0104},
@@ -114,6 +134,7 @@ typedef struct Cand {
 	double noise; /* local noise, Q4 */
 	double sharp; /* edge sharpness */
 	int oct, lvl;
+	int split; /* one of a touching pair found by split_partner() */
 } Cand;
 
 /* One thread's buffers; rows are indexed from the strip's first halo row.
@@ -518,17 +539,165 @@ ray_radius(const Scratch *s, int x, int y, int dx, int dy, int c, int half,
 	return MEASURE_REACH;
 }
 
+/* Radius at half depth of the dark spot at (@x, @y) of the current
+ * octave (L0 value @cval, @depth below its background), in octave px:
+ * the median of eight rays, so that a hair shaft or a neighbour along one
+ * or two rays does not count. @sharp gets the edge sharpness there,
+ * @width the narrowest and widest of the four diameters (octave px).
+ */
+static double
+half_depth_radius(const Scratch *s, int x, int y, int cval, double depth,
+	double *sharp, double width[2])
+{
+	static const int dirs[8][2] = {
+		{1, 0}, {1, 1}, {0, 1}, {-1, 1}, {-1, 0}, {-1, -1}, {0, -1}, {1, -1}};
+	int half = cval + (int) (depth / 2);
+	double radii[8], slopes[8], r;
+
+	for (int i = 0; i < 8; i++) {
+		double len = (i & 1) ? G_SQRT2 : 1.0;
+
+		radii[i] = len *
+			ray_radius(s, x, y, dirs[i][0], dirs[i][1], cval, half, &slopes[i]);
+		slopes[i] /= len;
+	}
+	/* narrowest and widest of the four diameters */
+	width[0] = width[1] = radii[0] + radii[4];
+	for (int i = 1; i < 4; i++) {
+		width[0] = MIN(width[0], radii[i] + radii[i + 4]);
+		width[1] = MAX(width[1], radii[i] + radii[i + 4]);
+	}
+	width[0] *= RADIUS_GAIN;
+	width[1] *= RADIUS_GAIN;
+	for (int i = 1; i < 8; i++) /* insertion sort: radii with slopes */
+		for (int j = i; j > 0 && radii[j - 1] > radii[j]; j--) {
+			double a = radii[j], b = slopes[j];
+
+			radii[j] = radii[j - 1];
+			slopes[j] = slopes[j - 1];
+			radii[j - 1] = a;
+			slopes[j - 1] = b;
+		}
+	r = 0.5 * (radii[3] + radii[4]);
+	*sharp = 0.5 * (slopes[3] + slopes[4]) * r / depth;
+	/* The ring sits on the profile's tail and the half level is read
+	 * in sRGB: both shorten the rays by a steady ~8% (measured on synth
+	 * dots from 1.5 to 10 px).
+	 */
+	return r * RADIUS_GAIN;
+}
+
+/* A piece of hair shaft (the follicle it grows from is the dot): across,
+ * narrower than any dot; along, several times longer.
+ */
+static gboolean
+is_shaft(const SmpDetectParams *p, const double width[2], int scale)
+{
+	return width[0] * scale < SHAFT_WIDTH * p->diameter_min_px &&
+		width[1] > SHAFT_ELONGATION * width[0];
+}
+
 static const double ring_cos[N_RING] = {1.0, 0.92387953251128674,
 	0.70710678118654757, 0.38268343236508984, 0.0, -0.38268343236508973,
 	-0.70710678118654746, -0.92387953251128674, -1.0, -0.92387953251128685,
 	-0.70710678118654768, -0.38268343236509034, 0.0, 0.38268343236509,
 	0.70710678118654735, 0.92387953251128652};
 
-/* Examine the 3x3 maximum of D(@lvl) at (@x, @y) of the current octave.
- * Returns: TRUE with @c filled when it is a dot or a large blob.
+/* Touching dots. A dot right next to another is often no scale-space
+ * extremum of its own (the pair's merged response at the next scale wins
+ * around it), and with the two nearly merged there is no saddle between
+ * them either. What shows is the second dot as darkness on one side of
+ * the first that the opposite side lacks. So on L1, along the 16 ring
+ * directions from the first dot's centre, the excess e(m) = L1(opposite,
+ * m) - L1(this way, m) beyond 0.7 radii: its peak, if it stands out of
+ * the noise and the first dot's depth, falls off again within a dot's
+ * width (a hair shaft's does not) and lies on a spot dark enough to be a
+ * dot, is a second dot there (centre by a parabola through the peak).
+ * Integer pixels and the same double code on every path: bit-identical.
+ * Returns: TRUE with @c2 filled; its background and noise are @c's.
  */
 static gboolean
-examine(Job *job, Scratch *s, int lvl, int x, int y, Cand *c)
+split_partner(Job *job, const Scratch *s, int x, int y, int bg, double noise,
+	const Cand *c, Cand *c2)
+{
+	const SmpDetectParams *p = job->p;
+	const Octave *oc = s->oc;
+	double rc = c->r / oc->scale, first = c->contrast * bg;
+	int m0 = MAX(1, (int) ceil(0.7 * rc));
+	int e[N_RING][EXCESS_REACH + 1];
+	int best = 0, bi = 0, bm = 0, cval, px, py, tail;
+	double depth, r, sharp, off = 0.0, cx, cy, gap, width[2];
+
+	for (int i = 0; i < N_RING; i++)
+		for (int m = 0; m <= EXCESS_REACH; m++) {
+			double ca = ring_cos[i], sa = ring_cos[(i + 12) % N_RING];
+
+			e[i][m] = lval(s, 1, (int) floor(x + 0.5 + m * ca),
+				(int) floor(y + 0.5 + m * sa));
+		}
+	for (int i = 0; i < N_RING / 2; i++) /* e[i] becomes the excess */
+		for (int m = 0; m <= EXCESS_REACH; m++) {
+			int a = e[i][m], o = e[i + N_RING / 2][m];
+
+			e[i][m] = o - a;
+			e[i + N_RING / 2][m] = a - o;
+		}
+	for (int i = 0; i < N_RING; i++)
+		for (int m = m0; m <= PARTNER_REACH; m++)
+			if (e[i][m] > best) {
+				best = e[i][m];
+				bi = i;
+				bm = m;
+			}
+	if (best < SPLIT_NOISE * noise || best < SPLIT_DEPTH * first)
+		return FALSE;
+	/* a dot's excess ends within about its width, a shaft's goes on */
+	tail = MIN(EXCESS_REACH, bm + MAX(2, (int) ceil(1.5 * rc)));
+	if (e[bi][tail] > SPLIT_TAIL * best || e[bi][bm - 1] <= 0)
+		return FALSE;
+	{
+		int l = e[bi][bm - 1], rr = e[bi][bm + 1];
+
+		if (l + rr - 2 * best < 0)
+			off = CLAMP(0.5 * (l - rr) / (l + rr - 2 * best), -0.5, 0.5);
+	}
+	gap = bm + off;
+	cx = x + gap * ring_cos[bi];
+	cy = y + gap * ring_cos[(bi + 12) % N_RING];
+	px = (int) floor(cx + 0.5);
+	py = (int) floor(cy + 0.5);
+	cval = lval(s, 0, px, py);
+	depth = bg - cval;
+	if (depth < p->min_contrast * bg || depth < p->min_snr * noise)
+		return FALSE;
+	/* its rays toward the first dot run long: no more than the gap */
+	r = MIN(
+		half_depth_radius(s, px, py, cval, depth, &sharp, width), 0.75 * gap);
+	if (is_shaft(p, width, oc->scale))
+		return FALSE;
+	*c2 = *c;
+	c2->x = cx * oc->scale + 0.5;
+	c2->y = cy * oc->scale + 0.5;
+	c2->r = r * oc->scale;
+	c2->contrast = depth / bg;
+	c2->sharp = sharp;
+	c2->resp = c->resp * SPLIT_RESP;
+	if (c2->x < 0 || c2->y < 0 || c2->x >= job->oct[0].w ||
+		c2->y >= job->oct[0].h ||
+		2.0 * c2->r < SIZE_SLACK_MIN * p->diameter_min_px ||
+		2.0 * c2->r > SIZE_SLACK_MAX * p->diameter_max_px ||
+		(2.0 * c2->r < SMALL_FAINT * p->diameter_min_px &&
+			c2->contrast < 2.0 * p->min_contrast))
+		return FALSE;
+	return TRUE;
+}
+
+/* Examine the 3x3 maximum of D(@lvl) at (@x, @y) of the current octave.
+ * Returns: how many of @c were filled: 1 for a dot or a large blob, 2 for
+ * a dot and a touching second one (split_partner()), else 0.
+ */
+static int
+examine(Job *job, Scratch *s, int lvl, int x, int y, Cand c[2])
 {
 	const Octave *oc = s->oc;
 	const SmpDetectParams *p = job->p;
@@ -536,11 +705,9 @@ examine(Job *job, Scratch *s, int lvl, int x, int y, Cand *c)
 	int v = dval(s, lvl, x, y);
 	double resp = v * tv;
 	int ring[N_RING], dev[N_RING];
-	int cval, bg, half;
+	int cval, bg;
 	double dxx, dyy, dxy, tr, det, ox, oy, os, t, rs, rho, noise, depth;
-	double radii[8], slopes[8], r, sharp;
-	static const int dirs[8][2] = {
-		{1, 0}, {1, 1}, {0, 1}, {-1, 1}, {-1, 0}, {-1, -1}, {0, -1}, {1, -1}};
+	double r, sharp, width[2];
 
 	/* Not a ridge: the Hessian's principal curvatures are alike (a hair
 	 * shaft or an edge has one large and one small).
@@ -599,33 +766,9 @@ examine(Job *job, Scratch *s, int lvl, int x, int y, Cand *c)
 	if (depth < p->min_contrast * bg || depth < p->min_snr * noise)
 		return FALSE;
 
-	/* Radius at half depth: the median of eight rays, so that a hair
-	 * shaft or a neighbour along one or two rays does not count.
-	 */
-	half = cval + (int) (depth / 2);
-	for (int i = 0; i < 8; i++) {
-		double len = (i & 1) ? G_SQRT2 : 1.0;
-
-		radii[i] = len *
-			ray_radius(s, x, y, dirs[i][0], dirs[i][1], cval, half, &slopes[i]);
-		slopes[i] /= len;
-	}
-	for (int i = 1; i < 8; i++) /* insertion sort: radii with slopes */
-		for (int j = i; j > 0 && radii[j - 1] > radii[j]; j--) {
-			double a = radii[j], b = slopes[j];
-
-			radii[j] = radii[j - 1];
-			slopes[j] = slopes[j - 1];
-			radii[j - 1] = a;
-			slopes[j - 1] = b;
-		}
-	r = 0.5 * (radii[3] + radii[4]);
-	sharp = 0.5 * (slopes[3] + slopes[4]) * r / depth;
-	/* The ring sits on the profile's tail and the half level is read
-	 * in sRGB: both shorten the rays by a steady ~8% (measured on synth
-	 * dots from 1.5 to 10 px).
-	 */
-	r *= RADIUS_GAIN;
+	r = half_depth_radius(s, x, y, cval, depth, &sharp, width);
+	if (is_shaft(p, width, oc->scale))
+		return FALSE;
 
 	c->x = (x + ox) * oc->scale + 0.5;
 	c->y = (y + oy) * oc->scale + 0.5;
@@ -645,8 +788,13 @@ examine(Job *job, Scratch *s, int lvl, int x, int y, Cand *c)
 	if (2.0 * c->r < SMALL_FAINT * p->diameter_min_px &&
 		c->contrast < 2.0 * p->min_contrast)
 		return FALSE;
-	if (2.0 * c->r <= SIZE_SLACK_MAX * p->diameter_max_px)
-		return TRUE;
+	c->split = 0;
+	if (2.0 * c->r <= SIZE_SLACK_MAX * p->diameter_max_px) {
+		if (!split_partner(job, s, x, y, bg, noise, c, &c[1]))
+			return 1;
+		c[0].split = c[1].split = 1;
+		return 2;
+	}
 	return 2.0 * c->r > LARGE_MIN * p->diameter_max_px &&
 		c->contrast >= LARGE_MIN_CONTRAST;
 }
@@ -688,10 +836,11 @@ find_extrema(Job *job, Scratch *s, int lvl, int16_t thr, GArray *out)
 		n = job->k->extrema(d, wt, lev, thr, job->gate, s->xs, w - 2);
 		examined += (guint64) n;
 		for (int i = 0; i < n; i++) {
-			Cand c;
+			Cand c[2];
+			int found = examine(job, s, lvl, s->xs[i] + 1, y, c);
 
-			if (examine(job, s, lvl, s->xs[i] + 1, y, &c))
-				g_array_append_val(out, c);
+			if (found)
+				g_array_append_vals(out, c, found);
 		}
 	}
 	return examined;
