@@ -643,7 +643,9 @@ split_partner(Job *job, const Scratch *s, int x, int y, int bg, double noise,
 			e[i + N_RING / 2][m] = a - o;
 		}
 	for (int i = 0; i < N_RING; i++)
-		for (int m = m0; m <= PARTNER_REACH; m++)
+		/* centre within PARTNER_REACH - 0.5 of (x, y), so its pixel
+		 * within PARTNER_REACH rows and its rays within HALO */
+		for (int m = m0; m < PARTNER_REACH; m++)
 			if (e[i][m] > best) {
 				best = e[i][m];
 				bi = i;
