@@ -2,9 +2,11 @@
  * SPDX-License-Identifier: MIT
  */
 #include <math.h>
+#include <string.h>
 
 #include "smpdoc/analysis.h"
 #include "smpdoc/error.h"
+#include "smpdoc/roi.h"
 
 void
 smp_analysis_scale(double given, double given_rel_uncertainty,
@@ -72,21 +74,82 @@ normalise(SmpAnalysis *a, const SmpPhoto *photo, const SmpPipeline *pl,
 	return TRUE;
 }
 
+/* The ROI mask of @photo from @roi or the pipeline; NULL (whole photo)
+ * with @a->roi_source "whole", or on error (@error set).
+ */
+static guint8 *
+roi_mask(SmpAnalysis *a, const SmpPhoto *photo, const SmpPipeline *pl,
+	const SmpRoiGiven *roi, GError **error)
+{
+	g_autofree char *dir = NULL;
+	const char *spec = NULL;
+	guint8 *mask;
+
+	a->roi_source = "whole";
+	if (roi && roi->spec && *roi->spec) {
+		spec = roi->spec;
+		dir = g_strdup(roi->base_dir);
+		a->roi_source = roi->source;
+	}
+	else if (pl->roi_polygon || pl->roi_mask) {
+		spec = pl->roi_polygon ? pl->roi_polygon : pl->roi_mask;
+		dir = pl->path ? g_path_get_dirname(pl->path) : NULL;
+		a->roi_source = "pipeline";
+	}
+	if (!spec)
+		return NULL;
+	mask = smp_roi_mask_new(spec, dir, photo->image->Xsize, photo->image->Ysize,
+		a->roi_source, error);
+	if (!mask && error && *error)
+		g_prefix_error(error, "%s: ", photo->path);
+	return mask;
+}
+
+/* Drop the SmpDot of @dots whose centre pixel is outside @mask. */
+static void
+keep_inside(GArray *dots, const guint8 *mask, int width, int height)
+{
+	guint n = 0;
+
+	for (guint i = 0; i < dots->len; i++) {
+		SmpDot d = g_array_index(dots, SmpDot, i);
+		int x = (int) d.x, y = (int) d.y;
+
+		if (x >= 0 && y >= 0 && x < width && y < height &&
+			mask[(gsize) y * width + x])
+			g_array_index(dots, SmpDot, n++) = d;
+	}
+	g_array_set_size(dots, n);
+}
+
 SmpAnalysis *
 smp_analyse_photo(const SmpPhoto *photo, const SmpPipeline *pipeline,
 	const SmpScale *scale, double load_ms, GError **error)
+{
+	return smp_analyse_photo_roi(photo, pipeline, scale, NULL, load_ms, error);
+}
+
+SmpAnalysis *
+smp_analyse_photo_roi(const SmpPhoto *photo, const SmpPipeline *pipeline,
+	const SmpScale *scale, const SmpRoiGiven *roi, double load_ms,
+	GError **error)
 {
 	g_autoptr(SmpAnalysis) a = g_new0(SmpAnalysis, 1);
 	g_autoptr(GTimer) timer = g_timer_new();
 	SmpDetectParams dp;
 	SmpMeasureParams mp;
 	GArray *dots;
+	g_autofree guint8 *mask = NULL;
+	int w = photo->image->Xsize, h = photo->image->Ysize;
 
 	a->scale = *scale;
 	a->warnings = smp_warnings_new();
 	smp_warnings_extend(a->warnings, photo->meta->warnings);
 	a->timing_ms[0] = load_ms;
 	a->timing_ms[1] = -1;
+	mask = roi_mask(a, photo, pipeline, roi, error);
+	if (!mask && strcmp(a->roi_source, "whole") != 0)
+		return NULL;
 	if (pipeline->normalise && !normalise(a, photo, pipeline, error))
 		return NULL;
 
@@ -97,6 +160,10 @@ smp_analyse_photo(const SmpPhoto *photo, const SmpPipeline *pipeline,
 	a->timing_ms[2] = g_timer_elapsed(timer, NULL) * 1e3;
 	if (!a->detection)
 		return NULL;
+	if (mask) {
+		keep_inside(a->detection->dots, mask, w, h);
+		keep_inside(a->detection->large_blobs, mask, w, h);
+	}
 
 	g_timer_start(timer);
 	smp_measure_params_default(&mp);
@@ -105,8 +172,8 @@ smp_analyse_photo(const SmpPhoto *photo, const SmpPipeline *pipeline,
 	mp.grid_cell_mm = pipeline->grid_cell_mm;
 	mp.grid_cell_px = pipeline->grid_cell_px;
 	dots = a->detection->dots;
-	a->measurement = smp_measure_dots((const SmpDot *) dots->data, dots->len,
-		photo->image->Xsize, photo->image->Ysize, NULL, 0, &mp, error);
+	a->measurement = smp_measure_dots((const SmpDot *) dots->data, dots->len, w,
+		h, mask, (gsize) w, &mp, error);
 	a->timing_ms[3] = g_timer_elapsed(timer, NULL) * 1e3;
 	if (!a->measurement)
 		return NULL;
@@ -126,6 +193,8 @@ smp_analysis_report(const SmpPhoto *photo, const SmpAnalysis *a, gboolean items,
 	r->px_per_mm = a->scale.px_per_mm;
 	r->scale_source = a->scale.source;
 	r->scale_rel_uncertainty = a->scale.rel_uncertainty;
+	r->roi_px = (gint64) a->measurement->roi_px;
+	r->roi_source = a->roi_source;
 	r->warnings = a->warnings;
 	for (int i = 0; i < 4; i++)
 		r->timing_ms[i] = a->timing_ms[i];

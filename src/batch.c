@@ -187,9 +187,11 @@ analyse(const Ctx *ctx, Slot *s)
 		return;
 	s->photo = smp_photo_load(s->entry->path, &ctx->o->limits, &error);
 	if (s->photo) {
+		SmpRoiGiven roi = {s->entry->roi, NULL, "manifest"};
+
 		smp_analysis_scale(s->entry->px_per_mm, 0, ctx->o->pipeline, &scale);
-		s->analysis = smp_analyse_photo(s->photo, ctx->o->pipeline, &scale,
-			g_timer_elapsed(timer, NULL) * 1e3, &error);
+		s->analysis = smp_analyse_photo_roi(s->photo, ctx->o->pipeline, &scale,
+			&roi, g_timer_elapsed(timer, NULL) * 1e3, &error);
 	}
 	if (!s->analysis) {
 		s->error = g_strdup(error->message);

@@ -19,6 +19,7 @@
 
 #include "smpdoc/error.h"
 #include "smpdoc/manifest.h"
+#include "smpdoc/roi.h"
 
 /* Bytes read from a manifest file at a time. */
 #define READ_CHUNK (64 * 1024)
@@ -49,6 +50,7 @@ typedef enum {
 	COL_PATH,
 	COL_PX_PER_MM,
 	COL_CONSENT,
+	COL_ROI,
 	N_COLUMNS
 } Column;
 
@@ -63,6 +65,7 @@ static const struct {
 	[COL_PATH] = {"path", TRUE},
 	[COL_PX_PER_MM] = {"px_per_mm", FALSE},
 	[COL_CONSENT] = {"consent", FALSE},
+	[COL_ROI] = {"roi", FALSE},
 };
 
 /* --- entries and manifests ------------------------------------------------ */
@@ -79,6 +82,7 @@ entry_free(gpointer data)
 	g_free(e->view);
 	g_free(e->rel_path);
 	g_free(e->path);
+	g_free(e->roi);
 	g_free(e);
 }
 
@@ -373,6 +377,21 @@ check_consent(const char *s, SmpConsent *consent)
 	return NULL;
 }
 
+/* An roi cell: empty, a polygon, or a mask image's path. */
+static char *
+check_roi(const char *s)
+{
+	g_autoptr(GError) error = NULL;
+
+	if (!*s)
+		return NULL;
+	if (!smp_roi_is_polygon(s))
+		return check_path(s);
+	if (smp_roi_polygon_parse(s, "roi", NULL, NULL, &error))
+		return NULL;
+	return g_strdup(error->message);
+}
+
 /* Check the known fields of one row (@val, "" when absent) in column
  * order. Returns: NULL when fine, else the reason for the first problem.
  */
@@ -398,7 +417,8 @@ check_row(char *const val[N_COLUMNS], SmpEntry *e)
 		return g_strdup_printf("taken '%s' is not an ISO 8601 date", show);
 	}
 	if ((reason = check_scale(val[COL_PX_PER_MM], &e->px_per_mm)) ||
-		(reason = check_consent(val[COL_CONSENT], &e->consent)))
+		(reason = check_consent(val[COL_CONSENT], &e->consent)) ||
+		(reason = check_roi(val[COL_ROI])))
 		return reason;
 	return NULL;
 }
@@ -588,6 +608,10 @@ finish_row(Parser *p)
 	e->view = g_steal_pointer(&p->val[COL_VIEW]);
 	e->rel_path = g_steal_pointer(&p->val[COL_PATH]);
 	e->taken = *p->val[COL_TAKEN] ? g_steal_pointer(&p->val[COL_TAKEN]) : NULL;
+	if (smp_roi_is_polygon(p->val[COL_ROI]))
+		e->roi = g_steal_pointer(&p->val[COL_ROI]);
+	else if (*p->val[COL_ROI]) /* a mask, relative to the root as path */
+		e->roi = g_build_filename(p->root, p->val[COL_ROI], NULL);
 	e->path = g_build_filename(p->root, e->rel_path, NULL);
 	e->line = p->row_line;
 	g_ptr_array_add(p->entries, e);

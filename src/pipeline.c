@@ -12,8 +12,9 @@
 #include "smpdoc/error.h"
 #include "smpdoc/pipeline.h"
 #include "smpdoc/register.h"
+#include "smpdoc/roi.h"
 
-typedef enum { KEY_DOUBLE, KEY_INT, KEY_MODEL } KeyType;
+typedef enum { KEY_DOUBLE, KEY_INT, KEY_MODEL, KEY_ROI } KeyType;
 
 typedef struct KeySpec {
 	const char *group;
@@ -30,6 +31,10 @@ typedef struct KeySpec {
 #define I(g, k, field, lo, hi)                                                 \
 	{                                                                          \
 		g, k, KEY_INT, offsetof(SmpPipeline, field), lo, hi                    \
+	}
+#define S(g, k, field)                                                         \
+	{                                                                          \
+		g, k, KEY_ROI, offsetof(SmpPipeline, field), 0, 0                      \
 	}
 #define M(g, k, field)                                                         \
 	{                                                                          \
@@ -50,6 +55,8 @@ static const KeySpec schema[] = {
 	D("detect", "dot_diameter_min_px", dot_diameter_min_px, 1, 500),
 	D("detect", "dot_diameter_max_px", dot_diameter_max_px, 1, 500),
 	D("detect", "min_contrast", min_contrast, 0, 1),
+	S("detect", "roi_polygon", roi_polygon),
+	S("detect", "roi_mask", roi_mask),
 	D("measure", "px_per_mm", px_per_mm, 0, 1000),
 	D("measure", "scale_rel_uncertainty", scale_rel_uncertainty, 0, 0.5),
 	D("measure", "grid_cell_mm", grid_cell_mm, 0.5, 1000),
@@ -105,6 +112,8 @@ smp_pipeline_free(SmpPipeline *p)
 	g_free(p->name);
 	g_free(p->path);
 	g_free(p->sha256);
+	g_free(p->roi_polygon);
+	g_free(p->roi_mask);
 	g_free(p);
 }
 
@@ -186,6 +195,20 @@ read_key(GKeyFile *kf, const KeySpec *s, SmpPipeline *p, const char *path,
 	double v;
 	SmpRegisterModel model;
 
+	if (s->type == KEY_ROI) {
+		char **field = (char **) ((char *) p + s->offset);
+		g_autofree char *where = g_strdup_printf("%s:%d", path, line);
+
+		if (!raw || !*g_strstrip(raw))
+			return config_error(
+				error, path, line, "[%s] %s: empty", s->group, s->key);
+		if (s->offset == offsetof(SmpPipeline, roi_polygon) &&
+			!smp_roi_polygon_parse(raw, where, NULL, NULL, error))
+			return FALSE;
+		g_free(*field);
+		*field = g_steal_pointer(&raw);
+		return TRUE;
+	}
 	if (s->type == KEY_MODEL) {
 		if (!raw || !smp_register_model_parse(g_strstrip(raw), &model))
 			return config_error(error, path, line,
@@ -249,6 +272,9 @@ check_consistency(const SmpPipeline *p, const char *path, GError **error)
 	if (p->dot_diameter_min_px >= p->dot_diameter_max_px)
 		return config_error(error, path, 0,
 			"[detect] dot_diameter_min_px must be below dot_diameter_max_px");
+	if (p->roi_polygon && p->roi_mask)
+		return config_error(error, path, 0,
+			"[detect] roi_polygon and roi_mask: give one, not both");
 	return TRUE;
 }
 

@@ -302,6 +302,8 @@ build_measurement(JsonBuilder *b, const SmpPhotoReport *r)
 	add_string_or_null(b, "scale_source", r->scale_source);
 	add_positive_or_null(b, "scale_rel_uncertainty", r->scale_rel_uncertainty);
 	add_int(b, "roi_px", r->roi_px);
+	add_string_or_null(
+		b, "roi_source", r->roi_source ? r->roi_source : "whole");
 	build_dots(b, r);
 	add_warnings(b, r->warnings);
 	json_builder_set_member_name(b, "timing_ms");

@@ -31,7 +31,18 @@ typedef struct SmpAnalysis {
 	SmpMeasurement *measurement;
 	GPtrArray *warnings; /* SmpWarning: the photo's and the stages' */
 	double timing_ms[4]; /* load, normalise, detect, measure; < 0: not run */
+	const char *roi_source; /* "whole", "pipeline", "manifest", "option" */
 } SmpAnalysis;
+
+/* A region of interest given for one photo (roi.h): @spec a polygon or a
+ * mask path taken from @base_dir; @source names it ("manifest",
+ * "option") in the JSON and in messages.
+ */
+typedef struct SmpRoiGiven {
+	const char *spec;
+	const char *base_dir;
+	const char *source;
+} SmpRoiGiven;
 
 /* The scale to use: @given (from the manifest or the command line) when
  * positive, else the pipeline's, else none.
@@ -54,6 +65,15 @@ void smp_analysis_normalise_params(
 SmpAnalysis *smp_analyse_photo(const SmpPhoto *photo,
 	const SmpPipeline *pipeline, const SmpScale *scale, double load_ms,
 	GError **error);
+
+/* The same within a region of interest: @roi when not NULL (and its spec
+ * not empty), else the pipeline's roi_polygon or roi_mask, else the whole
+ * photo. Dots and large blobs whose centre lies outside are dropped; the
+ * measurement counts only the ROI's pixels (measure.h).
+ */
+SmpAnalysis *smp_analyse_photo_roi(const SmpPhoto *photo,
+	const SmpPipeline *pipeline, const SmpScale *scale, const SmpRoiGiven *roi,
+	double load_ms, GError **error);
 
 /* Fill @r (for report.h) from @photo and @a; pointers stay owned by them. */
 void smp_analysis_report(const SmpPhoto *photo, const SmpAnalysis *a,

@@ -38,6 +38,8 @@ typedef struct SmpEntry {
 	char *path; /* root + rel_path, ready to open */
 	double px_per_mm; /* <= 0: not given */
 	SmpConsent consent;
+	char *roi; /* region of interest (roi.h): a polygon, or a mask's
+	                    * path joined to the root; NULL: the pipeline's */
 	int line; /* manifest line (1-based), 0 for directory input */
 } SmpEntry;
 
@@ -71,7 +73,7 @@ typedef struct SmpGroup {
  *
  * A header line is required; columns come in any order, matched without
  * regard to ASCII case; unknown columns are ignored. Required: client,
- * session, view, path; optional: taken, px_per_mm, consent. A UTF-8 BOM,
+ * session, view, path; optional: taken, px_per_mm, consent, roi. A UTF-8 BOM,
  * CRLF line ends, blank lines and quoted fields (with commas, quotes and
  * newlines) are accepted; rows of empty fields only (",,,") are skipped.
  * Every other row has as many fields as the header. consent is exactly

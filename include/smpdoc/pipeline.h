@@ -44,6 +44,9 @@ typedef struct SmpPipeline {
 	double dot_diameter_min_px; /* the same, when no scale is known */
 	double dot_diameter_max_px;
 	double min_contrast; /* (background - dot) / background */
+	char *roi_polygon; /* "x1,y1;x2,y2;..." upright px, or NULL */
+	char *roi_mask; /* mask image (relative: to the pipeline's
+	                             * folder), or NULL; not with roi_polygon */
 
 	/* [measure] */
 	double px_per_mm; /* scale when the manifest gives none;

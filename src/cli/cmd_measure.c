@@ -15,6 +15,7 @@ static gboolean no_items;
 static gboolean no_timing;
 static gboolean compact;
 static char *pipeline_name;
+static char *roi_spec;
 static char **files;
 
 static const GOptionEntry entries[] = {
@@ -26,6 +27,11 @@ static const GOptionEntry entries[] = {
 		"Relative 1-sigma uncertainty of --px-per-mm (0.01 = 1%)", "U"},
 	{"pipeline", 0, 0, G_OPTION_ARG_FILENAME, &pipeline_name,
 		"Pipeline name or file (default: built-in defaults)", "NAME|FILE"},
+	{"roi", 0, 0, G_OPTION_ARG_FILENAME, &roi_spec,
+		"Region of interest: a polygon x1,y1;x2,y2;... in upright pixels, "
+		"or a mask image (non-zero = inside); default the pipeline's, else "
+		"the whole photo",
+		"POLYGON|MASK"},
 	{"no-items", 0, 0, G_OPTION_ARG_NONE, &no_items,
 		"Leave out the per-dot items", NULL},
 	{"no-timing", 0, 0, G_OPTION_ARG_NONE, &no_timing,
@@ -45,12 +51,13 @@ measure_one(const char *path, const SmpPipeline *pipeline,
 	g_autoptr(SmpAnalysis) analysis = NULL;
 	SmpPhotoReport r;
 	SmpScale scale;
+	SmpRoiGiven roi = {roi_spec, NULL, "option"};
 
 	if (!photo)
 		return NULL;
 	smp_analysis_scale(px_per_mm, scale_uncertainty, pipeline, &scale);
-	analysis = smp_analyse_photo(
-		photo, pipeline, &scale, g_timer_elapsed(timer, NULL) * 1e3, error);
+	analysis = smp_analyse_photo_roi(photo, pipeline, &scale, &roi,
+		g_timer_elapsed(timer, NULL) * 1e3, error);
 	if (!analysis)
 		return NULL;
 	smp_analysis_report(photo, analysis, !no_items, &r);
