@@ -139,7 +139,7 @@ smp_analyse_photo_roi(const SmpPhoto *photo, const SmpPipeline *pipeline,
 	SmpDetectParams dp;
 	SmpMeasureParams mp;
 	GArray *dots;
-	g_autofree guint8 *mask = NULL;
+	guint8 *mask;
 	int w = photo->image->Xsize, h = photo->image->Ysize;
 
 	a->scale = *scale;
@@ -147,7 +147,7 @@ smp_analyse_photo_roi(const SmpPhoto *photo, const SmpPipeline *pipeline,
 	smp_warnings_extend(a->warnings, photo->meta->warnings);
 	a->timing_ms[0] = load_ms;
 	a->timing_ms[1] = -1;
-	mask = roi_mask(a, photo, pipeline, roi, error);
+	mask = a->roi_mask = roi_mask(a, photo, pipeline, roi, error);
 	if (!mask && strcmp(a->roi_source, "whole") != 0)
 		return NULL;
 	if (pipeline->normalise && !normalise(a, photo, pipeline, error))
@@ -221,6 +221,7 @@ smp_analysis_free(SmpAnalysis *a)
 	smp_normalisation_free(a->norm);
 	smp_detection_free(a->detection);
 	smp_measurement_free(a->measurement);
+	g_free(a->roi_mask);
 	if (a->warnings)
 		g_ptr_array_unref(a->warnings);
 	g_free(a);

@@ -167,6 +167,7 @@ align_panels(const SmpPairSpec *spec, const SmpRegistration *reg, Aligned *al,
 	g_autoptr(VipsImage) warped = NULL;
 	SmpMeasureParams mp;
 	VipsRect r;
+	const guint8 *roi;
 
 	if (!overlap_rect(reg, a->Xsize, a->Ysize, b->Xsize, b->Ysize, &r))
 		return FALSE;
@@ -185,8 +186,14 @@ align_panels(const SmpPairSpec *spec, const SmpRegistration *reg, Aligned *al,
 	mp.px_per_mm = spec->analysis[0]->scale.px_per_mm;
 	mp.grid_cell_mm = spec->pipeline->grid_cell_mm;
 	mp.grid_cell_px = spec->pipeline->grid_cell_px;
+	/* The after photo on the overlap, within the before photo's ROI (the
+	 * same skin the before photo was measured on).
+	 */
+	roi = spec->analysis[0]->roi_mask;
 	al->after_m = smp_measure_dots((const SmpDot *) al->after_dots->data,
-		al->after_dots->len, r.width, r.height, NULL, 0, &mp, error);
+		al->after_dots->len, r.width, r.height,
+		roi ? roi + (gsize) r.top * b->Xsize + r.left : NULL, (gsize) b->Xsize,
+		&mp, error);
 	return al->after_m != NULL;
 }
 

@@ -32,6 +32,8 @@ typedef struct SmpAnalysis {
 	GPtrArray *warnings; /* SmpWarning: the photo's and the stages' */
 	double timing_ms[4]; /* load, normalise, detect, measure; < 0: not run */
 	const char *roi_source; /* "whole", "pipeline", "manifest", "option" */
+	guint8 *roi_mask; /* (owned) 1 byte per pixel, rows width apart,
+	                   * 1 = inside; NULL: the whole photo */
 } SmpAnalysis;
 
 /* A region of interest given for one photo (roi.h): @spec a polygon or a

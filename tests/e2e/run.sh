@@ -130,6 +130,15 @@ SMP_SIMD=scalar "$smpdoc" measure --no-timing --px-per-mm 20 "$sample" >"$tmp/m-
 "$smpdoc" measure --no-timing --px-per-mm 20 --vips-concurrency=2 "$sample" >"$tmp/m-2" 2>/dev/null
 [ -s "$tmp/m-default" ] && cmp -s "$tmp/m-default" "$tmp/m-scalar" && ok "measure: scalar = default path" || bad "measure: scalar = default path"
 cmp -s "$tmp/m-1" "$tmp/m-2" && cmp -s "$tmp/m-1" "$tmp/m-default" && ok "measure: 1 thread = 2 threads" || bad "measure: 1 thread = 2 threads"
+# Region of interest: 600 x 750 px of the 1000 x 750 photo by polygon
+# (clipped at the bottom), and a bad polygon.
+run 0 "measure --roi" "$smpdoc" measure --no-items --px-per-mm 20 --roi "0,0;600,0;600,900;0,900" "$sample"
+grep -q '"roi_px" : 450000' "$tmp/out" && grep -q '"roi_source" : "option"' "$tmp/out" && ok "measure: roi_px of the polygon" || bad "measure: roi_px of the polygon"
+run 1 "measure --roi bad polygon" "$smpdoc" measure --no-items --roi "0,0;6" "$sample"
+one_line "measure: bad roi named" "roi polygon"
+printf '[detect]\nroi_polygon=0,0;600,0;600,900;0,900\n' >"$tmp/roi.pipeline"
+run 0 "pair with a pipeline roi" "$smpdoc" pair "$sample" samples/archive/c01/1/top.jpg -o "$tmp/roipair" --pipeline "$tmp/roi.pipeline" --px-per-mm 20 --no-timing
+grep -q '"roi_source" : "pipeline"' "$tmp/roipair"/*.json && ok "pair: roi from the pipeline" || bad "pair: roi from the pipeline"
 
 # --- synth ------------------------------------------------------------------
 run 0 "synth" "$smpdoc" synth -o "$tmp/synth" --seed 7 --width 640 --height 480 --clients 1
