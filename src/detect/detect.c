@@ -79,7 +79,11 @@
 #define RING_MIN 2.5 /* octave px */
 #define NOISE_FLOOR 8.0 /* Q4 (half a grey level) */
 #define SUPPRESS_FACTOR 1.2 /* NMS radius / larger radius */
-#define SIZE_SLACK_MIN 0.8 /* diameter >= SIZE_SLACK_MIN * dmin */
+/* Dots: diameter >= SIZE_SLACK_MIN * dmin. Small soft dots measure small,
+ * most of all on dark skin; pores stay out by SMALL_FAINT, hair shafts by
+ * is_shaft().
+ */
+#define SIZE_SLACK_MIN 0.65
 #define SIZE_SLACK_MAX 1.25 /* dots: diameter <= this * dmax */
 #define LARGE_MIN 1.6 /* large blob: diameter > this * dmax ... */
 #define LARGE_MIN_CONTRAST                                                     \
