@@ -14,15 +14,26 @@
 #include "smpdoc/register.h"
 #include "smpdoc/roi.h"
 
-typedef enum { KEY_DOUBLE, KEY_INT, KEY_MODEL, KEY_ROI } KeyType;
+typedef enum {
+	KEY_DOUBLE,
+	KEY_INT,
+	KEY_MODEL,
+	KEY_ROI,
+	KEY_CHOICE,
+	KEY_STRING
+} KeyType;
 
 typedef struct KeySpec {
 	const char *group;
 	const char *key;
 	KeyType type;
 	size_t offset; /* into SmpPipeline */
-	double min, max;
+	double min, max; /* numbers; for strings max is the byte limit */
+	const char *const *choices; /* KEY_CHOICE: names, index stored */
 } KeySpec;
+
+static const char *const purposes[] = {"clinical", "portfolio", NULL};
+static const char *const consents[] = {"none", "clinical", "marketing", NULL};
 
 #define D(g, k, field, lo, hi)                                                 \
 	{                                                                          \
@@ -39,6 +50,14 @@ typedef struct KeySpec {
 #define M(g, k, field)                                                         \
 	{                                                                          \
 		g, k, KEY_MODEL, offsetof(SmpPipeline, field), 0, 0                    \
+	}
+#define C(g, k, field, names)                                                  \
+	{                                                                          \
+		g, k, KEY_CHOICE, offsetof(SmpPipeline, field), 0, 0, names            \
+	}
+#define T(g, k, field, max_bytes)                                              \
+	{                                                                          \
+		g, k, KEY_STRING, offsetof(SmpPipeline, field), 0, max_bytes           \
 	}
 
 static const KeySpec schema[] = {
@@ -63,6 +82,20 @@ static const KeySpec schema[] = {
 	D("measure", "grid_cell_px", grid_cell_px, 4, 100000),
 	I("composite", "long_edge_px", long_edge_px, 64, 30000),
 	I("composite", "jpeg_quality", jpeg_quality, 1, 100),
+	C("output", "purpose", purpose, purposes),
+	I("output", "keep_capture_date", keep_capture_date, 0, 1),
+	I("output", "keep_gps", keep_gps, 0, 1),
+	I("output", "keep_serial", keep_serial, 0, 1),
+	I("output", "crop_to_roi", crop_to_roi, 0, 1),
+	D("output", "roi_margin_mm", roi_margin_mm, 0, 100),
+	D("output", "roi_margin_px", roi_margin_px, 0, 10000),
+	T("output", "pseudonym_secret_env", pseudonym_secret_env, 100),
+	T("output", "pseudonym_secret_file", pseudonym_secret_file, 4096),
+	D("output", "max_lighting_mismatch_ev", max_lighting_mismatch_ev, 0, 10),
+	D("output", "max_colour_mismatch_ln", max_colour_mismatch_ln, 0, 5),
+	D("output", "max_scale_mismatch_pct", max_scale_mismatch_pct, 0, 100),
+	D("output", "max_rotation_mismatch_deg", max_rotation_mismatch_deg, 0, 180),
+	C("consent", "require", consent_required, consents),
 };
 
 /* Stage groups (DESIGN.md); stages without keys yet still have a name. */
@@ -91,6 +124,20 @@ set_defaults(SmpPipeline *p)
 	p->grid_cell_px = 200;
 	p->long_edge_px = 2400;
 	p->jpeg_quality = 90;
+	p->purpose = SMP_PURPOSE_CLINICAL;
+	p->keep_capture_date = 1;
+	p->keep_gps = 0;
+	p->keep_serial = 0;
+	p->crop_to_roi = 0;
+	p->roi_margin_mm = 3;
+	p->roi_margin_px = 60;
+	p->pseudonym_secret_env = g_strdup(SMP_PSEUDONYM_SECRET_ENV);
+	p->pseudonym_secret_file = NULL;
+	p->max_lighting_mismatch_ev = 1.0;
+	p->max_colour_mismatch_ln = 0.3;
+	p->max_scale_mismatch_pct = 15;
+	p->max_rotation_mismatch_deg = 20;
+	p->consent_required = 0;
 }
 
 SmpPipeline *
@@ -101,6 +148,7 @@ smp_pipeline_new_default(void)
 	set_defaults(p);
 	p->name = g_strdup("default");
 	p->sha256 = g_compute_checksum_for_string(G_CHECKSUM_SHA256, "", 0);
+	p->text = g_strdup("");
 	return p;
 }
 
@@ -114,6 +162,9 @@ smp_pipeline_free(SmpPipeline *p)
 	g_free(p->sha256);
 	g_free(p->roi_polygon);
 	g_free(p->roi_mask);
+	g_free(p->text);
+	g_free(p->pseudonym_secret_env);
+	g_free(p->pseudonym_secret_file);
 	g_free(p);
 }
 
@@ -209,6 +260,33 @@ read_key(GKeyFile *kf, const KeySpec *s, SmpPipeline *p, const char *path,
 		*field = g_steal_pointer(&raw);
 		return TRUE;
 	}
+	if (s->type == KEY_STRING) {
+		char **field = (char **) ((char *) p + s->offset);
+		g_autofree char *text =
+			g_key_file_get_string(kf, s->group, s->key, NULL);
+
+		if (!text || !g_utf8_validate(text, -1, NULL) || strlen(text) > s->max)
+			return config_error(error, path, line,
+				"[%s] %s: not UTF-8 text of at most %g bytes", s->group, s->key,
+				s->max);
+		g_free(*field);
+		*field = *g_strstrip(text) ? g_strdup(text) : NULL;
+		return TRUE;
+	}
+	if (s->type == KEY_CHOICE) {
+		for (int i = 0; raw && s->choices[i]; i++)
+			if (strcmp(g_strstrip(raw), s->choices[i]) == 0) {
+				*(int *) ((char *) p + s->offset) = i;
+				return TRUE;
+			}
+		{
+			g_autofree char *names = g_strjoinv(", ", (char **) s->choices);
+
+			return config_error(error, path, line,
+				"[%s] %s: '%s' is not one of %s", s->group, s->key,
+				raw ? raw : "", names);
+		}
+	}
 	if (s->type == KEY_MODEL) {
 		if (!raw || !smp_register_model_parse(g_strstrip(raw), &model))
 			return config_error(error, path, line,
@@ -275,6 +353,13 @@ check_consistency(const SmpPipeline *p, const char *path, GError **error)
 	if (p->roi_polygon && p->roi_mask)
 		return config_error(error, path, 0,
 			"[detect] roi_polygon and roi_mask: give one, not both");
+	/* Marketing use needs marketing consent: no portfolio pipeline can
+	 * lower the bar.
+	 */
+	if (p->purpose == SMP_PURPOSE_PORTFOLIO &&
+		p->consent_required != SMP_CONSENT_REQUIRED_MARKETING)
+		return config_error(error, path, 0,
+			"[output] purpose=portfolio needs [consent] require=marketing");
 	return TRUE;
 }
 
@@ -322,6 +407,7 @@ smp_pipeline_parse(
 	p->name = name_from_path(path);
 	p->sha256 = g_compute_checksum_for_data(
 		G_CHECKSUM_SHA256, (const guchar *) data, len);
+	p->text = g_strndup(data, len);
 	return g_steal_pointer(&p);
 }
 

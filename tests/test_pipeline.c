@@ -158,7 +158,56 @@ test_pipeline_hash_follows_content(void **state)
 	assert_string_equal(a->sha256, c->sha256);
 }
 
+static void
+test_pipeline_output_and_consent_groups(void **state)
+{
+	GError *error = NULL;
+	g_autoptr(SmpPipeline) pf = smp_pipeline_find("portfolio", &error);
+	g_autoptr(SmpPipeline) ar = NULL;
+	g_autoptr(SmpPipeline) p = NULL;
+	g_autoptr(SmpPipeline) def = smp_pipeline_new_default();
+	g_autoptr(SmpPipeline) session = smp_pipeline_find("session", NULL);
+
+	(void) state;
+	assert_no_gerror(error);
+	assert_int_equal(pf->purpose, SMP_PURPOSE_PORTFOLIO);
+	assert_int_equal(pf->consent_required, SMP_CONSENT_REQUIRED_MARKETING);
+	assert_int_equal(pf->crop_to_roi, 1);
+	ar = smp_pipeline_find("archive", &error);
+	assert_no_gerror(error);
+	assert_int_equal(ar->purpose, SMP_PURPOSE_CLINICAL);
+	/* The session preset documents the defaults of the new groups too. */
+	assert_int_equal(session->purpose, def->purpose);
+	assert_int_equal(session->keep_capture_date, def->keep_capture_date);
+	assert_int_equal(session->keep_gps, def->keep_gps);
+	assert_int_equal(session->keep_serial, def->keep_serial);
+	assert_true(
+		session->max_lighting_mismatch_ev == def->max_lighting_mismatch_ev);
+	assert_true(session->max_colour_mismatch_ln == def->max_colour_mismatch_ln);
+	assert_true(session->max_scale_mismatch_pct == def->max_scale_mismatch_pct);
+	assert_true(
+		session->max_rotation_mismatch_deg == def->max_rotation_mismatch_deg);
+	assert_string_equal(
+		session->pseudonym_secret_env, def->pseudonym_secret_env);
+	assert_int_equal(session->consent_required, def->consent_required);
+
+	p = parse("[output]\nkeep_gps=1\npseudonym_secret_file=/etc/smp/key\n"
+			  "pseudonym_secret_env=\n[consent]\nrequire=clinical\n",
+		&error);
+	assert_no_gerror(error);
+	assert_int_equal(p->keep_gps, 1);
+	assert_string_equal(p->pseudonym_secret_file, "/etc/smp/key");
+	assert_null(p->pseudonym_secret_env);
+	assert_int_equal(p->consent_required, SMP_CONSENT_REQUIRED_CLINICAL);
+	assert_rejected("[output]\npurpose=advert\n",
+		"t.pipeline:2: [output] purpose: 'advert' is not one of clinical, "
+		"portfolio");
+	assert_rejected("[consent]\nrequire=yes\n", "t.pipeline:2:");
+	assert_rejected("[output]\nkeep_gps=2\n", "t.pipeline:2:");
+}
+
 static const struct CMUnitTest tests[] = {
+	cmocka_unit_test(test_pipeline_output_and_consent_groups),
 	cmocka_unit_test(test_pipeline_session_preset_equals_defaults),
 	cmocka_unit_test(test_pipeline_every_key_round_trips),
 	cmocka_unit_test(test_pipeline_typos_and_bad_values_name_file_and_line),

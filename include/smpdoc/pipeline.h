@@ -13,6 +13,21 @@ G_BEGIN_DECLS
 /* Pipeline files above this size are refused before parsing. */
 #define SMP_PIPELINE_MAX_BYTES (64 * 1024)
 
+/* Environment variable read for the pseudonym secret by default. */
+#define SMP_PSEUDONYM_SECRET_ENV "SMPDOC_PSEUDONYM_SECRET"
+
+/* [output] purpose: what the outputs are for. */
+typedef enum { SMP_PURPOSE_CLINICAL = 0, SMP_PURPOSE_PORTFOLIO = 1 } SmpPurpose;
+
+/* [consent] require: indexes of none, clinical, marketing (the manifest's
+ * SmpConsent values in the same order).
+ */
+enum {
+	SMP_CONSENT_REQUIRED_NONE = 0,
+	SMP_CONSENT_REQUIRED_CLINICAL = 1,
+	SMP_CONSENT_REQUIRED_MARKETING = 2
+};
+
 /* Every parameter a pipeline can set, with its default. A field is used
  * by the stage its group names; stages not built yet have no keys, so a
  * key is never accepted and silently ignored.
@@ -21,6 +36,7 @@ typedef struct SmpPipeline {
 	char *name; /* file name without ".pipeline", or "default" */
 	char *path; /* the file read, or NULL for the built-in default */
 	char *sha256; /* hex SHA-256 of the file's bytes (of "" for default) */
+	char *text; /* the file's bytes ("" for default), for provenance */
 
 	/* [load] */
 	double max_megapixels; /* refuse photos above this */
@@ -58,6 +74,24 @@ typedef struct SmpPipeline {
 	/* [composite] */
 	int long_edge_px; /* longest side of the composite */
 	int jpeg_quality; /* 1..100 */
+
+	/* [output] */
+	int purpose; /* SmpPurpose */
+	int keep_capture_date; /* clinical: DateTimeOriginal kept */
+	int keep_gps; /* clinical: GPS block kept */
+	int keep_serial; /* clinical: serials, owner, maker notes kept */
+	int crop_to_roi; /* crop the aligned pair to the dotted region */
+	double roi_margin_mm; /* margin around that region */
+	double roi_margin_px; /* the same without a scale */
+	char *pseudonym_secret_env; /* variable holding the clinic secret */
+	char *pseudonym_secret_file; /* or a file holding it; NULL: none */
+	double max_lighting_mismatch_ev; /* mismatch gate, as shot */
+	double max_colour_mismatch_ln; /* |ln| of R/G or B/G ratios */
+	double max_scale_mismatch_pct; /* registration scale vs expected */
+	double max_rotation_mismatch_deg; /* registration rotation */
+
+	/* [consent] */
+	int consent_required; /* SMP_CONSENT_REQUIRED_* */
 } SmpPipeline;
 
 /* The built-in defaults (the values documented in pipelines/). */
