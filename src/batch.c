@@ -19,9 +19,9 @@
 #include "smpdoc/error.h"
 #include "smpdoc/manifest.h"
 #include "smpdoc/pair.h"
+#include "smpdoc/privacy.h"
+#include "smpdoc/provenance.h"
 #include "smpdoc/report.h"
-
-#define HASH_CHUNK (1 << 20)
 
 typedef enum { MSG_PHOTO, MSG_PAIR, MSG_GROUP_DONE, MSG_FATAL } MsgKind;
 
@@ -31,6 +31,9 @@ typedef struct Msg {
 	SmpPhotoRecord photo;
 	SmpPairRecord pair;
 	int skipped_photos, skipped_pairs;
+	gboolean withdraw; /* a consent refusal: remove earlier portfolio
+	                    * outputs of this pair */
+	const char *provenance; /* portfolio record text, for the catalogue */
 	GStringChunk *strings;
 	GError *error;
 } Msg;
@@ -40,11 +43,16 @@ typedef struct Ctx {
 	char *catalog_path;
 	GAsyncQueue *queue;
 	gint stop; /* set after a fatal error: workers skip the rest */
+	gboolean portfolio; /* pairs only, pseudonyms, provenance */
+	char *secret; /* the clinic secret of the pseudonyms (portfolio) */
 } Ctx;
 
 /* One photo of a group as a worker sees it. */
 typedef struct Slot {
 	const SmpEntry *entry;
+	char *client; /* as recorded and in paths: the client id, or its
+	               * pseudonym for portfolio output */
+	char *refusal; /* why the consent gate refuses this photo, or NULL */
 	char *sha256; /* content hash, NULL when unreadable */
 	char *key; /* catalogue key */
 	char *error; /* why this photo failed, or NULL */
@@ -78,34 +86,6 @@ keep(Msg *m, const char *s)
 	return s ? g_string_chunk_insert_const(m->strings, s) : NULL;
 }
 
-/* SHA-256 of a file's bytes, streamed. */
-static char *
-hash_file(const char *path, GError **error)
-{
-	g_autoptr(GChecksum) sum = g_checksum_new(G_CHECKSUM_SHA256);
-	g_autofree guchar *buf = g_malloc(HASH_CHUNK);
-	FILE *f = fopen(path, "rb");
-	size_t n;
-
-	if (!f) {
-		int e = errno;
-
-		g_set_error(error, SMP_ERROR, SMP_ERROR_IO, "%s: load: %s", path,
-			g_strerror(e));
-		return NULL;
-	}
-	while ((n = fread(buf, 1, HASH_CHUNK, f)) > 0)
-		g_checksum_update(sum, buf, n);
-	if (ferror(f)) {
-		g_set_error(
-			error, SMP_ERROR, SMP_ERROR_IO, "%s: load: read error", path);
-		fclose(f);
-		return NULL;
-	}
-	fclose(f);
-	return g_strdup(g_checksum_get_string(sum));
-}
-
 /* A client or view as a file name. When making it safe changed it, a
  * short hash of the original keeps distinct names apart ("a b" and "a_b"
  * would otherwise share a folder).
@@ -123,21 +103,21 @@ out_name(const char *s)
 }
 
 static char *
-client_dir(const Ctx *ctx, const SmpEntry *e)
+client_dir(const Ctx *ctx, const Slot *s)
 {
-	g_autofree char *safe = out_name(e->client);
+	g_autofree char *safe = out_name(s->client);
 
 	return g_build_filename(ctx->o->out_dir, safe, NULL);
 }
 
 /* "<client>/<view>-s<session>" relative to OUTDIR, the stem of outputs. */
 static char *
-rel_stem(const SmpEntry *e, const char *suffix)
+rel_stem(const Slot *s, const char *suffix)
 {
-	g_autofree char *c = out_name(e->client);
-	g_autofree char *v = out_name(e->view);
+	g_autofree char *c = out_name(s->client);
+	g_autofree char *v = out_name(s->entry->view);
 
-	return g_strdup_printf("%s/%s-s%d%s", c, v, e->session, suffix);
+	return g_strdup_printf("%s/%s-s%d%s", c, v, s->entry->session, suffix);
 }
 
 static gboolean
@@ -151,6 +131,8 @@ out_exists(const Ctx *ctx, const char *rel)
 static void
 slot_clear(Slot *s)
 {
+	g_free(s->client);
+	g_free(s->refusal);
 	g_free(s->sha256);
 	g_free(s->key);
 	g_free(s->error);
@@ -164,8 +146,12 @@ identify(const Ctx *ctx, Slot *s)
 {
 	GError *error = NULL;
 
-	s->output = rel_stem(s->entry, ".json");
-	s->sha256 = hash_file(s->entry->path, &error);
+	s->client = ctx->portfolio
+		? smp_privacy_pseudonym(ctx->secret, s->entry->client)
+		: g_strdup(s->entry->client);
+	s->refusal = smp_consent_refusal(ctx->o->pipeline, (int) s->entry->consent);
+	s->output = rel_stem(s, ".json");
+	s->sha256 = smp_file_sha256(s->entry->path, &error);
 	if (!s->sha256) {
 		s->error = g_strdup(error->message);
 		g_error_free(error);
@@ -205,7 +191,7 @@ analyse(const Ctx *ctx, Slot *s)
 static gboolean
 write_measurement(const Ctx *ctx, Slot *s, GError **error)
 {
-	g_autofree char *dir = client_dir(ctx, s->entry);
+	g_autofree char *dir = client_dir(ctx, s);
 	g_autofree char *path = g_build_filename(ctx->o->out_dir, s->output, NULL);
 	g_autoptr(JsonNode) node = NULL;
 	g_autofree char *text = NULL;
@@ -242,13 +228,14 @@ fill_photo_record(Msg *m, const Ctx *ctx, const Slot *s)
 	r->content_sha256 = keep(m, s->sha256 ? s->sha256 : "");
 	r->pipeline_sha256 = keep(m, ctx->o->pipeline->sha256);
 	r->source = keep(m, e->rel_path);
-	r->client = keep(m, e->client);
+	r->client = keep(m, s->client);
 	r->session = e->session;
 	r->view = keep(m, e->view);
 	r->taken = keep(m, taken);
 	r->consent = smp_consent_name(e->consent);
 	r->ok = mm != NULL;
-	r->error = keep(m, s->error);
+	r->refused = s->refusal != NULL;
+	r->error = keep(m, s->refusal ? s->refusal : s->error);
 	r->output = mm ? keep(m, s->output) : NULL;
 	r->width = s->photo ? s->photo->image->Xsize : 0;
 	r->height = s->photo ? s->photo->image->Ysize : 0;
@@ -282,14 +269,17 @@ is_fatal(const GError *e)
 	return g_error_matches(e, SMP_ERROR, SMP_ERROR_TRANSIENT);
 }
 
-/* Measure photo @s (when needed) and report it. */
+/* Measure photo @s (when needed) and report it. A photo the consent gate
+ * refuses is only recorded: never opened, nothing written.
+ */
 static void
 run_photo(Ctx *ctx, Slot *s)
 {
 	GError *error = NULL;
 	Msg *m;
 
-	analyse(ctx, s);
+	if (!s->refusal)
+		analyse(ctx, s);
 	if (s->analysis && !write_measurement(ctx, s, &error)) {
 		if (is_fatal(error)) {
 			send_fatal(ctx, error);
@@ -315,7 +305,7 @@ fill_pair_record(Msg *m, const Ctx *ctx, const Slot *b, const Slot *a,
 	r->before_key = keep(m, b->key);
 	r->after_key = keep(m, a->key);
 	r->pipeline_sha256 = keep(m, ctx->o->pipeline->sha256);
-	r->client = keep(m, a->entry->client);
+	r->client = keep(m, a->client);
 	r->view = keep(m, a->entry->view);
 	r->session_before = b->entry->session;
 	r->session_after = a->entry->session;
@@ -336,11 +326,41 @@ fill_pair_record(Msg *m, const Ctx *ctx, const Slot *b, const Slot *a,
 static char *
 pair_stem(const Slot *b, const Slot *a)
 {
-	g_autofree char *c = out_name(a->entry->client);
+	g_autofree char *c = out_name(a->client);
 	g_autofree char *v = out_name(a->entry->view);
 
 	return g_strdup_printf(
 		"%s/%s-s%d-s%d", c, v, b->entry->session, a->entry->session);
+}
+
+/* The composite's and the sidecar's (or provenance record's) paths of a
+ * pair, relative to OUTDIR.
+ */
+static void
+pair_outputs(
+	const Ctx *ctx, const Slot *b, const Slot *a, char **comp, char **side)
+{
+	g_autofree char *stem = pair_stem(b, a);
+
+	*comp = g_strdup_printf("%s.jpg", stem);
+	*side = g_strdup_printf(
+		"%s%s", stem, ctx->portfolio ? SMP_PROVENANCE_SUFFIX : ".json");
+}
+
+/* The consent gate refuses the pair: recorded with the reason, nothing
+ * opened or written; the writer removes earlier portfolio outputs.
+ */
+static void
+refuse_pair(Ctx *ctx, const Slot *b, const Slot *a)
+{
+	Msg *m = msg_new(MSG_PAIR);
+	g_autofree char *why = g_strdup_printf("%s photo: %s",
+		b->refusal ? "before" : "after", b->refusal ? b->refusal : a->refusal);
+
+	fill_pair_record(m, ctx, b, a, NULL, why, 0);
+	m->pair.refused = TRUE;
+	m->withdraw = ctx->portfolio;
+	g_async_queue_push(ctx->queue, m);
 }
 
 static void
@@ -348,7 +368,7 @@ run_pair(Ctx *ctx, Slot *b, Slot *a)
 {
 	g_autoptr(GTimer) timer = g_timer_new();
 	g_autofree char *stem = pair_stem(b, a);
-	g_autofree char *dir = client_dir(ctx, a->entry);
+	g_autofree char *dir = client_dir(ctx, a);
 	g_autofree char *base = g_path_get_basename(stem);
 	g_autofree char *why = NULL;
 	const char *inputs[3] = {b->entry->path, a->entry->path, NULL};
@@ -379,15 +399,27 @@ run_pair(Ctx *ctx, Slot *b, Slot *a)
 			why = g_strdup(error ? error->message : "cannot create folder");
 		g_clear_error(&error);
 	}
+	if (ok && res.refused) {
+		ok = FALSE;
+		why = g_strdup(res.refused);
+		/* The folder was made for nothing: leave no trace. */
+		g_rmdir(dir);
+	}
 	m = msg_new(MSG_PAIR);
 	fill_pair_record(m, ctx, b, a, ok ? &res : NULL, why,
 		g_timer_elapsed(timer, NULL) * 1e3);
+	m->pair.refused = res.refused != NULL;
 	if (ok) {
-		g_autofree char *comp = g_strdup_printf("%s.jpg", stem);
-		g_autofree char *side = g_strdup_printf("%s.json", stem);
+		g_autofree char *comp = NULL;
+		g_autofree char *side = NULL;
+		g_autofree char *record = NULL;
 
+		pair_outputs(ctx, b, a, &comp, &side);
 		m->pair.composite = keep(m, comp);
 		m->pair.sidecar = keep(m, side);
+		if (ctx->portfolio &&
+			g_file_get_contents(res.sidecar, &record, NULL, NULL))
+			m->provenance = keep(m, record);
 	}
 	smp_pair_result_clear(&res);
 	g_async_queue_push(ctx->queue, m);
@@ -406,10 +438,10 @@ static gboolean
 pair_complete(const Ctx *ctx, SmpCatalog *cat, const Slot *b, const Slot *a)
 {
 	g_autofree char *key = g_strdup_printf("%s|%s", b->key, a->key);
-	g_autofree char *stem = pair_stem(b, a);
-	g_autofree char *comp = g_strdup_printf("%s.jpg", stem);
-	g_autofree char *side = g_strdup_printf("%s.json", stem);
+	g_autofree char *comp = NULL;
+	g_autofree char *side = NULL;
 
+	pair_outputs(ctx, b, a, &comp, &side);
 	return cat && b->sha256 && a->sha256 &&
 		smp_catalog_pair_status(cat, key) == SMP_ROW_DONE &&
 		out_exists(ctx, comp) && out_exists(ctx, side);
@@ -441,13 +473,19 @@ process_group(gpointer data, gpointer user)
 		cat = smp_catalog_open(ctx->catalog_path, FALSE, NULL);
 	has_before = slots[0].entry->session == 0;
 	for (guint i = 0; i < n && !g_atomic_int_get(&ctx->stop); i++) {
-		if (photo_complete(ctx, cat, &slots[i]))
+		/* Portfolio output is pairs only: no per-photo measurement. */
+		if (ctx->portfolio)
+			;
+		else if (photo_complete(ctx, cat, &slots[i]))
 			done->skipped_photos++;
 		else
 			run_photo(ctx, &slots[i]);
 		if (i == 0 || !has_before)
 			continue;
-		if (pair_complete(ctx, cat, &slots[0], &slots[i]))
+		/* Consent first, even on --resume: a withdrawal must be seen. */
+		if (slots[0].refusal || slots[i].refusal)
+			refuse_pair(ctx, &slots[0], &slots[i]);
+		else if (pair_complete(ctx, cat, &slots[0], &slots[i]))
 			done->skipped_pairs++;
 		else
 			run_pair(ctx, &slots[0], &slots[i]);
@@ -522,9 +560,52 @@ record(Run *run, Msg *m)
 		(m->kind == MSG_PHOTO
 				? smp_catalog_put_photo(run->cat, &m->photo, &error)
 				: smp_catalog_put_pair(run->cat, &m->pair, &error)) &&
+		(!m->provenance ||
+			smp_catalog_put_provenance(run->cat, m->pair.composite,
+				m->pair.client, m->provenance, &error)) &&
 		smp_catalog_commit(run->cat, &error);
 
 	if (!ok && !run->fatal)
+		run->fatal = error;
+	else
+		g_clear_error(&error);
+}
+
+/* Consent for this pair is gone: remove the portfolio outputs an earlier
+ * run made for it and record the removal (before the refusal's row
+ * replaces the pair's).
+ */
+static void
+withdraw(Run *run, const SmpPairRecord *p)
+{
+	GError *error = NULL;
+	g_autoptr(GPtrArray) files = smp_catalog_portfolio_outputs(run->cat,
+		p->client, p->view, p->session_before, p->session_after, &error);
+	g_autoptr(GString) list = g_string_new(NULL);
+
+	for (guint i = 0; files && i < files->len; i++) {
+		const char *rel = g_ptr_array_index(files, i);
+		g_autofree char *path = g_build_filename(run->o->out_dir, rel, NULL);
+		g_autofree char *dir = g_path_get_dirname(path);
+
+		if (g_unlink(path) != 0 && errno != ENOENT && !error)
+			g_set_error(&error, SMP_ERROR, SMP_ERROR_IO,
+				"%s: withdrawal: cannot remove: %s", path, g_strerror(errno));
+		g_rmdir(dir); /* when it was the client's last output */
+		g_string_append_printf(list, "%s%s", i ? "\n" : "", rel);
+	}
+	if (files && files->len > 0 && !error &&
+		smp_catalog_begin(run->cat, &error) &&
+		smp_catalog_note_withdrawal(run->cat, p->client, p->view,
+			p->session_before, p->session_after, list->str, &error) &&
+		smp_catalog_commit(run->cat, &error)) {
+		run->sum->pairs_withdrawn++;
+		log_line(run,
+			"%s/%s s%d-s%d: consent withdrawn: removed %u portfolio files",
+			p->client, p->view, p->session_before, p->session_after,
+			files->len);
+	}
+	if (error && !run->fatal)
 		run->fatal = error;
 	else
 		g_clear_error(&error);
@@ -540,14 +621,24 @@ handle(Run *run, Msg *m, Ctx *ctx)
 		record(run, m);
 		if (m->photo.ok)
 			s->photos_done++;
+		else if (m->photo.refused)
+			s->photos_refused++;
 		else {
 			s->photos_failed++;
 			log_line(run, "%s", m->photo.error);
 		}
 		break;
 	case MSG_PAIR:
+		if (m->withdraw)
+			withdraw(run, &m->pair);
 		record(run, m);
-		if (m->pair.ok) {
+		if (m->pair.refused) {
+			s->pairs_refused++;
+			log_line(run, "%s/%s s%d-s%d: refused: %s", m->pair.client,
+				m->pair.view, m->pair.session_before, m->pair.session_after,
+				m->pair.error);
+		}
+		else if (m->pair.ok) {
 			s->pairs_done++;
 			if (!m->pair.aligned) {
 				s->pairs_not_aligned++;
@@ -685,7 +776,7 @@ smp_batch_run(
 	g_autoptr(GTimer) timer = g_timer_new();
 	g_autofree char *shard = g_strdup_printf("%u/%u", o->shard_k, o->shard_n);
 	Run run = {o, NULL, summary, {0}, timer, NULL};
-	Ctx ctx = {o, NULL, NULL, 0};
+	Ctx ctx = {o, NULL, NULL, 0, FALSE, NULL};
 	int photos, pairs;
 	gboolean ok;
 
@@ -695,17 +786,25 @@ smp_batch_run(
 	all = smp_manifest_groups(m);
 	groups = shard_groups(all, o, &photos, &pairs);
 	run.progress.total = photos + pairs;
+	ctx.portfolio = o->pipeline->purpose == SMP_PURPOSE_PORTFOLIO;
+	/* No secret, no portfolio: refused before anything is written. */
+	if (ctx.portfolio && !(ctx.secret = smp_privacy_secret(o->pipeline, error)))
+		return FALSE;
 	if (o->dry_run) {
 		dry_run(&run, groups);
+		g_free(ctx.secret);
 		return TRUE;
 	}
-	if (!prepare_out_dir(o->out_dir, error))
+	if (!prepare_out_dir(o->out_dir, error)) {
+		g_free(ctx.secret);
 		return FALSE;
+	}
 	sweep_temporaries(o->out_dir, 1);
 	ctx.catalog_path = g_build_filename(o->out_dir, "catalog.sqlite", NULL);
 	run.cat = smp_catalog_open(ctx.catalog_path, TRUE, error);
 	if (!run.cat) {
 		g_free(ctx.catalog_path);
+		g_free(ctx.secret);
 		return FALSE;
 	}
 	ctx.queue = g_async_queue_new();
@@ -720,5 +819,6 @@ smp_batch_run(
 	smp_catalog_close(run.cat);
 	g_async_queue_unref(ctx.queue);
 	g_free(ctx.catalog_path);
+	g_free(ctx.secret);
 	return ok;
 }

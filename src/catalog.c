@@ -41,7 +41,12 @@ static const char schema[] =
 	" at TEXT, pipeline_name TEXT, pipeline_sha256 TEXT, shard TEXT,"
 	" smpdoc TEXT, done INTEGER, failed INTEGER);"
 	"CREATE INDEX IF NOT EXISTS photos_client ON photos(client, view,"
-	" session);";
+	" session);"
+	"CREATE TABLE IF NOT EXISTS provenance ("
+	" composite TEXT PRIMARY KEY, client TEXT, record TEXT NOT NULL);"
+	"CREATE TABLE IF NOT EXISTS withdrawals ("
+	" at TEXT NOT NULL, client TEXT NOT NULL, view TEXT,"
+	" session_before INTEGER, session_after INTEGER, files TEXT NOT NULL);";
 
 static gboolean
 db_error(SmpCatalog *c, int rc, const char *what, GError **error)
@@ -182,7 +187,7 @@ smp_catalog_put_photo(SmpCatalog *c, const SmpPhotoRecord *r, GError **error)
 	bind_text(st, 7, r->view);
 	bind_text(st, 8, r->taken);
 	bind_text(st, 9, r->consent);
-	bind_text(st, 10, r->ok ? "done" : "failed");
+	bind_text(st, 10, r->ok ? "done" : r->refused ? "refused" : "failed");
 	bind_text(st, 11, r->error);
 	bind_text(st, 12, r->output);
 	sqlite3_bind_int(st, 13, r->width);
@@ -219,7 +224,7 @@ smp_catalog_put_pair(SmpCatalog *c, const SmpPairRecord *r, GError **error)
 	bind_text(st, 6, r->view);
 	sqlite3_bind_int(st, 7, r->session_before);
 	sqlite3_bind_int(st, 8, r->session_after);
-	bind_text(st, 9, r->ok ? "done" : "failed");
+	bind_text(st, 9, r->ok ? "done" : r->refused ? "refused" : "failed");
 	bind_text(st, 10, r->error);
 	bind_text(st, 11, r->composite);
 	bind_text(st, 12, r->sidecar);
@@ -303,6 +308,9 @@ smp_catalog_merge(SmpCatalog *c, const char *src, GError **error)
 		"INSERT OR REPLACE INTO main.photos SELECT * FROM shard.photos;"
 		"INSERT OR REPLACE INTO main.pairs SELECT * FROM shard.pairs;"
 		"INSERT INTO main.runs SELECT * FROM shard.runs;"
+		"INSERT OR REPLACE INTO main.provenance SELECT * FROM "
+		"shard.provenance;"
+		"INSERT INTO main.withdrawals SELECT * FROM shard.withdrawals;"
 		"COMMIT;",
 		error);
 	if (!ok)
@@ -335,10 +343,12 @@ char *
 smp_catalog_errors_csv(SmpCatalog *c, GError **error)
 {
 	sqlite3_stmt *st = prepare(c,
-		"SELECT source, 'photo', error FROM photos WHERE status = 'failed' "
+		"SELECT source, CASE status WHEN 'failed' THEN 'photo' ELSE status "
+		"END, error FROM photos WHERE status IN ('failed', 'refused') "
 		"UNION ALL "
 		"SELECT client || '/' || view || '/s' || session_before || '-s' || "
-		"session_after, 'pair', error FROM pairs WHERE status = 'failed' "
+		"session_after, CASE status WHEN 'failed' THEN 'pair' ELSE status "
+		"END, error FROM pairs WHERE status IN ('failed', 'refused') "
 		"ORDER BY 1, 2",
 		error);
 	GString *out = g_string_new("source,stage,reason\n");
@@ -428,4 +438,93 @@ smp_catalog_timeline(SmpCatalog *c, const char *client, GError **error)
 	}
 	sqlite3_finalize(st);
 	return rows;
+}
+
+gboolean
+smp_catalog_put_provenance(SmpCatalog *c, const char *composite,
+	const char *client, const char *record, GError **error)
+{
+	sqlite3_stmt *st =
+		prepare(c, "INSERT OR REPLACE INTO provenance VALUES (?,?,?)", error);
+
+	if (!st)
+		return FALSE;
+	bind_text(st, 1, composite);
+	bind_text(st, 2, client);
+	bind_text(st, 3, record);
+	return step_done(c, st, error);
+}
+
+/* Bind client, view, session_before, session_after from 1. */
+static void
+bind_pair_id(
+	sqlite3_stmt *st, const char *client, const char *view, int sb, int sa)
+{
+	bind_text(st, 1, client);
+	bind_text(st, 2, view);
+	sqlite3_bind_int(st, 3, sb);
+	sqlite3_bind_int(st, 4, sa);
+}
+
+#define PORTFOLIO_PAIR                                                         \
+	" WHERE client = ? AND view = ? AND session_before = ? AND"                \
+	" session_after = ? AND status = 'done' AND sidecar LIKE"                  \
+	" '%.provenance.json'"
+
+GPtrArray *
+smp_catalog_portfolio_outputs(SmpCatalog *c, const char *client,
+	const char *view, int session_before, int session_after, GError **error)
+{
+	sqlite3_stmt *st = prepare(
+		c, "SELECT composite, sidecar FROM pairs" PORTFOLIO_PAIR, error);
+	GPtrArray *files;
+
+	if (!st)
+		return NULL;
+	files = g_ptr_array_new_with_free_func(g_free);
+	bind_pair_id(st, client, view, session_before, session_after);
+	while (sqlite3_step(st) == SQLITE_ROW)
+		for (int i = 0; i < 2; i++)
+			if (sqlite3_column_text(st, i))
+				g_ptr_array_add(
+					files, g_strdup((const char *) sqlite3_column_text(st, i)));
+	sqlite3_finalize(st);
+	return files;
+}
+
+gboolean
+smp_catalog_note_withdrawal(SmpCatalog *c, const char *client, const char *view,
+	int session_before, int session_after, const char *files, GError **error)
+{
+	g_autoptr(GDateTime) now = g_date_time_new_now_utc();
+	g_autofree char *at = g_date_time_format_iso8601(now);
+	sqlite3_stmt *st = prepare(c,
+		"DELETE FROM provenance WHERE composite IN (SELECT composite FROM "
+		"pairs" PORTFOLIO_PAIR ")",
+		error);
+
+	if (!st)
+		return FALSE;
+	bind_pair_id(st, client, view, session_before, session_after);
+	if (!step_done(c, st, error))
+		return FALSE;
+	st = prepare(c,
+		"UPDATE pairs SET status = 'withdrawn', composite = NULL"
+		" " PORTFOLIO_PAIR,
+		error);
+	if (!st)
+		return FALSE;
+	bind_pair_id(st, client, view, session_before, session_after);
+	if (!step_done(c, st, error))
+		return FALSE;
+	st = prepare(c, "INSERT INTO withdrawals VALUES (?,?,?,?,?,?)", error);
+	if (!st)
+		return FALSE;
+	bind_text(st, 1, at);
+	bind_text(st, 2, client);
+	bind_text(st, 3, view);
+	sqlite3_bind_int(st, 4, session_before);
+	sqlite3_bind_int(st, 5, session_after);
+	bind_text(st, 6, files);
+	return step_done(c, st, error);
 }

@@ -128,8 +128,8 @@ masks_check(const SmpNormalisation *before, const SmpNormalisation *after,
 /* How far apart the two photos were as shot: stops of luminance and the
  * largest ln change of R/G or B/G of the skin.
  */
-static void
-as_shot_difference(const SmpNormalisation *before,
+void
+smp_normalise_difference(const SmpNormalisation *before,
 	const SmpNormalisation *after, double *ev, double *chroma)
 {
 	const double *b = before->skin_rgb_in, *a = after->skin_rgb_in;
@@ -186,7 +186,7 @@ smp_normalise_match(const SmpNormalisation *before, SmpNormalisation *after,
 	norm_rgb_to_lab(ca, after->skin_lab);
 	after->match_delta_e_after = norm_delta_e(lb, after->skin_lab);
 
-	as_shot_difference(before, after, &ev, &chroma);
+	smp_normalise_difference(before, after, &ev, &chroma);
 	if (fabs(ev) > p->mismatch_ev || chroma > p->mismatch_chroma)
 		smp_warnings_add(after->warnings, "lighting_mismatch",
 			"%s: %s: lighting differs from the before photo by %.2f EV "

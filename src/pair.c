@@ -5,9 +5,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <glib/gstdio.h>
+
 #include "smpdoc/composite.h"
 #include "smpdoc/error.h"
 #include "smpdoc/pair.h"
+#include "smpdoc/privacy.h"
+#include "smpdoc/provenance.h"
 #include "smpdoc/register.h"
 #include "smpdoc/report.h"
 
@@ -21,7 +25,8 @@ caption_for(const SmpPairSpec *spec, int i)
 	GString *s = g_string_new(NULL);
 
 	g_string_append_printf(s, "session %d", spec->session[i]);
-	if (taken)
+	/* A date helps identify a person: not on marketing images. */
+	if (taken && spec->pipeline->purpose != SMP_PURPOSE_PORTFOLIO)
 		g_string_append_printf(s, "  ·  %.10s", taken);
 	if (spec->view)
 		g_string_append_printf(s, "  ·  %s", spec->view);
@@ -76,6 +81,7 @@ typedef struct Aligned {
 	GArray *after_kind; /* guint8 per after dot */
 	SmpMeasurement *after_m; /* after dots measured on the panel, for
 	                            * the heat map's grid */
+	VipsRect rect; /* the panels' area in the before photo */
 } Aligned;
 
 static void
@@ -112,6 +118,41 @@ overlap_rect(
 	*r = (VipsRect){x0, y0, x1 - x0, y1 - y0};
 	/* A sliver is no basis for a comparison. */
 	return r->width >= 64 && r->height >= 64;
+}
+
+/* [output] crop_to_roi: @r shrunk to the bounding box of the before
+ * photo's dots inside it, plus the margin. The dots are where the scalp
+ * is; what lies beyond the margin (ears, face, background) is cut, as far
+ * as no dark spot there was taken for a dot.
+ */
+static void
+crop_to_roi(const SmpPairSpec *spec, VipsRect *r)
+{
+	const GArray *bd = spec->analysis[0]->detection->dots;
+	double ppm = spec->analysis[0]->scale.px_per_mm;
+	double m = ppm > 0 ? spec->pipeline->roi_margin_mm * ppm
+					   : spec->pipeline->roi_margin_px;
+	double x0 = G_MAXDOUBLE, y0 = G_MAXDOUBLE, x1 = -1, y1 = -1;
+	VipsRect box;
+
+	for (guint i = 0; i < bd->len; i++) {
+		const SmpDot *d = &g_array_index(bd, SmpDot, i);
+
+		if (d->x < r->left || d->y < r->top || d->x >= VIPS_RECT_RIGHT(r) ||
+			d->y >= VIPS_RECT_BOTTOM(r))
+			continue;
+		x0 = MIN(x0, d->x - d->r);
+		y0 = MIN(y0, d->y - d->r);
+		x1 = MAX(x1, d->x + d->r);
+		y1 = MAX(y1, d->y + d->r);
+	}
+	if (x1 < 0)
+		return;
+	box.left = (int) floor(x0 - m);
+	box.top = (int) floor(y0 - m);
+	box.width = (int) ceil(x1 + m) - box.left;
+	box.height = (int) ceil(y1 + m) - box.top;
+	vips_rect_intersectrect(r, &box, r);
 }
 
 /* Dots inside @r, moved to its origin (after dots first mapped to the
@@ -171,6 +212,9 @@ align_panels(const SmpPairSpec *spec, const SmpRegistration *reg, Aligned *al,
 
 	if (!overlap_rect(reg, a->Xsize, a->Ysize, b->Xsize, b->Ysize, &r))
 		return FALSE;
+	if (spec->pipeline->crop_to_roi)
+		crop_to_roi(spec, &r);
+	al->rect = r;
 	warped = smp_register_warp(a, reg, b->Xsize, b->Ysize, error);
 	if (!warped)
 		return FALSE;
@@ -231,11 +275,10 @@ panels_aligned(const SmpPairSpec *spec, char *caps[2], const Aligned *al,
 static gboolean
 write_composite(const SmpPairSpec *spec, const SmpChange *change,
 	const SmpRegistration *reg, const char *path, gboolean *aligned,
-	SmpCompositeLayout *layout, GError **error)
+	SmpCompositeLayout *layout, int roi[4], GError **error)
 {
 	g_autofree char *cap0 = caption_for(spec, 0);
 	g_autofree char *cap1 = after_caption(spec, change);
-	g_autofree char *save = NULL;
 	g_autoptr(VipsImage) composite = NULL;
 	char *caps[2] = {cap0, cap1};
 	Aligned al = {0};
@@ -248,8 +291,13 @@ write_composite(const SmpPairSpec *spec, const SmpChange *change,
 		aligned_clear(&al);
 		return FALSE;
 	}
-	if (*aligned)
+	if (*aligned) {
 		panels_aligned(spec, caps, &al, panel);
+		roi[0] = al.rect.left;
+		roi[1] = al.rect.top;
+		roi[2] = al.rect.width;
+		roi[3] = al.rect.height;
+	}
 	else
 		panels_as_taken(spec, caps, panel);
 	if (spec->composite)
@@ -262,9 +310,12 @@ write_composite(const SmpPairSpec *spec, const SmpChange *change,
 	smp_composite_layout(panel[0].image->Xsize, panel[0].image->Ysize,
 		panel[1].image->Xsize, panel[1].image->Ysize, &cp, layout);
 	composite = smp_composite_make(&panel[0], &panel[1], &cp, error);
-	save = g_strdup_printf("%s[Q=%d,strip]", path,
-		spec->jpeg_quality ? spec->jpeg_quality : spec->pipeline->jpeg_quality);
-	ok = composite && smp_photo_save_atomic(composite, save, error);
+	/* Only the metadata the output's purpose allows, read back after. */
+	ok = composite &&
+		smp_privacy_save(composite, path,
+			spec->jpeg_quality ? spec->jpeg_quality
+							   : spec->pipeline->jpeg_quality,
+			spec->pipeline, spec->photo[1]->path, error);
 	aligned_clear(&al);
 	return ok;
 }
@@ -411,12 +462,70 @@ register_pair(const SmpPairSpec *spec, GError **error)
 		a->detection->dots, &rp, error);
 }
 
+/* The pair mismatch gate: why before and after are not comparable
+ * (lighting or colour as shot, registration scale against the one the
+ * photos' scales predict, rotation, or no confirmed view), or NULL.
+ */
+static char *
+mismatch_reason(const SmpPairSpec *spec, const SmpRegistration *reg)
+{
+	const SmpPipeline *pl = spec->pipeline;
+	const SmpNormalisation *nb = spec->analysis[0]->norm;
+	const SmpNormalisation *na = spec->analysis[1]->norm;
+	double pb = spec->analysis[0]->scale.px_per_mm;
+	double pa = spec->analysis[1]->scale.px_per_mm;
+	double expected = pb > 0 && pa > 0 ? pb / pa : 1;
+	double ev = 0, chroma = 0, scale_pct;
+
+	if (nb && na)
+		smp_normalise_difference(nb, na, &ev, &chroma);
+	if (fabs(ev) > pl->max_lighting_mismatch_ev)
+		return g_strdup_printf("lighting differs by %.2f EV (limit %.2f)", ev,
+			pl->max_lighting_mismatch_ev);
+	if (chroma > pl->max_colour_mismatch_ln)
+		return g_strdup_printf("white balance differs by %.2f (limit %.2f)",
+			chroma, pl->max_colour_mismatch_ln);
+	if (!reg->ok)
+		return g_strdup("registration did not confirm the same view");
+	scale_pct = fabs(reg->scale / expected - 1) * 100;
+	if (scale_pct > pl->max_scale_mismatch_pct)
+		return g_strdup_printf("scale differs by %.1f%% (limit %.1f%%)",
+			scale_pct, pl->max_scale_mismatch_pct);
+	if (fabs(reg->rotation_deg) > pl->max_rotation_mismatch_deg)
+		return g_strdup_printf("view rotated by %.1f° (limit %.1f°)",
+			reg->rotation_deg, pl->max_rotation_mismatch_deg);
+	return NULL;
+}
+
+/* Portfolio: the provenance record beside the composite. */
+static gboolean
+write_provenance(const SmpPairSpec *spec, const SmpRegistration *reg,
+	const int roi[4], const char *composite_name, const char *path,
+	GError **error)
+{
+	g_autoptr(JsonNode) node = smp_provenance_build(
+		spec, reg, roi[2] > 0 ? roi : NULL, composite_name, error);
+	g_autofree char *json = NULL;
+	g_autofree char *text = NULL;
+
+	if (!node)
+		return FALSE;
+	/* json-glib's full precision: verify reads the numbers back. */
+	json = json_to_string(node, TRUE);
+	text = g_strconcat(json, "\n", NULL);
+	return smp_file_write_atomic(path, text, strlen(text), error);
+}
+
 gboolean
 smp_pair_write(const SmpPairSpec *spec, const char *dir, const char *stem,
 	SmpPairResult *result, GError **error)
 {
 	g_autofree char *comp_name = g_strdup_printf("%s.jpg", stem);
-	g_autofree char *side_name = g_strdup_printf("%s.json", stem);
+	gboolean portfolio = spec->pipeline->purpose == SMP_PURPOSE_PORTFOLIO;
+	g_autofree char *side_name = g_strdup_printf(
+		"%s%s", stem, portfolio ? SMP_PROVENANCE_SUFFIX : ".json");
+	g_autofree char *mismatch = NULL;
+	int roi[4] = {0, 0, 0, 0};
 	g_autofree char *comp_path = g_build_filename(dir, comp_name, NULL);
 	g_autofree char *side_path = g_build_filename(dir, side_name, NULL);
 	g_autoptr(SmpRegistration) reg = NULL;
@@ -440,16 +549,34 @@ smp_pair_write(const SmpPairSpec *spec, const char *dir, const char *stem,
 	VIPS_UNREF(masks[1]);
 	if (!ok)
 		return FALSE;
+	if ((mismatch = mismatch_reason(spec, reg))) {
+		/* Marketing never shows an unfair comparison; the clinic's
+		 * record shows it, flagged.
+		 */
+		if (portfolio) {
+			result->refused = g_strdup_printf("mismatch: %s", mismatch);
+			return TRUE;
+		}
+		smp_warnings_add(spec->analysis[1]->warnings, "pair_mismatch",
+			"before and after are not comparable: %s", mismatch);
+	}
 	/* Per-dot matching counts what counting twice cannot. */
 	if (reg->ok && reg->new_dots >= 0) {
 		change.new_dots = reg->new_dots;
 		change.persisting_dots = reg->persisting_dots;
 	}
 	if (!write_composite(
-			spec, &change, reg, comp_path, &aligned, &layout, error) ||
-		!write_sidecar(
-			spec, &change, reg, &layout, comp_name, side_path, error))
+			spec, &change, reg, comp_path, &aligned, &layout, roi, error))
 		return FALSE;
+	if (portfolio
+			? !write_provenance(spec, reg, roi, comp_name, side_path, error)
+			: !write_sidecar(
+				  spec, &change, reg, &layout, comp_name, side_path, error)) {
+		/* No composite without its record. */
+		if (portfolio)
+			g_unlink(comp_path);
+		return FALSE;
+	}
 	result->composite = g_steal_pointer(&comp_path);
 	result->sidecar = g_steal_pointer(&side_path);
 	result->change = change;
@@ -462,4 +589,5 @@ smp_pair_result_clear(SmpPairResult *result)
 {
 	g_clear_pointer(&result->composite, g_free);
 	g_clear_pointer(&result->sidecar, g_free);
+	g_clear_pointer(&result->refused, g_free);
 }

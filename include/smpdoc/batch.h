@@ -46,6 +46,9 @@ typedef struct SmpBatchSummary {
 	int photos_done, photos_failed, photos_skipped;
 	int pairs_done, pairs_failed, pairs_skipped;
 	int pairs_not_aligned; /* done, but registration did not confirm them */
+	int photos_refused; /* by the consent gate: not opened, nothing written */
+	int pairs_refused; /* by the consent or mismatch gate (not failures) */
+	int pairs_withdrawn; /* earlier portfolio outputs removed: consent gone */
 	double elapsed_s;
 } SmpBatchSummary;
 

@@ -26,6 +26,7 @@ typedef struct SmpPhotoRecord {
 	const char *taken;
 	const char *consent;
 	gboolean ok; /* FALSE: failed, see error */
+	gboolean refused; /* with ok FALSE: refused (consent), not failed */
 	const char *error;
 	const char *output; /* measurement JSON, relative to OUTDIR */
 	int width, height;
@@ -47,6 +48,8 @@ typedef struct SmpPairRecord {
 	const char *view;
 	int session_before, session_after;
 	gboolean ok;
+	gboolean refused; /* with ok FALSE: refused (consent or mismatch gate:
+	                   * status "refused"), not failed */
 	const char *error;
 	const char *composite; /* relative to OUTDIR */
 	const char *sidecar;
@@ -87,6 +90,27 @@ SmpRowStatus smp_catalog_pair_status(SmpCatalog *c, const char *key);
 /* Record that a run started or ended (for people reading the catalogue). */
 gboolean smp_catalog_note_run(SmpCatalog *c, const char *pipeline_name,
 	const char *pipeline_sha256, const char *shard, int done, int failed,
+	GError **error);
+
+/* The provenance record (JSON text) of portfolio composite @composite
+ * (relative to OUTDIR) for @client (a pseudonym).
+ */
+gboolean smp_catalog_put_provenance(SmpCatalog *c, const char *composite,
+	const char *client, const char *record, GError **error);
+
+/* Paths (relative to OUTDIR) of the portfolio outputs recorded as done
+ * for this client, view and sessions. Returns: (transfer full) char *
+ * array, or NULL with @error.
+ */
+GPtrArray *smp_catalog_portfolio_outputs(SmpCatalog *c, const char *client,
+	const char *view, int session_before, int session_after, GError **error);
+
+/* Record that those outputs were removed after consent was withdrawn:
+ * a "withdrawals" row (UTC time, client, view, sessions, @files joined by
+ * '\n'), their pair rows marked "withdrawn", their provenance dropped.
+ */
+gboolean smp_catalog_note_withdrawal(SmpCatalog *c, const char *client,
+	const char *view, int session_before, int session_after, const char *files,
 	GError **error);
 
 /* Copy every photo and pair row of the catalogue at @src into @c. */

@@ -185,6 +185,13 @@ gboolean smp_normalise_match(const SmpNormalisation *before,
 	SmpNormalisation *after, VipsImage *before_mask, VipsImage *after_mask,
 	const SmpNormaliseParams *p, GError **error);
 
+/* How @after differed from @before as shot, on their skin backgrounds:
+ * @ev the luminance ratio in stops (log2, signed), @chroma the larger
+ * |ln| of the R/G and B/G ratio changes. Both 0 when not measurable.
+ */
+void smp_normalise_difference(const SmpNormalisation *before,
+	const SmpNormalisation *after, double *ev, double *chroma);
+
 /* Write the "parameters applied" object of @n (the sidecar's
  * normalise.before or normalise.after) into @b, which must be expecting a
  * value: flatfield, white_balance, exposure, match, skin and quality

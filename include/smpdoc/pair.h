@@ -47,12 +47,20 @@ typedef struct SmpPairResult {
 	SmpChange change; /* before → after */
 	gboolean aligned; /* registration confirmed the match and the
 	                   * composite shows the aligned overlap */
+	char *refused; /* portfolio: why the pair was refused (mismatch
+	                * gate); nothing was written. NULL otherwise */
 } SmpPairResult;
 
 /* Write @dir/@stem.jpg and @dir/@stem.json for @spec, each atomically.
  * When both photos were normalised, the after photo's tone is first
  * matched to the before photo's (its normalisation changes).
  * Refuses (SMP_ERROR_USAGE) to write over one of spec->inputs.
+ *
+ * A portfolio pipeline writes @dir/@stem.provenance.json instead of the
+ * sidecar, and when the pair fails its mismatch gate writes nothing and
+ * returns TRUE with result->refused set. A clinical pipeline adds the
+ * `pair_mismatch` warning instead. The composite's metadata follows the
+ * pipeline's [output] keys (privacy.h) and is checked after writing.
  */
 gboolean smp_pair_write(const SmpPairSpec *spec, const char *dir,
 	const char *stem, SmpPairResult *result, GError **error);

@@ -28,6 +28,7 @@ int smp_cmd_measure(int argc, char **argv);
 int smp_cmd_pair(int argc, char **argv);
 int smp_cmd_synth(int argc, char **argv);
 int smp_cmd_report(int argc, char **argv);
+int smp_cmd_verify(int argc, char **argv);
 
 /* A GOptionContext for a subcommand: @params is the positional part of the
  * usage line ("PHOTO..."), @summary the paragraph under it. The main group

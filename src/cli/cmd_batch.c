@@ -84,6 +84,16 @@ print_summary(const SmpBatchSummary *s)
 			"smpdoc: batch: %d pairs NOT ALIGNED (composites "
 			"say so)\n",
 			s->pairs_not_aligned);
+	if (s->photos_refused + s->pairs_refused)
+		fprintf(stderr,
+			"smpdoc: batch: %d photos and %d pairs refused (consent or "
+			"mismatch gate; not failures), listed in %s/errors.csv\n",
+			s->photos_refused, s->pairs_refused, out_dir);
+	if (s->pairs_withdrawn)
+		fprintf(stderr,
+			"smpdoc: batch: %d pairs' portfolio outputs removed (consent "
+			"withdrawn; recorded in the catalogue's withdrawals table)\n",
+			s->pairs_withdrawn);
 	if (s->photos_failed + s->pairs_failed)
 		fprintf(stderr, "smpdoc: batch: failures listed in %s/errors.csv\n",
 			out_dir);

@@ -13,7 +13,9 @@
 
 #include "cli.h"
 #include "smpdoc/analysis.h"
+#include "smpdoc/manifest.h"
 #include "smpdoc/pair.h"
+#include "smpdoc/privacy.h"
 #include "smpdoc/register.h"
 
 static char *out_dir;
@@ -35,6 +37,8 @@ static gboolean no_scale_bar;
 static char *watermark;
 static gboolean as_shot;
 static char *landmarks_file;
+static char *consent_word;
+static char *client_id;
 static char **files;
 
 static const GOptionEntry entries[] = {
@@ -82,6 +86,12 @@ static const GOptionEntry entries[] = {
 		"Watermark text over the photos", "TEXT"},
 	{"no-timing", 0, 0, G_OPTION_ARG_NONE, &no_timing,
 		"Write timings as null, so that outputs are byte-reproducible", NULL},
+	{"consent", 0, 0, G_OPTION_ARG_STRING, &consent_word,
+		"The client's recorded consent for both photos: none, clinical or "
+		"marketing (a portfolio pipeline needs marketing)",
+		"WORD"},
+	{"client", 0, 0, G_OPTION_ARG_STRING, &client_id,
+		"Client id (portfolio: only its keyed pseudonym is written)", "ID"},
 	{G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &files, NULL,
 		"BEFORE AFTER"},
 	{NULL}};
@@ -99,6 +109,54 @@ stem_of(const char *path)
 		"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_",
 		'_');
 	return g_strdup(base);
+}
+
+/* A pair run has no manifest: the consent is stated with --consent, and
+ * checked before any photo is opened. Portfolio names come from the
+ * client's pseudonym, never from the file names (which may hold a name).
+ * Returns: 0 to go on, else the exit code.
+ */
+static int
+consent_gate(GOptionContext *context, const SmpPipeline *pl, char **stem)
+{
+	int have = 0;
+	g_autofree char *why = NULL;
+	g_autofree char *secret = NULL;
+	g_autofree char *pseudonym = NULL;
+	GError *error = NULL;
+
+	if (consent_word) {
+		const char *names[] = {"none", "clinical", "marketing"};
+
+		for (have = 0; have < 3 && strcmp(consent_word, names[have]); have++)
+			;
+		if (have == 3)
+			return smp_cli_usage_error(
+				context, "pair: --consent must be none, clinical or marketing");
+	}
+	if ((why = smp_consent_refusal(pl, have))) {
+		fprintf(stderr,
+			"smpdoc: pair: pipeline '%s' refused: %s (state the client's "
+			"recorded consent with --consent; nothing was written)\n",
+			pl->name, why);
+		return SMP_EXIT_SOME_FAILED;
+	}
+	if (pl->purpose != SMP_PURPOSE_PORTFOLIO)
+		return 0;
+	if (name_stem)
+		return smp_cli_usage_error(context,
+			"pair: --name is not allowed for portfolio output (names come "
+			"from the client's pseudonym)");
+	if (!client_id)
+		return smp_cli_usage_error(context,
+			"pair: portfolio output needs --client ID (only its pseudonym "
+			"is written)");
+	if (!(secret = smp_privacy_secret(pl, &error)))
+		return smp_cli_fail(error);
+	pseudonym = smp_privacy_pseudonym(secret, client_id);
+	*stem = g_strdup_printf("%s-%s-s%d-s%d", pseudonym, view ? view : "pair",
+		session_before, session_after);
+	return 0;
 }
 
 static char *
@@ -144,6 +202,7 @@ write_outputs(const PairInput *in, gboolean *aligned, GError **error)
 	int n_marks = 0;
 
 	g_autofree char *stem = name_stem ? g_strdup(name_stem) : default_stem();
+	gboolean refused;
 	SmpPairSpec spec = {{in->photo[0], in->photo[1]},
 		{in->analysis[0], in->analysis[1]}, {session_before, session_after},
 		view, {NULL, NULL}, in->pipeline, long_edge_opt, jpeg_q, !no_timing,
@@ -166,10 +225,15 @@ write_outputs(const PairInput *in, gboolean *aligned, GError **error)
 	spec.n_landmarks = n_marks;
 	if (!smp_pair_write(&spec, out_dir, stem, &result, error))
 		return FALSE;
-	printf("%s\n%s\n", result.composite, result.sidecar);
+	if ((refused = result.refused != NULL))
+		g_set_error(error, SMP_ERROR, SMP_ERROR_CONSENT,
+			"%s, %s: pair refused for portfolio: %s; nothing was written",
+			files[0], files[1], result.refused);
+	else
+		printf("%s\n%s\n", result.composite, result.sidecar);
 	*aligned = result.aligned;
 	smp_pair_result_clear(&result);
-	return TRUE;
+	return !refused;
 }
 
 /* Load and analyse photo @i of the pair into @in. */
@@ -261,6 +325,8 @@ smp_cmd_pair(int argc, char **argv)
 	pipeline = smp_pipeline_find(pipeline_name, &error);
 	if (!pipeline)
 		return smp_cli_fail(error);
+	if ((code = consent_gate(context, pipeline, &name_stem)))
+		return code;
 	code = run_pair(pipeline);
 	g_strfreev(files);
 	return code;

@@ -24,6 +24,8 @@ static const SmpCommand commands[] = {
 		smp_cmd_timeline},
 	{"report", "static HTML report over a pair or batch output folder",
 		smp_cmd_report},
+	{"verify", "recompute a portfolio composite from its originals",
+		smp_cmd_verify},
 	{"measure", "dot density of photos, measurement JSON on stdout",
 		smp_cmd_measure},
 	{"inspect", "what smpdoc reads from a photo and would do to it",
