@@ -7,6 +7,7 @@
 #include <libexif/exif-loader.h>
 #include <libexif/exif-utils.h>
 #include <glib.h>
+#include <glib/gstdio.h>
 #include <vips/vips.h>
 
 #include "smpdoc/error.h"
@@ -303,11 +304,18 @@ gboolean
 smp_privacy_save(VipsImage *image, const char *path, int quality,
 	const SmpPipeline *p, const char *exif_source, GError **error)
 {
-	if (p->purpose == SMP_PURPOSE_PORTFOLIO)
-		return save_portfolio(image, path, quality, error) &&
-			smp_privacy_check(path, p, error);
-	return save_clinical(image, path, quality, p, exif_source, error) &&
-		smp_privacy_check(path, p, error);
+	gboolean saved = p->purpose == SMP_PURPOSE_PORTFOLIO
+		? save_portfolio(image, path, quality, error)
+		: save_clinical(image, path, quality, p, exif_source, error);
+
+	if (!saved)
+		return FALSE;
+	/* A file that fails the read-back is not left behind. */
+	if (!smp_privacy_check(path, p, error)) {
+		g_unlink(path);
+		return FALSE;
+	}
+	return TRUE;
 }
 
 static gboolean

@@ -47,7 +47,9 @@ char *smp_privacy_pseudonym(const char *secret, const char *client);
  * segment (libvips 8.14 drops the profile with strip, and without strip
  * always writes an EXIF block). Clinical: the EXIF of @exif_source (an
  * original photo, may be NULL) filtered by the [output] keep_* keys,
- * orientation 1, no thumbnail, XMP, IPTC or comments.
+ * orientation 1, no thumbnail, XMP, IPTC or comments. The file is then
+ * read back with smp_privacy_check(); when that fails it is removed and
+ * FALSE returned.
  */
 gboolean smp_privacy_save(VipsImage *image, const char *path, int quality,
 	const SmpPipeline *p, const char *exif_source, GError **error);

@@ -117,6 +117,23 @@ check "pair without consent writes nothing" '[ ! -e "$tmp/p1" ]'
 	--pipeline "$portfolio" --client c02 --consent clinical 2>"$tmp/err"
 check "pair portfolio with clinical consent exits 1" '[ $? -eq 1 ]'
 
+# --- mismatch gate: synth rotates after photos by about 4 degrees ------------
+sed 's/^max_rotation_mismatch_deg=.*/max_rotation_mismatch_deg=1/' \
+	"$portfolio" >"$tmp/tight.pipeline"
+"$smpdoc" batch "$arch/manifest.csv" -o "$tmp/mis" \
+	--pipeline "$tmp/tight.pipeline" --progress never 2>"$tmp/err"
+check "portfolio refuses a view mismatch, exit 0" '[ $? -eq 0 ]'
+check "errors.csv gives the mismatch" \
+	"grep -Eq ',refused,\"?mismatch: view rotated by' '$tmp/mis/errors.csv'"
+tree=$(cd "$tmp/mis" && find . -mindepth 1 | LC_ALL=C sort | tr '\n' ' ')
+check "nothing written for the refused pair" \
+	'[ "$tree" = "./catalog.sqlite ./errors.csv " ]'
+printf '[output]\nmax_rotation_mismatch_deg=1\n' >"$tmp/tightc.pipeline"
+"$smpdoc" pair "$arch/c02/0/top.jpg" "$arch/c02/1/top.jpg" -o "$tmp/misc" \
+	--name m --no-timing --pipeline "$tmp/tightc.pipeline" >/dev/null 2>&1
+check "clinical output flags it (pair_mismatch)" \
+	"grep -q '\"pair_mismatch\"' '$tmp/misc/m.json'"
+
 # --- withdrawal ------------------------------------------------------------------
 sed -i 's/^\(c01,1,.*\),marketing$/\1,clinical/' "$arch/manifest.csv"
 "$smpdoc" batch "$arch/manifest.csv" -o "$out" --pipeline "$portfolio" \
