@@ -96,6 +96,7 @@ add_original(JsonBuilder *b, const SmpPairSpec *spec, int i, GError **error)
 	add_double(b, "px_per_mm", a->scale.px_per_mm);
 	add_double(b, "scale_rel_uncertainty", a->scale.rel_uncertainty);
 	add_string(b, "scale_source", a->scale.source);
+	add_string(b, "roi_source", a->roi_source);
 	json_builder_set_member_name(b, "operations");
 	json_builder_begin_array(b);
 	json_builder_add_string_value(b, ph->loader);
@@ -506,9 +507,22 @@ smp_provenance_verify(const char *composite, const char *originals_dir,
 		return verdict(result, FALSE,
 			"the record's pipeline text does not have its recorded hash");
 	}
-	for (int i = 0; i < 2; i++)
-		want[i] = json_object_get_string_member_with_default(
-			json_array_get_object_element(orig, i), "sha256", "");
+	for (int i = 0; i < 2; i++) {
+		JsonObject *o = json_array_get_object_element(orig, i);
+		const char *roi = json_object_get_string_member_with_default(
+			o, "roi_source", "whole");
+
+		want[i] = json_object_get_string_member_with_default(o, "sha256", "");
+		/* A region given per photo is not in the record (yet). */
+		if (strcmp(roi, "whole") != 0 && strcmp(roi, "pipeline") != 0) {
+			g_set_error(error, SMP_ERROR, SMP_ERROR_UNSUPPORTED,
+				"%s: verify: the %s photo's region of interest came from the "
+				"%s, which the record does not hold",
+				composite, i ? "after" : "before", roi);
+			recipe_clear(&r);
+			return FALSE;
+		}
+	}
 	find_originals(originals_dir, SMP_VERIFY_MAX_DEPTH, want, r.path);
 	if (!r.path[0] || !r.path[1]) {
 		g_set_error(error, SMP_ERROR, SMP_ERROR_IO,
