@@ -122,6 +122,88 @@ keep_inside(GArray *dots, const guint8 *mask, int width, int height)
 	g_array_set_size(dots, n);
 }
 
+/* The scale from the calibration sticker, or none with a warning naming
+ * why the sticker cannot give it.
+ */
+static gboolean
+sticker_scale(SmpAnalysis *a, const SmpPhoto *photo, const SmpPipeline *pl,
+	GError **error)
+{
+	SmpStickerParams sp;
+	SmpSticker *s;
+
+	smp_sticker_params_default(&sp, pl->scale_sticker_mm);
+	s = a->sticker = smp_sticker_find(
+		smp_analysis_image(photo, a, FALSE), &sp, photo->path, error);
+	if (!s)
+		return FALSE;
+	a->scale.px_per_mm = a->scale.rel_uncertainty = -1;
+	a->scale.source = "none";
+	if (!s->found)
+		smp_warnings_add(a->warnings, "sticker_not_found",
+			"%s: no calibration sticker of %g mm found: densities per cm² "
+			"are null",
+			photo->path, s->diameter_mm);
+	else if (s->partial)
+		smp_warnings_add(a->warnings, "sticker_partial",
+			"%s: the calibration sticker touches the frame edge: its size "
+			"cannot be trusted, densities per cm² are null",
+			photo->path);
+	else if (s->tilted)
+		smp_warnings_add(a->warnings, "sticker_tilted",
+			"%s: the calibration sticker is tilted %.1f° (axis ratio %.3f, "
+			"limit %g°): densities per cm² are null",
+			photo->path, s->tilt_deg, s->axis_ratio, sp.max_tilt_deg);
+	else {
+		a->scale.px_per_mm = s->px_per_mm;
+		a->scale.rel_uncertainty = s->rel_uncertainty;
+		a->scale.source = "sticker";
+	}
+	return TRUE;
+}
+
+/* Leave the sticker's area out of the region of interest @mask (made
+ * for the whole frame when NULL): it hides the scalp under it.
+ */
+static guint8 *
+exclude_sticker(const SmpAnalysis *a, guint8 *mask, int w, int h)
+{
+	if (!a->sticker || !a->sticker->found)
+		return mask;
+	if (!mask) {
+		mask = g_malloc((gsize) w * h);
+		memset(mask, 255, (gsize) w * h);
+	}
+	smp_sticker_exclude(a->sticker, mask, w, h, (gsize) w);
+	return mask;
+}
+
+/* Scabs, merging, hairline and symmetry, with the fresh_session warning. */
+static void
+artist_measures(SmpAnalysis *a, const SmpPhoto *photo, const SmpPipeline *pl,
+	const SmpDetectParams *dp, const guint8 *mask)
+{
+	const GArray *dots = a->detection->dots, *large = a->detection->large_blobs;
+	SmpArtistParams ap;
+
+	smp_artist_params_default(&ap);
+	ap.dot_diameter_max_px = dp->diameter_max_px;
+	ap.scab_fraction_max = pl->scab_fraction_max;
+	ap.merge_margin_px = a->scale.px_per_mm > 0
+		? pl->merge_margin_mm * a->scale.px_per_mm
+		: pl->merge_margin_px;
+	ap.hairline = (SmpSide) pl->hairline;
+	a->artist = smp_artist_measure(a->measurement, (const SmpDot *) dots->data,
+		dots->len, (const SmpDot *) large->data, large->len, mask,
+		(gsize) a->measurement->width, &ap);
+	if (a->artist->fresh_session)
+		smp_warnings_add(a->warnings, "fresh_session",
+			"%s: %.1f%% of the dots are scabs (limit %.1f%%): measure healed "
+			"skin, before the next session",
+			photo->path, 100.0 * a->artist->scab_fraction,
+			100.0 * pl->scab_fraction_max);
+}
+
 SmpAnalysis *
 smp_analyse_photo(const SmpPhoto *photo, const SmpPipeline *pipeline,
 	const SmpScale *scale, double load_ms, GError **error)
@@ -152,6 +234,11 @@ smp_analyse_photo_roi(const SmpPhoto *photo, const SmpPipeline *pipeline,
 		return NULL;
 	if (pipeline->normalise && !normalise(a, photo, pipeline, error))
 		return NULL;
+	if (pipeline->scale_sticker_mm > 0 &&
+		!sticker_scale(a, photo, pipeline, error))
+		return NULL;
+	scale = &a->scale;
+	mask = a->roi_mask = exclude_sticker(a, a->roi_mask, w, h);
 
 	g_timer_start(timer);
 	detect_params(pipeline, scale, &dp);
@@ -174,10 +261,12 @@ smp_analyse_photo_roi(const SmpPhoto *photo, const SmpPipeline *pipeline,
 	dots = a->detection->dots;
 	a->measurement = smp_measure_dots((const SmpDot *) dots->data, dots->len, w,
 		h, mask, (gsize) w, &mp, error);
+	if (a->measurement)
+		artist_measures(a, photo, pipeline, &dp, mask);
 	a->timing_ms[3] = g_timer_elapsed(timer, NULL) * 1e3;
 	if (!a->measurement)
 		return NULL;
-	if (scale->px_per_mm <= 0)
+	if (scale->px_per_mm <= 0 && !a->sticker)
 		smp_warnings_add(a->warnings, "no_scale",
 			"%s: no scale known (no manifest px_per_mm, pipeline scale or "
 			"sticker): densities per cm² are null, per megapixel given",
@@ -199,6 +288,8 @@ smp_analysis_report(const SmpPhoto *photo, const SmpAnalysis *a, gboolean items,
 	for (int i = 0; i < 4; i++)
 		r->timing_ms[i] = a->timing_ms[i];
 	r->measurement = a->measurement;
+	r->sticker = a->sticker;
+	r->artist = a->artist;
 	r->dots = (const SmpDot *) a->detection->dots->data;
 	r->n_dots = a->detection->dots->len;
 	r->large = (const SmpDot *) a->detection->large_blobs->data;
@@ -222,6 +313,8 @@ smp_analysis_free(SmpAnalysis *a)
 	smp_detection_free(a->detection);
 	smp_measurement_free(a->measurement);
 	g_free(a->roi_mask);
+	smp_sticker_free(a->sticker);
+	smp_artist_free(a->artist);
 	if (a->warnings)
 		g_ptr_array_unref(a->warnings);
 	g_free(a);

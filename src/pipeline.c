@@ -9,6 +9,7 @@
 
 #include <glib.h>
 
+#include "smpdoc/artist.h"
 #include "smpdoc/error.h"
 #include "smpdoc/pipeline.h"
 #include "smpdoc/register.h"
@@ -20,7 +21,8 @@ typedef enum {
 	KEY_MODEL,
 	KEY_ROI,
 	KEY_CHOICE,
-	KEY_STRING
+	KEY_STRING,
+	KEY_SIDE
 } KeyType;
 
 typedef struct KeySpec {
@@ -59,6 +61,10 @@ static const char *const consents[] = {"none", "clinical", "marketing", NULL};
 	{                                                                          \
 		g, k, KEY_STRING, offsetof(SmpPipeline, field), 0, max_bytes           \
 	}
+#define SIDE(g, k, field)                                                      \
+	{                                                                          \
+		g, k, KEY_SIDE, offsetof(SmpPipeline, field), 0, 0                     \
+	}
 
 static const KeySpec schema[] = {
 	D("load", "max_megapixels", max_megapixels, 0.01, 1000),
@@ -80,6 +86,11 @@ static const KeySpec schema[] = {
 	D("measure", "scale_rel_uncertainty", scale_rel_uncertainty, 0, 0.5),
 	D("measure", "grid_cell_mm", grid_cell_mm, 0.5, 1000),
 	D("measure", "grid_cell_px", grid_cell_px, 4, 100000),
+	D("measure", "scale_sticker_mm", scale_sticker_mm, 0, 200),
+	SIDE("measure", "hairline", hairline),
+	D("measure", "scab_fraction_max", scab_fraction_max, 0, 1),
+	D("measure", "merge_margin_mm", merge_margin_mm, 0, 10),
+	D("measure", "merge_margin_px", merge_margin_px, 0, 200),
 	I("composite", "long_edge_px", long_edge_px, 64, 30000),
 	I("composite", "jpeg_quality", jpeg_quality, 1, 100),
 	C("output", "purpose", purpose, purposes),
@@ -122,6 +133,11 @@ set_defaults(SmpPipeline *p)
 	p->scale_rel_uncertainty = 0;
 	p->grid_cell_mm = 10;
 	p->grid_cell_px = 200;
+	p->scale_sticker_mm = 0;
+	p->hairline = SMP_SIDE_NONE;
+	p->scab_fraction_max = SMP_ARTIST_SCAB_FRACTION;
+	p->merge_margin_mm = SMP_ARTIST_MERGE_MARGIN_MM;
+	p->merge_margin_px = SMP_ARTIST_MERGE_MARGIN_PX;
 	p->long_edge_px = 2400;
 	p->jpeg_quality = 90;
 	p->purpose = SMP_PURPOSE_CLINICAL;
@@ -245,6 +261,7 @@ read_key(GKeyFile *kf, const KeySpec *s, SmpPipeline *p, const char *path,
 	char *end = NULL;
 	double v;
 	SmpRegisterModel model;
+	SmpSide side;
 
 	if (s->type == KEY_ROI) {
 		char **field = (char **) ((char *) p + s->offset);
@@ -286,6 +303,14 @@ read_key(GKeyFile *kf, const KeySpec *s, SmpPipeline *p, const char *path,
 				"[%s] %s: '%s' is not one of %s", s->group, s->key,
 				raw ? raw : "", names);
 		}
+	}
+	if (s->type == KEY_SIDE) {
+		if (!raw || !smp_side_parse(g_strstrip(raw), &side))
+			return config_error(error, path, line,
+				"[%s] %s: '%s' is not none, top, bottom, left or right",
+				s->group, s->key, raw ? raw : "");
+		*(int *) ((char *) p + s->offset) = (int) side;
+		return TRUE;
 	}
 	if (s->type == KEY_MODEL) {
 		if (!raw || !smp_register_model_parse(g_strstrip(raw), &model))

@@ -106,6 +106,7 @@ registration_new(SmpRegisterModel model, const char *method)
 	r->rms_px = NAN;
 	r->new_dots = r->persisting_dots = r->outside_dots = -1;
 	r->growth_px_median = r->contrast_change_median = NAN;
+	r->growth_pct_median = r->contrast_change_pct_median = NAN;
 	return r;
 }
 

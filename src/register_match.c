@@ -363,6 +363,8 @@ reg_match_dots(const SmpDot *before, int nb, int wb, int hb,
 	g_autofree double *xy = map_dots(after, na, m);
 	g_autofree Pair *pairs = g_new(Pair, MAX(na, 1));
 	g_autofree double *grow = NULL, *dc = NULL;
+	g_autofree double *grow_pct = NULL, *dc_pct = NULL;
+	int n_gp = 0, n_dp = 0;
 	guint8 *used = g_new0(guint8, MAX(nb, 1));
 	double rot, s;
 	int n = 0, kept = 0;
@@ -403,6 +405,8 @@ reg_match_dots(const SmpDot *before, int nb, int wb, int hb,
 	qsort(pairs, n, sizeof(Pair), pair_cmp);
 	grow = g_new(double, MAX(n, 1));
 	dc = g_new(double, MAX(n, 1));
+	grow_pct = g_new(double, MAX(n, 1));
+	dc_pct = g_new(double, MAX(n, 1));
 	for (int i = 0; i < n; i++) {
 		const SmpDot *a = &after[pairs[i].a], *b = &before[pairs[i].b];
 
@@ -412,6 +416,11 @@ reg_match_dots(const SmpDot *before, int nb, int wb, int hb,
 		g_array_index(r->after_match, gint32, pairs[i].a) = pairs[i].b;
 		grow[kept] = a->r * s - b->r;
 		dc[kept] = a->contrast - b->contrast;
+		/* Relative changes only where the before value is positive. */
+		if (b->r > 0)
+			grow_pct[n_gp++] = 100.0 * grow[kept] / b->r;
+		if (b->contrast > 0)
+			dc_pct[n_dp++] = 100.0 * dc[kept] / b->contrast;
 		kept++;
 	}
 	g_free(used);
@@ -419,4 +428,6 @@ reg_match_dots(const SmpDot *before, int nb, int wb, int hb,
 	r->new_dots = na - r->outside_dots - kept;
 	r->growth_px_median = median(grow, kept);
 	r->contrast_change_median = median(dc, kept);
+	r->growth_pct_median = median(grow_pct, n_gp);
+	r->contrast_change_pct_median = median(dc_pct, n_dp);
 }

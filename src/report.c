@@ -301,10 +301,14 @@ build_measurement(JsonBuilder *b, const SmpPhotoReport *r)
 	add_positive_or_null(b, "px_per_mm", r->px_per_mm);
 	add_string_or_null(b, "scale_source", r->scale_source);
 	add_positive_or_null(b, "scale_rel_uncertainty", r->scale_rel_uncertainty);
+	json_builder_set_member_name(b, "sticker");
+	smp_sticker_to_json(r->sticker, b);
 	add_int(b, "roi_px", r->roi_px);
 	add_string_or_null(
 		b, "roi_source", r->roi_source ? r->roi_source : "whole");
 	build_dots(b, r);
+	json_builder_set_member_name(b, "smp");
+	smp_artist_to_json(r->artist, b);
 	add_warnings(b, r->warnings);
 	json_builder_set_member_name(b, "timing_ms");
 	json_builder_begin_object(b);
@@ -363,7 +367,8 @@ add_count_or_null(JsonBuilder *b, const char *key, gint64 value)
 }
 
 static void
-build_change(JsonBuilder *b, const SmpChange *c, const SmpRegistration *reg)
+build_change(JsonBuilder *b, const SmpChange *c, const SmpRegistration *reg,
+	double before_px_per_mm)
 {
 	const double nan = NAN;
 	gboolean matched = reg && reg->ok && reg->new_dots >= 0;
@@ -383,6 +388,18 @@ build_change(JsonBuilder *b, const SmpChange *c, const SmpRegistration *reg)
 		b, "growth_px_median", matched ? reg->growth_px_median : nan, 0.01);
 	add_number(b, "contrast_change_median",
 		matched ? reg->contrast_change_median : nan, 0.001);
+	/* The same in mm (before photo's scale) and relative to the before
+	 * dot: spread and fading of the pigment between sessions.
+	 */
+	add_number(b, "growth_mm_median",
+		matched && before_px_per_mm > 0
+			? reg->growth_px_median / before_px_per_mm
+			: nan,
+		0.001);
+	add_number(
+		b, "growth_pct_median", matched ? reg->growth_pct_median : nan, 0.01);
+	add_number(b, "contrast_change_pct_median",
+		matched ? reg->contrast_change_pct_median : nan, 0.01);
 	json_builder_end_object(b);
 }
 
@@ -412,7 +429,7 @@ smp_report_pair(const SmpPairReport *r)
 	}
 	else
 		json_builder_add_null_value(b);
-	build_change(b, r->change, r->reg);
+	build_change(b, r->change, r->reg, r->before.px_per_mm);
 	add_string_or_null(b, "composite", r->composite);
 	/* Where each photo sits in the composite, for viewers that cut the
 	 * panels out (the HTML report's slider).

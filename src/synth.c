@@ -46,6 +46,9 @@ smp_synth_params_default(SmpSynthParams *p)
 	p->blur_px = 0.5;
 	p->jpeg_q = 90;
 	p->orientation = 1;
+	p->sticker_x = 0.8;
+	p->sticker_y = 0.3;
+	p->sticker_axis_deg = 30.0;
 }
 
 void
@@ -146,7 +149,14 @@ smp_synth_params_check(const SmpSynthParams *p, GError **error)
 		(p->blur_edge_px < 0 ||
 			check_range("blur_edge_px", p->blur_edge_px, 0, 10, error)) &&
 		check_range("jpeg_q", p->jpeg_q, 1, 100, error) &&
-		check_range("orientation", p->orientation, 1, 8, error);
+		check_range("orientation", p->orientation, 1, 8, error) &&
+		check_range("sticker_mm", p->sticker_mm, 0, 200, error) &&
+		check_range("sticker_x", p->sticker_x, -1, 2, error) &&
+		check_range("sticker_y", p->sticker_y, -1, 2, error) &&
+		check_range("sticker_tilt_deg", p->sticker_tilt_deg, 0, 80, error) &&
+		check_range(
+			"sticker_axis_deg", p->sticker_axis_deg, -360, 360, error) &&
+		check_range("sticker_ring_mm", p->sticker_ring_mm, 0, 20, error);
 }
 
 static gboolean
@@ -280,6 +290,9 @@ render_series(const SmpSynthParams *before, const SmpSynthPairParams *pairs,
 	for (k = 0; k <= n_after; k++) {
 		imgs[k] = synth_render_view(
 			scene, &views[k], truths ? &truths[k] : NULL, error);
+		if (imgs[k])
+			imgs[k] = synth_sticker_paint(
+				imgs[k], before, &views[k], truths ? truths[k] : NULL, error);
 		if (!imgs[k]) {
 			while (k-- > 0) {
 				VIPS_UNREF(imgs[k]);

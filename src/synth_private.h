@@ -55,6 +55,21 @@ synth_range(SynthRng *rng, double lo, double hi)
 	return lo + (hi - lo) * synth_uniform(rng);
 }
 
+/* sRGB transfer function, 0..255 <-> linear 0..1. */
+static inline double
+synth_srgb_to_linear(double v)
+{
+	v /= 255.0;
+	return v <= 0.04045 ? v / 12.92 : pow((v + 0.055) / 1.055, 2.4);
+}
+
+static inline double
+synth_linear_to_srgb(double v)
+{
+	v = v <= 0.0031308 ? 12.92 * v : 1.055 * pow(v, 1 / 2.4) - 0.055;
+	return 255.0 * v;
+}
+
 /* One feature of the scalp, in scalp millimetres (x right, y down; the
  * before photo's top-left corner is the origin). Highlights are not on the
  * scalp and never appear here.
@@ -102,6 +117,30 @@ typedef struct SynthView {
 	int highlights;
 	guint64 photo_seed; /* noise and highlights */
 } SynthView;
+
+/* The light on image point (x, y) of @v relative to the frame's mean:
+ * the linear gradient and the vignette (exposure and cast apart).
+ */
+static inline double
+synth_illumination(const SynthView *v, double x, double y)
+{
+	double ang = v->gradient_angle_deg * G_PI / 180.0;
+	double w = v->width, h = v->height;
+	double half_diag = 0.5 * sqrt(w * w + h * h);
+	double dx = x - w / 2.0, dy = y - h / 2.0;
+	double proj = (dx * cos(ang) + dy * sin(ang)) / half_diag;
+	double rn2 = (dx * dx + dy * dy) / (half_diag * half_diag);
+
+	return (1.0 + v->gradient * proj) * (1.0 - v->vignette * rn2);
+}
+
+/* Paint the calibration sticker of @p (when p->sticker_mm > 0) onto
+ * @image, the render of @view, lit like the skin, and record it in
+ * @truth (nullable), removing the features it hides. Returns: the painted
+ * image (transfer full; @image is unreferenced), or NULL with @error.
+ */
+VipsImage *synth_sticker_paint(VipsImage *image, const SmpSynthParams *p,
+	const SynthView *view, SmpSynthTruth *truth, GError **error);
 
 /* Render @view of @scene: an upright 8-bit sRGB image in memory and, when
  * @truth is not NULL, its truth.

@@ -86,20 +86,6 @@ typedef struct Render {
 	gint next_band;
 } Render;
 
-static inline double
-srgb_to_linear(double v)
-{
-	v /= 255.0;
-	return v <= 0.04045 ? v / 12.92 : pow((v + 0.055) / 1.055, 2.4);
-}
-
-static inline double
-linear_to_srgb(double v)
-{
-	v = v <= 0.0031308 ? 12.92 * v : 1.055 * pow(v, 1 / 2.4) - 0.055;
-	return 255.0 * v;
-}
-
 /* Value noise on a lattice hashed from @seed: smooth, in [-1, 1]. */
 static inline double
 lattice(guint64 seed, gint64 i, gint64 j)
@@ -185,7 +171,7 @@ build_luts(Render *r)
 		}
 	r->enc = g_new(float, ENC_N + 1);
 	for (int i = 0; i <= ENC_N; i++)
-		r->enc[i] = (float) linear_to_srgb((double) i / ENC_N);
+		r->enc[i] = (float) synth_linear_to_srgb((double) i / ENC_N);
 }
 
 /* Radius, in units of r, beyond which profile @s is below 1e-3. */
@@ -493,9 +479,6 @@ static void
 paint_light(const Render *r, float *buf, int bw, int y0, int y1)
 {
 	const SynthView *v = r->view;
-	double ang = v->gradient_angle_deg * G_PI / 180.0;
-	double cx = r->w / 2.0, cy = r->h / 2.0;
-	double half_diag = 0.5 * sqrt((double) r->w * r->w + (double) r->h * r->h);
 	double gain = pow(2.0, v->exposure);
 	/* Skin oil reflects less on darker skin than a white blob would. */
 	float spec = 0.95f *
@@ -509,14 +492,10 @@ paint_light(const Render *r, float *buf, int bw, int y0, int y1)
 		cast[c] = (float) (v->cast[c] * gain);
 	for (int y = y0; y < y1; y++) {
 		float *row = buf + (gsize) (y - y0) * bw * 3;
-		double dy = y + 0.5 - cy;
 
 		for (int xi = 0; xi < bw; xi++) {
-			double dx = xi - r->halo + 0.5 - cx;
-			double proj = (dx * cos(ang) + dy * sin(ang)) / half_diag;
-			double rn2 = (dx * dx + dy * dy) / (half_diag * half_diag);
-			float illum = (float) ((1.0 + v->gradient * proj) *
-				(1.0 - v->vignette * rn2));
+			float illum =
+				(float) synth_illumination(v, xi - r->halo + 0.5, y + 0.5);
 
 			for (int c = 0; c < 3; c++)
 				row[3 * xi + c] *= illum * cast[c];
@@ -718,7 +697,7 @@ setup(Render *r)
 	r->h = v->height;
 	r->ppm = 1.0 / sqrt(det);
 	for (int c = 0; c < 3; c++)
-		r->skin[c] = (float) srgb_to_linear(tone_srgb[tone][c]);
+		r->skin[c] = (float) synth_srgb_to_linear(tone_srgb[tone][c]);
 	/* Fine octaves finer than about two pixels alias into grain: fade. */
 	for (int o = 0; o < 2; o++) {
 		double px = scales[o] * r->ppm;

@@ -171,6 +171,29 @@ large_blob_count(const SmpSynthTruth *t)
 	return n;
 }
 
+/* The calibration sticker painted in a photo, or null. */
+static void
+add_sticker(JsonBuilder *b, const SmpSynthSticker *s)
+{
+	json_builder_set_member_name(b, "sticker");
+	if (!s->present) {
+		json_builder_add_null_value(b);
+		return;
+	}
+	json_builder_begin_object(b);
+	add_fine(b, "diameter_mm", s->diameter_mm);
+	add_fine(b, "ring_mm", s->ring_mm);
+	add_fine(b, "x", s->x);
+	add_fine(b, "y", s->y);
+	add_fine(b, "major_px", s->major_px);
+	add_fine(b, "minor_px", s->minor_px);
+	add_fine(b, "angle_deg", s->angle_deg);
+	add_fine(b, "tilt_deg", s->tilt_deg);
+	json_builder_set_member_name(b, "partial");
+	json_builder_add_boolean_value(b, s->partial);
+	json_builder_end_object(b);
+}
+
 static void
 add_photo(JsonBuilder *b, const char *rel, const char *client, int session,
 	const char *view, int orientation, int tone, const SmpSynthTruth *t)
@@ -204,6 +227,7 @@ add_photo(JsonBuilder *b, const char *rel, const char *client, int session,
 	json_builder_add_int_value(b, large_blob_count(t));
 	add_dots(b, "dots", t->dots);
 	add_dots(b, "distractors", t->distractors);
+	add_sticker(b, &t->sticker);
 	json_builder_end_object(b);
 }
 

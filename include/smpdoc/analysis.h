@@ -7,12 +7,14 @@
 
 #include <glib.h>
 
+#include "smpdoc/artist.h"
 #include "smpdoc/detect.h"
 #include "smpdoc/measure.h"
 #include "smpdoc/normalise.h"
 #include "smpdoc/photo.h"
 #include "smpdoc/pipeline.h"
 #include "smpdoc/report.h"
+#include "smpdoc/scale.h"
 
 G_BEGIN_DECLS
 
@@ -29,6 +31,8 @@ typedef struct SmpAnalysis {
 	SmpNormalisation *norm; /* NULL when the pipeline turns it off */
 	SmpDetection *detection;
 	SmpMeasurement *measurement;
+	SmpSticker *sticker; /* NULL unless the pipeline names a sticker */
+	SmpArtistMeasures *artist; /* scabs, merging, hairline, symmetry */
 	GPtrArray *warnings; /* SmpWarning: the photo's and the stages' */
 	double timing_ms[4]; /* load, normalise, detect, measure; < 0: not run */
 	const char *roi_source; /* "whole", "pipeline", "manifest", "option" */
@@ -58,9 +62,13 @@ void smp_analysis_scale(double given, double given_rel_uncertainty,
 void smp_analysis_normalise_params(
 	const SmpPipeline *pl, SmpNormaliseParams *np);
 
-/* Normalise (when the pipeline asks), detect and measure the dots of
- * @photo with @pipeline's parameters at @scale. Detection reads the
- * normalised photo. @load_ms is recorded as the load time.
+/* Normalise (when the pipeline asks), find the calibration sticker (when
+ * the pipeline gives its diameter), detect and measure the dots of @photo
+ * with @pipeline's parameters. Detection reads the normalised photo.
+ * @scale is used unless a sticker is configured: then the sticker alone
+ * gives the scale, and one not found, partial or tilted leaves it unknown
+ * (with a warning) rather than falling back to a guess. @load_ms is
+ * recorded as the load time.
  *
  * Returns: (transfer full) the analysis, or NULL with @error set.
  */

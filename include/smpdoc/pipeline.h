@@ -70,6 +70,11 @@ typedef struct SmpPipeline {
 	double scale_rel_uncertainty; /* 1-sigma relative error of px_per_mm */
 	double grid_cell_mm; /* density grid cell with a scale */
 	double grid_cell_px; /* and without */
+	double scale_sticker_mm; /* calibration sticker diameter; 0: none */
+	int hairline; /* SmpSide of the bare skin; 0: none */
+	double scab_fraction_max; /* fresh_session warning at or above */
+	double merge_margin_mm; /* gap between dots still merged */
+	double merge_margin_px; /* the same without a scale */
 
 	/* [composite] */
 	int long_edge_px; /* longest side of the composite */

@@ -90,6 +90,9 @@ typedef struct SmpRegistration {
 	double growth_px_median; /* persisting dots: after radius (in before
 	                            * px) - before radius; NaN without any */
 	double contrast_change_median; /* after - before contrast; NaN too */
+	double growth_pct_median; /* 100 (after r - before r) / before r */
+	double contrast_change_pct_median; /* 100 (after - before) / before
+	                                    * contrast: fading is negative */
 } SmpRegistration;
 
 /* Register @after onto @before.

@@ -8,6 +8,7 @@
 #include <glib.h>
 #include <json-glib/json-glib.h>
 
+#include "smpdoc/artist.h"
 #include "smpdoc/composite.h"
 #include "smpdoc/detect.h"
 #include "smpdoc/measure.h"
@@ -15,6 +16,7 @@
 #include "smpdoc/normalise.h"
 #include "smpdoc/register.h"
 #include "smpdoc/photo.h"
+#include "smpdoc/scale.h"
 
 G_BEGIN_DECLS
 
@@ -38,6 +40,8 @@ typedef struct SmpPhotoReport {
 	const SmpDot *large; /* larger dark blobs (moles, scabs) */
 	gsize n_large;
 	gboolean items; /* write every dot (FALSE: --no-items) */
+	const SmpSticker *sticker; /* NULL or not found: "sticker" is null */
+	const SmpArtistMeasures *artist; /* NULL: "smp" is null */
 } SmpPhotoReport;
 
 /* The registration block of a pair sidecar. */

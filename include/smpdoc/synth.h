@@ -51,6 +51,18 @@ typedef struct SmpSynthDot {
 	                    * (centres 0.8..1.2 x (r1 + r2) apart); else 0 */
 } SmpSynthDot;
 
+/* The calibration sticker as painted in one photo (present FALSE: none). */
+typedef struct SmpSynthSticker {
+	gboolean present;
+	double diameter_mm; /* of the light disc */
+	double ring_mm; /* border ring width, 0 for none */
+	double x, y; /* centre, px */
+	double major_px, minor_px; /* full axes of the light disc, px */
+	double angle_deg; /* direction of the major axis, image axes */
+	double tilt_deg;
+	gboolean partial; /* partly outside the frame */
+} SmpSynthSticker;
+
 /* The truth of one photo. Owned by the caller; smp_synth_truth_free(). */
 typedef struct SmpSynthTruth {
 	GArray *dots; /* SmpSynthDot with smp_synth_kind_is_dot(), centre
@@ -60,6 +72,8 @@ typedef struct SmpSynthTruth {
 	double px_per_mm; /* scale of this photo */
 	double blur_px; /* optical blur sigma at the centre, px */
 	double blur_edge_px; /* ... and at the corners (= blur_px if uniform) */
+	SmpSynthSticker sticker; /* dots and distractors it hides are not in
+	                          * the lists above */
 } SmpSynthTruth;
 
 /* Parameters of one photo of one scalp. Start from
@@ -107,6 +121,23 @@ typedef struct SmpSynthParams {
 	                      * across the frame); < 0 (default): blur_px */
 	int jpeg_q; /* default 90, chroma subsampled */
 	int orientation; /* EXIF 1..8 the saved file carries; default 1 */
+
+	/* Calibration sticker (synth_sticker.c): a white disc lying on the
+	 * scalp, lit like the skin, optionally inside a dark border ring;
+	 * painted last, so it hides what is under it. Every photo of a
+	 * series carries one at the same place in its frame (a new sticker
+	 * each session), at that photo's scale.
+	 */
+	double sticker_mm; /* light disc diameter; 0 (default): none */
+	double sticker_x, sticker_y; /* centre, fraction of width and height;
+	                              * default 0.8, 0.3 (beyond 0..1 or near
+	                              * an edge: partly outside the frame) */
+	double sticker_tilt_deg; /* tilt away from the camera, 0..80; the
+	                          * disc appears as an ellipse with axis
+	                          * ratio cos(tilt); default 0 */
+	double sticker_axis_deg; /* direction of the ellipse's major axis in
+	                          * the image; default 30 */
+	double sticker_ring_mm; /* dark border ring width; default 0 */
 } SmpSynthParams;
 
 /* How the after photo of a pair differs from the before photo. The matrix

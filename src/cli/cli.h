@@ -10,6 +10,7 @@
 
 #include "smpdoc/error.h"
 #include "smpdoc/photo.h"
+#include "smpdoc/pipeline.h"
 
 /* One subcommand: `smpdoc NAME ...` calls run(argc, argv) with argv[0] set
  * to "smpdoc NAME". Returns the process exit code.
@@ -48,6 +49,14 @@ int smp_cli_parse(GOptionContext *context, int *argc, char ***argv);
  */
 void smp_cli_add_limit_options(GOptionContext *context);
 void smp_cli_load_limits(SmpLoadLimits *limits);
+
+/* Add the measuring options (--sticker-mm, --hairline) to @context as a
+ * group; smp_cli_apply_measure_options() then writes what was given over
+ * @pipeline's keys. Returns: FALSE with @error (SMP_ERROR_USAGE) for a
+ * bad value.
+ */
+void smp_cli_add_measure_options(GOptionContext *context);
+gboolean smp_cli_apply_measure_options(SmpPipeline *pipeline, GError **error);
 
 /* Print "smpdoc: MESSAGE" for @error on stderr. */
 void smp_cli_print_error(const GError *error);

@@ -118,6 +118,7 @@ smp_cmd_measure(int argc, char **argv)
 	int code;
 
 	smp_cli_add_limit_options(context);
+	smp_cli_add_measure_options(context);
 	if ((code = smp_cli_parse(context, &argc, &argv)))
 		return code;
 	if (!files || !files[0])
@@ -127,7 +128,7 @@ smp_cmd_measure(int argc, char **argv)
 			"measure: --px-per-mm must be positive and --scale-uncertainty "
 			"0..0.5");
 	pipeline = smp_pipeline_find(pipeline_name, &error);
-	if (!pipeline)
+	if (!pipeline || !smp_cli_apply_measure_options(pipeline, &error))
 		return smp_cli_fail(error);
 	code = run_measure(pipeline);
 	g_strfreev(files);

@@ -301,6 +301,7 @@ smp_cmd_pair(int argc, char **argv)
 	int code;
 
 	smp_cli_add_limit_options(context);
+	smp_cli_add_measure_options(context);
 	if ((code = smp_cli_parse(context, &argc, &argv)))
 		return code;
 	if (!files || g_strv_length(files) != 2)
@@ -323,7 +324,7 @@ smp_cmd_pair(int argc, char **argv)
 	if (!out_dir)
 		out_dir = g_strdup(".");
 	pipeline = smp_pipeline_find(pipeline_name, &error);
-	if (!pipeline)
+	if (!pipeline || !smp_cli_apply_measure_options(pipeline, &error))
 		return smp_cli_fail(error);
 	if ((code = consent_gate(context, pipeline, &name_stem)))
 		return code;

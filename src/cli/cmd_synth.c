@@ -103,6 +103,20 @@ smp_cmd_synth(int argc, char **argv)
 			"Mean rotation of after photos, degrees (default 4)", "DEG"},
 		{"scale", 0, 0, G_OPTION_ARG_DOUBLE, &set.pair.scale,
 			"Mean zoom-out of after photos (default 1.05)", "S"},
+		{"sticker-mm", 0, 0, G_OPTION_ARG_DOUBLE, &p->sticker_mm,
+			"Calibration sticker: white disc of this diameter on every photo "
+			"(default 0: none)",
+			"MM"},
+		{"sticker-x", 0, 0, G_OPTION_ARG_DOUBLE, &p->sticker_x,
+			"Sticker centre, fraction of the width (default 0.8)", "F"},
+		{"sticker-y", 0, 0, G_OPTION_ARG_DOUBLE, &p->sticker_y,
+			"Sticker centre, fraction of the height (default 0.3)", "F"},
+		{"sticker-tilt", 0, 0, G_OPTION_ARG_DOUBLE, &p->sticker_tilt_deg,
+			"Sticker tilt away from the camera, degrees (default 0)", "DEG"},
+		{"sticker-axis", 0, 0, G_OPTION_ARG_DOUBLE, &p->sticker_axis_deg,
+			"Direction of the tilted sticker's long axis (default 30)", "DEG"},
+		{"sticker-ring-mm", 0, 0, G_OPTION_ARG_DOUBLE, &p->sticker_ring_mm,
+			"Width of a dark border ring round the sticker (default 0)", "MM"},
 		{NULL}};
 
 	context = smp_cli_context_new("-o DIR",

@@ -7,6 +7,8 @@
 #include <vips/vips.h>
 
 #include "cli.h"
+#include "smpdoc/artist.h"
+#include "smpdoc/error.h"
 
 static double max_megapixels = SMP_MAX_PIXELS_DEFAULT / 1e6;
 static double max_file_mb = SMP_MAX_FILE_BYTES_DEFAULT / (1024.0 * 1024.0);
@@ -17,6 +19,54 @@ static const GOptionEntry limit_entries[] = {
 	{"max-file-mb", 0, 0, G_OPTION_ARG_DOUBLE, &max_file_mb,
 		"Refuse files larger than MB mebibytes (default 256)", "MB"},
 	{NULL}};
+
+static double sticker_mm = -1;
+static char *hairline;
+
+static const GOptionEntry measure_entries[] = {
+	{"sticker-mm", 0, 0, G_OPTION_ARG_DOUBLE, &sticker_mm,
+		"Diameter of the calibration sticker on every photo; the scale comes "
+		"from it (pipeline key scale_sticker_mm; 0: none)",
+		"D"},
+	{"hairline", 0, 0, G_OPTION_ARG_STRING, &hairline,
+		"Side of the photo where the hairline's bare skin is, for the "
+		"hairline softness (pipeline key hairline)",
+		"top|bottom|left|right|none"},
+	{NULL}};
+
+void
+smp_cli_add_measure_options(GOptionContext *context)
+{
+	GOptionGroup *group = g_option_group_new("measure",
+		"Measuring options:", "Show the measuring options", NULL, NULL);
+
+	g_option_group_add_entries(group, measure_entries);
+	g_option_context_add_group(context, group);
+}
+
+gboolean
+smp_cli_apply_measure_options(SmpPipeline *pipeline, GError **error)
+{
+	SmpSide side;
+
+	if (sticker_mm > 200) {
+		g_set_error(error, SMP_ERROR, SMP_ERROR_USAGE,
+			"--sticker-mm %g: give the diameter in mm, 0..200", sticker_mm);
+		return FALSE;
+	}
+	if (sticker_mm >= 0)
+		pipeline->scale_sticker_mm = sticker_mm;
+	if (hairline) {
+		if (!smp_side_parse(hairline, &side)) {
+			g_set_error(error, SMP_ERROR, SMP_ERROR_USAGE,
+				"--hairline %s: not top, bottom, left, right or none",
+				hairline);
+			return FALSE;
+		}
+		pipeline->hairline = (int) side;
+	}
+	return TRUE;
+}
 
 GOptionContext *
 smp_cli_context_new(

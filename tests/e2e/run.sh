@@ -149,5 +149,16 @@ run 0 "synth" "$smpdoc" synth -o "$tmp/synth" --seed 7 --width 640 --height 480 
 [ -s "$tmp/synth/truth.json" ] && ok "synth writes truth" || bad "synth writes truth"
 head -n1 "$tmp/synth/manifest.csv" | grep -q 'client' && ok "manifest has a header" || bad "manifest has a header"
 
+# --- sticker scale and SMP measures -------------------------------------------
+run 0 "synth with a sticker" "$smpdoc" synth -o "$tmp/st" --seed 3 --width 800 --height 600 --pairs 0 --orientation 1 --px-per-mm 16 --sticker-mm 10 --sticker-x 0.3
+grep -q '"sticker":{"diameter_mm":10' "$tmp/st/truth.json" && ok "synth: sticker in truth" || bad "synth: sticker in truth"
+run 0 "measure --sticker-mm" "$smpdoc" measure --no-items --sticker-mm 10 --px-per-mm 30 --hairline top "$tmp/st/c01/0/top.jpg"
+grep -q '"scale_source" : "sticker"' "$tmp/out" && ok "measure: scale from the sticker" || bad "measure: scale from the sticker"
+grep -q '"px_per_mm" : 1[56]\.' "$tmp/out" && ok "measure: sticker px/mm" || bad "measure: sticker px/mm"
+grep -q '"side" : "top"' "$tmp/out" && ok "measure: --hairline" || bad "measure: --hairline"
+run 0 "measure, sticker absent" "$smpdoc" measure --no-items --sticker-mm 10 "$sample"
+grep -q '"code" : "sticker_not_found"' "$tmp/out" && grep -q '"per_cm2" : null' "$tmp/out" && ok "measure: sticker_not_found, no density" || bad "measure: sticker_not_found, no density"
+run 2 "measure --hairline bad" "$smpdoc" measure --hairline up "$sample"
+
 echo "e2e: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

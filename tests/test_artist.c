@@ -1,0 +1,345 @@
+/* Tests of the SMP measures on dot layouts built to have a known value:
+ * a set fraction of merged dots, symmetric and asymmetric densities, hard
+ * and soft hairlines on each side, scabs among dots, and the growth and
+ * fading of persisting dots between sessions (through registration).
+ * SPDX-License-Identifier: MIT
+ */
+#include <math.h>
+#include <string.h>
+
+#include <glib.h>
+
+#include "test.h"
+#include "smpdoc/artist.h"
+#include "smpdoc/measure.h"
+#include "smpdoc/photo.h"
+#include "smpdoc/register.h"
+
+#define PPM 20.0 /* px per mm of every layout */
+
+#define assert_near(a, b, tol)                                                 \
+	do {                                                                       \
+		double a_ = (a), b_ = (b), t_ = (tol);                                 \
+		if (!(fabs(a_ - b_) <= t_))                                            \
+			fail_msg("%s = %.9g, expected %.9g within %g", #a, a_, b_, t_);    \
+	} while (0)
+#define assert_rel(a, b, rel) assert_near(a, b, fabs((double) (b)) * (rel))
+
+static double
+uniform(uint64_t *rng)
+{
+	return (double) (smp_test_rand(rng) >> 11) * 0x1p-53;
+}
+
+static SmpDot
+dot(double x, double y, double r, double c)
+{
+	return (SmpDot){(float) x, (float) y, (float) r, (float) c};
+}
+
+/* Measure @dots (a GArray of SmpDot) and their SMP measures. */
+static SmpArtistMeasures *
+artist(GArray *dots, const SmpDot *large, gsize n_large, int w, int h,
+	const guint8 *mask, const SmpArtistParams *p, SmpMeasurement **mout)
+{
+	SmpMeasureParams mp;
+	GError *err = NULL;
+	SmpMeasurement *m;
+	SmpArtistMeasures *a;
+
+	smp_measure_params_default(&mp);
+	mp.px_per_mm = PPM;
+	m = smp_measure_dots((const SmpDot *) dots->data, dots->len, w, h, mask,
+		(gsize) w, &mp, &err);
+	assert_no_gerror(err);
+	a = smp_artist_measure(m, (const SmpDot *) dots->data, dots->len, large,
+		n_large, mask, (gsize) w, p);
+	if (mout)
+		*mout = m;
+	else
+		smp_measurement_free(m);
+	return a;
+}
+
+/* Dots of radius 3 over w × h whose density at (x, y) is @peak_per_cm2
+ * times @f(x, y) (0..1), by rejection, kept 8 px apart (no merging).
+ */
+static GArray *
+layout(uint64_t *rng, int w, int h, double peak_per_cm2,
+	double (*f)(double x, double y, const double *arg), const double *arg)
+{
+	GArray *d = g_array_new(FALSE, FALSE, sizeof(SmpDot));
+	double area_cm2 = w * h / (PPM * PPM * 100.0);
+	int tries = (int) (peak_per_cm2 * area_cm2);
+
+	for (int i = 0; i < tries; i++) {
+		double x = uniform(rng) * w, y = uniform(rng) * h;
+
+		if (uniform(rng) < f(x, y, arg))
+			g_array_append_val(d, ((SmpDot){x, y, 3.0f, 0.3f}));
+	}
+	return d;
+}
+
+/* --- merging --------------------------------------------------------------- */
+
+/* A lattice of 30 × 20 dots 30 px apart; every fourth gets a partner
+ * touching it (centre distance r1 + r2 - 1) and every fourth, offset by
+ * two, one a clear gap away (r1 + r2 + margin + 2): 300 of 900 dots
+ * merged, a third.
+ */
+static void
+test_merging_fraction(void **state)
+{
+	g_autoptr(GArray) d = g_array_new(FALSE, FALSE, sizeof(SmpDot));
+	g_autoptr(SmpArtistMeasures) a = NULL;
+	g_autoptr(SmpMeasurement) m = NULL;
+	SmpArtistParams p;
+	int q = 0;
+
+	(void) state;
+	smp_artist_params_default(&p);
+	p.merge_margin_px = 2.0;
+	for (int j = 0; j < 20; j++)
+		for (int i = 0; i < 30; i++, q++) {
+			double x = 15 + 30 * i, y = 15 + 30 * j;
+
+			g_array_append_val(d, ((SmpDot){x, y, 4.0f, 0.3f}));
+			if (q % 4 == 0)
+				g_array_append_val(d, ((SmpDot){x + 6.0, y, 3.0f, 0.3f}));
+			else if (q % 4 == 2)
+				g_array_append_val(d, ((SmpDot){x + 10.0, y, 3.0f, 0.3f}));
+		}
+	a = artist(d, NULL, 0, 900, 600, NULL, &p, &m);
+	assert_int_equal(d->len, 900);
+	assert_int_equal(a->merged, 300);
+	assert_near(a->merged_fraction, 1.0 / 3.0, 1e-12);
+	/* Per cell (10 mm = 200 px): the same third wherever pairs are whole. */
+	assert_int_equal(a->cols, m->grid.cols);
+	assert_near(a->merged_cell[0], 1.0 / 3.0, 0.05);
+	for (int c = 0; c < a->cols * a->rows; c++)
+		assert_true(isnan(a->merged_cell[c]) ||
+			(a->merged_cell[c] > 0.2 && a->merged_cell[c] < 0.45));
+}
+
+/* --- symmetry -------------------------------------------------------------- */
+
+static double
+halves(double x, double y, const double *arg)
+{
+	(void) y;
+	return x < arg[0] ? arg[1] : arg[2];
+}
+
+static void
+test_symmetry(void **state)
+{
+	uint64_t rng = smp_test_seed(4242);
+	const double sym[3] = {600, 1.0, 1.0}, asym[3] = {600, 1.0, 1.0 / 1.5};
+	g_autoptr(GArray) d1 = layout(&rng, 1200, 900, 300, halves, sym);
+	g_autoptr(GArray) d2 = layout(&rng, 1200, 900, 300, halves, asym);
+	g_autoptr(SmpArtistMeasures) a1 =
+		artist(d1, NULL, 0, 1200, 900, NULL, NULL, NULL);
+	g_autoptr(SmpArtistMeasures) a2 =
+		artist(d2, NULL, 0, 1200, 900, NULL, NULL, NULL);
+	g_autofree guint8 *mask = g_malloc(1200 * 900);
+	g_autoptr(SmpArtistMeasures) a3 = NULL;
+
+	(void) state;
+	print_message("symmetry: symmetric %.3f, 1.5:1 %.3f\n", a1->symmetry_ratio,
+		a2->symmetry_ratio);
+	assert_rel(a1->symmetry_ratio, 1.0, 0.1);
+	assert_rel(a2->symmetry_ratio, 1.5, 0.1);
+	assert_rel(a1->left_per_mpx * 1e-6 * PPM * PPM * 100, 300, 0.1);
+	/* With the left half's outer half masked off, the density is per ROI:
+	 * the ratio does not move.
+	 */
+	memset(mask, 255, 1200 * 900);
+	for (int y = 0; y < 900; y++)
+		memset(mask + y * 1200, 0, 300);
+	a3 = artist(d2, NULL, 0, 1200, 900, mask, NULL, NULL);
+	assert_rel(a3->symmetry_ratio, 1.5, 0.1);
+}
+
+/* --- hairline -------------------------------------------------------------- */
+
+/* Density 0 up to t0 px from the bare side, rising linearly over w px,
+ * then flat; arg = {side, t0, w, width, height}.
+ */
+static double
+ramp(double x, double y, const double *arg)
+{
+	double t;
+
+	switch ((SmpSide) arg[0]) {
+	case SMP_SIDE_TOP:
+		t = y;
+		break;
+	case SMP_SIDE_BOTTOM:
+		t = arg[4] - y;
+		break;
+	case SMP_SIDE_LEFT:
+		t = x;
+		break;
+	default:
+		t = arg[3] - x;
+	}
+	if (arg[2] <= 0)
+		return t >= arg[1];
+	return CLAMP((t - arg[1]) / arg[2], 0.0, 1.0);
+}
+
+/* The 10–90% width of a linear ramp of width W is 0.8 W; a hard line's
+ * is only the profile's smoothing (2.56 sigma = 2.6 mm).
+ */
+static void
+test_hairline_soft_and_hard(void **state)
+{
+	uint64_t rng = smp_test_seed(99);
+	const SmpSide sides[] = {
+		SMP_SIDE_TOP, SMP_SIDE_BOTTOM, SMP_SIDE_LEFT, SMP_SIDE_RIGHT};
+
+	(void) state;
+	for (int s = 0; s < 4; s++) {
+		gboolean vertical = sides[s] <= SMP_SIDE_BOTTOM;
+		int w = vertical ? 1500 : 1200, h = vertical ? 1200 : 1500;
+		const double soft[5] = {sides[s], 100, 20 * PPM, w, h};
+		const double hard[5] = {sides[s], 300, 0, w, h};
+		g_autoptr(GArray) ds = layout(&rng, w, h, 300, ramp, soft);
+		g_autoptr(GArray) dh = layout(&rng, w, h, 300, ramp, hard);
+		SmpArtistParams p;
+		g_autoptr(SmpArtistMeasures) as = NULL;
+		g_autoptr(SmpArtistMeasures) ah = NULL;
+
+		smp_artist_params_default(&p);
+		p.hairline = sides[s];
+		as = artist(ds, NULL, 0, w, h, NULL, &p, NULL);
+		ah = artist(dh, NULL, 0, w, h, NULL, &p, NULL);
+		print_message("hairline %s: soft %.2f mm (truth 16), hard %.2f mm, "
+					  "plateau %.0f /cm²\n",
+			smp_side_name(sides[s]), as->hairline_width_mm,
+			ah->hairline_width_mm,
+			as->hairline_plateau_per_mpx * 1e-6 * PPM * PPM * 100);
+		assert_rel(as->hairline_width_mm, 16.0, 0.1);
+		assert_true(ah->hairline_width_mm < 3.5);
+		assert_true(ah->hairline_width_mm < 0.25 * as->hairline_width_mm);
+		assert_rel(
+			as->hairline_plateau_per_mpx * 1e-6 * PPM * PPM * 100, 300, 0.1);
+	}
+}
+
+/* --- healing --------------------------------------------------------------- */
+
+static void
+test_scabs_and_fresh_session(void **state)
+{
+	uint64_t rng = smp_test_seed(5);
+	const double flat[3] = {0, 1, 1};
+	g_autoptr(GArray) d = layout(&rng, 1200, 900, 30, halves, flat);
+	SmpDot large[64];
+	gsize nl = 0, scabs = 0;
+	SmpArtistParams p;
+	g_autoptr(SmpArtistMeasures) healed = NULL;
+	g_autoptr(SmpArtistMeasures) fresh = NULL;
+
+	(void) state;
+	for (guint i = 0; i < d->len; i++)
+		g_array_index(d, SmpDot, i).contrast =
+			(float) (0.1 + 0.3 * uniform(&rng));
+	smp_artist_params_default(&p);
+	p.dot_diameter_max_px = 20;
+	/* Moles (too large) and a faint large blob are no scabs. */
+	large[nl++] = dot(100, 100, 45, 0.6);
+	large[nl++] = dot(900, 700, 35, 0.7);
+	large[nl++] = dot(500, 500, 14, 0.2);
+	healed = artist(d, large, nl, 1200, 900, NULL, &p, NULL);
+	assert_int_equal(healed->scabs, 0);
+	assert_false(healed->fresh_session);
+	/* Scabs: up to 3× the dot range, darker than nine dots in ten. */
+	while (nl < G_N_ELEMENTS(large)) {
+		large[nl] = dot(50 + 17 * nl, 450, 11 + (nl % 5) * 3, 0.55);
+		nl++;
+		scabs++;
+	}
+	fresh = artist(d, large, nl, 1200, 900, NULL, &p, NULL);
+	assert_int_equal(fresh->scabs, scabs);
+	assert_near(fresh->scab_fraction, (double) scabs / (scabs + d->len), 1e-12);
+	assert_true(fresh->scab_fraction > 0.05);
+	assert_true(fresh->fresh_session);
+}
+
+/* --- across sessions ------------------------------------------------------- */
+
+/* Before dots on a jittered grid; after = the same dots moved by a
+ * similarity (zoomed out 1.05), radii grown by @growth and contrast
+ * multiplied by @fade, plus new dots.
+ */
+static void
+session_pair(double growth, double fade, SmpRegistration **out)
+{
+	uint64_t rng = smp_test_seed(8);
+	g_autoptr(GArray) b = g_array_new(FALSE, FALSE, sizeof(SmpDot));
+	g_autoptr(GArray) a = g_array_new(FALSE, FALSE, sizeof(SmpDot));
+	g_autoptr(VipsImage) bi = NULL;
+	g_autoptr(VipsImage) ai = NULL;
+	const double th = 3.0 * G_PI / 180, s = 1.05, tx = 20, ty = -15;
+	GError *err = NULL;
+
+	for (int j = 0; j < 28; j++)
+		for (int i = 0; i < 38; i++) {
+			SmpDot d = dot(20 + 30 * i + 16 * uniform(&rng),
+				20 + 30 * j + 16 * uniform(&rng), 2 + 3 * uniform(&rng),
+				0.15 + 0.3 * uniform(&rng));
+
+			g_array_append_val(b, d);
+		}
+	/* after px → before px is x_b = s R x_a + t; invert for the after. */
+	for (guint k = 0; k < b->len; k++) {
+		const SmpDot *d = &g_array_index(b, SmpDot, k);
+		double u = (d->x - tx) / s, v = (d->y - ty) / s;
+		double xa = cos(th) * u + sin(th) * v, ya = -sin(th) * u + cos(th) * v;
+		SmpDot e = dot(xa, ya, d->r * growth / s, d->contrast * fade);
+
+		if (k % 7 == 3)
+			continue; /* lost */
+		g_array_append_val(a, e);
+		if (k % 5 == 1)
+			g_array_append_val(a, ((SmpDot){xa + 14, ya + 3, 3, 0.3f}));
+	}
+	assert_vips_ok(vips_black(&bi, 1200, 900, NULL));
+	assert_vips_ok(vips_black(&ai, 1200, 900, NULL));
+	*out = smp_register_pair(bi, ai, b, a, NULL, &err);
+	assert_no_gerror(err);
+	assert_true((*out)->ok);
+}
+
+static void
+test_growth_and_fading(void **state)
+{
+	g_autoptr(SmpRegistration) same = NULL;
+	g_autoptr(SmpRegistration) grown = NULL;
+
+	(void) state;
+	session_pair(1.0, 1.0, &same);
+	session_pair(1.1, 0.8, &grown);
+	print_message("growth: none %.2f%%, grown %.2f%%; contrast %.2f%%, "
+				  "faded %.2f%%\n",
+		same->growth_pct_median, grown->growth_pct_median,
+		same->contrast_change_pct_median, grown->contrast_change_pct_median);
+	assert_near(same->growth_pct_median, 0.0, 1.0);
+	assert_rel(grown->growth_pct_median, 10.0, 0.1);
+	assert_near(same->contrast_change_pct_median, 0.0, 1.0);
+	assert_rel(grown->contrast_change_pct_median, -20.0, 0.1);
+	/* In px: the median radius grows by a tenth of the median radius. */
+	assert_true(grown->growth_px_median > 0.2 && same->growth_px_median < 0.05);
+}
+
+static const struct CMUnitTest tests[] = {
+	cmocka_unit_test(test_merging_fraction),
+	cmocka_unit_test(test_symmetry),
+	cmocka_unit_test(test_hairline_soft_and_hard),
+	cmocka_unit_test(test_scabs_and_fresh_session),
+	cmocka_unit_test(test_growth_and_fading),
+};
+
+SMP_TEST_MAIN("artist", tests)
