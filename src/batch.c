@@ -168,16 +168,22 @@ analyse(const Ctx *ctx, Slot *s)
 	g_autoptr(GTimer) timer = g_timer_new();
 	GError *error = NULL;
 	SmpScale scale;
+	/* The manifest's hairline side, when given, over the pipeline's: a
+	 * shallow copy (the strings stay the pipeline's).
+	 */
+	SmpPipeline pl = *ctx->o->pipeline;
 
 	if (s->error || s->analysis)
 		return;
+	if (s->entry->hairline >= 0)
+		pl.hairline = s->entry->hairline;
 	s->photo = smp_photo_load(s->entry->path, &ctx->o->limits, &error);
 	if (s->photo) {
 		SmpRoiGiven roi = {s->entry->roi, NULL, "manifest"};
 
-		smp_analysis_scale(s->entry->px_per_mm, 0, ctx->o->pipeline, &scale);
-		s->analysis = smp_analyse_photo_roi(s->photo, ctx->o->pipeline, &scale,
-			&roi, g_timer_elapsed(timer, NULL) * 1e3, &error);
+		smp_analysis_scale(s->entry->px_per_mm, 0, &pl, &scale);
+		s->analysis = smp_analyse_photo_roi(s->photo, &pl, &scale, &roi,
+			g_timer_elapsed(timer, NULL) * 1e3, &error);
 	}
 	if (!s->analysis) {
 		s->error = g_strdup(error->message);

@@ -17,6 +17,7 @@
 #include <glib.h>
 #include <glib/gstdio.h>
 
+#include "smpdoc/artist.h"
 #include "smpdoc/error.h"
 #include "smpdoc/manifest.h"
 #include "smpdoc/roi.h"
@@ -51,6 +52,7 @@ typedef enum {
 	COL_PX_PER_MM,
 	COL_CONSENT,
 	COL_ROI,
+	COL_HAIRLINE,
 	N_COLUMNS
 } Column;
 
@@ -66,6 +68,7 @@ static const struct {
 	[COL_PX_PER_MM] = {"px_per_mm", FALSE},
 	[COL_CONSENT] = {"consent", FALSE},
 	[COL_ROI] = {"roi", FALSE},
+	[COL_HAIRLINE] = {"hairline", FALSE},
 };
 
 /* --- entries and manifests ------------------------------------------------ */
@@ -392,6 +395,27 @@ check_roi(const char *s)
 	return g_strdup(error->message);
 }
 
+/* The side of the photo where the hairline's bare skin is; empty: not
+ * given (the pipeline's applies).
+ */
+static char *
+check_hairline(const char *s, int *hairline)
+{
+	g_autofree char *show = NULL;
+	SmpSide side;
+
+	*hairline = -1;
+	if (!*s)
+		return NULL;
+	if (smp_side_parse(s, &side)) {
+		*hairline = (int) side;
+		return NULL;
+	}
+	show = shown(s);
+	return g_strdup_printf(
+		"hairline '%s' is not none, top, bottom, left or right", show);
+}
+
 /* Check the known fields of one row (@val, "" when absent) in column
  * order. Returns: NULL when fine, else the reason for the first problem.
  */
@@ -418,7 +442,8 @@ check_row(char *const val[N_COLUMNS], SmpEntry *e)
 	}
 	if ((reason = check_scale(val[COL_PX_PER_MM], &e->px_per_mm)) ||
 		(reason = check_consent(val[COL_CONSENT], &e->consent)) ||
-		(reason = check_roi(val[COL_ROI])))
+		(reason = check_roi(val[COL_ROI])) ||
+		(reason = check_hairline(val[COL_HAIRLINE], &e->hairline)))
 		return reason;
 	return NULL;
 }
@@ -955,6 +980,7 @@ scan_add(Scan *s, const char *client, int session, char *view, const char *rel)
 
 	e->client = g_strdup(client);
 	e->session = session;
+	e->hairline = -1;
 	e->view = view;
 	e->rel_path = g_strdup(rel);
 	e->path = g_build_filename(s->root, rel, NULL);

@@ -9,6 +9,7 @@
 #include <glib/gstdio.h>
 
 #include "test.h"
+#include "smpdoc/artist.h"
 #include "smpdoc/error.h"
 #include "smpdoc/manifest.h"
 
@@ -117,6 +118,25 @@ test_manifest_reads_any_column_order_and_extra_columns(void **state)
 	assert_string_equal(m->source, "m.csv");
 	assert_string_equal(m->root, "/arch");
 	assert_int_equal(m->ignored->len, 0);
+}
+
+/* The hairline side of each photo, for the hairline softness; empty
+ * leaves the pipeline's.
+ */
+static void
+test_manifest_reads_hairline(void **state)
+{
+	g_autoptr(SmpManifest) m = parse_ok("client,session,view,path,hairline\n"
+										"c01,0,front,a.jpg,Top\n"
+										"c01,1,front,b.jpg,\n"
+										"c01,2,front,c.jpg,left\n");
+
+	(void) state;
+	assert_int_equal(entry(m, 0)->hairline, SMP_SIDE_TOP);
+	assert_int_equal(entry(m, 1)->hairline, -1);
+	assert_int_equal(entry(m, 2)->hairline, SMP_SIDE_LEFT);
+	assert_rejected("client,session,view,path,hairline\nc01,0,top,a.jpg,up\n",
+		2, "hairline 'up' is not none, top, bottom, left or right");
 }
 
 static void
@@ -709,6 +729,7 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_manifest_rejects_bad_structure),
 	cmocka_unit_test(test_manifest_rejects_escaping_paths),
 	cmocka_unit_test(test_manifest_rejects_bad_values),
+	cmocka_unit_test(test_manifest_reads_hairline),
 	cmocka_unit_test(test_manifest_rejects_duplicates_naming_both_lines),
 	cmocka_unit_test(test_manifest_reports_first_bad_row_and_counts_the_rest),
 	cmocka_unit_test(test_manifest_rejects_nul_bytes),

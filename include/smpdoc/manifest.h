@@ -40,6 +40,7 @@ typedef struct SmpEntry {
 	SmpConsent consent;
 	char *roi; /* region of interest (roi.h): a polygon, or a mask's
 	                    * path joined to the root; NULL: the pipeline's */
+	int hairline; /* SmpSide (artist.h) of the bare skin; -1: not given */
 	int line; /* manifest line (1-based), 0 for directory input */
 } SmpEntry;
 
@@ -73,8 +74,9 @@ typedef struct SmpGroup {
  *
  * A header line is required; columns come in any order, matched without
  * regard to ASCII case; unknown columns are ignored. Required: client,
- * session, view, path; optional: taken, px_per_mm, consent, roi. A UTF-8 BOM,
- * CRLF line ends, blank lines and quoted fields (with commas, quotes and
+ * session, view, path; optional: taken, px_per_mm, consent, roi,
+ * hairline (none, top, bottom, left or right; empty: the pipeline's). A
+ * UTF-8 BOM, CRLF line ends, blank lines and quoted fields (with commas, quotes and
  * newlines) are accepted; rows of empty fields only (",,,") are skipped.
  * Every other row has as many fields as the header. consent is exactly
  * none (or empty), clinical or marketing. Paths are relative to the
