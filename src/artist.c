@@ -100,8 +100,10 @@ cmp_double_fn(const void *a, const void *b)
 /* --- healing -------------------------------------------------------------- */
 
 /* Scabs: large blobs in the ROI no larger than SMP_ARTIST_SCAB_MAX_FACTOR
- * times the dot range's top and at least as dark as the 90th percentile
- * of the dots' contrast (any darkness when there are no dots).
+ * times the dot range's top and at least as dark as the median dot (any
+ * darkness when there are no dots). The detector's contrast of a blob
+ * is its mean over the disc, below a scab's peak, so the bar is the
+ * typical dot, not the darkest ones.
  */
 static void
 measure_scabs(const Ctx *c, const SmpDot *large, gsize n_large,
@@ -114,7 +116,7 @@ measure_scabs(const Ctx *c, const SmpDot *large, gsize n_large,
 		con[k] = c->dots[k].contrast;
 	if (c->n > 0) {
 		qsort(con, c->n, sizeof *con, cmp_float);
-		dark = con[(gsize) (0.9 * (double) (c->n - 1))];
+		dark = con[(c->n - 1) / 2];
 	}
 	a->scabs = 0;
 	for (gsize k = 0; k < n_large; k++)

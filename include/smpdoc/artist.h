@@ -50,7 +50,7 @@ typedef struct SmpArtistMeasures {
 
 	/* Healing: large dark blobs above the dot range (up to
 	 * SMP_ARTIST_SCAB_MAX_FACTOR × its top) at least as dark as the
-	 * darkest tenth of the dots are scabs of fresh work.
+	 * median dot are scabs of fresh work.
 	 */
 	gsize scabs;
 	double scab_fraction; /* scabs / (scabs + dots) */
