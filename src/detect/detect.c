@@ -1127,7 +1127,11 @@ suppress(GArray *all, const SmpDetectParams *p, int width, int height,
 	guint n_sharp = 0, n_noise = 0;
 	double dmax = SIZE_SLACK_MAX * p->diameter_max_px;
 
-	qsort(all->data, all->len, sizeof(Cand), cmp_resp);
+	/* No candidates (a flat photo): an empty GArray's data is NULL, which
+	 * qsort may not take (found by the load fuzz target).
+	 */
+	if (all->len > 1)
+		qsort(all->data, all->len, sizeof(Cand), cmp_resp);
 	for (guint i = 0; i < all->len; i++) {
 		const Cand *c = &g_array_index(all, Cand, i);
 		gboolean is_large = 2.0 * c->r > dmax;
