@@ -15,6 +15,8 @@
  */
 #define SMALL_PX_PER_MM 5.0
 #define SMALL_MAX_PX 1.5e6
+/* Shortest side of the shrunk photo, when the photo allows. */
+#define SMALL_MIN_SIDE 16.0
 /* A block of the estimate needs this share of background pixels. */
 #define CELL_MIN_BG 0.25
 #define MAX_TERMS 10
@@ -528,14 +530,25 @@ geometry(SmpNormalisation *n, const SmpNormaliseParams *p, int *cell)
 	double sigma_small;
 	int win;
 
+	int side;
+
 	k = MAX(1.0, floor(k));
 	k = MAX(k, ceil(sqrt((double) n->width * n->height / SMALL_MAX_PX)));
+	/* A small photo (a thumbnail, a crop) keeps at least SMALL_MIN_SIDE
+	 * pixels on its shorter side after shrinking.
+	 */
+	k = MIN(k, MAX(1.0, floor(MIN(n->width, n->height) / SMALL_MIN_SIDE)));
 	n->shrink = (int) k;
 	sigma_small = n->flat_sigma_px / k;
 	/* The window sees about 2.5 mm (a fifth of sigma): wider than the
-	 * largest dot, so its 60th percentile is skin.
+	 * largest dot, so its 60th percentile is skin. It must fit in the
+	 * shrunk photo (libvips refuses a larger one): the largest odd size
+	 * that does, on tiny photos.
 	 */
 	win = (int) CLAMP(round(sigma_small / 5), 5, 31) | 1;
+	side = (int) (MIN(n->width, n->height) / k);
+	if (win > side)
+		win = MAX(1, side - 1 + side % 2);
 	n->window = win;
 	*cell = (int) CLAMP(round(sigma_small / 5), 4, 64);
 	(void) p;
