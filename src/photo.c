@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -23,9 +24,47 @@ smp_load_limits_default(SmpLoadLimits *limits)
 	limits->max_file_bytes = SMP_MAX_FILE_BYTES_DEFAULT;
 }
 
+/* The last libvips warning of this thread. Some loaders (libpng through
+ * libvips) only warn about what is wrong with a file and then fail with
+ * an empty error buffer; this keeps the reason for the error message.
+ */
+static GPrivate last_warning = G_PRIVATE_INIT(g_free);
+
+/* libvips logs decoder complaints ("error in tile ...") as warnings on
+ * stderr; the error that matters reaches the user through GError, so keep
+ * them for G_MESSAGES_DEBUG=VIPS only.
+ */
+static void
+on_vips_warning(const char *domain, GLogLevelFlags level, const char *message,
+	gpointer data)
+{
+	const char *debug = g_getenv("G_MESSAGES_DEBUG");
+
+	(void) level;
+	(void) data;
+	g_private_replace(&last_warning, g_strdup(message));
+	if (debug && (strstr(debug, "VIPS") || strcmp(debug, "all") == 0))
+		fprintf(stderr, "%s: %s\n", domain, message);
+}
+
+/* A load failure of @path, with the libvips error or, when libvips left
+ * none, the last warning of @loader.
+ */
+static void
+load_error(GError **error, const char *path, const char *loader)
+{
+	const char *warning = g_private_get(&last_warning);
+
+	if (!*vips_error_buffer())
+		vips_error(
+			loader, "%s", warning ? warning : "the decoder rejected the file");
+	smp_error_from_vips(error, SMP_ERROR_CORRUPT, path, "load");
+}
+
 void
 smp_photo_startup(void)
 {
+	g_log_set_handler("VIPS", G_LOG_LEVEL_WARNING, on_vips_warning, NULL);
 	/* ImageMagick, PDF, SVG, JPEG 2000, ... delegates are attack surface
 	 * that clinic photos never need.
 	 */
@@ -92,7 +131,9 @@ smp_photo_open(const char *path, const SmpLoadLimits *limits, GError **error)
 	if (!check_file(path, limits, &bytes, error))
 		return NULL;
 
-	/* Sniffs the content, not the suffix; blocked loaders don't answer. */
+	/* Sniffs the content, not the suffix. A format only an untrusted
+	 * loader reads (SVG, PDF, ImageMagick) is found but fails below with
+	 * "operation is blocked". */
 	loader = vips_foreign_find_load(path);
 	if (!loader) {
 		vips_error_clear();
@@ -109,10 +150,11 @@ smp_photo_open(const char *path, const SmpLoadLimits *limits, GError **error)
 	 * in, so stop on warnings too. Every valid photo in the test
 	 * collections decodes cleanly at this level.
 	 */
+	g_private_replace(&last_warning, NULL);
 	image =
 		vips_image_new_from_file(path, "fail_on", VIPS_FAIL_ON_WARNING, NULL);
 	if (!image) {
-		smp_error_from_vips(error, SMP_ERROR_CORRUPT, path, "load");
+		load_error(error, path, loader);
 		return NULL;
 	}
 	pixels = (guint64) image->Xsize * (guint64) image->Ysize;
@@ -272,7 +314,7 @@ read_pixels(VipsImage *in, const char *path, GError **error)
 	vips_concurrency_set(concurrency);
 	g_mutex_unlock(&decode_lock);
 	if (failed) {
-		smp_error_from_vips(error, SMP_ERROR_CORRUPT, path, "load");
+		load_error(error, path, "decode");
 		g_object_unref(out);
 		return NULL;
 	}

@@ -325,6 +325,39 @@ test_photo_file_write_atomic_replaces_whole(void **state)
 	smp_test_rmtree(dir);
 }
 
+/* An SVG is a format libvips can read, through a loader it marks
+ * untrusted: smp_photo_startup() blocks it, so the file is refused with
+ * that reason instead of being parsed by librsvg.
+ */
+static void
+test_photo_untrusted_loaders_blocked(void **state)
+{
+	static const char svg[] =
+		"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"64\" "
+		"height=\"64\"><rect width=\"64\" height=\"64\"/></svg>\n";
+	g_autofree char *dir = smp_test_tmpdir();
+	g_autofree char *path = g_build_filename(dir, "drawing.svg", NULL);
+	g_autoptr(GError) error = NULL;
+	const char *unblocked;
+	VipsImage *image;
+
+	(void) state;
+	assert_true(g_file_set_contents(path, svg, -1, NULL));
+	vips_block_untrusted_set(FALSE);
+	unblocked = vips_foreign_find_load(path);
+	vips_error_clear();
+	smp_photo_startup();
+	/* The test means something only where libvips has an SVG loader. */
+	assert_non_null(unblocked);
+	assert_string_equal(unblocked, "VipsForeignLoadSvgFile");
+	image = smp_photo_open(path, NULL, &error);
+	assert_null(image);
+	assert_non_null(error);
+	assert_non_null(strstr(error->message, "drawing.svg: load:"));
+	assert_non_null(strstr(error->message, "blocked"));
+	smp_test_rmtree(dir);
+}
+
 static void
 test_photo_temp_names_recognised(void **state)
 {
@@ -338,6 +371,7 @@ test_photo_temp_names_recognised(void **state)
 
 static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_photo_temp_names_recognised),
+	cmocka_unit_test(test_photo_untrusted_loaders_blocked),
 	cmocka_unit_test(test_photo_orientation_examples_come_out_upright),
 	cmocka_unit_test(test_photo_orientation_check_detects_wrong_rotation),
 	cmocka_unit_test(test_photo_loads_as_srgb_uchar_three_bands),

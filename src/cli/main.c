@@ -34,22 +34,6 @@ static const SmpCommand commands[] = {
 		smp_cmd_synth},
 };
 
-/* libvips logs decoder complaints ("error in tile ...") as warnings on
- * stderr; the error that matters reaches the user through GError, so keep
- * them for G_MESSAGES_DEBUG=VIPS only.
- */
-static void
-quiet_vips_warnings(const char *domain, GLogLevelFlags level,
-	const char *message, gpointer data)
-{
-	const char *debug = g_getenv("G_MESSAGES_DEBUG");
-
-	(void) level;
-	(void) data;
-	if (debug && (strstr(debug, "VIPS") || strcmp(debug, "all") == 0))
-		fprintf(stderr, "%s: %s\n", domain, message);
-}
-
 static void
 print_version(void)
 {
@@ -118,7 +102,6 @@ main(int argc, char **argv)
 		return SMP_EXIT_FATAL;
 	}
 	smp_photo_startup();
-	g_log_set_handler("VIPS", G_LOG_LEVEL_WARNING, quiet_vips_warnings, NULL);
 
 	/* The subcommand sees "smpdoc VERB" as its program name, so GOption's
 	 * --help and messages read naturally.
