@@ -5,6 +5,8 @@
 #   make check      install missing packages, run every test
 #   make asan       the same tests under AddressSanitizer + UBSan
 #   make bench      benchmarks (kernels per ISA, whole pipeline, peers)
+#   make fuzz       libFuzzer on each target for FUZZ_SECONDS (needs clang)
+#   make valgrind   the end-to-end tests under valgrind
 #   make install    PREFIX=/usr/local DESTDIR=
 #
 # Sources are found by wildcard: a new src/*.c joins the library, a new
@@ -48,6 +50,12 @@ CLI_SRC     := $(sort $(wildcard src/cli/*.c))
 TEST_SRC    := $(sort $(wildcard tests/test_*.c))
 TEST_HELP   := tests/helpers.c
 BENCH_SRC   := $(sort $(wildcard bench/bench_*.c))
+# Fuzz targets (tests/fuzz/fuzz_NAME.c): replayed over their corpus by
+# make check (gcc, replay.c's main), fuzzed by make fuzz (clang).
+FUZZ_NAMES  := meta manifest pipeline load
+FUZZ_REPLAY := $(FUZZ_NAMES:%=$(BUILD)/fuzz/replay_%)
+FUZZ_BIN    := $(FUZZ_NAMES:%=$(BUILD)/fuzz/fuzz_%)
+FUZZ_SECONDS ?= 600
 
 LIB_OBJ     := $(LIB_SRC:%.c=$(BUILD)/%.o)
 CLI_OBJ     := $(CLI_SRC:%.c=$(BUILD)/%.o)
@@ -63,7 +71,8 @@ Q := @
 endif
 
 .PHONY: all check test check-run demo demo-run bench bench-run asan deps \
-        bench-deps install uninstall clean format unit e2e corpus
+        bench-deps install uninstall clean format unit e2e corpus fuzz \
+        fuzz-run fuzz-bins valgrind valgrind-run
 
 all: $(PROG)
 
@@ -89,6 +98,18 @@ $(BUILD)/tests/test_%: $(BUILD)/tests/test_%.o $(BUILD)/tests/helpers.o $(LIB)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(TEST_LIBS)
 
+$(BUILD)/fuzz/replay_%: $(BUILD)/tests/fuzz/fuzz_%.o \
+		$(BUILD)/tests/fuzz/fuzz_common.o $(BUILD)/tests/fuzz/replay.o $(LIB)
+	@mkdir -p $(@D)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(BUILD)/fuzz/fuzz_%: $(BUILD)/tests/fuzz/fuzz_%.o \
+		$(BUILD)/tests/fuzz/fuzz_common.o $(LIB)
+	@mkdir -p $(@D)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
 $(BUILD)/bench/%: $(BUILD)/bench/%.o $(LIB)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
@@ -109,7 +130,7 @@ bench-deps:
 check test: deps
 	@$(MAKE) --no-print-directory check-run
 
-check-run: $(TEST_BIN) $(PROG)
+check-run: $(TEST_BIN) $(PROG) $(FUZZ_REPLAY)
 	@sh tests/check.sh $(BUILD) $(TEST_BIN)
 
 unit: $(TEST_BIN) $(PROG)
@@ -124,6 +145,29 @@ asan: deps
 	@$(MAKE) --no-print-directory BUILD=build-asan \
 	  CFLAGS="$(ASAN_FLAGS)" LDFLAGS="-fsanitize=address,undefined" \
 	  SMP_SANITIZE=1 check-run
+
+# libFuzzer needs clang; the library is rebuilt in build-fuzz with
+# coverage and the sanitizers. FUZZ_SECONDS per target (default 600).
+FUZZ_CFLAGS := -O1 -g -fno-omit-frame-pointer \
+               -fsanitize=fuzzer-no-link,address,undefined
+fuzz: deps
+	@sh .ci/deps.sh fuzz
+	@$(MAKE) --no-print-directory BUILD=build-fuzz CC=clang \
+	  CFLAGS="$(FUZZ_CFLAGS)" LDFLAGS="-fsanitize=fuzzer,address,undefined" \
+	  fuzz-run
+
+fuzz-bins: $(FUZZ_BIN)
+
+fuzz-run: $(FUZZ_BIN)
+	@sh tests/fuzz/run.sh $(BUILD) $(FUZZ_SECONDS)
+
+# The end-to-end tests with every smpdoc process under valgrind.
+valgrind: deps
+	@sh .ci/deps.sh valgrind
+	@$(MAKE) --no-print-directory valgrind-run
+
+valgrind-run: $(PROG)
+	@sh tests/valgrind.sh $(BUILD)
 
 demo: deps
 	@$(MAKE) --no-print-directory demo-run
@@ -151,7 +195,7 @@ uninstall:
 	rm -rf $(DESTDIR)$(DATADIR)
 
 clean:
-	rm -rf build build-asan demo-out
+	rm -rf build build-asan build-fuzz demo-out
 
 format:
 	clang-format -i $(LIB_SRC) $(CLI_SRC) $(TEST_SRC) include/smpdoc/*.h

@@ -2,6 +2,9 @@
 # Install the Debian packages smpdoc needs, only those that are missing.
 #   deps.sh build   compiler, libraries and test tools (make check, make demo)
 #   deps.sh bench   also the peers that make bench compares against
+#   deps.sh fuzz    clang and libFuzzer (make fuzz only; check and asan
+#                   build with gcc)
+#   deps.sh valgrind  valgrind (make valgrind only)
 # SPDX-License-Identifier: MIT
 set -eu
 
@@ -9,11 +12,15 @@ build="gcc make pkg-config libvips-dev libexif-dev libcmocka-dev \
 libjson-glib-dev libsqlite3-dev libcsv-dev fonts-dejavu-core \
 sqlite3 parallel chromium libimage-exiftool-perl"
 bench="python3-opencv python3-numpy libvips-tools time"
+fuzz="clang libclang-rt-14-dev"
+valgrind="valgrind"
 
 case "${1:-build}" in
 build) want=$build ;;
 bench) want="$build $bench" ;;
-*) echo "deps.sh: unknown set '$1' (build|bench)" >&2; exit 2 ;;
+fuzz) want="$build $fuzz" ;;
+valgrind) want="$build $valgrind" ;;
+*) echo "deps.sh: unknown set '$1' (build|bench|fuzz|valgrind)" >&2; exit 2 ;;
 esac
 
 missing=""
