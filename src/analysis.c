@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "smpdoc/analysis.h"
+#include "smpdoc/budget.h"
 #include "smpdoc/error.h"
 #include "smpdoc/roi.h"
 
@@ -232,6 +233,9 @@ smp_analyse_photo_roi(const SmpPhoto *photo, const SmpPipeline *pipeline,
 	mask = a->roi_mask = roi_mask(a, photo, pipeline, roi, error);
 	if (!mask && strcmp(a->roi_source, "whole") != 0)
 		return NULL;
+	/* Between stages, the file's time budget (budget.h) may stop it. */
+	if (!smp_budget_check("normalise", error))
+		return NULL;
 	if (pipeline->normalise && !normalise(a, photo, pipeline, error))
 		return NULL;
 	if (pipeline->scale_sticker_mm > 0 &&
@@ -239,13 +243,15 @@ smp_analyse_photo_roi(const SmpPhoto *photo, const SmpPipeline *pipeline,
 		return NULL;
 	scale = &a->scale;
 	mask = a->roi_mask = exclude_sticker(a, a->roi_mask, w, h);
+	if (!smp_budget_check("detect", error))
+		return NULL;
 
 	g_timer_start(timer);
 	detect_params(pipeline, scale, &dp);
 	a->detection = smp_detect_dots(
 		smp_analysis_image(photo, a, FALSE), &dp, photo->path, error);
 	a->timing_ms[2] = g_timer_elapsed(timer, NULL) * 1e3;
-	if (!a->detection)
+	if (!a->detection || !smp_budget_check("measure", error))
 		return NULL;
 	if (mask) {
 		keep_inside(a->detection->dots, mask, w, h);

@@ -15,6 +15,7 @@
 
 #include "smpdoc/analysis.h"
 #include "smpdoc/batch.h"
+#include "smpdoc/budget.h"
 #include "smpdoc/catalog.h"
 #include "smpdoc/error.h"
 #include "smpdoc/manifest.h"
@@ -167,6 +168,7 @@ analyse(const Ctx *ctx, Slot *s)
 {
 	g_autoptr(GTimer) timer = g_timer_new();
 	GError *error = NULL;
+	SmpBudget *budget;
 	SmpScale scale;
 	/* The manifest's hairline side, when given, over the pipeline's: a
 	 * shallow copy (the strings stay the pipeline's).
@@ -177,6 +179,8 @@ analyse(const Ctx *ctx, Slot *s)
 		return;
 	if (s->entry->hairline >= 0)
 		pl.hairline = s->entry->hairline;
+	/* The photo's time budget is this worker thread's until it is done. */
+	budget = smp_budget_begin(s->entry->path, ctx->o->limits.timeout_s);
 	s->photo = smp_photo_load(s->entry->path, &ctx->o->limits, &error);
 	if (s->photo) {
 		SmpRoiGiven roi = {s->entry->roi, NULL, "manifest"};
@@ -185,6 +189,7 @@ analyse(const Ctx *ctx, Slot *s)
 		s->analysis = smp_analyse_photo_roi(s->photo, &pl, &scale, &roi,
 			g_timer_elapsed(timer, NULL) * 1e3, &error);
 	}
+	smp_budget_end(budget);
 	if (!s->analysis) {
 		s->error = g_strdup(error->message);
 		g_error_free(error);

@@ -13,6 +13,7 @@
 #include <glib/gstdio.h>
 #include <vips/vips.h>
 
+#include "smpdoc/budget.h"
 #include "smpdoc/error.h"
 #include "smpdoc/meta.h"
 #include "smpdoc/photo.h"
@@ -22,6 +23,7 @@ smp_load_limits_default(SmpLoadLimits *limits)
 {
 	limits->max_pixels = SMP_MAX_PIXELS_DEFAULT;
 	limits->max_file_bytes = SMP_MAX_FILE_BYTES_DEFAULT;
+	limits->timeout_s = SMP_TIMEOUT_PER_FILE_DEFAULT;
 }
 
 /* The last libvips warning of this thread. Some loaders (libpng through
@@ -226,6 +228,7 @@ smp_photo_decode(VipsImage *in, const char *path, GError **error)
 	VipsImage *x;
 	VipsImage *out = NULL;
 	double white[1] = {255.0};
+	gulong watch;
 
 	if (to_srgb(in, &t[0]))
 		goto fail;
@@ -254,8 +257,17 @@ smp_photo_decode(VipsImage *in, const char *path, GError **error)
 		g_object_unref(base);
 		return NULL;
 	}
-	/* Decoding happens here, so truncation and corrupt data fail here. */
+	/* Decoding happens here, so truncation and corrupt data fail here;
+	 * the file's time budget can stop it.
+	 */
+	watch = smp_budget_watch(x);
 	out = vips_image_copy_memory(x);
+	smp_budget_unwatch(x, watch);
+	if (!out && !smp_budget_check("load", error)) {
+		vips_error_clear();
+		g_object_unref(base);
+		return NULL;
+	}
 	if (!out)
 		goto fail;
 	g_object_unref(base);
@@ -287,6 +299,7 @@ read_pixels(VipsImage *in, const char *path, GError **error)
 {
 	VipsImage *out = vips_image_new_memory();
 	VipsRegion *region = vips_region_new(in);
+	GError *budget_error = NULL;
 	int failed = 0;
 	int concurrency;
 
@@ -300,6 +313,10 @@ read_pixels(VipsImage *in, const char *path, GError **error)
 		VipsRect strip = {
 			0, top, in->Xsize, MIN(READ_STRIP_ROWS, in->Ysize - top)};
 
+		if (!smp_budget_check("load", &budget_error)) {
+			failed = 1;
+			break;
+		}
 		if (vips_region_prepare(region, &strip)) {
 			failed = 1;
 			break;
@@ -313,6 +330,11 @@ read_pixels(VipsImage *in, const char *path, GError **error)
 	g_object_unref(region);
 	vips_concurrency_set(concurrency);
 	g_mutex_unlock(&decode_lock);
+	if (budget_error) {
+		g_propagate_error(error, budget_error);
+		g_object_unref(out);
+		return NULL;
+	}
 	if (failed) {
 		load_error(error, path, "decode");
 		g_object_unref(out);

@@ -10,6 +10,7 @@
 #include <glib.h>
 
 #include "smpdoc/artist.h"
+#include "smpdoc/budget.h"
 #include "smpdoc/error.h"
 #include "smpdoc/pipeline.h"
 #include "smpdoc/register.h"
@@ -69,6 +70,8 @@ static const char *const consents[] = {"none", "clinical", "marketing", NULL};
 static const KeySpec schema[] = {
 	D("load", "max_megapixels", max_megapixels, 0.01, 1000),
 	D("load", "max_file_mb", max_file_mb, 0.01, 4096),
+	D("load", "timeout_per_file_s", timeout_per_file_s, 0,
+		SMP_TIMEOUT_PER_FILE_MAX),
 	I("normalise", "enabled", normalise, 0, 1),
 	D("normalise", "flatfield_mm", flatfield_mm, 1, 200),
 	M("register", "model", register_model),
@@ -118,6 +121,7 @@ set_defaults(SmpPipeline *p)
 {
 	p->max_megapixels = 100;
 	p->max_file_mb = 256;
+	p->timeout_per_file_s = SMP_TIMEOUT_PER_FILE_DEFAULT;
 	p->normalise = 1;
 	p->register_model = SMP_REGISTER_SIMILARITY;
 	p->rotation_max_deg = SMP_REGISTER_ROTATION_MAX_DEG;

@@ -16,6 +16,7 @@ G_BEGIN_DECLS
 typedef struct SmpLoadLimits {
 	guint64 max_pixels; /* width × height of the stored image */
 	guint64 max_file_bytes; /* size of the file on disk */
+	double timeout_s; /* time budget per file (budget.h); <= 0: none */
 } SmpLoadLimits;
 
 typedef struct SmpMeta SmpMeta;

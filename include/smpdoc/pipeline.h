@@ -41,6 +41,7 @@ typedef struct SmpPipeline {
 	/* [load] */
 	double max_megapixels; /* refuse photos above this */
 	double max_file_mb; /* refuse files above this */
+	double timeout_per_file_s; /* time budget per photo; 0: none */
 
 	/* [normalise] */
 	int normalise; /* 1: flat-field, white balance, tone match */

@@ -8,6 +8,7 @@
 
 #include <glib.h>
 
+#include "smpdoc/budget.h"
 #include "smpdoc/error.h"
 #include "smpdoc/photo.h"
 #include "smpdoc/pipeline.h"
@@ -44,11 +45,18 @@ GOptionContext *smp_cli_context_new(
  */
 int smp_cli_parse(GOptionContext *context, int *argc, char ***argv);
 
-/* Add the loader limit options (--max-megapixels, --max-file-mb) to
- * @context; smp_cli_load_limits() then gives their values.
+/* Add the limit options (--max-megapixels, --max-file-mb,
+ * --timeout-per-file) to @context; smp_cli_load_limits() then gives their
+ * values.
  */
 void smp_cli_add_limit_options(GOptionContext *context);
-void smp_cli_load_limits(SmpLoadLimits *limits);
+
+/* The limits to apply: each option when given, else @pipeline's [load]
+ * key (when @pipeline is not NULL), else the default. Returns: FALSE
+ * with @error (SMP_ERROR_USAGE) for an option out of range.
+ */
+gboolean smp_cli_load_limits(
+	SmpLoadLimits *limits, const SmpPipeline *pipeline, GError **error);
 
 /* Add the measuring options (--sticker-mm, --hairline) to @context as a
  * group; smp_cli_apply_measure_options() then writes what was given over

@@ -123,7 +123,8 @@ run(const SmpPipeline *pipeline)
 	o.input = inputs[0];
 	o.out_dir = out_dir;
 	o.pipeline = pipeline;
-	smp_cli_load_limits(&o.limits);
+	if (!smp_cli_load_limits(&o.limits, pipeline, &error))
+		return smp_cli_fail(error);
 	balance_threads(&o);
 	o.shard_n = 1;
 	if (shard && !smp_shard_parse(shard, &o.shard_k, &o.shard_n, &error))

@@ -104,7 +104,8 @@ smp_cmd_inspect(int argc, char **argv)
 		return code;
 	if (!files || !files[0])
 		return smp_cli_usage_error(context, "inspect: no photo given");
-	smp_cli_load_limits(&limits);
+	if (!smp_cli_load_limits(&limits, NULL, &error))
+		return smp_cli_fail(error);
 
 	for (int i = 0; files[i]; i++) {
 		if (!inspect_one(files[i], &limits, records, &error)) {

@@ -47,17 +47,19 @@ measure_one(const char *path, const SmpPipeline *pipeline,
 	const SmpLoadLimits *limits, GError **error)
 {
 	g_autoptr(GTimer) timer = g_timer_new();
+	SmpBudget *budget = smp_budget_begin(path, limits->timeout_s);
 	g_autoptr(SmpPhoto) photo = smp_photo_load(path, limits, error);
 	g_autoptr(SmpAnalysis) analysis = NULL;
 	SmpPhotoReport r;
 	SmpScale scale;
 	SmpRoiGiven roi = {roi_spec, NULL, "option"};
 
-	if (!photo)
-		return NULL;
-	smp_analysis_scale(px_per_mm, scale_uncertainty, pipeline, &scale);
-	analysis = smp_analyse_photo_roi(photo, pipeline, &scale, &roi,
-		g_timer_elapsed(timer, NULL) * 1e3, error);
+	if (photo) {
+		smp_analysis_scale(px_per_mm, scale_uncertainty, pipeline, &scale);
+		analysis = smp_analyse_photo_roi(photo, pipeline, &scale, &roi,
+			g_timer_elapsed(timer, NULL) * 1e3, error);
+	}
+	smp_budget_end(budget);
 	if (!analysis)
 		return NULL;
 	smp_analysis_report(photo, analysis, !no_items, &r);
@@ -77,7 +79,8 @@ run_measure(const SmpPipeline *pipeline)
 	SmpLoadLimits limits;
 	int failed = 0;
 
-	smp_cli_load_limits(&limits);
+	if (!smp_cli_load_limits(&limits, pipeline, &error))
+		return smp_cli_fail(error);
 	for (int i = 0; files[i]; i++) {
 		JsonNode *node = measure_one(files[i], pipeline, &limits, &error);
 

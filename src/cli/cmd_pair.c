@@ -242,16 +242,18 @@ load_and_analyse(
 	PairInput *in, int i, const SmpLoadLimits *limits, GError **error)
 {
 	g_autoptr(GTimer) timer = g_timer_new();
+	SmpBudget *budget = smp_budget_begin(files[i], limits->timeout_s);
 	SmpScale scale;
 
 	in->photo[i] = smp_photo_load(files[i], limits, error);
-	if (!in->photo[i])
-		return FALSE;
-	smp_analysis_scale(
-		i == 1 && after_px_per_mm > 0 ? after_px_per_mm : px_per_mm,
-		scale_uncertainty, in->pipeline, &scale);
-	in->analysis[i] = smp_analyse_photo(in->photo[i], in->pipeline, &scale,
-		g_timer_elapsed(timer, NULL) * 1e3, error);
+	if (in->photo[i]) {
+		smp_analysis_scale(
+			i == 1 && after_px_per_mm > 0 ? after_px_per_mm : px_per_mm,
+			scale_uncertainty, in->pipeline, &scale);
+		in->analysis[i] = smp_analyse_photo(in->photo[i], in->pipeline, &scale,
+			g_timer_elapsed(timer, NULL) * 1e3, error);
+	}
+	smp_budget_end(budget);
 	return in->analysis[i] != NULL;
 }
 
@@ -263,9 +265,9 @@ run_pair(const SmpPipeline *pipeline)
 	SmpLoadLimits limits;
 	gboolean ok, aligned = FALSE;
 
-	smp_cli_load_limits(&limits);
 	/* Check the output folder first: no point decoding for nothing. */
-	ok = prepare_output_dir(out_dir, &error) &&
+	ok = smp_cli_load_limits(&limits, pipeline, &error) &&
+		prepare_output_dir(out_dir, &error) &&
 		load_and_analyse(&in, 0, &limits, &error) &&
 		load_and_analyse(&in, 1, &limits, &error) &&
 		write_outputs(&in, &aligned, &error);

@@ -10,14 +10,24 @@
 #include "smpdoc/artist.h"
 #include "smpdoc/error.h"
 
-static double max_megapixels = SMP_MAX_PIXELS_DEFAULT / 1e6;
-static double max_file_mb = SMP_MAX_FILE_BYTES_DEFAULT / (1024.0 * 1024.0);
+/* Options not given stay negative: the pipeline's value applies. */
+static double max_megapixels = -1;
+static double max_file_mb = -1;
+static double timeout_per_file = -1;
 
 static const GOptionEntry limit_entries[] = {
 	{"max-megapixels", 0, 0, G_OPTION_ARG_DOUBLE, &max_megapixels,
-		"Refuse photos larger than MPX megapixels (default 100)", "MPX"},
+		"Refuse photos larger than MPX megapixels (default 100, or the "
+		"pipeline's)",
+		"MPX"},
 	{"max-file-mb", 0, 0, G_OPTION_ARG_DOUBLE, &max_file_mb,
-		"Refuse files larger than MB mebibytes (default 256)", "MB"},
+		"Refuse files larger than MB mebibytes (default 256, or the "
+		"pipeline's)",
+		"MB"},
+	{"timeout-per-file", 0, 0, G_OPTION_ARG_DOUBLE, &timeout_per_file,
+		"Give up on a photo after SECONDS (it fails alone; default 0: no "
+		"limit, or the pipeline's)",
+		"SECONDS"},
 	{NULL}};
 
 static double sticker_mm = -1;
@@ -107,14 +117,36 @@ smp_cli_add_limit_options(GOptionContext *context)
 	g_option_context_add_group(context, group);
 }
 
-void
-smp_cli_load_limits(SmpLoadLimits *limits)
+gboolean
+smp_cli_load_limits(
+	SmpLoadLimits *limits, const SmpPipeline *pipeline, GError **error)
 {
+	double mpx = pipeline ? pipeline->max_megapixels : -1;
+	double mb = pipeline ? pipeline->max_file_mb : -1;
+	double timeout = pipeline ? pipeline->timeout_per_file_s : -1;
+
+	/* -1 is "not given"; any other value must be in range. */
+	if ((max_megapixels <= 0 && max_megapixels != -1) ||
+		(max_file_mb <= 0 && max_file_mb != -1) ||
+		(timeout_per_file < 0 && timeout_per_file != -1) ||
+		timeout_per_file > SMP_TIMEOUT_PER_FILE_MAX) {
+		g_set_error(error, SMP_ERROR, SMP_ERROR_USAGE,
+			"--max-megapixels and --max-file-mb must be positive, "
+			"--timeout-per-file 0..%g seconds",
+			SMP_TIMEOUT_PER_FILE_MAX);
+		return FALSE;
+	}
+	mpx = max_megapixels > 0 ? max_megapixels : mpx;
+	mb = max_file_mb > 0 ? max_file_mb : mb;
+	timeout = timeout_per_file >= 0 ? timeout_per_file : timeout;
 	smp_load_limits_default(limits);
-	if (max_megapixels > 0)
-		limits->max_pixels = (guint64) (max_megapixels * 1e6);
-	if (max_file_mb > 0)
-		limits->max_file_bytes = (guint64) (max_file_mb * 1024.0 * 1024.0);
+	if (mpx > 0)
+		limits->max_pixels = (guint64) (mpx * 1e6);
+	if (mb > 0)
+		limits->max_file_bytes = (guint64) (mb * 1024.0 * 1024.0);
+	if (timeout >= 0)
+		limits->timeout_s = timeout;
+	return TRUE;
 }
 
 void

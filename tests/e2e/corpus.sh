@@ -255,6 +255,22 @@ exits 0 "archive with a symlink out: the rest is done"
 	ok "symlink archive: the real photos measured" ||
 	bad "symlink archive: the real photos measured"
 
+# --- limits: a photo over its time budget fails alone, the run goes on -------
+cases=$((cases + 1))
+"$smpdoc" batch "$m/archive" -o "$m/out-budget" -j 1 --progress never \
+	--timeout-per-file 0.000001 >/dev/null 2>"$tmp/err"
+rc=$?
+exits 1 "batch --timeout-per-file: exit 1"
+n=$(grep -c 'over the 1e-06 s time budget per file (--timeout-per-file)' "$m/out-budget/errors.csv")
+[ "$n" -eq 2 ] && ok "batch --timeout-per-file: each photo failed alone, in errors.csv" ||
+	bad "batch --timeout-per-file: $n photos failed on time, want 2"
+"$smpdoc" measure --timeout-per-file 3600 --no-items "$m/archive/c1/1/top.jpg" >/dev/null 2>"$tmp/err"
+rc=$?
+exits 0 "measure within its time budget"
+"$smpdoc" measure --timeout-per-file -1.5 "$m/archive/c1/1/top.jpg" >/dev/null 2>"$tmp/err"
+rc=$?
+exits 2 "--timeout-per-file must not be negative"
+
 # --- hostile names: outputs stay inside the output folder ----------------------
 # A '/' in a client or view fails the manifest; "..", ".", hidden and
 # overlong names are made safe (smp_manifest_safe_name) and kept apart.
