@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <glib.h>
 #include <glib/gstdio.h>
@@ -711,9 +712,21 @@ prepare_out_dir(const char *dir, GError **error)
 		!g_file_test(dir, G_FILE_TEST_IS_DIR)) {
 		int e = errno;
 
-		g_set_error(error, SMP_ERROR, SMP_ERROR_IO,
+		g_set_error(error, SMP_ERROR,
+			e == ENOSPC || e == EROFS ? SMP_ERROR_TRANSIENT : SMP_ERROR_IO,
 			"%s: output: cannot create this folder: %s", dir,
 			g_strerror(e ? e : ENOTDIR));
+		return FALSE;
+	}
+	/* A read-only file system (a remount after errors, a full quota) is
+	 * for the operator to fix; then the same command runs again.
+	 */
+	if (access(dir, W_OK) != 0) {
+		int e = errno;
+
+		g_set_error(error, SMP_ERROR,
+			e == EROFS ? SMP_ERROR_TRANSIENT : SMP_ERROR_IO,
+			"%s: output: cannot write to this folder: %s", dir, g_strerror(e));
 		return FALSE;
 	}
 	return TRUE;

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <glib.h>
@@ -389,6 +390,24 @@ smp_photo_free(SmpPhoto *photo)
 	g_free(photo);
 }
 
+/* The error code of a failed write into @dir: transient when the disk is
+ * full (run again once there is space), else an I/O error. libvips does
+ * not always leave errno from its failed write, so the folder's free
+ * space decides too.
+ */
+static SmpErrorCode
+no_space(int e, const char *dir)
+{
+	struct statvfs fs;
+
+	if (e == ENOSPC || e == EDQUOT || e == EROFS)
+		return SMP_ERROR_TRANSIENT;
+	if (dir && statvfs(dir, &fs) == 0 &&
+		(fs.f_bavail == 0 || (fs.f_flag & ST_RDONLY)))
+		return SMP_ERROR_TRANSIENT;
+	return SMP_ERROR_IO;
+}
+
 /* fsync a file or folder by name; folders make a rename durable. */
 static gboolean
 sync_path(const char *path, GError **error)
@@ -400,9 +419,8 @@ sync_path(const char *path, GError **error)
 
 		if (fd >= 0)
 			close(fd);
-		g_set_error(error, SMP_ERROR,
-			e == ENOSPC ? SMP_ERROR_TRANSIENT : SMP_ERROR_IO, "%s: write: %s",
-			path, g_strerror(e));
+		g_set_error(error, SMP_ERROR, no_space(e, NULL), "%s: write: %s", path,
+			g_strerror(e));
 		return FALSE;
 	}
 	close(fd);
@@ -429,16 +447,16 @@ smp_photo_save_atomic(VipsImage *image, const char *path, GError **error)
 	if (fd < 0) {
 		int e = errno;
 
-		g_set_error(error, SMP_ERROR,
-			e == ENOSPC ? SMP_ERROR_TRANSIENT : SMP_ERROR_IO,
+		g_set_error(error, SMP_ERROR, no_space(e, NULL),
 			"%s: write: cannot create a file in %s: %s", file, dir,
 			g_strerror(e));
 		return FALSE;
 	}
 	close(fd);
 	target = g_strdup_printf("%s%s", tmp, options ? options : "");
+	errno = 0;
 	if (vips_image_write_to_file(image, target, NULL)) {
-		smp_error_from_vips(error, SMP_ERROR_IO, file, "write");
+		smp_error_from_vips(error, no_space(errno, dir), file, "write");
 		g_unlink(tmp);
 		return FALSE;
 	}
@@ -449,7 +467,7 @@ smp_photo_save_atomic(VipsImage *image, const char *path, GError **error)
 	if (g_rename(tmp, file) != 0) {
 		int e = errno;
 
-		g_set_error(error, SMP_ERROR, SMP_ERROR_IO, "%s: write: rename: %s",
+		g_set_error(error, SMP_ERROR, no_space(e, dir), "%s: write: rename: %s",
 			file, g_strerror(e));
 		g_unlink(tmp);
 		return FALSE;
@@ -469,9 +487,8 @@ write_all(int fd, const char *data, gsize len, const char *path, GError **error)
 		if (n < 0) {
 			int e = errno;
 
-			g_set_error(error, SMP_ERROR,
-				e == ENOSPC || e == EDQUOT ? SMP_ERROR_TRANSIENT : SMP_ERROR_IO,
-				"%s: write: %s", path, g_strerror(e));
+			g_set_error(error, SMP_ERROR, no_space(e, NULL), "%s: write: %s",
+				path, g_strerror(e));
 			return FALSE;
 		}
 		data += n;
@@ -496,8 +513,7 @@ smp_file_write_atomic(
 	if (fd < 0) {
 		int e = errno;
 
-		g_set_error(error, SMP_ERROR,
-			e == ENOSPC ? SMP_ERROR_TRANSIENT : SMP_ERROR_IO,
+		g_set_error(error, SMP_ERROR, no_space(e, NULL),
 			"%s: write: cannot create a file in %s: %s", path, dir,
 			g_strerror(e));
 		return FALSE;
@@ -506,16 +522,15 @@ smp_file_write_atomic(
 	if (ok && fsync(fd) != 0) {
 		int e = errno;
 
-		g_set_error(error, SMP_ERROR,
-			e == ENOSPC ? SMP_ERROR_TRANSIENT : SMP_ERROR_IO, "%s: write: %s",
-			path, g_strerror(e));
+		g_set_error(error, SMP_ERROR, no_space(e, NULL), "%s: write: %s", path,
+			g_strerror(e));
 		ok = FALSE;
 	}
 	close(fd);
 	if (ok && g_rename(tmp, path) != 0) {
 		int e = errno;
 
-		g_set_error(error, SMP_ERROR, SMP_ERROR_IO, "%s: write: rename: %s",
+		g_set_error(error, SMP_ERROR, no_space(e, dir), "%s: write: rename: %s",
 			path, g_strerror(e));
 		ok = FALSE;
 	}

@@ -139,6 +139,10 @@ run(const SmpPipeline *pipeline)
 	o.data = &ui;
 	if (!smp_batch_run(&o, &s, &error)) {
 		smp_cli_progress_end(&ui.bar);
+		/* Disk full, read-only output: nothing is lost, say how to go on. */
+		if (g_error_matches(error, SMP_ERROR, SMP_ERROR_TRANSIENT))
+			g_prefix_error(
+				&error, "batch stopped, run again with --resume once fixed: ");
 		return smp_cli_fail(error);
 	}
 	smp_cli_progress_end(&ui.bar);
