@@ -531,10 +531,14 @@ fm_candidates(VipsImage *surface, const SmpRegisterParams *p, int n_map,
 			if (fabs(c.theta) * 180 / G_PI > p->rotation_max_deg ||
 				c.scale < p->scale_min || c.scale > p->scale_max)
 				continue;
+			/* A full list takes the candidate only over its weakest (the
+			 * slot just filled holds nothing to compare with yet; found
+			 * by valgrind).
+			 */
+			if (n == max_out && out[max_out - 1].value >= c.value)
+				continue;
 			int at = n < max_out ? n++ : max_out - 1;
 
-			if (at == max_out - 1 && n == max_out && out[at].value >= c.value)
-				continue;
 			while (at > 0 && out[at - 1].value < c.value) {
 				out[at] = out[at - 1];
 				at--;
