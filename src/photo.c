@@ -118,6 +118,35 @@ check_file(const char *path, const SmpLoadLimits *limits, gint64 *bytes,
 	return TRUE;
 }
 
+/* Does @path start like a JPEG, PNG, TIFF, WebP, GIF or HEIF file? */
+static gboolean
+known_signature(const char *path)
+{
+	static const char *const heif_brands[] = {
+		"heic", "heix", "heim", "heis", "hevc", "hevx", "mif1", "msf1"};
+	unsigned char h[12] = {0};
+	FILE *f = fopen(path, "rb");
+	size_t n = f ? fread(h, 1, sizeof(h), f) : 0;
+
+	if (f)
+		fclose(f);
+	if (n >= 3 && memcmp(h, "\xff\xd8\xff", 3) == 0)
+		return TRUE;
+	if (n >= 8 && memcmp(h, "\x89PNG\r\n\x1a\n", 8) == 0)
+		return TRUE;
+	if (n >= 4 && (memcmp(h, "II*\0", 4) == 0 || memcmp(h, "MM\0*", 4) == 0))
+		return TRUE;
+	if (n >= 12 && memcmp(h, "RIFF", 4) == 0 && memcmp(h + 8, "WEBP", 4) == 0)
+		return TRUE;
+	if (n >= 6 && (memcmp(h, "GIF87a", 6) == 0 || memcmp(h, "GIF89a", 6) == 0))
+		return TRUE;
+	if (n >= 12 && memcmp(h + 4, "ftyp", 4) == 0)
+		for (size_t i = 0; i < G_N_ELEMENTS(heif_brands); i++)
+			if (memcmp(h + 8, heif_brands[i], 4) == 0)
+				return TRUE;
+	return FALSE;
+}
+
 VipsImage *
 smp_photo_open(const char *path, const SmpLoadLimits *limits, GError **error)
 {
@@ -134,15 +163,16 @@ smp_photo_open(const char *path, const SmpLoadLimits *limits, GError **error)
 	if (!check_file(path, limits, &bytes, error))
 		return NULL;
 
-	/* Sniffs the content, not the suffix. A format only an untrusted
-	 * loader reads (SVG, PDF, ImageMagick) is found but fails below with
-	 * "operation is blocked". */
-	loader = vips_foreign_find_load(path);
+	/* Sniffs the content, not the suffix. libvips asks every loader,
+	 * blocked ones too (ImageMagick's sniffer runs even when its loader
+	 * is blocked), so only the signatures of photo formats get that far.
+	 */
+	loader = known_signature(path) ? vips_foreign_find_load(path) : NULL;
 	if (!loader) {
 		vips_error_clear();
 		g_set_error(error, SMP_ERROR, SMP_ERROR_UNSUPPORTED,
 			"%s: load: not an image in a supported format "
-			"(JPEG, PNG, TIFF, WebP, HEIC)",
+			"(JPEG, PNG, TIFF, WebP, HEIC, GIF)",
 			path);
 		return NULL;
 	}
