@@ -88,7 +88,7 @@ END {
 
 # Other stages, each a script of its own printing its table.
 for stage in bench/bench_batch.sh bench/bench_normalise.sh \
-	bench/bench_register.sh; do
+	bench/bench_register.sh bench/bench_composite.sh; do
 	[ -f "$stage" ] || continue
 	echo
 	sh "$stage" "$build"

@@ -55,6 +55,8 @@ smp_analysis_normalise_params(const SmpPipeline *pl, SmpNormaliseParams *np)
 	np->flatfield_mm = pl->flatfield_mm;
 	/* Without a scale, assume a close-up's 20 px/mm for the smoothing. */
 	np->flatfield_px = pl->flatfield_mm * 20;
+	for (int i = 0; i < 4; i++)
+		np->grey_card[i] = pl->grey_card_rect[i];
 }
 
 /* Flat-field and white balance, with the pipeline's illumination scale. */
@@ -308,6 +310,22 @@ smp_analysis_image(
 	const SmpPhoto *photo, const SmpAnalysis *a, gboolean as_shot)
 {
 	return a->norm && !as_shot ? a->norm->image : photo->image;
+}
+
+gboolean
+smp_analysis_release_pixels(SmpPhoto *photo, SmpAnalysis *a, GError **error)
+{
+	VipsImage *lazy = smp_photo_reopen(photo, error);
+
+	if (!lazy)
+		return FALSE;
+	g_object_unref(photo->image);
+	photo->image = lazy;
+	if (a->norm && a->norm->input) {
+		g_object_unref(a->norm->input);
+		a->norm->input = g_object_ref(lazy);
+	}
+	return TRUE;
 }
 
 void

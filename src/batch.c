@@ -353,8 +353,12 @@ pair_outputs(
 	const Ctx *ctx, const Slot *b, const Slot *a, char **comp, char **side)
 {
 	g_autofree char *stem = pair_stem(b, a);
+	SmpImageFormat f = ctx->o->composite
+		? ctx->o->composite->format
+		: (SmpImageFormat) ctx->o->pipeline->format;
 
-	*comp = g_strdup_printf("%s.jpg", stem);
+	/* The extension follows the composite's format. */
+	*comp = g_strdup_printf("%s.%s", stem, smp_format_extension(f));
 	*side = g_strdup_printf(
 		"%s%s", stem, ctx->portfolio ? SMP_PROVENANCE_SUFFIX : ".json");
 }
@@ -401,6 +405,7 @@ run_pair(Ctx *ctx, Slot *b, Slot *a)
 			{b->entry->taken, a->entry->taken}, ctx->o->pipeline, 0, 0, FALSE,
 			inputs, {b->entry->rel_path, a->entry->rel_path}};
 
+		spec.composite = ctx->o->composite;
 		ok = g_mkdir_with_parents(dir, 0755) == 0 &&
 			smp_pair_write(&spec, dir, base, &res, &error);
 		if (!ok && error && is_fatal(error)) {

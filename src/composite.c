@@ -9,6 +9,7 @@
 
 #include "smpdoc/composite.h"
 #include "smpdoc/error.h"
+#include "smpdoc/photo.h"
 
 /* Found through fontconfig (Debian's fonts-dejavu-core). libvips 8.14.1's
  * text operation keeps a freed pointer to a "fontfile" argument in its
@@ -45,8 +46,79 @@ smp_composite_params_default(SmpCompositeParams *p)
 	p->heatmap = TRUE;
 	p->scale_bar = TRUE;
 	p->ghost_opacity = 0.5;
+	p->labels = TRUE;
 	p->watermark = NULL;
+	p->watermark_image = NULL;
+	p->watermark_width = SMP_WATERMARK_WIDTH_FRACTION;
+	p->watermark_opacity = SMP_WATERMARK_OPACITY;
 	p->font_family = DEFAULT_FONT_FAMILY;
+	p->format = SMP_FORMAT_JPEG;
+	p->quality = 90;
+}
+
+static const char *format_names[] = {"jpeg", "png", "webp"};
+static const char *format_extensions[] = {"jpg", "png", "webp"};
+
+const char *
+smp_format_name(SmpImageFormat format)
+{
+	return (unsigned) format < G_N_ELEMENTS(format_names) ? format_names[format]
+														  : "unknown";
+}
+
+const char *
+smp_format_extension(SmpImageFormat format)
+{
+	return (unsigned) format < G_N_ELEMENTS(format_extensions)
+		? format_extensions[format]
+		: "img";
+}
+
+gboolean
+smp_format_parse(const char *name, SmpImageFormat *format)
+{
+	for (size_t i = 0; name && i < G_N_ELEMENTS(format_names); i++)
+		if (g_ascii_strcasecmp(name, format_names[i]) == 0) {
+			*format = (SmpImageFormat) i;
+			return TRUE;
+		}
+	return FALSE;
+}
+
+/* libvips' save options for @p's format: the saver follows the path's
+ * extension, "strip" drops every metadata block (the composite carries
+ * no EXIF, XMP or ICC; its pixels are sRGB, the web's assumption).
+ */
+static char *
+save_options(const SmpCompositeParams *p)
+{
+	switch (p->format) {
+	case SMP_FORMAT_PNG:
+		return g_strdup("[compression=6,strip]");
+	case SMP_FORMAT_WEBP:
+		return g_strdup_printf("[Q=%d,strip]", p->quality);
+	default:
+		return g_strdup_printf("[Q=%d,strip]", p->quality);
+	}
+}
+
+gboolean
+smp_composite_save(VipsImage *image, const char *path,
+	const SmpCompositeParams *p, GError **error)
+{
+	g_autofree char *options = save_options(p);
+	g_autofree char *target = g_strconcat(path, options, NULL);
+	g_autoptr(VipsImage) srgb = NULL;
+
+	/* The composite is built in sRGB already; say so, so that no saver
+	 * guesses another space.
+	 */
+	if (vips_copy(
+			image, &srgb, "interpretation", VIPS_INTERPRETATION_sRGB, NULL)) {
+		smp_error_from_vips(error, SMP_ERROR_INTERNAL, path, "composite");
+		return FALSE;
+	}
+	return smp_photo_save_atomic(srgb, target, error);
 }
 
 static const char *layout_names[] = {
@@ -133,10 +205,11 @@ smp_composite_layout(int w0, int h0, int w1, int h1,
 	/* A second row for the scale bar and the colour legend, so that they
 	 * never run into the caption.
 	 */
-	out->bar_height = out->row_height *
-		(p->scale_bar || (p->heatmap && p->layout == SMP_LAYOUT_THREE_PANEL)
-				? 2
-				: 1);
+	out->bar_height = !p->labels ? 0
+								 : out->row_height *
+			(p->scale_bar || (p->heatmap && p->layout == SMP_LAYOUT_THREE_PANEL)
+					? 2
+					: 1);
 	out->banner_height = p->aligned ? 0 : out->row_height;
 	switch (p->layout) {
 	case SMP_LAYOUT_STACKED:
@@ -440,7 +513,7 @@ caption_row(VipsObject *scope, const SmpPanel *panel, int w, int h,
 		g_markup_printf_escaped("<b>%s</b>", panel->title ? panel->title : "");
 	g_autofree char *caption =
 		g_markup_escape_text(panel->caption ? panel->caption : "", -1);
-	int title_w = 0;
+	int title_w = 0, cap_w = 1, cap_px, x;
 
 	if (solid(scope, w, h, bar_rgb, &row) ||
 		paint_text(
@@ -448,10 +521,19 @@ caption_row(VipsObject *scope, const SmpPanel *panel, int w, int h,
 		return -1;
 	*out = titled;
 	/* libvips refuses to render empty text. */
-	if (*caption)
-		return paint_text(scope, titled, caption, px * 85 / 100,
-			pad + title_w + px, caption_rgb, family, out, NULL);
-	return 0;
+	if (!*caption)
+		return 0;
+	/* A long caption (the after panel's, with the change) is set smaller,
+	 * down to the legible minimum, rather than cut at the panel's edge.
+	 */
+	x = pad + title_w + px;
+	cap_px = px * 85 / 100;
+	if (text_width(scope, caption, cap_px, family, &cap_w))
+		return -1;
+	if (x + cap_w + pad > w)
+		cap_px = MAX(SMP_LABEL_MIN_PX, cap_px * (w - x - pad) / cap_w);
+	return paint_text(
+		scope, titled, caption, cap_px, x, caption_rgb, family, out, NULL);
 }
 
 /* The label bar under one panel: the caption row, and when the layout
@@ -500,34 +582,61 @@ scale_panel(VipsObject *scope, VipsImage *in, int w, int h, VipsImage **out)
 	return 0;
 }
 
+/* Set the 1-pixel outline of a circle in @mask (w×h bytes), clipped:
+ * the midpoint circle, as vips_draw_circle() draws it.
+ */
+static void
+ring_into(guint8 *mask, int w, int h, int cx, int cy, int r, guint8 ink)
+{
+	int x = 0, y = r, d = 3 - 2 * r;
+
+	while (x <= y) {
+		const int px[8] = {
+			cx + x, cx - x, cx + x, cx - x, cx + y, cx - y, cx + y, cx - y};
+		const int py[8] = {
+			cy + y, cy + y, cy - y, cy - y, cy + x, cy + x, cy - x, cy - x};
+
+		for (int i = 0; i < 8; i++)
+			if (px[i] >= 0 && px[i] < w && py[i] >= 0 && py[i] < h)
+				mask[(gsize) py[i] * w + px[i]] = ink;
+		if (d < 0)
+			d += 4 * x + 6;
+		else {
+			d += 4 * (x - y) + 10;
+			y--;
+		}
+		x++;
+	}
+}
+
 /* Rings around the dots of @kind (all when @kind is SMP_DOT_UNKNOWN and
  * the panel has no kinds) in @rgb, 70% opaque so the dots stay visible.
+ * The rings go into one mask by hand: a libvips draw call per ring costs
+ * about a millisecond, and a 12 MP photo has tens of thousands of dots.
  */
 static int
 draw_ring_class(VipsObject *scope, VipsImage *in, const SmpPanel *panel,
 	double sx, double sy, int kind, const double rgb[3], VipsImage **out)
 {
-	VipsImage **t = (VipsImage **) vips_object_local_array(scope, 3);
-	double ink[1] = {180};
+	VipsImage **t = (VipsImage **) vips_object_local_array(scope, 2);
+	int w = in->Xsize, h = in->Ysize;
+	g_autofree guint8 *mask = g_malloc0((gsize) w * h);
 	VipsImage *ring;
 
-	if (vips_black(&t[0], in->Xsize, in->Ysize, NULL) ||
-		!(t[1] = vips_image_copy_memory(t[0])))
-		return -1;
 	for (gsize i = 0; i < panel->n_dots; i++) {
 		const SmpDot *d = &panel->dots[i];
-		int r = MAX(2, (int) lround(d->r * sx));
 
 		if (panel->dot_kind && panel->dot_kind[i] != kind)
 			continue;
-		if (vips_draw_circle(
-				t[1], ink, 1, (int) (d->x * sx), (int) (d->y * sy), r, NULL))
-			return -1;
+		ring_into(mask, w, h, (int) (d->x * sx), (int) (d->y * sy),
+			MAX(2, (int) lround(d->r * sx)), 180);
 	}
-	if (solid(scope, in->Xsize, in->Ysize, rgb, &ring) ||
-		vips_ifthenelse(t[1], ring, in, &t[2], "blend", TRUE, NULL))
+	if (!(t[0] = vips_image_new_from_memory_copy(
+			  mask, (gsize) w * h, w, h, 1, VIPS_FORMAT_UCHAR)) ||
+		solid(scope, w, h, rgb, &ring) ||
+		vips_ifthenelse(t[0], ring, in, &t[1], "blend", TRUE, NULL))
 		return -1;
-	*out = t[2];
+	*out = t[1];
 	return 0;
 }
 
@@ -609,6 +718,10 @@ panel_column(VipsObject *scope, const SmpPanel *src, int i,
 			? ghost_picture(scope, before, src, L, p, &pic)
 			: panel_picture(scope, src, i, L, p, legend, &pic))
 		return -1;
+	if (!p->labels) {
+		*out = pic;
+		return 0;
+	}
 	if (label_bar(scope, src, L->w[i], L, scale, legend, p, &bar))
 		return -1;
 	if (vips_join(pic, bar, &t[0], VIPS_DIRECTION_VERTICAL, NULL))
@@ -639,10 +752,12 @@ join_columns(VipsObject *scope, VipsImage *cols[], const SmpCompositeLayout *L,
 	return rc;
 }
 
-/* Semi-transparent white text over the bottom right of the last photo. */
+/* Semi-transparent white text over the bottom right of the last photo,
+ * @inset pixels further left (room for an image watermark).
+ */
 static int
 paint_watermark(VipsObject *scope, VipsImage *in, const char *text,
-	const SmpCompositeLayout *L, const char *family, VipsImage **out)
+	const SmpCompositeLayout *L, int inset, const char *family, VipsImage **out)
 {
 	VipsImage **t = (VipsImage **) vips_object_local_array(scope, 5);
 	g_autofree char *font = g_strdup_printf("%s Bold 12", family);
@@ -655,7 +770,7 @@ paint_watermark(VipsObject *scope, VipsImage *in, const char *text,
 		vips_cast_uchar(t[1], &t[2], NULL))
 		return -1;
 	if (vips_embed(t[2], &t[3],
-			MAX(0, L->x[last] + L->w[last] - t[2]->Xsize - px),
+			MAX(0, L->x[last] + L->w[last] - inset - t[2]->Xsize - px),
 			MAX(0, L->y[last] + L->h[last] - t[2]->Ysize - px / 2), in->Xsize,
 			in->Ysize, NULL) ||
 		solid(scope, in->Xsize, in->Ysize, title_rgb, &white) ||
@@ -665,21 +780,111 @@ paint_watermark(VipsObject *scope, VipsImage *in, const char *text,
 	return 0;
 }
 
+/* The watermark image as 8-bit sRGB with alpha (opaque when the file has
+ * none), loaded with the same limits and trusted loaders as photos.
+ */
+static VipsImage *
+load_watermark(const char *path, GError **error)
+{
+	g_autoptr(VipsImage) in = NULL;
+	g_autoptr(VipsImage) srgb = NULL;
+	g_autoptr(VipsImage) rgba = NULL;
+	g_autoptr(VipsImage) u8 = NULL;
+	SmpLoadLimits limits;
+	VipsImage *out;
+
+	smp_load_limits_default(&limits);
+	if (!(in = smp_photo_open(path, &limits, error)))
+		return NULL;
+	if (vips_colourspace(in, &srgb, VIPS_INTERPRETATION_sRGB, NULL) ||
+		(vips_image_hasalpha(srgb)
+				? vips_copy(srgb, &rgba, NULL)
+				: vips_bandjoin_const1(srgb, &rgba, 255, NULL)) ||
+		vips_cast_uchar(rgba, &u8, NULL) ||
+		!(out = vips_image_copy_memory(u8))) {
+		smp_error_from_vips(error, SMP_ERROR_CORRUPT, path, "watermark");
+		return NULL;
+	}
+	if (out->Bands != 4) {
+		g_object_unref(out);
+		g_set_error(error, SMP_ERROR, SMP_ERROR_UNSUPPORTED,
+			"%s: watermark: %d bands, expected colour or grey with or "
+			"without alpha",
+			path, in->Bands);
+		return NULL;
+	}
+	return out;
+}
+
+/* @logo in the bottom-right corner of the last photo: watermark_width of
+ * its width, never more than SMP_WATERMARK_MAX_FRACTION of its width or
+ * height (so the scalp's centre stays clear), its alpha times
+ * watermark_opacity. @width gets the width it took, margin included.
+ */
+static int
+paint_logo(VipsObject *scope, VipsImage *in, VipsImage *logo,
+	const SmpCompositeLayout *L, const SmpCompositeParams *p, VipsImage **out,
+	int *width)
+{
+	VipsImage **t = (VipsImage **) vips_object_local_array(scope, 5);
+	int last = L->n - 1;
+	int margin = MAX(4, L->w[last] / 40);
+	int box_w = (int) lround(L->w[last] *
+		CLAMP(p->watermark_width, 0.01, SMP_WATERMARK_MAX_FRACTION));
+	int box_h = (int) (L->h[last] * SMP_WATERMARK_MAX_FRACTION);
+	double a[4] = {1, 1, 1, CLAMP(p->watermark_opacity, 0, 1)};
+	double b[4] = {0, 0, 0, 0};
+	int x, y;
+
+	/* thumbnail_image fits the box keeping the aspect ratio, and
+	 * premultiplies the alpha while it resamples.
+	 */
+	if (vips_thumbnail_image(logo, &t[0], MAX(1, box_w), "height",
+			MAX(1, box_h), "size", VIPS_SIZE_BOTH, NULL) ||
+		vips_linear(t[0], &t[1], a, b, 4, "uchar", TRUE, NULL))
+		return -1;
+	x = L->x[last] + L->w[last] - t[1]->Xsize - margin;
+	y = L->y[last] + L->h[last] - t[1]->Ysize - margin;
+	if (vips_composite2(
+			in, t[1], &t[2], VIPS_BLEND_MODE_OVER, "x", x, "y", y, NULL) ||
+		vips_extract_band(t[2], &t[3], 0, "n", 3, NULL) ||
+		vips_cast_uchar(t[3], &t[4], NULL))
+		return -1;
+	*out = t[4];
+	*width = t[1]->Xsize + margin;
+	return 0;
+}
+
+/* The image watermark, then the text one beside it. */
+static int
+watermarks(VipsObject *scope, VipsImage *in, VipsImage *logo,
+	const SmpCompositeLayout *L, const SmpCompositeParams *p, VipsImage **out)
+{
+	int inset = 0;
+
+	*out = in;
+	if (logo && paint_logo(scope, in, logo, L, p, out, &inset))
+		return -1;
+	if (p->watermark && *p->watermark)
+		return paint_watermark(
+			scope, *out, p->watermark, L, inset, p->font_family, out);
+	return 0;
+}
+
 static int
 build(VipsObject *scope, const SmpPanel *before, const SmpPanel *after,
-	const SmpCompositeParams *p, VipsImage **out)
+	const SmpCompositeParams *p, VipsImage *logo, VipsImage **out)
 {
 	VipsImage **t = (VipsImage **) vips_object_local_array(scope, 1);
-	SmpPanel annotated = *after;
+	SmpPanel annotated = *after, ghost;
 	const SmpPanel *src[3] = {before, after, &annotated};
+	g_autofree char *ghost_title = NULL;
 	VipsImage *cols[SMP_COMPOSITE_MAX_PANELS], *row, *banner, *labelled;
 	SmpCompositeLayout L;
 	g_autofree char *note = NULL;
 
 	smp_composite_layout(before->image->Xsize, before->image->Ysize,
 		after->image->Xsize, after->image->Ysize, p, &L);
-	if (p->layout == SMP_LAYOUT_GHOST)
-		src[0] = after;
 	/* The annotated panel says what its marks mean, not the after's
 	 * numbers a second time.
 	 */
@@ -692,6 +897,14 @@ build(VipsObject *scope, const SmpPanel *before, const SmpPanel *after,
 			: "");
 	annotated.title = "AFTER, ANNOTATED";
 	annotated.caption = note;
+	/* The ghost's one panel is both photos: its title says so. */
+	if (p->layout == SMP_LAYOUT_GHOST) {
+		ghost = *after;
+		ghost_title = g_strdup_printf(
+			"AFTER OVER BEFORE (%.0f%%)", 100 * CLAMP(p->ghost_opacity, 0, 1));
+		ghost.title = ghost_title;
+		src[0] = &ghost;
+	}
 	for (int i = 0; i < L.n; i++)
 		if (panel_column(scope, src[i], i, &L, p, before, &cols[i]))
 			return -1;
@@ -710,21 +923,25 @@ build(VipsObject *scope, const SmpPanel *before, const SmpPanel *after,
 			return -1;
 		row = t[0];
 	}
-	if (p->watermark && *p->watermark)
-		return paint_watermark(
-			scope, row, p->watermark, &L, p->font_family, out);
-	*out = row;
-	return 0;
+	return watermarks(scope, row, logo, &L, p, out);
 }
 
 VipsImage *
 smp_composite_make(const SmpPanel *before, const SmpPanel *after,
 	const SmpCompositeParams *p, GError **error)
 {
-	VipsObject *scope = VIPS_OBJECT(vips_image_new());
+	VipsObject *scope;
 	VipsImage *out = NULL;
+	VipsImage *logo = NULL;
 
-	if (build(scope, before, after, p, &out)) {
+	if (p->watermark_image && *p->watermark_image &&
+		!(logo = load_watermark(p->watermark_image, error)))
+		return NULL;
+	scope = VIPS_OBJECT(vips_image_new());
+	/* The scope owns the logo from here on. */
+	if (logo)
+		vips_object_local(scope, logo);
+	if (build(scope, before, after, p, logo, &out)) {
 		smp_error_from_vips(error, SMP_ERROR_INTERNAL, NULL, "composite");
 		g_object_unref(scope);
 		return NULL;

@@ -488,21 +488,27 @@ locus_nearest(double q0, double q1, double *t0, double *t1)
 
 /* Gains that move the skin's chromaticity onto the skin-tone locus
  * (grey-world with skin as the "world": only the off-locus part of a cast
- * is knowable), luminance kept.
+ * is knowable), luminance kept; or, @from_card, the grey card's gains
+ * already in @gain, scaled to keep the skin's luminance.
  */
 static void
-white_balance(const double skin[3], const SmpNormaliseParams *p, double gain[3])
+white_balance(const double skin[3], const SmpNormaliseParams *p,
+	gboolean from_card, double gain[3])
 {
 	double q0, q1, t0 = 0, t1 = 0, lim = log(p->max_wb_gain), y, y2;
 
-	gain[0] = gain[1] = gain[2] = 1;
+	if (!from_card)
+		gain[0] = gain[1] = gain[2] = 1;
 	if (!p->white_balance || skin[0] <= 0 || skin[1] <= 0 || skin[2] <= 0)
 		return;
-	q0 = log(skin[0] / skin[1]);
-	q1 = log(skin[2] / skin[1]);
-	locus_nearest(q0, q1, &t0, &t1);
-	gain[0] = exp(CLAMP(t0 - q0, -lim, lim));
-	gain[2] = exp(CLAMP(t1 - q1, -lim, lim));
+	if (!from_card) {
+		q0 = log(skin[0] / skin[1]);
+		q1 = log(skin[2] / skin[1]);
+		locus_nearest(q0, q1, &t0, &t1);
+		gain[0] = exp(CLAMP(t0 - q0, -lim, lim));
+		gain[2] = exp(CLAMP(t1 - q1, -lim, lim));
+	}
+	/* Either way the skin keeps its luminance. */
 	y = NORM_WR * skin[0] + NORM_WG * skin[1] + NORM_WB * skin[2];
 	y2 = NORM_WR * gain[0] * skin[0] + NORM_WG * skin[1] +
 		NORM_WB * gain[2] * skin[2];
@@ -615,7 +621,7 @@ smp_normalise_photo(VipsImage *in, const SmpNormaliseParams *p,
 	SmpNormaliseParams def;
 	Cells c = {0};
 	double flat[3], gain[3], y_bg;
-	int cell;
+	int cell, card;
 	gboolean ok;
 
 	if (!p) {
@@ -638,6 +644,7 @@ smp_normalise_photo(VipsImage *in, const SmpNormaliseParams *p,
 	n->target_lightness = p->target_lightness;
 	n->match_gain[0] = n->match_gain[1] = n->match_gain[2] = 1;
 	n->match_region = "none";
+	n->wb_source = "skin";
 	geometry(n, p, &cell);
 
 	ok = cells_measure(n, in, cell, p, &c, error);
@@ -648,14 +655,16 @@ smp_normalise_photo(VipsImage *in, const SmpNormaliseParams *p,
 		y_bg = flatfield_build(n, &c, p->flatfield);
 		skin_colour(&c, n->skin_rgb_in, flat);
 		n->skin_lightness_in = norm_y_to_l(y_bg);
-		white_balance(flat, p, n->wb_gain);
+		card = norm_grey_card(n, in, p, n->wb_gain, error);
+		n->wb_source = card > 0 ? "grey_card" : "skin";
+		white_balance(flat, p, card > 0, n->wb_gain);
 		n->exposure_gain = exposure_gain(y_bg, p);
 		for (int ch = 0; ch < 3; ch++) {
 			gain[ch] = n->wb_gain[ch] * n->exposure_gain;
 			flat[ch] *= gain[ch];
 		}
 		norm_rgb_to_lab(flat, n->skin_lab);
-		ok = n->illum && norm_render(n, gain, error) &&
+		ok = card >= 0 && n->illum && norm_render(n, gain, error) &&
 			norm_quality(n, in, p, error);
 	}
 	if (ok) {

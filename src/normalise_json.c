@@ -3,6 +3,7 @@
  * SPDX-License-Identifier: MIT
  */
 #include <math.h>
+#include <string.h>
 
 #include "normalise_private.h"
 
@@ -61,11 +62,28 @@ flatfield(const SmpNormalisation *n, JsonBuilder *b)
 static void
 colour(const SmpNormalisation *n, JsonBuilder *b)
 {
+	json_builder_set_member_name(b, "white_balance_source");
+	json_builder_add_string_value(b, n->wb_source);
 	json_builder_set_member_name(b, "white_balance");
 	json_builder_begin_object(b);
 	json_builder_set_member_name(b, "method");
-	json_builder_add_string_value(b, "skin_locus");
+	json_builder_add_string_value(
+		b, strcmp(n->wb_source, "grey_card") == 0 ? "grey_card" : "skin_locus");
 	triple(b, "gains", n->wb_gain, 0.0001);
+	json_builder_set_member_name(b, "grey_card");
+	if (n->grey_card_px[2] <= 0)
+		json_builder_add_null_value(b);
+	else {
+		json_builder_begin_object(b);
+		json_builder_set_member_name(b, "rect_px");
+		json_builder_begin_array(b);
+		for (int i = 0; i < 4; i++)
+			json_builder_add_int_value(b, n->grey_card_px[i]);
+		json_builder_end_array(b);
+		triple(b, "rgb_linear", n->grey_card_rgb, 0.0001);
+		num(b, "clipped", n->grey_card_clipped, 1e-5);
+		json_builder_end_object(b);
+	}
 	json_builder_end_object(b);
 
 	json_builder_set_member_name(b, "exposure");

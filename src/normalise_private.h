@@ -39,6 +39,13 @@ gboolean norm_skin_mean(VipsImage *srgb, VipsImage *roi, int shrink, int window,
 /* Render @n->image from @n->input, @n->illum and per-band linear @gain
  * (replacing the old image). Returns: TRUE; FALSE with @error set.
  */
+/* White balance gains from the grey card of p->grey_card, into @gain:
+ * 1; 0 when there is none or it is unusable (a warning says why); -1
+ * with @error when libvips fails.
+ */
+int norm_grey_card(SmpNormalisation *n, VipsImage *in,
+	const SmpNormaliseParams *p, double gain[3], GError **error);
+
 gboolean norm_render(SmpNormalisation *n, const double gain[3], GError **error);
 
 /* CIELAB (D65) of a linear sRGB colour, and the CIE76 distance. */

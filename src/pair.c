@@ -272,10 +272,46 @@ panels_aligned(const SmpPairSpec *spec, char *caps[2], const Aligned *al,
 	panel[0].grid = NULL;
 }
 
+void
+smp_pair_composite_params(const SmpPipeline *pl, SmpCompositeParams *cp)
+{
+	smp_composite_params_default(cp);
+	cp->long_edge_px = pl->long_edge_px;
+	cp->quality = pl->jpeg_quality;
+	cp->format = (SmpImageFormat) pl->format;
+	cp->layout = (SmpLayout) pl->layout;
+	cp->dots = pl->dots;
+	cp->heatmap = pl->heatmap;
+	cp->labels = pl->labels;
+	cp->scale_bar = pl->scale_bar;
+	cp->ghost_opacity = pl->ghost_opacity;
+	cp->watermark = pl->watermark_text;
+	cp->watermark_image = pl->watermark_image;
+	cp->watermark_width = pl->watermark_width_fraction;
+	cp->watermark_opacity = pl->watermark_opacity;
+}
+
+/* What the composite is drawn with: the caller's parameters or the
+ * pipeline's, then the spec's size and quality when it sets them.
+ */
+static void
+composite_params(const SmpPairSpec *spec, SmpCompositeParams *cp)
+{
+	if (spec->composite)
+		*cp = *spec->composite;
+	else
+		smp_pair_composite_params(spec->pipeline, cp);
+	if (spec->long_edge_px)
+		cp->long_edge_px = spec->long_edge_px;
+	if (spec->jpeg_quality)
+		cp->quality = spec->jpeg_quality;
+}
+
 static gboolean
 write_composite(const SmpPairSpec *spec, const SmpChange *change,
-	const SmpRegistration *reg, const char *path, gboolean *aligned,
-	SmpCompositeLayout *layout, int roi[4], GError **error)
+	const SmpRegistration *reg, const SmpCompositeParams *params,
+	const char *path, gboolean *aligned, SmpCompositeLayout *layout, int roi[4],
+	GError **error)
 {
 	g_autofree char *cap0 = caption_for(spec, 0);
 	g_autofree char *cap1 = after_caption(spec, change);
@@ -283,7 +319,7 @@ write_composite(const SmpPairSpec *spec, const SmpChange *change,
 	char *caps[2] = {cap0, cap1};
 	Aligned al = {0};
 	SmpPanel panel[2];
-	SmpCompositeParams cp;
+	SmpCompositeParams cp = *params;
 	gboolean ok;
 
 	*aligned = reg && reg->ok && align_panels(spec, reg, &al, error);
@@ -300,22 +336,19 @@ write_composite(const SmpPairSpec *spec, const SmpChange *change,
 	}
 	else
 		panels_as_taken(spec, caps, panel);
-	if (spec->composite)
-		cp = *spec->composite;
-	else
-		smp_composite_params_default(&cp);
-	cp.long_edge_px =
-		spec->long_edge_px ? spec->long_edge_px : spec->pipeline->long_edge_px;
 	cp.aligned = *aligned;
 	smp_composite_layout(panel[0].image->Xsize, panel[0].image->Ysize,
 		panel[1].image->Xsize, panel[1].image->Ysize, &cp, layout);
 	composite = smp_composite_make(&panel[0], &panel[1], &cp, error);
-	/* Only the metadata the output's purpose allows, read back after. */
-	ok = composite &&
-		smp_privacy_save(composite, path,
-			spec->jpeg_quality ? spec->jpeg_quality
-							   : spec->pipeline->jpeg_quality,
-			spec->pipeline, spec->photo[1]->path, error);
+	/* JPEG: only the metadata the output's purpose allows, read back
+	 * after. PNG and WebP carry none at all.
+	 */
+	if (cp.format == SMP_FORMAT_JPEG)
+		ok = composite &&
+			smp_privacy_save(composite, path, cp.quality, spec->pipeline,
+				spec->photo[1]->path, error);
+	else
+		ok = composite && smp_composite_save(composite, path, &cp, error);
 	aligned_clear(&al);
 	return ok;
 }
@@ -520,19 +553,24 @@ gboolean
 smp_pair_write(const SmpPairSpec *spec, const char *dir, const char *stem,
 	SmpPairResult *result, GError **error)
 {
-	g_autofree char *comp_name = g_strdup_printf("%s.jpg", stem);
 	gboolean portfolio = spec->pipeline->purpose == SMP_PURPOSE_PORTFOLIO;
+	g_autofree char *comp_name = NULL;
 	g_autofree char *side_name = g_strdup_printf(
 		"%s%s", stem, portfolio ? SMP_PROVENANCE_SUFFIX : ".json");
 	g_autofree char *mismatch = NULL;
 	int roi[4] = {0, 0, 0, 0};
-	g_autofree char *comp_path = g_build_filename(dir, comp_name, NULL);
+	g_autofree char *comp_path = NULL;
 	g_autofree char *side_path = g_build_filename(dir, side_name, NULL);
 	g_autoptr(SmpRegistration) reg = NULL;
 	gboolean aligned = FALSE, ok;
 	VipsImage *masks[2] = {NULL, NULL};
+	SmpCompositeParams cp;
 	SmpCompositeLayout layout;
 	SmpChange change;
+
+	composite_params(spec, &cp);
+	comp_name = g_strdup_printf("%s.%s", stem, smp_format_extension(cp.format));
+	comp_path = g_build_filename(dir, comp_name, NULL);
 
 	if (!check_not_input(spec, comp_path, error) ||
 		!check_not_input(spec, side_path, error))
@@ -566,7 +604,7 @@ smp_pair_write(const SmpPairSpec *spec, const char *dir, const char *stem,
 		change.persisting_dots = reg->persisting_dots;
 	}
 	if (!write_composite(
-			spec, &change, reg, comp_path, &aligned, &layout, roi, error))
+			spec, &change, reg, &cp, comp_path, &aligned, &layout, roi, error))
 		return FALSE;
 	if (portfolio
 			? !write_provenance(spec, reg, roi, comp_name, side_path, error)

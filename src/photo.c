@@ -250,16 +250,15 @@ to_srgb(VipsImage *in, VipsImage **out)
 	return vips_colourspace(in, out, VIPS_INTERPRETATION_sRGB, NULL);
 }
 
-VipsImage *
-smp_photo_decode(VipsImage *in, const char *path, GError **error)
+/* The lazy conversion of @in to 8-bit sRGB, three bands. */
+static VipsImage *
+convert(VipsImage *in, const char *path, GError **error)
 {
 	VipsImage *base = vips_image_new();
 	VipsImage **t =
 		(VipsImage **) vips_object_local_array(VIPS_OBJECT(base), 5);
 	VipsImage *x;
-	VipsImage *out = NULL;
 	double white[1] = {255.0};
-	gulong watch;
 
 	if (to_srgb(in, &t[0]))
 		goto fail;
@@ -288,26 +287,68 @@ smp_photo_decode(VipsImage *in, const char *path, GError **error)
 		g_object_unref(base);
 		return NULL;
 	}
-	/* Decoding happens here, so truncation and corrupt data fail here;
-	 * the file's time budget can stop it.
-	 */
-	watch = smp_budget_watch(x);
-	out = vips_image_copy_memory(x);
-	smp_budget_unwatch(x, watch);
-	if (!out && !smp_budget_check("load", error)) {
-		vips_error_clear();
-		g_object_unref(base);
-		return NULL;
-	}
-	if (!out)
-		goto fail;
+	/* The chain holds its inputs; the scope can go. */
+	g_object_ref(x);
 	g_object_unref(base);
-	return out;
+	return x;
 
 fail:
 	smp_error_from_vips(error, SMP_ERROR_CORRUPT, path, "load");
 	g_object_unref(base);
 	return NULL;
+}
+
+VipsImage *
+smp_photo_decode(VipsImage *in, const char *path, GError **error)
+{
+	g_autoptr(VipsImage) lazy = convert(in, path, error);
+	VipsImage *out;
+
+	gulong watch;
+
+	if (!lazy)
+		return NULL;
+	/* Decoding happens here, so truncation and corrupt data fail here;
+	 * the file's time budget can stop it.
+	 */
+	watch = smp_budget_watch(lazy);
+	out = vips_image_copy_memory(lazy);
+	smp_budget_unwatch(lazy, watch);
+	if (!out && !smp_budget_check("load", error)) {
+		vips_error_clear();
+		return NULL;
+	}
+	if (!out)
+		smp_error_from_vips(error, SMP_ERROR_CORRUPT, path, "load");
+	return out;
+}
+
+VipsImage *
+smp_photo_reopen(const SmpPhoto *photo, GError **error)
+{
+	/* The file passed its limits once; hold it to exactly what it was. */
+	SmpLoadLimits limits = {
+		(guint64) photo->stored_width * (guint64) photo->stored_height,
+		photo->file_bytes > 0 ? (guint64) photo->file_bytes
+							  : SMP_MAX_FILE_BYTES_DEFAULT};
+	g_autoptr(VipsImage) stored = smp_photo_open(photo->path, &limits, error);
+	g_autoptr(VipsImage) upright = NULL;
+	VipsImage *out;
+
+	if (!stored)
+		return NULL;
+	if (stored->Xsize != photo->stored_width ||
+		stored->Ysize != photo->stored_height) {
+		g_set_error(error, SMP_ERROR, SMP_ERROR_IO,
+			"%s: load: the file changed while it was being processed",
+			photo->path);
+		return NULL;
+	}
+	upright =
+		smp_photo_orient(stored, photo->meta->orientation, photo->path, error);
+	if (!upright || !(out = convert(upright, photo->path, error)))
+		return NULL;
+	return out;
 }
 
 /* Rows decoded per step of read_pixels(). */
@@ -389,6 +430,12 @@ smp_photo_load(const char *path, const SmpLoadLimits *limits, GError **error)
 		return NULL;
 	photo->stored_width = stored->Xsize;
 	photo->stored_height = stored->Ysize;
+	{
+		GStatBuf st;
+
+		if (g_stat(path, &st) == 0)
+			photo->file_bytes = st.st_size;
+	}
 	if (!vips_image_get_string(stored, VIPS_META_LOADER, &loader))
 		photo->loader = g_strdup(loader);
 	vips_error_clear();

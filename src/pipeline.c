@@ -11,6 +11,7 @@
 
 #include "smpdoc/artist.h"
 #include "smpdoc/budget.h"
+#include "smpdoc/composite.h"
 #include "smpdoc/error.h"
 #include "smpdoc/pipeline.h"
 #include "smpdoc/register.h"
@@ -23,7 +24,9 @@ typedef enum {
 	KEY_ROI,
 	KEY_CHOICE,
 	KEY_STRING,
-	KEY_SIDE
+	KEY_SIDE,
+	KEY_PATH,
+	KEY_RECT
 } KeyType;
 
 typedef struct KeySpec {
@@ -37,6 +40,10 @@ typedef struct KeySpec {
 
 static const char *const purposes[] = {"clinical", "portfolio", NULL};
 static const char *const consents[] = {"none", "clinical", "marketing", NULL};
+/* In the order of SmpLayout and SmpImageFormat (composite.h). */
+static const char *const layouts[] = {
+	"side-by-side", "stacked", "three-panel", "ghost", NULL};
+static const char *const formats[] = {"jpeg", "png", "webp", NULL};
 
 #define D(g, k, field, lo, hi)                                                 \
 	{                                                                          \
@@ -58,6 +65,10 @@ static const char *const consents[] = {"none", "clinical", "marketing", NULL};
 	{                                                                          \
 		g, k, KEY_CHOICE, offsetof(SmpPipeline, field), 0, 0, names            \
 	}
+#define P(g, k, field, type)                                                   \
+	{                                                                          \
+		g, k, type, offsetof(SmpPipeline, field), 0, 0                         \
+	}
 #define T(g, k, field, max_bytes)                                              \
 	{                                                                          \
 		g, k, KEY_STRING, offsetof(SmpPipeline, field), 0, max_bytes           \
@@ -74,6 +85,7 @@ static const KeySpec schema[] = {
 		SMP_TIMEOUT_PER_FILE_MAX),
 	I("normalise", "enabled", normalise, 0, 1),
 	D("normalise", "flatfield_mm", flatfield_mm, 1, 200),
+	P("normalise", "grey_card_rect", grey_card_rect, KEY_RECT),
 	M("register", "model", register_model),
 	D("register", "rotation_max_deg", rotation_max_deg, 0, 90),
 	D("register", "scale_min", scale_min, 0.2, 1),
@@ -96,6 +108,18 @@ static const KeySpec schema[] = {
 	D("measure", "merge_margin_px", merge_margin_px, 0, 200),
 	I("composite", "long_edge_px", long_edge_px, 64, 30000),
 	I("composite", "jpeg_quality", jpeg_quality, 1, 100),
+	C("composite", "format", format, formats),
+	C("composite", "layout", layout, layouts),
+	I("composite", "dots", dots, 0, 1),
+	I("composite", "heatmap", heatmap, 0, 1),
+	I("composite", "labels", labels, 0, 1),
+	I("composite", "scale_bar", scale_bar, 0, 1),
+	D("composite", "ghost_opacity", ghost_opacity, 0, 1),
+	T("composite", "watermark_text", watermark_text, 200),
+	P("composite", "watermark_image", watermark_image, KEY_PATH),
+	D("composite", "watermark_width_fraction", watermark_width_fraction, 0.02,
+		SMP_WATERMARK_MAX_FRACTION),
+	D("composite", "watermark_opacity", watermark_opacity, 0, 1),
 	C("output", "purpose", purpose, purposes),
 	I("output", "keep_capture_date", keep_capture_date, 0, 1),
 	I("output", "keep_gps", keep_gps, 0, 1),
@@ -144,6 +168,15 @@ set_defaults(SmpPipeline *p)
 	p->merge_margin_px = SMP_ARTIST_MERGE_MARGIN_PX;
 	p->long_edge_px = 2400;
 	p->jpeg_quality = 90;
+	p->format = SMP_FORMAT_JPEG;
+	p->layout = SMP_LAYOUT_SIDE_BY_SIDE;
+	p->dots = 1;
+	p->heatmap = 1;
+	p->labels = 1;
+	p->scale_bar = 1;
+	p->ghost_opacity = 0.5;
+	p->watermark_width_fraction = SMP_WATERMARK_WIDTH_FRACTION;
+	p->watermark_opacity = SMP_WATERMARK_OPACITY;
 	p->purpose = SMP_PURPOSE_CLINICAL;
 	p->keep_capture_date = 1;
 	p->keep_gps = 0;
@@ -185,6 +218,8 @@ smp_pipeline_free(SmpPipeline *p)
 	g_free(p->text);
 	g_free(p->pseudonym_secret_env);
 	g_free(p->pseudonym_secret_file);
+	g_free(p->watermark_text);
+	g_free(p->watermark_image);
 	g_free(p);
 }
 
@@ -256,6 +291,60 @@ config_error(GError **error, const char *path, int line, const char *fmt, ...)
 	return FALSE;
 }
 
+gboolean
+smp_parse_rect(const char *text, double rect[4])
+{
+	g_auto(GStrv) parts = g_strsplit(text ? text : "", ",", -1);
+	double v[4];
+
+	if (g_strv_length(parts) != 4)
+		return FALSE;
+	for (int i = 0; i < 4; i++) {
+		char *end = NULL;
+		char *t = g_strstrip(parts[i]);
+
+		v[i] = g_ascii_strtod(t, &end);
+		if (end == t || *end != '\0' || !isfinite(v[i]) || v[i] < 0)
+			return FALSE;
+	}
+	if (!(v[2] > 0 && v[3] > 0))
+		return FALSE;
+	memcpy(rect, v, sizeof(v));
+	return TRUE;
+}
+
+/* A file name key; empty means none. A relative path is taken from the
+ * pipeline file's folder, so a pipeline and its watermark travel
+ * together.
+ */
+static gboolean
+read_path(GKeyFile *kf, const KeySpec *s, SmpPipeline *p, const char *path,
+	int line, GError **error)
+{
+	GError *local = NULL;
+	g_autofree char *v = g_key_file_get_string(kf, s->group, s->key, &local);
+	char **field = (char **) ((char *) p + s->offset);
+
+	if (!v) {
+		config_error(
+			error, path, line, "[%s] %s: %s", s->group, s->key, local->message);
+		g_error_free(local);
+		return FALSE;
+	}
+	g_strstrip(v);
+	g_clear_pointer(field, g_free);
+	if (!*v)
+		return TRUE;
+	if (!g_path_is_absolute(v)) {
+		g_autofree char *dir = g_path_get_dirname(path);
+
+		*field = g_build_filename(dir, v, NULL);
+	}
+	else
+		*field = g_steal_pointer(&v);
+	return TRUE;
+}
+
 /* Read one known key into @p, checking type and range. */
 static gboolean
 read_key(GKeyFile *kf, const KeySpec *s, SmpPipeline *p, const char *path,
@@ -279,6 +368,22 @@ read_key(GKeyFile *kf, const KeySpec *s, SmpPipeline *p, const char *path,
 			return FALSE;
 		g_free(*field);
 		*field = g_steal_pointer(&raw);
+		return TRUE;
+	}
+	if (s->type == KEY_PATH)
+		return read_path(kf, s, p, path, line, error);
+	if (s->type == KEY_RECT) {
+		double *rect = (double *) ((char *) p + s->offset);
+
+		if (raw && !*g_strstrip(raw)) {
+			rect[0] = rect[1] = rect[2] = rect[3] = 0;
+			return TRUE;
+		}
+		if (!raw || !smp_parse_rect(raw, rect))
+			return config_error(error, path, line,
+				"[%s] %s: '%s' is not x,y,w,h (pixels, or fractions "
+				"when all <= 1; w and h > 0)",
+				s->group, s->key, raw ? raw : "");
 		return TRUE;
 	}
 	if (s->type == KEY_STRING) {

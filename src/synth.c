@@ -41,6 +41,7 @@ smp_synth_params_default(SmpSynthParams *p)
 	p->gradient_angle_deg = 30.0;
 	p->vignette = 0.15;
 	p->cast[0] = p->cast[1] = p->cast[2] = 1.0;
+	p->grey_card_reflectance = 0.18;
 	p->exposure = 0.0;
 	p->noise_sigma = 2.0;
 	p->blur_px = 0.5;
@@ -143,6 +144,8 @@ smp_synth_params_check(const SmpSynthParams *p, GError **error)
 		check_range("cast[0]", p->cast[0], 0.2, 5, error) &&
 		check_range("cast[1]", p->cast[1], 0.2, 5, error) &&
 		check_range("cast[2]", p->cast[2], 0.2, 5, error) &&
+		check_range("grey_card_reflectance", p->grey_card_reflectance, 0.01, 1,
+			error) &&
 		check_range("exposure", p->exposure, -4, 4, error) &&
 		check_range("noise_sigma", p->noise_sigma, 0, 64, error) &&
 		check_range("blur_px", p->blur_px, 0, 10, error) &&
@@ -207,6 +210,8 @@ view_from_params(const SmpSynthParams *p, SynthView *v)
 	v->vignette = p->vignette;
 	memcpy(v->cast, p->cast, sizeof(v->cast));
 	v->exposure = p->exposure;
+	memcpy(v->grey_card, p->grey_card, sizeof(v->grey_card));
+	v->grey_card_reflectance = p->grey_card_reflectance;
 	v->noise_sigma = p->noise_sigma;
 	v->blur_px = p->blur_px;
 	v->blur_edge_px = p->blur_edge_px < 0 ? p->blur_px : p->blur_edge_px;

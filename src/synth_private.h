@@ -112,6 +112,7 @@ typedef struct SynthView {
 	int session; /* features of sessions <= this are visible */
 	int skin_tone;
 	double gradient, gradient_angle_deg, vignette, cast[3], exposure;
+	double grey_card[4], grey_card_reflectance; /* w <= 0: none */
 	double noise_sigma, blur_px;
 	double blur_edge_px; /* at the corners; = blur_px when uniform */
 	int highlights;

@@ -474,6 +474,28 @@ paint_spot(const Render *r, const Spot *s, float *buf, int bw, int y0, int y1)
 	}
 }
 
+/* The grey card: flat neutral reflectance over skin and dots, before the
+ * light falls on it.
+ */
+static void
+paint_card(const Render *r, float *buf, int bw, int y0, int y1)
+{
+	const double *c = r->view->grey_card;
+	float g = (float) r->view->grey_card_reflectance;
+	int cx0 = (int) c[0], cy0 = (int) c[1];
+	int cx1 = (int) (c[0] + c[2]), cy1 = (int) (c[1] + c[3]);
+
+	if (c[2] <= 0 || c[3] <= 0)
+		return;
+	for (int y = MAX(y0, cy0); y < MIN(y1, cy1); y++) {
+		float *row = buf + (gsize) (y - y0) * bw * 3;
+
+		for (int x = MAX(-r->halo, cx0); x < MIN(r->w + r->halo, cx1); x++)
+			for (int ch = 0; ch < 3; ch++)
+				row[3 * (x + r->halo) + ch] = g;
+	}
+}
+
 /* Illumination (gradient, vignette, exposure, cast) and highlights. */
 static void
 paint_light(const Render *r, float *buf, int bw, int y0, int y1)
@@ -655,6 +677,7 @@ worker(gpointer data)
 		for (guint i = 0; i < bucket->len; i++)
 			paint_spot(r, &r->spots[g_array_index(bucket, guint, i)], buf, bw,
 				by0, by1);
+		paint_card(r, buf, bw, by0, by1);
 		paint_light(r, buf, bw, by0, by1);
 		finish_band(r, buf, tmp, edge, bw, y0, y1);
 	}

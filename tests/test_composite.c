@@ -5,7 +5,10 @@
 #include <math.h>
 #include <stdlib.h>
 
+#include <string.h>
+
 #include <glib.h>
+#include <glib/gstdio.h>
 
 #include "test.h"
 #include "smpdoc/composite.h"
@@ -290,7 +293,191 @@ test_composite_empty_caption_and_watermark(void **state)
 	g_object_unref(img);
 }
 
+/* A 200×100 logo: opaque pure green on its left half, fully transparent
+ * on its right half, written as PNG with alpha to a temporary folder.
+ */
+static char *
+write_logo(const char *dir)
+{
+	char *path = g_build_filename(dir, "logo.png", NULL);
+	VipsImage *rgb = flat(200, 100, 0, 255, 0);
+	VipsImage *alpha, *black, *rgba;
+
+	assert_vips_ok(vips_black(&black, 200, 100, NULL));
+	alpha = vips_image_copy_memory(black);
+	assert_vips_ok(
+		vips_draw_rect1(alpha, 255, 0, 0, 100, 100, "fill", TRUE, NULL));
+	assert_vips_ok(vips_bandjoin2(rgb, alpha, &rgba, NULL));
+	assert_vips_ok(vips_image_write_to_file(rgba, path, NULL));
+	g_object_unref(rgba);
+	g_object_unref(alpha);
+	g_object_unref(black);
+	g_object_unref(rgb);
+	return path;
+}
+
+/* Green pixels (the logo's) in a rectangle. */
+static double
+green_fraction(VipsImage *im, int left, int top, int w, int h)
+{
+	int n = 0;
+
+	for (int y = top; y < top + h; y += 2)
+		for (int x = left; x < left + w; x += 2) {
+			double v[3];
+
+			pixel(im, x, y, v);
+			n += v[1] > v[0] + 60 && v[1] > v[2] + 60;
+		}
+	return n / ((double) ((w + 1) / 2) * ((h + 1) / 2));
+}
+
+/* The image watermark sits in the last photo's bottom-right corner, at
+ * its width fraction and opacity, its transparent half shows the photo,
+ * and nothing of it reaches the photo's centre or the other panel.
+ */
+static void
+test_composite_watermark_image_in_corner_only(void **state)
+{
+	g_autofree char *dir = g_dir_make_tmp("smp-wm-XXXXXX", NULL);
+	g_autofree char *logo = write_logo(dir);
+	VipsImage *img = flat(800, 600, 120, 100, 90);
+	SmpPanel p0 = {.image = img, .title = "BEFORE"};
+	SmpPanel p1 = {.image = img, .title = "AFTER"};
+	SmpCompositeParams p;
+	SmpCompositeLayout L;
+	GError *error = NULL;
+	VipsImage *out, *mem;
+	int lw, lh, right, bottom, margin;
+	double v[3];
+
+	(void) state;
+	smp_composite_params_default(&p);
+	p.aligned = TRUE;
+	p.watermark_image = logo;
+	p.watermark_width = 0.25;
+	p.watermark_opacity = 1.0;
+	smp_composite_layout(800, 600, 800, 600, &p, &L);
+	out = smp_composite_make(&p0, &p1, &p, &error);
+	assert_no_gerror(error);
+	mem = vips_image_copy_memory(out);
+	lw = (int) lround(L.w[1] * 0.25);
+	lh = lw / 2;
+	margin = MAX(4, L.w[1] / 40);
+	right = L.x[1] + L.w[1] - margin;
+	bottom = L.y[1] + L.h[1] - margin;
+	/* The logo's opaque half: green. */
+	assert_true(green_fraction(mem, right - lw + 3, bottom - lh + 3, lw / 2 - 6,
+					lh - 6) > 0.95);
+	pixel(mem, right - lw + lw / 4, bottom - lh / 2, v);
+	assert_true(v[0] < 10 && v[1] > 245 && v[2] < 10);
+	/* Its transparent half: the photo. */
+	assert_colour_near(mem, right - lw / 4, bottom - lh / 2, 120, 100, 90);
+	/* Nowhere in the middle half of either photo, nor the first panel. */
+	assert_true(green_fraction(mem, L.x[1] + L.w[1] / 4, L.y[1] + L.h[1] / 4,
+					L.w[1] / 2, L.h[1] / 2) == 0);
+	assert_true(green_fraction(mem, L.x[0], L.y[0], L.w[0], L.h[0]) == 0);
+	g_object_unref(mem);
+	g_object_unref(out);
+
+	/* Half opacity: halfway between the photo and green. */
+	p.watermark_opacity = 0.5;
+	out = smp_composite_make(&p0, &p1, &p, &error);
+	assert_no_gerror(error);
+	assert_colour_near(
+		out, right - lw + lw / 4, bottom - lh / 2, 60, 177.5, 45);
+	g_object_unref(out);
+
+	/* A missing file is an error naming it. */
+	p.watermark_image = "/nonexistent/logo.png";
+	assert_null(smp_composite_make(&p0, &p1, &p, &error));
+	assert_non_null(error);
+	assert_non_null(strstr(error->message, "/nonexistent/logo.png"));
+	g_clear_error(&error);
+	g_object_unref(img);
+	g_unlink(logo);
+	g_rmdir(dir);
+}
+
+/* Each format saves the same geometry, 8-bit sRGB, under its extension;
+ * without labels the composite is the photos alone.
+ */
+static void
+test_composite_formats_and_no_labels(void **state)
+{
+	static const SmpImageFormat formats[] = {
+		SMP_FORMAT_JPEG, SMP_FORMAT_PNG, SMP_FORMAT_WEBP};
+	static const char *loaders[] = {"jpegload", "pngload", "webpload"};
+	g_autofree char *dir = g_dir_make_tmp("smp-fmt-XXXXXX", NULL);
+	SmpCompositeLayout L;
+	VipsImage *c = make_composite(SMP_LAYOUT_THREE_PANEL, TRUE, &L);
+	SmpCompositeParams p;
+	GError *error = NULL;
+
+	(void) state;
+	smp_composite_params_default(&p);
+	for (size_t i = 0; i < G_N_ELEMENTS(formats); i++) {
+		g_autofree char *name =
+			g_strdup_printf("c.%s", smp_format_extension(formats[i]));
+		g_autofree char *path = g_build_filename(dir, name, NULL);
+		VipsImage *back;
+		const char *loader = NULL;
+
+		p.format = formats[i];
+		assert_true(smp_composite_save(c, path, &p, &error));
+		assert_no_gerror(error);
+		back = vips_image_new_from_file(path, NULL);
+		assert_non_null(back);
+		assert_int_equal(back->Xsize, L.width);
+		assert_int_equal(back->Ysize, L.height);
+		assert_int_equal(back->Bands, 3);
+		assert_int_equal(back->BandFmt, VIPS_FORMAT_UCHAR);
+		assert_int_equal(back->Type, VIPS_INTERPRETATION_sRGB);
+		assert_int_equal(
+			vips_image_get_string(back, "vips-loader", &loader), 0);
+		assert_string_equal(loader, loaders[i]);
+		/* PNG is lossless: the pixels come back exactly. */
+		if (formats[i] == SMP_FORMAT_PNG) {
+			double diff;
+			VipsImage *d, *a;
+
+			assert_vips_ok(vips_subtract(c, back, &d, NULL));
+			assert_vips_ok(vips_abs(d, &a, NULL));
+			assert_vips_ok(vips_max(a, &diff, NULL));
+			assert_true(diff == 0);
+			g_object_unref(a);
+			g_object_unref(d);
+		}
+		g_object_unref(back);
+		g_unlink(path);
+	}
+	g_rmdir(dir);
+	g_object_unref(c);
+
+	smp_composite_params_default(&p);
+	p.labels = FALSE;
+	p.aligned = TRUE;
+	smp_composite_layout(600, 400, 600, 400, &p, &L);
+	assert_int_equal(L.bar_height, 0);
+	assert_int_equal(L.height, L.h[0]);
+	{
+		VipsImage *img = flat(600, 400, 210, 160, 130);
+		SmpPanel p0 = {.image = img, .title = "BEFORE"};
+		VipsImage *out = smp_composite_make(&p0, &p0, &p, &error);
+
+		assert_no_gerror(error);
+		assert_int_equal(out->Xsize, L.width);
+		assert_int_equal(out->Ysize, L.height);
+		/* No dark bar: the bottom row is the photo. */
+		assert_colour_near(out, 5, L.height - 1, 210, 160, 130);
+		g_object_unref(out);
+		g_object_unref(img);
+	}
+}
+
 static const struct CMUnitTest tests[] = {
+	cmocka_unit_test(test_composite_watermark_image_in_corner_only),
+	cmocka_unit_test(test_composite_formats_and_no_labels),
 	cmocka_unit_test(test_composite_empty_caption_and_watermark),
 	cmocka_unit_test(test_composite_layout_equal_height_within_long_edge),
 	cmocka_unit_test(test_composite_layouts_geometry),

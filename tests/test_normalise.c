@@ -685,6 +685,131 @@ test_normalise_rejects_bad_input(void **state)
 	g_clear_error(&error);
 }
 
+static double
+delta_e76(const double a[3], const double b[3])
+{
+	return sqrt((a[0] - b[0]) * (a[0] - b[0]) + (a[1] - b[1]) * (a[1] - b[1]) +
+		(a[2] - b[2]) * (a[2] - b[2]));
+}
+
+/* Mean CIELAB of @im (8-bit sRGB) in a rectangle. */
+static void
+area_lab(VipsImage *im, const int r[4], double lab[3])
+{
+	g_autoptr(VipsImage) area = NULL, l = NULL, stats = NULL;
+
+	assert_vips_ok(vips_extract_area(im, &area, r[0], r[1], r[2], r[3], NULL));
+	assert_vips_ok(vips_colourspace(area, &l, VIPS_INTERPRETATION_LAB, NULL));
+	assert_vips_ok(vips_stats(l, &stats, NULL));
+	for (int c = 0; c < 3; c++)
+		lab[c] = *VIPS_MATRIX(stats, 4, c + 1);
+}
+
+static gboolean
+has_warning(const SmpNormalisation *n, const char *code)
+{
+	for (guint i = 0; i < n->warnings->len; i++)
+		if (strcmp(((SmpWarning *) g_ptr_array_index(n->warnings, i))->code,
+				code) == 0)
+			return TRUE;
+	return FALSE;
+}
+
+static void
+set_card(SmpSynthParams *sp)
+{
+	sp->grey_card[0] = 60;
+	sp->grey_card[1] = 60;
+	sp->grey_card[2] = 200;
+	sp->grey_card[3] = 150;
+}
+
+/* A grey card under a ±10% colour cast: after its white balance the card
+ * is neutral (chroma <= 2, i.e. ΔE*ab <= 2 to the grey of its lightness),
+ * and the skin comes out within ΔE*ab 2 of the same scene shot without
+ * the cast (grey card, and skin-based white balance alike). A clipped
+ * card falls back to the skin, saying so.
+ */
+static void
+test_normalise_grey_card_white_balance(void **state)
+{
+	static const double cast[3] = {1.10, 1.0, 0.90};
+	static const int tones[] = {1, 4};
+	const int inner[4] = {70, 70, 180, 130}; /* the card, 10 px in */
+	guint64 seed = smp_test_seed(4301);
+
+	(void) state;
+	for (size_t i = 0; i < G_N_ELEMENTS(tones); i++) {
+		SmpSynthParams sp;
+		SmpNormaliseParams np, skin_np;
+		g_autoptr(VipsImage) shot = NULL, plain = NULL;
+		g_autoptr(SmpNormalisation) n = NULL, ref = NULL, skin = NULL;
+		g_autoptr(SmpNormalisation) skin_cast = NULL;
+		double card[3], card_shot[3], chroma, d_ref, d_skin, d_skin_cast;
+
+		params(&sp, seed + i, tones[i]);
+		sp.gradient = 0.3;
+		set_card(&sp);
+		plain = render(&sp, NULL);
+		for (int c = 0; c < 3; c++)
+			sp.cast[c] = cast[c];
+		shot = render(&sp, NULL);
+		smp_normalise_params_default(&np);
+		skin_np = np;
+		for (int c = 0; c < 4; c++)
+			np.grey_card[c] = sp.grey_card[c];
+		n = normalise(shot, &np);
+		ref = normalise(plain, &np);
+		skin = normalise(plain, &skin_np);
+		skin_cast = normalise(shot, &skin_np);
+		assert_string_equal(n->wb_source, "grey_card");
+		assert_string_equal(skin->wb_source, "skin");
+		assert_int_equal(n->grey_card_px[2], 200);
+		area_lab(shot, inner, card_shot);
+		area_lab(n->image, inner, card);
+		chroma = hypot(card[1], card[2]);
+		d_ref = delta_e76(n->skin_lab, ref->skin_lab);
+		d_skin = delta_e76(n->skin_lab, skin->skin_lab);
+		d_skin_cast = delta_e76(skin_cast->skin_lab, skin->skin_lab);
+		print_message("tone %d: card chroma %.2f as shot, %.2f after; skin "
+					  "ΔE*ab to the uncast scene %.2f (grey card), %.2f "
+					  "(skin white balance of the uncast scene); skin-based "
+					  "on the cast photo %.2f\n",
+			tones[i], hypot(card_shot[1], card_shot[2]), chroma, d_ref, d_skin,
+			d_skin_cast);
+		assert_true(hypot(card_shot[1], card_shot[2]) > 3);
+		assert_true(chroma <= 2);
+		assert_true(d_ref <= 2);
+		assert_true(d_skin <= 2);
+		assert_false(has_warning(n, "grey_card_clipped"));
+	}
+
+	/* A white card one stop over: clipped, so the skin decides. */
+	{
+		SmpSynthParams sp;
+		SmpNormaliseParams np;
+		g_autoptr(VipsImage) shot = NULL;
+		g_autoptr(SmpNormalisation) n = NULL;
+
+		params(&sp, seed, 1);
+		set_card(&sp);
+		sp.grey_card_reflectance = 1.0;
+		sp.exposure = 1;
+		shot = render(&sp, NULL);
+		smp_normalise_params_default(&np);
+		/* The same card as fractions of the photo's size. */
+		np.grey_card[0] = 60.0 / sp.width;
+		np.grey_card[1] = 60.0 / sp.height;
+		np.grey_card[2] = 200.0 / sp.width;
+		np.grey_card[3] = 150.0 / sp.height;
+		n = normalise(shot, &np);
+		assert_string_equal(n->wb_source, "skin");
+		assert_true(has_warning(n, "grey_card_clipped"));
+		assert_int_equal(n->grey_card_px[0], 60);
+		assert_int_equal(n->grey_card_px[2], 200);
+	}
+}
+
 SMP_TEST_MAIN("normalise",
 	((const struct CMUnitTest[]){
 		cmocka_unit_test(test_normalise_flattens_lightness),
@@ -695,4 +820,5 @@ SMP_TEST_MAIN("normalise",
 		cmocka_unit_test(test_normalise_json_round_trip_and_mask_match),
 		cmocka_unit_test(test_normalise_exposure_target_and_no_scale),
 		cmocka_unit_test(test_normalise_rejects_bad_input),
+		cmocka_unit_test(test_normalise_grey_card_white_balance),
 	}))

@@ -8,6 +8,8 @@
 
 #include "test.h"
 #include "smpdoc/error.h"
+#include "smpdoc/composite.h"
+#include "smpdoc/pair.h"
 #include "smpdoc/pipeline.h"
 
 static SmpPipeline *
@@ -57,6 +59,82 @@ test_pipeline_session_preset_equals_defaults(void **state)
 	assert_true(file->grid_cell_px == def->grid_cell_px);
 	assert_int_equal(file->long_edge_px, def->long_edge_px);
 	assert_int_equal(file->jpeg_quality, def->jpeg_quality);
+	assert_int_equal(file->format, def->format);
+	assert_int_equal(file->layout, def->layout);
+	assert_int_equal(file->dots, def->dots);
+	assert_int_equal(file->heatmap, def->heatmap);
+	assert_int_equal(file->labels, def->labels);
+	assert_int_equal(file->scale_bar, def->scale_bar);
+	assert_true(file->ghost_opacity == def->ghost_opacity);
+	assert_null(file->watermark_text);
+	assert_null(file->watermark_image);
+	assert_true(
+		file->watermark_width_fraction == def->watermark_width_fraction);
+	assert_true(file->watermark_opacity == def->watermark_opacity);
+}
+
+/* Every [composite] key reaches the composite's parameters, and a relative
+ * watermark image is taken from the pipeline file's folder.
+ */
+static void
+test_pipeline_composite_keys_reach_the_composite(void **state)
+{
+	static const char text[] = "[composite]\nformat=webp\nlayout=ghost\n"
+							   "dots=0\nheatmap=0\nlabels=0\nscale_bar=0\n"
+							   "ghost_opacity=0.3\njpeg_quality=70\n"
+							   "long_edge_px=1000\n"
+							   "watermark_text= Studio é © \n"
+							   "watermark_image=logo.png\n"
+							   "watermark_width_fraction=0.2\n"
+							   "watermark_opacity=0.4\n";
+	GError *error = NULL;
+	g_autoptr(SmpPipeline) p = smp_pipeline_parse(
+		text, strlen(text), "/srv/presets/t.pipeline", &error);
+	SmpCompositeParams cp;
+
+	(void) state;
+	assert_no_gerror(error);
+	smp_pair_composite_params(p, &cp);
+	assert_int_equal(cp.format, SMP_FORMAT_WEBP);
+	assert_int_equal(cp.layout, SMP_LAYOUT_GHOST);
+	assert_false(cp.dots);
+	assert_false(cp.heatmap);
+	assert_false(cp.labels);
+	assert_false(cp.scale_bar);
+	assert_true(cp.ghost_opacity == 0.3);
+	assert_int_equal(cp.quality, 70);
+	assert_int_equal(cp.long_edge_px, 1000);
+	assert_string_equal(cp.watermark, "Studio é ©");
+	assert_string_equal(cp.watermark_image, "/srv/presets/logo.png");
+	assert_true(cp.watermark_width == 0.2);
+	assert_true(cp.watermark_opacity == 0.4);
+	assert_string_equal(smp_format_extension(cp.format), "webp");
+	assert_rejected("[composite]\nformat=gif\n",
+		"t.pipeline:2: [composite] format: 'gif' is not one of jpeg, png, webp");
+	assert_rejected(
+		"[composite]\nlayout=mosaic\n", "[composite] layout: 'mosaic'");
+	assert_rejected("[composite]\ndots=2\n", "outside 0..1");
+	assert_rejected(
+		"[composite]\nwatermark_width_fraction=0.9\n", "outside 0.02..0.4");
+}
+
+static void
+test_pipeline_grey_card_rect(void **state)
+{
+	g_autoptr(SmpPipeline) p =
+		parse("[normalise]\ngrey_card_rect = 10, 20.5,300,0.5\n", NULL);
+	g_autoptr(SmpPipeline) none = parse("[normalise]\ngrey_card_rect=\n", NULL);
+
+	(void) state;
+	assert_non_null(p);
+	assert_true(p->grey_card_rect[0] == 10 && p->grey_card_rect[1] == 20.5 &&
+		p->grey_card_rect[2] == 300 && p->grey_card_rect[3] == 0.5);
+	assert_non_null(none);
+	assert_true(none->grey_card_rect[2] == 0);
+	assert_rejected("[normalise]\ngrey_card_rect=1,2,3\n",
+		"t.pipeline:2: [normalise] grey_card_rect: '1,2,3' is not x,y,w,h");
+	assert_rejected("[normalise]\ngrey_card_rect=1,2,0,4\n", "is not x,y,w,h");
+	assert_rejected("[normalise]\ngrey_card_rect=-1,2,3,4\n", "is not x,y,w,h");
 }
 
 static void
@@ -210,6 +288,8 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_pipeline_output_and_consent_groups),
 	cmocka_unit_test(test_pipeline_session_preset_equals_defaults),
 	cmocka_unit_test(test_pipeline_every_key_round_trips),
+	cmocka_unit_test(test_pipeline_composite_keys_reach_the_composite),
+	cmocka_unit_test(test_pipeline_grey_card_rect),
 	cmocka_unit_test(test_pipeline_typos_and_bad_values_name_file_and_line),
 	cmocka_unit_test(test_pipeline_hostile_text_rejected),
 	cmocka_unit_test(test_pipeline_hash_follows_content),

@@ -95,6 +95,16 @@ void smp_analysis_report(const SmpPhoto *photo, const SmpAnalysis *a,
 VipsImage *smp_analysis_image(
 	const SmpPhoto *photo, const SmpAnalysis *a, gboolean as_shot);
 
+/* Drop @photo's decoded pixels once @a has been measured: photo->image
+ * (and the normalisation's reference to it) become a lazy re-read of the
+ * file (smp_photo_reopen()), decoded again only when shown as shot or
+ * re-rendered by the tone match. Saves one full-size image per photo
+ * while a pair is registered, drawn and written. On failure nothing
+ * changes.
+ */
+gboolean smp_analysis_release_pixels(
+	SmpPhoto *photo, SmpAnalysis *a, GError **error);
+
 void smp_analysis_free(SmpAnalysis *a);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(SmpAnalysis, smp_analysis_free)

@@ -9,6 +9,7 @@
 
 #include <glib.h>
 
+#include "smpdoc/composite.h"
 #include "smpdoc/photo.h"
 #include "smpdoc/pipeline.h"
 
@@ -27,6 +28,7 @@ typedef struct SmpBatchOptions {
 	const char *input; /* manifest CSV or archive folder */
 	const char *out_dir; /* created when missing */
 	const SmpPipeline *pipeline;
+	const SmpCompositeParams *composite; /* NULL: the pipeline's */
 	SmpLoadLimits limits;
 	int jobs; /* worker threads, >= 1 */
 	guint shard_k, shard_n; /* this run takes clients with

@@ -33,6 +33,29 @@ typedef enum {
 const char *smp_layout_name(SmpLayout layout);
 gboolean smp_layout_parse(const char *name, SmpLayout *layout);
 
+/* The composite's file format: always 8-bit sRGB, metadata stripped. */
+typedef enum {
+	SMP_FORMAT_JPEG, /* lossy, `quality` (default) */
+	SMP_FORMAT_PNG, /* lossless, `quality` unused */
+	SMP_FORMAT_WEBP /* lossy, `quality` */
+} SmpImageFormat;
+
+/* "jpeg", "png", "webp" (the pipeline's and --format's words). */
+const char *smp_format_name(SmpImageFormat format);
+gboolean smp_format_parse(const char *name, SmpImageFormat *format);
+/* The file name extension, without the dot: "jpg", "png", "webp". */
+const char *smp_format_extension(SmpImageFormat format);
+
+/* Image watermark defaults: width as a fraction of the last panel's, and
+ * the opacity applied on top of the image's own alpha.
+ */
+#define SMP_WATERMARK_WIDTH_FRACTION 0.15
+#define SMP_WATERMARK_OPACITY 0.6
+/* The image watermark never grows beyond this fraction of a panel's
+ * width or height, so it stays in a corner, away from the scalp's centre.
+ */
+#define SMP_WATERMARK_MAX_FRACTION 0.4
+
 /* One photo in a composite, with what was measured on it. */
 typedef struct SmpPanel {
 	VipsImage *image; /* (transfer none) upright sRGB uchar, 3 bands */
@@ -54,8 +77,17 @@ typedef struct SmpCompositeParams {
 	gboolean heatmap; /* density heat map on the three-panel's third */
 	gboolean scale_bar; /* a mm scale bar in each label bar */
 	double ghost_opacity; /* after over before, 0..1 */
+	gboolean labels; /* label bars under the panels (FALSE: photos
+	                         * only; no scale bar or legend either) */
 	const char *watermark; /* text, or NULL */
+	const char *watermark_image; /* PNG (alpha kept) or any photo file,
+	                              * or NULL: bottom-right corner of the
+	                              * last panel, text watermark beside it */
+	double watermark_width; /* fraction of that panel's width */
+	double watermark_opacity; /* 0..1, times the image's alpha */
 	const char *font_family; /* fontconfig family, "DejaVu Sans" */
+	SmpImageFormat format; /* how the caller saves it */
+	int quality; /* JPEG / WebP quality 1..100 */
 } SmpCompositeParams;
 
 void smp_composite_params_default(SmpCompositeParams *p);
@@ -71,7 +103,8 @@ typedef struct SmpCompositeLayout {
 	int banner_height; /* 0 when aligned */
 	int row_height; /* one row of text in a label bar */
 	int bar_height; /* label bar under each panel: one row, or
-	                            * two with a scale bar or legend */
+	                            * two with a scale bar or legend; 0
+	                            * without labels */
 	int width, height; /* the whole composite */
 } SmpCompositeLayout;
 
@@ -86,6 +119,13 @@ void smp_composite_layout(int w0, int h0, int w1, int h1,
  * NULL with @error set.
  */
 VipsImage *smp_composite_make(const SmpPanel *before, const SmpPanel *after,
+	const SmpCompositeParams *p, GError **error);
+
+/* Save @image to @path in @p's format and quality, sRGB, metadata
+ * stripped, atomically (smp_photo_save_atomic). @path's extension should
+ * be smp_format_extension(p->format).
+ */
+gboolean smp_composite_save(VipsImage *image, const char *path,
 	const SmpCompositeParams *p, GError **error);
 
 G_END_DECLS

@@ -56,6 +56,16 @@ typedef struct SmpNormaliseParams {
 	gboolean white_balance; /* default TRUE */
 	double max_wb_gain; /* default SMP_NORMALISE_MAX_WB_GAIN */
 
+	/* White balance from a grey card instead: its region x, y, w, h in
+	 * the upright photo, in pixels, or as fractions of its width and
+	 * height when all four are <= 1; w <= 0 (the default): none. The
+	 * region's mean linear colour is made neutral, skin lightness kept;
+	 * a clipped region (over clip_max_fraction) falls back to the skin
+	 * with a `grey_card_clipped` warning, a strongly coloured one is
+	 * limited to max_wb_gain with `grey_card_not_neutral`.
+	 */
+	double grey_card[4];
+
 	/* Exposure: the skin background's CIE L* after normalisation; <= 0
 	 * keeps the photo's own mean level (the default: a fixed target
 	 * would change how dark the client's skin looks). The gain is
@@ -105,6 +115,10 @@ typedef struct SmpNormalisation {
 	double cell_px; /* block size, px of the photo */
 
 	/* Colour and exposure. */
+	const char *wb_source; /* "skin" or "grey_card" (static) */
+	int grey_card_px[4]; /* the region used, px; w 0 without a card */
+	double grey_card_rgb[3]; /* its mean linear colour as shot */
+	double grey_card_clipped; /* fraction of it clipped */
 	double wb_gain[3];
 	double exposure_gain;
 	double target_lightness; /* as asked; <= 0 kept */

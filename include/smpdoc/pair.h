@@ -32,8 +32,8 @@ typedef struct SmpPairSpec {
 	const char *file[2]; /* names written as "file" in the
 	                                 * sidecar (manifest paths), or NULL
 	                                 * for the photos' paths */
-	const SmpCompositeParams *composite; /* layout and annotations, or NULL
-	                                 * for the defaults */
+	const SmpCompositeParams *composite; /* layout, annotations, format,
+	                                 * or NULL for the pipeline's */
 	gboolean as_shot; /* show the photos as taken, not
 	                                 * normalised */
 	const double *landmarks; /* before_x, before_y, after_x, after_y
@@ -51,7 +51,14 @@ typedef struct SmpPairResult {
 	                * gate); nothing was written. NULL otherwise */
 } SmpPairResult;
 
-/* Write @dir/@stem.jpg and @dir/@stem.json for @spec, each atomically.
+/* The composite parameters of @pl's [composite] group (layout,
+ * annotations, watermark, format, quality, size), for callers to override
+ * with their command-line options.
+ */
+void smp_pair_composite_params(const SmpPipeline *pl, SmpCompositeParams *cp);
+
+/* Write @dir/@stem.EXT (EXT after the composite's format: jpg, png, webp)
+ * and @dir/@stem.json for @spec, each atomically.
  * When both photos were normalised, the after photo's tone is first
  * matched to the before photo's (its normalisation changes).
  * Refuses (SMP_ERROR_USAGE) to write over one of spec->inputs.

@@ -70,6 +70,16 @@ VipsImage *smp_photo_orient(
  */
 VipsImage *smp_photo_decode(VipsImage *in, const char *path, GError **error);
 
+/* @photo's upright sRGB pixels again, lazily from its file (same checks,
+ * orientation and conversion as smp_photo_load()), for callers that drop
+ * the decoded copy to save memory: nothing is decoded until pixels are
+ * asked for, and libvips then decodes the file once, whole.
+ *
+ * Returns: (transfer full) the image, or NULL with @error set (also when
+ * the file's size changed since it was loaded).
+ */
+VipsImage *smp_photo_reopen(const SmpPhoto *photo, GError **error);
+
 /* Open, read metadata, decode (in the calling thread, so that every
  * truncation or corruption fails the load), orient and convert @path.
  *

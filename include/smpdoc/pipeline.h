@@ -47,6 +47,8 @@ typedef struct SmpPipeline {
 	int normalise; /* 1: flat-field, white balance, tone match */
 	double flatfield_mm; /* illumination smoothing, mm (px without a
 	                        * scale: 20 px/mm assumed) */
+	double grey_card_rect[4]; /* x, y, w, h: px of the upright photo, or
+	                           * fractions when all <= 1; w <= 0: none */
 
 	/* [register] */
 	int register_model; /* SmpRegisterModel: similarity, affine,
@@ -77,9 +79,21 @@ typedef struct SmpPipeline {
 	double merge_margin_mm; /* gap between dots still merged */
 	double merge_margin_px; /* the same without a scale */
 
-	/* [composite] */
+	/* [composite] (command-line options override these) */
 	int long_edge_px; /* longest side of the composite */
-	int jpeg_quality; /* 1..100 */
+	int jpeg_quality; /* 1..100, JPEG and WebP */
+	int format; /* SmpImageFormat: jpeg, png, webp */
+	int layout; /* SmpLayout */
+	int dots; /* 1: ring the dots (three-panel's third panel) */
+	int heatmap; /* 1: density heat map there */
+	int labels; /* 1: label bars under the panels */
+	int scale_bar; /* 1: mm scale bar in the label bars */
+	double ghost_opacity; /* ghost layout: after over before, 0..1 */
+	char *watermark_text; /* NULL: none */
+	char *watermark_image; /* absolute, or relative to the pipeline
+	                         * file's folder when read; NULL: none */
+	double watermark_width_fraction; /* of the last panel's width */
+	double watermark_opacity; /* 0..1 */
 
 	/* [output] */
 	int purpose; /* SmpPurpose */
@@ -118,6 +132,11 @@ SmpPipeline *smp_pipeline_parse(
  * installed share folder. NULL gives the built-in default.
  */
 SmpPipeline *smp_pipeline_find(const char *name_or_path, GError **error);
+
+/* Parse "x,y,w,h" (a grey card's region) into @rect: four finite
+ * numbers, x and y >= 0, w and h > 0. FALSE when it is not.
+ */
+gboolean smp_parse_rect(const char *text, double rect[4]);
 
 void smp_pipeline_free(SmpPipeline *p);
 

@@ -112,6 +112,12 @@ typedef struct SmpSynthParams {
 	double vignette; /* corner darkening fraction; default 0.15 */
 	double cast[3]; /* linear R,G,B gains; default 1,1,1 */
 	double exposure; /* EV; default 0 */
+	/* A neutral grey card in the upright frame, px: x, y, w, h (w <= 0:
+	 * none, the default), of linear reflectance grey_card_reflectance
+	 * (default 0.18), lit like the skin (gradient, vignette, cast).
+	 */
+	double grey_card[4];
+	double grey_card_reflectance;
 
 	/* Camera. */
 	double noise_sigma; /* sensor noise, 8-bit levels; default 2 */

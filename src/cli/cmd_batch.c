@@ -8,6 +8,7 @@
 #include "cli.h"
 #include "smpdoc/batch.h"
 #include "smpdoc/manifest.h"
+#include "smpdoc/pair.h"
 
 static char *out_dir;
 static char *pipeline_name;
@@ -17,6 +18,7 @@ static gboolean resume;
 static gboolean dry_run;
 static char *progress_mode;
 static gboolean quiet;
+static char *format_name;
 static char **inputs;
 
 static const GOptionEntry entries[] = {
@@ -36,6 +38,9 @@ static const GOptionEntry entries[] = {
 		"List the work and write nothing", NULL},
 	{"progress", 0, 0, G_OPTION_ARG_STRING, &progress_mode,
 		"Status line on stderr: auto (a terminal), always, never", "WHEN"},
+	{"format", 0, 0, G_OPTION_ARG_STRING, &format_name,
+		"Composite format: jpeg, png or webp (default: the pipeline's, jpeg)",
+		"FORMAT"},
 	{"quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet,
 		"Print only failures and the summary's exit status", NULL},
 	{G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &inputs, NULL,
@@ -116,6 +121,7 @@ static int
 run(const SmpPipeline *pipeline)
 {
 	SmpBatchOptions o = {0};
+	SmpCompositeParams cp;
 	SmpBatchSummary s;
 	Ui ui = {{0}};
 	GError *error = NULL;
@@ -123,6 +129,11 @@ run(const SmpPipeline *pipeline)
 	o.input = inputs[0];
 	o.out_dir = out_dir;
 	o.pipeline = pipeline;
+	if (format_name) {
+		smp_pair_composite_params(pipeline, &cp);
+		smp_format_parse(format_name, &cp.format);
+		o.composite = &cp;
+	}
 	if (!smp_cli_load_limits(&o.limits, pipeline, &error))
 		return smp_cli_fail(error);
 	balance_threads(&o);
@@ -180,6 +191,9 @@ smp_cmd_batch(int argc, char **argv)
 			context, "batch: give one manifest or archive folder");
 	if (!out_dir && !dry_run)
 		return smp_cli_usage_error(context, "batch: -o DIR is required");
+	if (format_name && !smp_format_parse(format_name, &(SmpImageFormat){0}))
+		return smp_cli_usage_error(
+			context, "batch: --format must be jpeg, png or webp");
 	if (jobs < 0 || jobs > 256)
 		return smp_cli_usage_error(context, "batch: -j must be 1..256");
 	pipeline = smp_pipeline_find(pipeline_name, &error);

@@ -29,12 +29,16 @@ static double px_per_mm;
 static double after_px_per_mm;
 static double scale_uncertainty;
 static char *pipeline_name;
+static char *grey_card;
 static gboolean no_timing;
 static char *layout_name;
 static gboolean no_dots;
 static gboolean no_heatmap;
 static gboolean no_scale_bar;
 static char *watermark;
+static char *watermark_image;
+static char *format_name;
+static gboolean no_labels;
 static gboolean as_shot;
 static char *landmarks_file;
 static char *consent_word;
@@ -55,7 +59,9 @@ static const GOptionEntry entries[] = {
 	{"long-edge", 0, 0, G_OPTION_ARG_INT, &long_edge_opt,
 		"Longest side of the composite in pixels (default 2400)", "PX"},
 	{"jpeg-q", 0, 0, G_OPTION_ARG_INT, &jpeg_q,
-		"JPEG quality of the composite (default 90)", "Q"},
+		"JPEG or WebP quality of the composite (default 90)", "Q"},
+	{"format", 0, 0, G_OPTION_ARG_STRING, &format_name,
+		"Composite format: jpeg (default), png or webp", "FORMAT"},
 	{"px-per-mm", 0, 0, G_OPTION_ARG_DOUBLE, &px_per_mm,
 		"Scale of both photos (pixels per mm); without it densities per "
 		"cm² are null",
@@ -64,6 +70,10 @@ static const GOptionEntry entries[] = {
 		"Scale of AFTER when it differs (default: --px-per-mm)", "P"},
 	{"scale-uncertainty", 0, 0, G_OPTION_ARG_DOUBLE, &scale_uncertainty,
 		"Relative 1-sigma uncertainty of --px-per-mm (0.01 = 1%)", "U"},
+	{"grey-card", 0, 0, G_OPTION_ARG_STRING, &grey_card,
+		"White balance from a grey card at X,Y,W,H (pixels of the upright "
+		"photo, or fractions when all <= 1) instead of the skin",
+		"X,Y,W,H"},
 	{"pipeline", 0, 0, G_OPTION_ARG_FILENAME, &pipeline_name,
 		"Pipeline name or file (default: built-in defaults)", "NAME|FILE"},
 	{"layout", 0, 0, G_OPTION_ARG_STRING, &layout_name,
@@ -74,6 +84,8 @@ static const GOptionEntry entries[] = {
 		"No density heat map on the annotated panel", NULL},
 	{"no-scale-bar", 0, 0, G_OPTION_ARG_NONE, &no_scale_bar,
 		"No scale bar in the label bars", NULL},
+	{"no-labels", 0, 0, G_OPTION_ARG_NONE, &no_labels,
+		"No label bars (photos only)", NULL},
 	{"landmarks", 0, 0, G_OPTION_ARG_FILENAME, &landmarks_file,
 		"2-4 matching points, CSV before_x,before_y,after_x,after_y: "
 		"registration from them instead",
@@ -84,6 +96,10 @@ static const GOptionEntry entries[] = {
 		NULL},
 	{"watermark", 0, 0, G_OPTION_ARG_STRING, &watermark,
 		"Watermark text over the photos", "TEXT"},
+	{"watermark-image", 0, 0, G_OPTION_ARG_FILENAME, &watermark_image,
+		"Watermark image (PNG with alpha) in the last photo's bottom-right "
+		"corner",
+		"FILE"},
 	{"no-timing", 0, 0, G_OPTION_ARG_NONE, &no_timing,
 		"Write timings as null, so that outputs are byte-reproducible", NULL},
 	{"consent", 0, 0, G_OPTION_ARG_STRING, &consent_word,
@@ -210,12 +226,20 @@ write_outputs(const PairInput *in, gboolean *aligned, GError **error)
 	SmpPairResult result = {0};
 	SmpCompositeParams cp;
 
-	smp_composite_params_default(&cp);
-	smp_layout_parse(layout_name ? layout_name : "side-by-side", &cp.layout);
-	cp.dots = !no_dots;
-	cp.heatmap = !no_heatmap;
-	cp.scale_bar = !no_scale_bar;
-	cp.watermark = watermark;
+	/* The pipeline's [composite] group, then the options given here. */
+	smp_pair_composite_params(in->pipeline, &cp);
+	if (layout_name)
+		smp_layout_parse(layout_name, &cp.layout);
+	if (format_name)
+		smp_format_parse(format_name, &cp.format);
+	cp.dots = cp.dots && !no_dots;
+	cp.heatmap = cp.heatmap && !no_heatmap;
+	cp.scale_bar = cp.scale_bar && !no_scale_bar;
+	cp.labels = cp.labels && !no_labels;
+	if (watermark)
+		cp.watermark = watermark;
+	if (watermark_image)
+		cp.watermark_image = watermark_image;
 	spec.composite = &cp;
 	spec.as_shot = as_shot;
 	if (landmarks_file &&
@@ -254,7 +278,12 @@ load_and_analyse(
 			g_timer_elapsed(timer, NULL) * 1e3, error);
 	}
 	smp_budget_end(budget);
-	return in->analysis[i] != NULL;
+	/* The decoded photo is not needed again unless shown as shot or tone
+	 * matched: read it again from the file then, and keep only the
+	 * normalised copy in memory meanwhile.
+	 */
+	return in->analysis[i] &&
+		smp_analysis_release_pixels(in->photo[i], in->analysis[i], error);
 }
 
 static int
@@ -294,7 +323,8 @@ smp_cmd_pair(int argc, char **argv)
 {
 	g_autoptr(GOptionContext) context = smp_cli_context_new("BEFORE AFTER",
 		"Load two photos of the same scalp view, normalise, measure and "
-		"register them,\nand write an annotated composite (JPEG) and a "
+		"register them,\nand write an annotated composite (JPEG, PNG or WebP) "
+		"and a "
 		"sidecar JSON (FORMATS.md) into\nthe output folder. Originals are "
 		"never written.",
 		entries);
@@ -320,14 +350,23 @@ smp_cmd_pair(int argc, char **argv)
 		return smp_cli_usage_error(context,
 			"pair: --layout must be side-by-side, stacked, three-panel or "
 			"ghost");
+	if (format_name && !smp_format_parse(format_name, &(SmpImageFormat){0}))
+		return smp_cli_usage_error(
+			context, "pair: --format must be jpeg, png or webp");
 	if (name_stem && (strchr(name_stem, '/') || name_stem[0] == '.'))
 		return smp_cli_usage_error(
 			context, "pair: --name must be a plain file name stem");
 	if (!out_dir)
 		out_dir = g_strdup(".");
+	if (grey_card && !smp_parse_rect(grey_card, (double[4]){0}))
+		return smp_cli_usage_error(
+			context, "pair: --grey-card must be X,Y,W,H (W and H > 0)");
 	pipeline = smp_pipeline_find(pipeline_name, &error);
 	if (!pipeline || !smp_cli_apply_measure_options(pipeline, &error))
 		return smp_cli_fail(error);
+	/* The option overrides the pipeline's [normalise] grey_card_rect. */
+	if (grey_card)
+		smp_parse_rect(grey_card, pipeline->grey_card_rect);
 	if ((code = consent_gate(context, pipeline, &name_stem)))
 		return code;
 	code = run_pair(pipeline);

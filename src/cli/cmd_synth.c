@@ -7,6 +7,7 @@
 #include <vips/vips.h>
 
 #include "cli.h"
+#include "smpdoc/pipeline.h"
 #include "smpdoc/synth.h"
 
 int
@@ -17,6 +18,8 @@ smp_cmd_synth(int argc, char **argv)
 	g_autofree char *output = NULL;
 	g_autofree char *views = NULL;
 	g_auto(GStrv) view_list = NULL;
+	g_autofree char *grey_card = NULL;
+	g_autofree char *cast = NULL;
 	gint64 seed;
 	double gradient, noise, blur;
 	int clients, sessions, tone, orientation, n_photos = 0;
@@ -91,6 +94,14 @@ smp_cmd_synth(int argc, char **argv)
 			"Illumination gradient ±fraction 0..0.5 (default 0.12)", "G"},
 		{"exposure", 0, 0, G_OPTION_ARG_DOUBLE, &p->exposure,
 			"Exposure of the before photos, EV (default 0)", "EV"},
+		{"cast", 0, 0, G_OPTION_ARG_STRING, &cast,
+			"Colour cast of the before photos, linear R,G,B gains "
+			"(default 1,1,1)",
+			"R,G,B"},
+		{"grey-card", 0, 0, G_OPTION_ARG_STRING, &grey_card,
+			"A neutral grey card (18%) at X,Y,W,H pixels of the upright "
+			"photo, lit like the skin",
+			"X,Y,W,H"},
 		{"noise", 0, 0, G_OPTION_ARG_DOUBLE, &noise,
 			"Sensor noise sigma, 8-bit levels (default 2)", "S"},
 		{"blur", 0, 0, G_OPTION_ARG_DOUBLE, &blur,
@@ -140,6 +151,21 @@ smp_cmd_synth(int argc, char **argv)
 	}
 	if (!output) {
 		int code = smp_cli_usage_error(context, "-o DIR is required");
+
+		g_option_context_free(context);
+		return code;
+	}
+	if (grey_card && !smp_parse_rect(grey_card, p->grey_card)) {
+		int code = smp_cli_usage_error(
+			context, "--grey-card must be X,Y,W,H pixels (W and H > 0)");
+
+		g_option_context_free(context);
+		return code;
+	}
+	if (cast &&
+		sscanf(cast, "%lf,%lf,%lf", &p->cast[0], &p->cast[1], &p->cast[2]) !=
+			3) {
+		int code = smp_cli_usage_error(context, "--cast must be R,G,B");
 
 		g_option_context_free(context);
 		return code;

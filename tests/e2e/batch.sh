@@ -109,7 +109,12 @@ done
 check "each shard has its own catalogue" '[ "$n" -eq 4 ]'
 
 # --- directory input, dry run, pipelines, timeline ---------------------------
-"$smpdoc" batch "$arch" -o "$tmp/dirrun" -j 2 --progress never >/dev/null 2>&1
+"$smpdoc" batch "$arch" -o "$tmp/dirrun" -j 2 --progress never --format png >/dev/null 2>&1
+# --format png: the composites, their sidecars and the catalogue say .png.
+n=$(find "$tmp/dirrun" -name '*-s0-s*.png' | wc -l)
+check "batch --format png writes PNG composites" '[ "$n" -gt 0 ] && [ -z "$(find "$tmp/dirrun" -name "*.jpg")" ]'
+n=$(sqlite3 "$tmp/dirrun/catalog.sqlite" "SELECT count(*) FROM pairs WHERE status = 'done' AND composite NOT LIKE '%.png'")
+check "catalogue names the PNG composites" '[ "$n" -eq 0 ]'
 # The folder carries no scale or dates: the same photos and pairs, done or
 # failed alike, but densities per megapixel only.
 keys() {

@@ -55,9 +55,12 @@ check "report runs again over its own output" '[ $? -eq 0 ] && [ ! -s "$tmp/err"
 
 # --- a single pair folder ------------------------------------------------------
 "$smpdoc" pair samples/archive/c01/0/top.jpg samples/archive/c01/1/top.jpg \
-	-o "$tmp/pair" --px-per-mm 20 >/dev/null 2>&1
+	-o "$tmp/pair" --px-per-mm 20 --format webp >/dev/null 2>&1
 "$smpdoc" report -q "$tmp/pair" 2>"$tmp/err"
 check "report over a pair folder" '[ $? -eq 0 ] && [ -s "$tmp/pair/report/index.html" ]'
+check "report links the WebP composite" 'grep -q "top-s0-s1.webp\|-top.webp" "$tmp/pair/report/index.html"'
+n=$(ls "$tmp/pair/report/thumbs" 2>/dev/null | wc -l)
+check "report cuts thumbnails from the WebP composite" '[ "$n" -eq 2 ]'
 n=$(grep -c '<input class="slider" type="range"' "$tmp/pair/report/index.html" 2>/dev/null)
 check "pair folder: one slider" '[ "${n:-0}" -eq 1 ]'
 

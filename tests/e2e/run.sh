@@ -74,6 +74,7 @@ grep -q '"method" : "fourier-mellin+dots"' "$side" && ok "sidecar: registered fr
 grep -q '"ok" : true' "$side" && ok "sidecar: registration ok" || bad "sidecar: registration ok"
 grep -q '"new_dots" : [0-9]' "$side" && ok "sidecar: new dots counted" || bad "sidecar: new dots counted"
 grep -q '"normalise" : {' "$side" && ok "sidecar: normalisation recorded" || bad "sidecar: normalisation recorded"
+grep -q '"white_balance_source" : "skin"' "$side" && ok "sidecar: white balance from the skin" || bad "sidecar: white balance from the skin"
 [ "$(ls -A "$tmp/out1" | wc -l)" -eq 2 ] && ok "no temporary files left" || bad "no temporary files left: $(ls -A "$tmp/out1")"
 "$build/smpdoc" inspect --json "$tmp/out1/top-s0-s1.jpg" >"$tmp/cmeta" 2>/dev/null
 # Clinical output keeps the capture date (in EXIF) and nothing identifying.
@@ -87,6 +88,35 @@ one_line "unrelated pair said on stderr" "NOT ALIGNED"
 [ "$(cd "$tmp/in" && sha256sum ./*)" = "$sums" ] && ok "originals untouched" || bad "originals untouched"
 run 2 "pair refuses to overwrite an input" "$smpdoc" pair "$tmp/in/before.jpg" "$tmp/in/after.jpg" -o "$tmp/in" --name before
 [ "$(cd "$tmp/in" && sha256sum ./*)" = "$sums" ] && ok "input kept after refusal" || bad "input kept after refusal"
+
+# --- pipeline [composite] keys, and options overriding them ------------------
+printf '[composite]\nformat=png\nlayout=stacked\nlabels=0\nlong_edge_px=800\n' >"$tmp/png.pipeline"
+run 0 "pair with a pipeline's format and layout" "$smpdoc" pair "$tmp/in/before.jpg" \
+	"$tmp/in/after.jpg" -o "$tmp/out3" --px-per-mm 20 --pipeline "$tmp/png.pipeline" --name p
+# size W H FILE: the composite's width and height, from smpdoc inspect.
+size() {
+	"$smpdoc" inspect --json "$1" >"$tmp/cmeta" 2>/dev/null
+	w=$(sed -n 's/.*"width" : \([0-9]*\).*/\1/p' "$tmp/cmeta" | head -n1)
+	h=$(sed -n 's/.*"height" : \([0-9]*\).*/\1/p' "$tmp/cmeta" | head -n1)
+}
+size "$tmp/out3/p.png"
+grep -q '"loader" : "pngload' "$tmp/cmeta" && ok "pipeline format=png: a PNG named .png" || bad "pipeline format=png: a PNG named .png"
+[ "${h:-0}" -le 800 ] && [ "${h:-0}" -ge 760 ] && [ "${w:-0}" -lt "$h" ] && ok "pipeline layout=stacked, long_edge_px=800" || bad "pipeline layout=stacked: ${w}x$h"
+grep -q '"composite" : "p.png"' "$tmp/out3/p.json" && ok "sidecar names the PNG" || bad "sidecar names the PNG"
+run 0 "options override the pipeline" "$smpdoc" pair "$tmp/in/before.jpg" "$tmp/in/after.jpg" \
+	-o "$tmp/out3" --px-per-mm 20 --pipeline "$tmp/png.pipeline" --name q --format webp --layout side-by-side
+size "$tmp/out3/q.webp"
+grep -q '"loader" : "webpload' "$tmp/cmeta" && ok "--format webp over format=png" || bad "--format webp over format=png"
+[ "${w:-0}" -le 800 ] && [ "${w:-0}" -ge 760 ] && [ "${h:-0}" -lt "$w" ] && ok "--layout side-by-side over layout=stacked" || bad "--layout over layout=stacked: ${w}x$h"
+run 0 "pair --grey-card" "$smpdoc" pair "$tmp/in/before.jpg" "$tmp/in/after.jpg" \
+	-o "$tmp/out3" --px-per-mm 20 --name g --grey-card 0.05,0.05,0.1,0.1
+n=$(grep -c '"white_balance_source" : "grey_card"' "$tmp/out3/g.json")
+[ "$n" -eq 2 ] && ok "sidecar: white balance from the grey card, both photos" || bad "sidecar: grey card source ($n)"
+run 2 "pair --grey-card 1,2,3 refused" "$smpdoc" pair "$tmp/in/before.jpg" "$tmp/in/after.jpg" --grey-card 1,2,3
+run 2 "pair --format gif refused" "$smpdoc" pair "$tmp/in/before.jpg" "$tmp/in/after.jpg" --format gif
+run 1 "missing watermark image named" "$smpdoc" pair "$tmp/in/before.jpg" "$tmp/in/after.jpg" \
+	-o "$tmp/out4" --px-per-mm 20 --watermark-image "$tmp/no-logo.png"
+one_line "one line names the watermark image" "no-logo.png"
 
 # --- bad inputs: exit 1, one line naming the file, nothing written -----------
 good="$tmp/in/before.jpg"

@@ -1,0 +1,192 @@
+/* Composite benchmark: a 12 MP synthetic before/after pair is loaded,
+ * analysed and registered once; then, per layout, the after photo is
+ * warped onto the before frame and the composite drawn and saved as a
+ * JPEG, timed, with the peak memory it adds to the photos already held
+ * (bench_composite.sh drives it).
+ * SPDX-License-Identifier: MIT
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <glib.h>
+#include <vips/vips.h>
+
+#include "smpdoc/analysis.h"
+#include "smpdoc/composite.h"
+#include "smpdoc/pair.h"
+#include "smpdoc/photo.h"
+#include "smpdoc/register.h"
+#include "smpdoc/synth.h"
+
+#define RUNS 3
+#define PPM 20.0
+
+static int
+prepare(const char *dir)
+{
+	SmpSynthSetParams set;
+	GError *error = NULL;
+	int n = 0;
+
+	smp_synth_set_params_default(&set);
+	set.photo.width = 4000;
+	set.photo.height = 3000;
+	set.photo.px_per_mm = PPM;
+	set.clients = 1;
+	set.sessions = 1;
+	set.orientation = 1;
+	if (!smp_synth_write_set(&set, dir, &n, &error)) {
+		fprintf(stderr, "bench_composite: %s\n", error->message);
+		return 1;
+	}
+	return 0;
+}
+
+/* VmHWM or VmRSS of this process, KiB. */
+static long
+status_kib(const char *field)
+{
+	FILE *f = fopen("/proc/self/status", "r");
+	char line[256];
+	long v = -1;
+
+	while (f && fgets(line, sizeof(line), f))
+		if (strncmp(line, field, strlen(field)) == 0)
+			v = atol(line + strlen(field) + 1);
+	if (f)
+		fclose(f);
+	return v;
+}
+
+/* Reset VmHWM to the current RSS (Linux clear_refs). */
+static gboolean
+reset_peak(void)
+{
+	FILE *f = fopen("/proc/self/clear_refs", "w");
+
+	if (!f)
+		return FALSE;
+	fputs("5", f);
+	return fclose(f) == 0;
+}
+
+typedef struct Pair {
+	SmpPhoto *photo[2];
+	SmpAnalysis *a[2];
+	SmpRegistration *reg;
+} Pair;
+
+static gboolean
+load_pair(const char *before, const char *after, Pair *p, GError **error)
+{
+	g_autoptr(SmpPipeline) pl = smp_pipeline_new_default();
+	const char *paths[2] = {before, after};
+	SmpRegisterParams rp;
+	SmpScale scale;
+
+	smp_analysis_scale(PPM, 0, pl, &scale);
+	for (int i = 0; i < 2; i++) {
+		if (!(p->photo[i] = smp_photo_load(paths[i], NULL, error)) ||
+			!(p->a[i] = smp_analyse_photo(p->photo[i], pl, &scale, 0, error)) ||
+			!smp_analysis_release_pixels(p->photo[i], p->a[i], error))
+			return FALSE;
+	}
+	smp_register_params_default(&rp);
+	p->reg = smp_register_pair(p->a[0]->norm->image, p->a[1]->norm->image,
+		p->a[0]->detection->dots, p->a[1]->detection->dots, &rp, error);
+	return p->reg != NULL;
+}
+
+/* Warp, draw and save one composite; its time in ms. */
+static double
+one(const Pair *p, SmpLayout layout, const char *out, GError **error)
+{
+	VipsImage *b = p->a[0]->norm->image, *a = p->a[1]->norm->image;
+	g_autoptr(GTimer) t = g_timer_new();
+	g_autoptr(VipsImage) warped = NULL;
+	g_autoptr(VipsImage) comp = NULL;
+	SmpCompositeParams cp;
+	SmpPanel panel[2];
+
+	smp_composite_params_default(&cp);
+	cp.layout = layout;
+	cp.aligned = TRUE;
+	if (!(warped = smp_register_warp(a, p->reg, b->Xsize, b->Ysize, error)))
+		return -1;
+	for (int i = 0; i < 2; i++) {
+		const SmpAnalysis *x = p->a[i];
+
+		panel[i] = (SmpPanel){i ? warped : b, i ? "AFTER" : "BEFORE",
+			"session 0 · 2025-01-01 · top · 100 dots/cm²",
+			(const SmpDot *) x->detection->dots->data, x->detection->dots->len,
+			NULL, &x->measurement->grid, PPM};
+	}
+	comp = smp_composite_make(&panel[0], &panel[1], &cp, error);
+	if (!comp || !smp_composite_save(comp, out, &cp, error))
+		return -1;
+	return g_timer_elapsed(t, NULL) * 1e3;
+}
+
+static int
+cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *) a, y = *(const double *) b;
+
+	return (x > y) - (x < y);
+}
+
+static int
+run(const char *before, const char *after, const char *out_dir)
+{
+	static const SmpLayout layouts[] = {SMP_LAYOUT_SIDE_BY_SIDE,
+		SMP_LAYOUT_STACKED, SMP_LAYOUT_THREE_PANEL, SMP_LAYOUT_GHOST};
+	GError *error = NULL;
+	Pair p = {{NULL}};
+
+	if (!load_pair(before, after, &p, &error)) {
+		fprintf(stderr, "bench_composite: %s\n", error->message);
+		return 1;
+	}
+	printf("held: before and after normalised, %.0f MiB RSS\n",
+		status_kib("VmRSS") / 1024.0);
+	for (size_t l = 0; l < G_N_ELEMENTS(layouts); l++) {
+		g_autofree char *out =
+			g_strdup_printf("%s/%s.jpg", out_dir, smp_layout_name(layouts[l]));
+		double ms[RUNS];
+		long base, peak;
+
+		base = status_kib("VmRSS");
+		reset_peak();
+		for (int r = 0; r < RUNS; r++)
+			if ((ms[r] = one(&p, layouts[l], out, &error)) < 0) {
+				fprintf(stderr, "bench_composite: %s\n", error->message);
+				return 1;
+			}
+		peak = status_kib("VmHWM");
+		qsort(ms, RUNS, sizeof(double), cmp_double);
+		printf("RESULT %s %.1f %.1f\n", smp_layout_name(layouts[l]), ms[0],
+			(peak - base) / 1024.0);
+	}
+	for (int i = 0; i < 2; i++) {
+		smp_analysis_free(p.a[i]);
+		smp_photo_free(p.photo[i]);
+	}
+	smp_registration_free(p.reg);
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	if (VIPS_INIT(argv[0]))
+		vips_error_exit(NULL);
+	smp_photo_startup();
+	if (argc == 3 && strcmp(argv[1], "prepare") == 0)
+		return prepare(argv[2]);
+	if (argc == 5 && strcmp(argv[1], "run") == 0)
+		return run(argv[2], argv[3], argv[4]);
+	fprintf(stderr,
+		"usage: bench_composite prepare DIR | run BEFORE AFTER OUTDIR\n");
+	return 2;
+}
