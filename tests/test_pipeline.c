@@ -110,7 +110,8 @@ test_pipeline_composite_keys_reach_the_composite(void **state)
 	assert_true(cp.watermark_opacity == 0.4);
 	assert_string_equal(smp_format_extension(cp.format), "webp");
 	assert_rejected("[composite]\nformat=gif\n",
-		"t.pipeline:2: [composite] format: 'gif' is not one of jpeg, png, webp");
+		"t.pipeline:2: [composite] format: 'gif' is not one of jpeg, png, "
+		"webp");
 	assert_rejected(
 		"[composite]\nlayout=mosaic\n", "[composite] layout: 'mosaic'");
 	assert_rejected("[composite]\ndots=2\n", "outside 0..1");
