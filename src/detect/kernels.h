@@ -107,7 +107,23 @@ smp_k_localmax_px(
 		v >= c[2] && v >= b[0] && v >= b[1] && v >= b[2];
 }
 
-/* The rest of extrema() for column i + 1, whose spatial part passed. */
+/* The 3x3 maximum of one level around column i + 1 (rows r[0..2]). */
+static inline int
+smp_k_max9_px(const int16_t *const r[3], int i)
+{
+	int m = r[0][i];
+
+	for (int row = 0; row < 3; row++)
+		for (int j = 0; j < 3; j++)
+			m = r[row][i + j] > m ? r[row][i + j] : m;
+	return m;
+}
+
+/* The rest of extrema() for column i + 1, whose spatial part passed. The
+ * weights are positive, so "v w1 > n w0 for all nine n" is "v w1 > (the
+ * nine's maximum) w0": one product per level, which the vector paths
+ * share (the maximum in 16 bits, then one multiply).
+ */
 static inline int
 smp_k_scale_px(const int16_t *const d[9], const int32_t w[3],
 	const uint16_t *lev, uint16_t gate, int i)
@@ -116,13 +132,10 @@ smp_k_scale_px(const int16_t *const d[9], const int32_t w[3],
 
 	if (r < (int32_t) (((uint32_t) lev[i + 1] * gate) >> 16))
 		return 0;
-	for (int row = 0; row < 3; row++)
-		for (int j = 0; j < 3; j++) {
-			if (d[0] && d[row][i + j] * w[0] >= r)
-				return 0;
-			if (d[6] && d[6 + row][i + j] * w[2] > r)
-				return 0;
-		}
+	if (d[0] && smp_k_max9_px(d, i) * w[0] >= r)
+		return 0;
+	if (d[6] && smp_k_max9_px(d + 6, i) * w[2] > r)
+		return 0;
 	return 1;
 }
 

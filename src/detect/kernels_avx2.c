@@ -180,30 +180,41 @@ wpair(int32_t wn, int32_t w1)
 		(int32_t) ((uint32_t) (uint16_t) -w1 << 16 | (uint16_t) wn));
 }
 
+/* The 3x3 maximum of one level around the 16 pixels from column i + 1. */
+static inline __m256i
+max9(const int16_t *const r[3], int i)
+{
+	__m256i m = _mm256_max_epi16(LD(r[0] + i), LD(r[1] + i));
+
+	m = _mm256_max_epi16(m, LD(r[2] + i));
+	for (int j = 1; j < 3; j++) {
+		m = _mm256_max_epi16(m, LD(r[0] + i + j));
+		m = _mm256_max_epi16(m, LD(r[1] + i + j));
+		m = _mm256_max_epi16(m, LD(r[2] + i + j));
+	}
+	return m;
+}
+
 /* The gate and scale tests of extrema() on the 16 pixels from column
- * i + 1: a 16-bit lane mask of those that pass. Weights fit 16 bits
- * (64 t <= 2^15 for every level the detector searches).
+ * i + 1: a 16-bit lane mask of those that pass. Each adjacent level is
+ * compared through its 3x3 maximum, as in the reference. Weights fit 16
+ * bits (64 t <= 2^15 for every level the detector searches).
  */
 static inline unsigned
-scale16(const int16_t *const d[9], const int32_t w[3], const uint16_t *lev,
+scale16(const int16_t *const d[9], const __m256i wp[3], const uint16_t *lev,
 	__m256i gate, int i)
 {
 	const __m256i zero = _mm256_setzero_si256();
-	const __m256i m1 = _mm256_set1_epi32(-1);
 	__m256i v = LD(d[4] + i + 1);
 	__m256i g = _mm256_mulhi_epu16(LD(lev + i + 1), gate);
 	/* the gate fails where g - v w1 > 0 */
-	__m256i bad = above(g, v, wpair(1, w[1]), zero);
+	__m256i bad = above(g, v, wp[1], zero);
 
-	for (int row = 0; row < 3; row++)
-		for (int j = 0; j < 3; j++) {
-			if (d[0])
-				bad = _mm256_or_si256(
-					bad, above(LD(d[row] + i + j), v, wpair(w[0], w[1]), m1));
-			if (d[6])
-				bad = _mm256_or_si256(bad,
-					above(LD(d[6 + row] + i + j), v, wpair(w[2], w[1]), zero));
-		}
+	if (d[0])
+		bad = _mm256_or_si256(
+			bad, above(max9(d, i), v, wp[0], _mm256_set1_epi32(-1)));
+	if (d[6])
+		bad = _mm256_or_si256(bad, above(max9(d + 6, i), v, wp[2], zero));
 	return ~(unsigned) _mm_movemask_epi8(_mm_packs_epi16(
 			   _mm256_castsi256_si128(bad), _mm256_extracti128_si256(bad, 1))) &
 		0xFFFF;
@@ -215,6 +226,8 @@ smp_k_extrema_avx2(const int16_t *const d[9], const int32_t w[3],
 {
 	const __m256i vthr = _mm256_set1_epi16(thr);
 	const __m256i vgate = _mm256_set1_epi16((int16_t) gate);
+	const __m256i wp[3] = {
+		wpair(w[0], w[1]), wpair(1, w[1]), wpair(w[2], w[1])};
 	int i = 0, count = 0;
 
 	/* Most blocks have no spatial maximum and cost only the 16-bit
@@ -225,7 +238,7 @@ smp_k_extrema_avx2(const int16_t *const d[9], const int32_t w[3],
 
 		if (!m)
 			continue;
-		m &= scale16(d, w, lev, vgate, i);
+		m &= scale16(d, wp, lev, vgate, i);
 		while (m) {
 			xs[count++] = i + __builtin_ctz(m);
 			m &= m - 1;

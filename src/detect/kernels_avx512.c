@@ -143,10 +143,26 @@ wpair(int32_t wn, int32_t w1)
 		(int32_t) ((uint32_t) (uint16_t) -w1 << 16 | (uint16_t) wn));
 }
 
+/* The 3x3 maximum of one level around the 32 pixels from column i + 1. */
+static inline __m512i
+max9(const int16_t *const r[3], int i)
+{
+	__m512i m = _mm512_max_epi16(LD(r[0] + i), LD(r[1] + i));
+
+	m = _mm512_max_epi16(m, LD(r[2] + i));
+	for (int j = 1; j < 3; j++) {
+		m = _mm512_max_epi16(m, LD(r[0] + i + j));
+		m = _mm512_max_epi16(m, LD(r[1] + i + j));
+		m = _mm512_max_epi16(m, LD(r[2] + i + j));
+	}
+	return m;
+}
+
 /* The gate and scale tests of extrema() on the 32 pixels from column
  * i + 1, each compare one multiply-add of the pairs (n, v) by (wn, -w1):
  * n wn - v w1 exactly in 32 bits (kernels_avx2.c). The unpacks split
- * lanes into {0-3, 8-11, ...} and {4-7, 12-15, ...}; the failures of each
+ * lanes into {0-3, 8-11, ...} and {4-7, 12-15, ...}; each adjacent level
+ * is compared through its 3x3 maximum (kernels.h); the failures of each
  * half gather in a mask and are put back in lane order once at the end.
  */
 static inline __mmask32
@@ -165,25 +181,22 @@ scale32(const int16_t *const d[9], const int32_t w[3], const uint16_t *lev,
 	__mmask16 hi = _mm512_cmpgt_epi32_mask(
 		_mm512_madd_epi16(_mm512_unpackhi_epi16(g, v), wg), zero);
 
-	for (int row = 0; row < 3; row++)
-		for (int j = 0; j < 3; j++) {
-			if (d[0]) {
-				__m512i n = LD(d[row] + i + j);
+	if (d[0]) {
+		__m512i n = max9(d, i);
 
-				lo |= _mm512_cmpgt_epi32_mask(
-					_mm512_madd_epi16(_mm512_unpacklo_epi16(n, v), w0), m1);
-				hi |= _mm512_cmpgt_epi32_mask(
-					_mm512_madd_epi16(_mm512_unpackhi_epi16(n, v), w0), m1);
-			}
-			if (d[6]) {
-				__m512i n = LD(d[6 + row] + i + j);
+		lo |= _mm512_cmpgt_epi32_mask(
+			_mm512_madd_epi16(_mm512_unpacklo_epi16(n, v), w0), m1);
+		hi |= _mm512_cmpgt_epi32_mask(
+			_mm512_madd_epi16(_mm512_unpackhi_epi16(n, v), w0), m1);
+	}
+	if (d[6]) {
+		__m512i n = max9(d + 6, i);
 
-				lo |= _mm512_cmpgt_epi32_mask(
-					_mm512_madd_epi16(_mm512_unpacklo_epi16(n, v), w2), zero);
-				hi |= _mm512_cmpgt_epi32_mask(
-					_mm512_madd_epi16(_mm512_unpackhi_epi16(n, v), w2), zero);
-			}
-		}
+		lo |= _mm512_cmpgt_epi32_mask(
+			_mm512_madd_epi16(_mm512_unpacklo_epi16(n, v), w2), zero);
+		hi |= _mm512_cmpgt_epi32_mask(
+			_mm512_madd_epi16(_mm512_unpackhi_epi16(n, v), w2), zero);
+	}
 	return ~_mm512_movepi16_mask(_mm512_packs_epi32(
 		_mm512_maskz_mov_epi32(lo, m1), _mm512_maskz_mov_epi32(hi, m1)));
 }
