@@ -335,6 +335,24 @@ lval(const Scratch *s, int level, int x, int y)
 		->L[level][(size_t) (y - s->lorigin[level]) * s->lstride[level] + x];
 }
 
+/* Whether every pixel within @reach of (@x, @y) lies on the plane, so
+ * that reads around it need no clamping (laddr()).
+ */
+static inline gboolean
+inside(const Scratch *s, int x, int y, int reach)
+{
+	return x >= reach && y >= reach && x < s->oc->w - reach &&
+		y < s->oc->h - reach;
+}
+
+/* Address of @level's pixel (@x, @y), which must lie on the plane. */
+static inline const uint16_t *
+laddr(const Scratch *s, int level, int x, int y)
+{
+	return s->L[level] + (size_t) (y - s->lorigin[level]) * s->lstride[level] +
+		x;
+}
+
 static inline int
 dval(const Scratch *s, int k, int x, int y)
 {
@@ -520,24 +538,49 @@ sort16(int *v)
 	}
 }
 
-/* Radius at which the profile from (x, y) along (dx, dy) first rises above
- * @half, in steps, by linear interpolation; @slope gets the rise per step
- * there. MEASURE_REACH steps at most.
+static const int ray_dirs[8][2] = {
+	{1, 0}, {1, 1}, {0, 1}, {-1, 1}, {-1, 0}, {-1, -1}, {0, -1}, {1, -1}};
+
+/* L0 along the eight ray_dirs from (@x, @y): v[i][m - 1] at m = 1 ..
+ * MEASURE_REACH steps, clamped to the plane. Away from its edges the
+ * rays are read without clamping (most candidates).
+ */
+static void
+ray_samples(const Scratch *s, int x, int y, int v[8][MEASURE_REACH])
+{
+	if (inside(s, x, y, MEASURE_REACH)) {
+		const uint16_t *c = laddr(s, 0, x, y);
+
+		for (int i = 0; i < 8; i++) {
+			ptrdiff_t step =
+				(ptrdiff_t) ray_dirs[i][1] * s->lstride[0] + ray_dirs[i][0];
+
+			for (int m = 1; m <= MEASURE_REACH; m++)
+				v[i][m - 1] = c[m * step];
+		}
+		return;
+	}
+	for (int i = 0; i < 8; i++)
+		for (int m = 1; m <= MEASURE_REACH; m++)
+			v[i][m - 1] =
+				lval(s, 0, x + m * ray_dirs[i][0], y + m * ray_dirs[i][1]);
+}
+
+/* Radius at which the profile @v (ray_samples(), from the centre's @c)
+ * first rises above @half, in steps, by linear interpolation; @slope gets
+ * the rise per step there. MEASURE_REACH steps at most.
  */
 static double
-ray_radius(const Scratch *s, int x, int y, int dx, int dy, int c, int half,
-	double *slope)
+ray_radius(const int *v, int c, int half, double *slope)
 {
 	int prev = c;
 
 	for (int m = 1; m <= MEASURE_REACH; m++) {
-		int v = lval(s, 0, x + m * dx, y + m * dy);
-
-		if (v > half) {
-			*slope = v - prev;
-			return (m - 1) + (double) (half - prev) / (v - prev);
+		if (v[m - 1] > half) {
+			*slope = v[m - 1] - prev;
+			return (m - 1) + (double) (half - prev) / (v[m - 1] - prev);
 		}
-		prev = v;
+		prev = v[m - 1];
 	}
 	*slope = 0.0;
 	return MEASURE_REACH;
@@ -553,16 +596,15 @@ static double
 half_depth_radius(const Scratch *s, int x, int y, int cval, double depth,
 	double *sharp, double width[2])
 {
-	static const int dirs[8][2] = {
-		{1, 0}, {1, 1}, {0, 1}, {-1, 1}, {-1, 0}, {-1, -1}, {0, -1}, {1, -1}};
 	int half = cval + (int) (depth / 2);
+	int v[8][MEASURE_REACH];
 	double radii[8], slopes[8], r;
 
+	ray_samples(s, x, y, v);
 	for (int i = 0; i < 8; i++) {
 		double len = (i & 1) ? G_SQRT2 : 1.0;
 
-		radii[i] = len *
-			ray_radius(s, x, y, dirs[i][0], dirs[i][1], cval, half, &slopes[i]);
+		radii[i] = len * ray_radius(v[i], cval, half, &slopes[i]);
 		slopes[i] /= len;
 	}
 	/* narrowest and widest of the four diameters */
@@ -607,6 +649,49 @@ static const double ring_cos[N_RING] = {1.0, 0.92387953251128674,
 	-0.70710678118654768, -0.38268343236509034, 0.0, 0.38268343236509,
 	0.70710678118654735, 0.92387953251128652};
 
+/* Pixel offsets of the excess rays of split_partner(): step m along ring
+ * direction i from a pixel (x, y) lands on floor(x + 0.5 + m cos) =
+ * x + ray_off[i][m][0] (and likewise in y) for integer x, checked for
+ * every x up to 200,000; computed once.
+ */
+static int ring_off[N_RING][EXCESS_REACH + 1][2];
+
+static void
+ring_off_init(void)
+{
+	static gsize done;
+
+	if (!g_once_init_enter(&done))
+		return;
+	for (int i = 0; i < N_RING; i++)
+		for (int m = 0; m <= EXCESS_REACH; m++) {
+			ring_off[i][m][0] = (int) floor(0.5 + m * ring_cos[i]);
+			ring_off[i][m][1] =
+				(int) floor(0.5 + m * ring_cos[(i + 12) % N_RING]);
+		}
+	g_once_init_leave(&done, 1);
+}
+
+/* L1 along the N_RING directions from (@x, @y), m = 0 .. EXCESS_REACH
+ * steps, clamped to the plane (unclamped away from its edges).
+ */
+static void
+excess_samples(const Scratch *s, int x, int y, int e[N_RING][EXCESS_REACH + 1])
+{
+	if (inside(s, x, y, EXCESS_REACH)) {
+		const uint16_t *c = laddr(s, 1, x, y);
+		ptrdiff_t st = s->lstride[1];
+
+		for (int i = 0; i < N_RING; i++)
+			for (int m = 0; m <= EXCESS_REACH; m++)
+				e[i][m] = c[ring_off[i][m][1] * st + ring_off[i][m][0]];
+		return;
+	}
+	for (int i = 0; i < N_RING; i++)
+		for (int m = 0; m <= EXCESS_REACH; m++)
+			e[i][m] = lval(s, 1, x + ring_off[i][m][0], y + ring_off[i][m][1]);
+}
+
 /* Touching dots. A dot right next to another is often no scale-space
  * extremum of its own (the pair's merged response at the next scale wins
  * around it), and with the two nearly merged there is no saddle between
@@ -632,13 +717,7 @@ split_partner(Job *job, const Scratch *s, int x, int y, int bg, double noise,
 	int best = 0, bi = 0, bm = 0, cval, px, py, tail;
 	double depth, r, sharp, off = 0.0, cx, cy, gap, width[2];
 
-	for (int i = 0; i < N_RING; i++)
-		for (int m = 0; m <= EXCESS_REACH; m++) {
-			double ca = ring_cos[i], sa = ring_cos[(i + 12) % N_RING];
-
-			e[i][m] = lval(s, 1, (int) floor(x + 0.5 + m * ca),
-				(int) floor(y + 0.5 + m * sa));
-		}
+	excess_samples(s, x, y, e);
 	for (int i = 0; i < N_RING / 2; i++) /* e[i] becomes the excess */
 		for (int m = 0; m <= EXCESS_REACH; m++) {
 			int a = e[i][m], o = e[i + N_RING / 2][m];
@@ -1353,6 +1432,7 @@ smp_detect_dots(VipsImage *image, const SmpDetectParams *params,
 		}
 	}
 
+	ring_off_init();
 	memset(&job, 0, sizeof(job));
 	job.image = bands ? bands : image;
 	job.p = &p;
