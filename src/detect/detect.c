@@ -777,6 +777,54 @@ split_partner(Job *job, const Scratch *s, int x, int y, int bg, double noise,
 	return TRUE;
 }
 
+/* L1 on the ring of radius @rho (<= MEASURE_REACH) around (@x, @y): the
+ * pixels floor(x + 0.5 + rho cos) and likewise in y, clamped to the
+ * plane. Away from its edges the sums are positive, so truncation is
+ * floor (a libm call otherwise) and no read needs clamping.
+ */
+static void
+ring_samples(const Scratch *s, int x, int y, double rho, int ring[N_RING])
+{
+	if (inside(s, x, y, MEASURE_REACH)) {
+		const uint16_t *c = laddr(s, 1, x, y);
+		ptrdiff_t st = s->lstride[1];
+
+		for (int i = 0; i < N_RING; i++) {
+			int xx = (int) (x + 0.5 + rho * ring_cos[i]);
+			int yy = (int) (y + 0.5 + rho * ring_cos[(i + 12) % N_RING]);
+
+			ring[i] = c[(yy - y) * st + (xx - x)];
+		}
+		return;
+	}
+	for (int i = 0; i < N_RING; i++) {
+		int xx = (int) floor(x + 0.5 + rho * ring_cos[i]);
+		int yy = (int) floor(y + 0.5 + rho * ring_cos[(i + 12) % N_RING]);
+
+		ring[i] = lval(s, 1, xx, yy);
+	}
+}
+
+/* The middle two of |ring[i] - bg|, summed, for a sorted @ring and its
+ * median @bg: the deviations are two sorted runs (down from the middle
+ * and up from it), merged here only as far as the middle, which gives
+ * what sorting all sixteen gave.
+ */
+static int
+mad_pair(const int ring[N_RING], int bg)
+{
+	int lo = N_RING / 2 - 1, hi = N_RING / 2, prev = 0, cur = 0;
+
+	for (int k = 0; k <= N_RING / 2; k++) {
+		prev = cur;
+		if (lo >= 0 && (hi >= N_RING || bg - ring[lo] <= ring[hi] - bg))
+			cur = bg - ring[lo--];
+		else
+			cur = ring[hi++] - bg;
+	}
+	return prev + cur;
+}
+
 /* Examine the 3x3 maximum of D(@lvl) at (@x, @y) of the current octave.
  * Returns: how many of @c were filled: 1 for a dot or a large blob, 2 for
  * a dot and a touching second one (split_partner()), else 0.
@@ -789,7 +837,7 @@ examine(Job *job, Scratch *s, int lvl, int x, int y, Cand c[2])
 	double tv = oc->t[lvl];
 	int v = dval(s, lvl, x, y);
 	double resp = v * tv;
-	int ring[N_RING], dev[N_RING];
+	int ring[N_RING];
 	int cval, bg;
 	double dxx, dyy, dxy, tr, det, ox, oy, os, t, rs, rho, noise, depth;
 	double r, sharp, width[2];
@@ -830,18 +878,10 @@ examine(Job *job, Scratch *s, int lvl, int x, int y, Cand c[2])
 
 	/* Background and local noise: median and MAD of a ring on L1. */
 	rho = CLAMP(RING_FACTOR * rs, RING_MIN, (double) MEASURE_REACH);
-	for (int i = 0; i < N_RING; i++) {
-		int xx = (int) floor(x + 0.5 + rho * ring_cos[i]);
-		int yy = (int) floor(y + 0.5 + rho * ring_cos[(i + 12) % N_RING]);
-
-		ring[i] = lval(s, 1, xx, yy);
-	}
+	ring_samples(s, x, y, rho, ring);
 	sort16(ring);
 	bg = (ring[N_RING / 2 - 1] + ring[N_RING / 2]) / 2;
-	for (int i = 0; i < N_RING; i++)
-		dev[i] = abs(ring[i] - bg);
-	sort16(dev);
-	noise = 1.4826 * 0.5 * (dev[N_RING / 2 - 1] + dev[N_RING / 2]);
+	noise = 1.4826 * 0.5 * mad_pair(ring, bg);
 	noise = MAX(noise, NOISE_FLOOR);
 
 	cval = lval(s, 0, x, y);
