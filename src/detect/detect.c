@@ -926,46 +926,58 @@ examine(Job *job, Scratch *s, int lvl, int x, int y, Cand c[2])
 
 /* --- one strip -------------------------------------------------------- */
 
-/* The scale-space extrema of D(@lvl) on the strip's rows, through the
- * extrema kernel (threshold, contrast gate, 3x3x3 test), each examined
- * in raster order; those that pass go to @out.
+/* The scale-space extrema of the searched D(k) on the strip's rows,
+ * through the extrema kernel (threshold, contrast gate, 3x3x3 test), each
+ * examined; those that pass go to @out. Rows outer, levels inner: the
+ * rows of every level are read once per strip while in cache, where a
+ * pass per level read each level's rows three times from memory (the
+ * search was bound by memory). The order of the candidates does not
+ * matter: suppress() sorts them with a total order.
+ * @thr: each level's noise gate.
  * Returns: the number examined.
  */
 static guint64
-find_extrema(Job *job, Scratch *s, int lvl, int16_t thr, GArray *out)
+find_extrema(Job *job, Scratch *s, const int16_t thr[N_DOG], GArray *out)
 {
 	const Octave *oc = s->oc;
 	int w = oc->w, h = oc->h;
 	int y1 = MIN(h, s->y0 + STRIP_ROWS);
-	int32_t wt[3];
+	int32_t wt[N_DOG][3];
 	guint64 examined = 0;
 
-	for (int j = 0; j < 3; j++) {
-		int k = CLAMP(lvl - 1 + j, 0, N_DOG - 1);
+	for (int lvl = 0; lvl < N_DOG; lvl++)
+		for (int j = 0; j < 3; j++) {
+			int k = CLAMP(lvl - 1 + j, 0, N_DOG - 1);
 
-		wt[j] = (int32_t) lround(64.0 * oc->t[k]);
-	}
+			wt[lvl][j] = (int32_t) lround(64.0 * oc->t[k]);
+		}
 	for (int y = MAX(1, s->y0); y < MIN(h - 1, y1); y++) {
-		const int16_t *d[9];
 		const uint16_t *lev =
 			s->L[1] + (size_t) (y - s->lorigin[1]) * s->lstride[1];
-		int n;
 
-		for (int j = 0; j < 3; j++)
-			for (int r = 0; r < 3; r++) {
-				int k = lvl - 1 + j;
+		for (int lvl = 0; lvl < N_DOG; lvl++) {
+			const int16_t *d[9];
+			int n;
 
-				d[3 * j + r] =
-					k >= 0 && k < N_DOG ? drow(s, k, y - 1 + r) : NULL;
+			if (!oc->search[lvl])
+				continue;
+			for (int j = 0; j < 3; j++)
+				for (int r = 0; r < 3; r++) {
+					int k = lvl - 1 + j;
+
+					d[3 * j + r] =
+						k >= 0 && k < N_DOG ? drow(s, k, y - 1 + r) : NULL;
+				}
+			n = job->k->extrema(
+				d, wt[lvl], lev, thr[lvl], job->gate, s->xs, w - 2);
+			examined += (guint64) n;
+			for (int i = 0; i < n; i++) {
+				Cand c[2];
+				int found = examine(job, s, lvl, s->xs[i] + 1, y, c);
+
+				if (found)
+					g_array_append_vals(out, c, found);
 			}
-		n = job->k->extrema(d, wt, lev, thr, job->gate, s->xs, w - 2);
-		examined += (guint64) n;
-		for (int i = 0; i < n; i++) {
-			Cand c[2];
-			int found = examine(job, s, lvl, s->xs[i] + 1, y, c);
-
-			if (found)
-				g_array_append_vals(out, c, found);
 		}
 	}
 	return examined;
@@ -979,7 +991,7 @@ process_strip(Job *job, Scratch *s, int strip)
 	int y0 = strip * STRIP_ROWS, y1 = MIN(h, y0 + STRIP_ROWS);
 	int lo[N_LEVELS], hi[N_LEVELS];
 	GArray *out = job->strips[strip];
-	guint64 examined = 0;
+	int16_t thr[N_DOG];
 	double noise;
 
 	s->oc = oc;
@@ -1024,14 +1036,11 @@ process_strip(Job *job, Scratch *s, int strip)
 		noise = job->noise;
 	for (int lvl = 0; lvl < N_DOG; lvl++) {
 		double sigma = noise * dog_gain[MIN(job->cur, 3)][lvl];
-		int thr = MAX(THR_MIN, (int) ceil(THR_NOISE_K * sigma));
+		int t = MAX(THR_MIN, (int) ceil(THR_NOISE_K * sigma));
 
-		if (!oc->search[lvl])
-			continue;
-		thr = MIN(thr, INT16_MAX - 1);
-		examined += find_extrema(job, s, lvl, (int16_t) thr, out);
+		thr[lvl] = (int16_t) MIN(t, INT16_MAX - 1);
 	}
-	job->examined[strip] = examined;
+	job->examined[strip] = find_extrema(job, s, thr, out);
 	return TRUE;
 }
 
