@@ -1170,6 +1170,26 @@ cmp_resp(const void *pa, const void *pb)
 	return a->lvl - b->lvl;
 }
 
+/* A candidate's place in suppress()'s order: its response and index. */
+typedef struct Rank {
+	double resp;
+	guint32 idx;
+} Rank;
+
+/* cmp_resp() on the small keys, which a sort moves far faster than the
+ * candidates (@data) themselves; equal responses (rare) ask those.
+ */
+static int
+cmp_rank(gconstpointer pa, gconstpointer pb, gpointer data)
+{
+	const Rank *a = pa, *b = pb;
+	const Cand *c = data;
+
+	if (a->resp != b->resp)
+		return a->resp > b->resp ? -1 : 1;
+	return cmp_resp(&c[a->idx], &c[b->idx]);
+}
+
 static int
 cmp_yx(const void *pa, const void *pb)
 {
@@ -1255,13 +1275,20 @@ suppress(GArray *all, const SmpDetectParams *p, int width, int height,
 	guint n_sharp = 0, n_noise = 0;
 	double dmax = SIZE_SLACK_MAX * p->diameter_max_px;
 
+	Rank *order = g_new(Rank, all->len + 1);
+
+	for (guint i = 0; i < all->len; i++) {
+		order[i].resp = g_array_index(all, Cand, i).resp;
+		order[i].idx = i;
+	}
 	/* No candidates (a flat photo): an empty GArray's data is NULL, which
-	 * qsort may not take (found by the load fuzz target).
+	 * a sort may not take (found by the load fuzz target).
 	 */
 	if (all->len > 1)
-		qsort(all->data, all->len, sizeof(Cand), cmp_resp);
+		g_qsort_with_data(
+			order, (gint) all->len, sizeof(Rank), cmp_rank, all->data);
 	for (guint i = 0; i < all->len; i++) {
-		const Cand *c = &g_array_index(all, Cand, i);
+		const Cand *c = &g_array_index(all, Cand, order[i].idx);
 		gboolean is_large = 2.0 * c->r > dmax;
 		gboolean keep = TRUE;
 		int gx = clampi((int) (c->x / cell), 0, gw - 1);
@@ -1361,6 +1388,7 @@ suppress(GArray *all, const SmpDetectParams *p, int width, int height,
 		n_sharp ? CLAMP(median_of(sharp, n_sharp) / SHARP_REF, 0.0, 1.0) : NAN;
 	d->noise = median_of(noise, n_noise);
 
+	g_free(order);
 	g_free(sharp);
 	g_free(noise);
 	g_array_unref(large);
