@@ -136,6 +136,7 @@ sticker_scale(SmpAnalysis *a, const SmpPhoto *photo, const SmpPipeline *pl,
 	SmpSticker *s;
 
 	smp_sticker_params_default(&sp, pl->scale_sticker_mm);
+	sp.tolerance_mm = pl->scale_sticker_tolerance_mm;
 	s = a->sticker = smp_sticker_find(
 		smp_analysis_image(photo, a, FALSE), &sp, photo->path, error);
 	if (!s)
@@ -196,6 +197,7 @@ artist_measures(SmpAnalysis *a, const SmpPhoto *photo, const SmpPipeline *pl,
 		? pl->merge_margin_mm * a->scale.px_per_mm
 		: pl->merge_margin_px;
 	ap.hairline = (SmpSide) pl->hairline;
+	ap.symmetry_axis_x = pl->symmetry_axis_x;
 	a->artist = smp_artist_measure(a->measurement, (const SmpDot *) dots->data,
 		dots->len, (const SmpDot *) large->data, large->len, mask,
 		(gsize) a->measurement->width, &ap);

@@ -40,6 +40,7 @@ smp_artist_params_default(SmpArtistParams *p)
 	p->scab_fraction_max = SMP_ARTIST_SCAB_FRACTION;
 	p->merge_margin_px = SMP_ARTIST_MERGE_MARGIN_PX;
 	p->hairline = SMP_SIDE_NONE;
+	p->symmetry_axis_x = SMP_ARTIST_SYMMETRY_AXIS;
 }
 
 void
@@ -346,11 +347,21 @@ measure_hairline(const Ctx *c, const SmpArtistParams *p, SmpArtistMeasures *a)
 
 /* --- symmetry ------------------------------------------------------------- */
 
+/* The axis in px: @x is a fraction of @width when <= 1, else px. */
+static double
+axis_px(double x, int width)
+{
+	if (!(x > 0.0))
+		x = SMP_ARTIST_SYMMETRY_AXIS;
+	return x <= 1.0 ? x * width : x;
+}
+
 static void
-measure_symmetry(const Ctx *c, SmpArtistMeasures *a)
+measure_symmetry(const Ctx *c, const SmpArtistParams *p, SmpArtistMeasures *a)
 {
 	const SmpMeasurement *m = c->m;
-	double mid = m->width / 2.0, nl = 0, nr = 0, rl = 0, rr = 0;
+	double mid = axis_px(p->symmetry_axis_x, m->width);
+	double nl = 0, nr = 0, rl = 0, rr = 0;
 
 	for (gsize k = 0; k < c->n; k++) {
 		if (c->dots[k].x < mid)
@@ -367,6 +378,7 @@ measure_symmetry(const Ctx *c, SmpArtistMeasures *a)
 			else
 				rr++;
 		}
+	a->symmetry_axis_px = mid;
 	a->left_per_mpx = rl > 0 ? nl / rl * PX_PER_MPX : NAN;
 	a->right_per_mpx = rr > 0 ? nr / rr * PX_PER_MPX : NAN;
 	a->symmetry_ratio =
@@ -394,7 +406,7 @@ smp_artist_measure(const SmpMeasurement *m, const SmpDot *dots, gsize n,
 	keep_dots(&c, dots, n);
 	measure_scabs(&c, large, n_large, p, a);
 	measure_hairline(&c, p, a);
-	measure_symmetry(&c, a);
+	measure_symmetry(&c, p, a);
 	measure_merging(&c, p, a); /* last: it sorts the dots */
 	g_free(c.dots);
 	return a;
@@ -476,6 +488,7 @@ symmetry_to_json(const SmpArtistMeasures *a, JsonBuilder *b)
 {
 	json_builder_set_member_name(b, "symmetry");
 	json_builder_begin_object(b);
+	add_num(b, "axis_x_px", a->symmetry_axis_px, 0.1);
 	add_num(b, "left_per_cm2", per_cm2(a->left_per_mpx, a->px_per_mm), 0.01);
 	add_num(b, "right_per_cm2", per_cm2(a->right_per_mpx, a->px_per_mm), 0.01);
 	add_num(b, "left_per_mpx", a->left_per_mpx, 0.01);

@@ -16,6 +16,7 @@
 #include "smpdoc/pipeline.h"
 #include "smpdoc/register.h"
 #include "smpdoc/roi.h"
+#include "smpdoc/scale.h"
 
 typedef enum {
 	KEY_DOUBLE,
@@ -102,10 +103,13 @@ static const KeySpec schema[] = {
 	D("measure", "grid_cell_mm", grid_cell_mm, 0.5, 1000),
 	D("measure", "grid_cell_px", grid_cell_px, 4, 100000),
 	D("measure", "scale_sticker_mm", scale_sticker_mm, 0, 200),
+	D("measure", "scale_sticker_tolerance_mm", scale_sticker_tolerance_mm, 0,
+		5),
 	SIDE("measure", "hairline", hairline),
 	D("measure", "scab_fraction_max", scab_fraction_max, 0, 1),
 	D("measure", "merge_margin_mm", merge_margin_mm, 0, 10),
 	D("measure", "merge_margin_px", merge_margin_px, 0, 200),
+	D("measure", "symmetry_axis_x", symmetry_axis_x, 0.001, 100000),
 	I("composite", "long_edge_px", long_edge_px, 64, 30000),
 	I("composite", "jpeg_quality", jpeg_quality, 1, 100),
 	C("composite", "format", format, formats),
@@ -162,10 +166,12 @@ set_defaults(SmpPipeline *p)
 	p->grid_cell_mm = 10;
 	p->grid_cell_px = 200;
 	p->scale_sticker_mm = 0;
+	p->scale_sticker_tolerance_mm = SMP_STICKER_TOLERANCE_MM;
 	p->hairline = SMP_SIDE_NONE;
 	p->scab_fraction_max = SMP_ARTIST_SCAB_FRACTION;
 	p->merge_margin_mm = SMP_ARTIST_MERGE_MARGIN_MM;
 	p->merge_margin_px = SMP_ARTIST_MERGE_MARGIN_PX;
+	p->symmetry_axis_x = SMP_ARTIST_SYMMETRY_AXIS;
 	p->long_edge_px = 2400;
 	p->jpeg_quality = 90;
 	p->format = SMP_FORMAT_JPEG;
@@ -543,6 +549,53 @@ smp_pipeline_parse(
 		G_CHECKSUM_SHA256, (const guchar *) data, len);
 	p->text = g_strndup(data, len);
 	return g_steal_pointer(&p);
+}
+
+/* @why added below the comment above [@group] @key in @kf. */
+static void
+note_override(GKeyFile *kf, const char *group, const char *key, const char *why)
+{
+	g_autofree char *old = g_key_file_get_comment(kf, group, key, NULL);
+	g_autofree char *line = g_strconcat(" ", why, NULL);
+	g_autofree char *text = NULL;
+
+	if (old && g_str_has_suffix(old, "\n"))
+		old[strlen(old) - 1] = '\0';
+	text = old && *old ? g_strconcat(old, "\n", line, NULL) : g_strdup(line);
+	g_key_file_set_comment(kf, group, key, text, NULL);
+}
+
+gboolean
+smp_pipeline_override(SmpPipeline *p, const char *group, const char *key,
+	const char *value, const char *why, GError **error)
+{
+	g_autoptr(GKeyFile) kf = g_key_file_new();
+	g_autoptr(SmpPipeline) q = NULL;
+	g_autofree char *data = NULL;
+	SmpPipeline swap;
+	gsize len;
+
+	/* The text parsed once already: it loads again. */
+	if (*p->text &&
+		!g_key_file_load_from_data(
+			kf, p->text, strlen(p->text), G_KEY_FILE_KEEP_COMMENTS, error))
+		return FALSE;
+	g_key_file_set_value(kf, group, key, value);
+	if (why)
+		note_override(kf, group, key, why);
+	data = g_key_file_to_data(kf, &len, NULL);
+	q = smp_pipeline_parse(
+		data, len, p->path ? p->path : "command-line options", error);
+	if (!q)
+		return FALSE;
+	g_free(q->name);
+	q->name = g_strdup(p->name);
+	g_free(q->path);
+	q->path = g_strdup(p->path);
+	swap = *p;
+	*p = *q;
+	*q = swap;
+	return TRUE;
 }
 
 SmpPipeline *

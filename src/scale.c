@@ -28,6 +28,7 @@ smp_sticker_params_default(SmpStickerParams *p, double diameter_mm)
 {
 	p->diameter_mm = diameter_mm;
 	p->max_tilt_deg = SMP_STICKER_MAX_TILT_DEG;
+	p->tolerance_mm = SMP_STICKER_TOLERANCE_MM;
 }
 
 gboolean
@@ -619,7 +620,7 @@ refine(VipsImage *image, ScaleEllipse *e, SmpSticker *st, GError **error)
 		*e = fit;
 		st->edge_points = (int) n;
 		st->residual_px = rms;
-		st->rel_uncertainty = jackknife_rel(xy, n, fit.a);
+		st->fit_rel_uncertainty = jackknife_rel(xy, n, fit.a);
 	}
 	st->partial = st->partial || clipped;
 	g_free(c.v);
@@ -637,7 +638,8 @@ smp_sticker_find(VipsImage *image, const SmpStickerParams *p, const char *path,
 	ScaleEllipse e;
 
 	st->diameter_mm = p->diameter_mm;
-	st->rel_uncertainty = st->residual_px = NAN;
+	st->tolerance_mm = MAX(p->tolerance_mm, 0.0);
+	st->rel_uncertainty = st->fit_rel_uncertainty = st->residual_px = NAN;
 	if (!find_coarse(image, p, factor, &coarse, error)) {
 		g_prefix_error(error, "%s: ", path ? path : "photo");
 		return NULL;
@@ -667,6 +669,12 @@ smp_sticker_find(VipsImage *image, const SmpStickerParams *p, const char *path,
 	st->tilt_deg = acos(CLAMP(st->axis_ratio, 0.0, 1.0)) * 180.0 / G_PI;
 	st->tilted = st->axis_ratio < cos(p->max_tilt_deg * G_PI / 180.0);
 	st->px_per_mm = st->major_px / p->diameter_mm;
+	/* The sticker's true size is known only to its print tolerance: a
+	 * sticker 1% too large reads a scale 1% too large, however sharp the
+	 * fit.
+	 */
+	st->rel_uncertainty =
+		hypot(st->fit_rel_uncertainty, st->tolerance_mm / p->diameter_mm);
 	return g_steal_pointer(&st);
 }
 
@@ -721,6 +729,8 @@ smp_sticker_to_json(const SmpSticker *s, JsonBuilder *b)
 	add_num(b, "tilt_deg", s->tilt_deg, 0.1);
 	add_num(b, "px_per_mm", s->px_per_mm, 0.0001);
 	add_num(b, "rel_uncertainty", s->rel_uncertainty, 0.00001);
+	add_num(b, "fit_rel_uncertainty", s->fit_rel_uncertainty, 0.00001);
+	add_num(b, "tolerance_mm", s->tolerance_mm, 0.001);
 	add_num(b, "residual_px", s->residual_px, 0.001);
 	json_builder_set_member_name(b, "edge_points");
 	json_builder_add_int_value(b, s->edge_points);

@@ -162,6 +162,41 @@ test_symmetry(void **state)
 	assert_rel(a3->symmetry_ratio, 1.5, 0.1);
 }
 
+/* An asymmetric layout about an off-centre axis (x = 400 of 1200: dense
+ * left of it, 1.5 times sparser right of it): measured about that axis,
+ * given in px or as a fraction, the ratio is 1.5; about the midline it
+ * is not (the sparse 400..600 strip falls on the left: 1.33).
+ */
+static void
+test_symmetry_axis(void **state)
+{
+	uint64_t rng = smp_test_seed(4343);
+	const double asym[3] = {400, 1.0, 1.0 / 1.5};
+	g_autoptr(GArray) d = layout(&rng, 1200, 900, 300, halves, asym);
+	SmpArtistParams px, frac;
+	g_autoptr(SmpArtistMeasures) a_px = NULL;
+	g_autoptr(SmpArtistMeasures) a_frac = NULL;
+	g_autoptr(SmpArtistMeasures) a_mid = NULL;
+
+	(void) state;
+	smp_artist_params_default(&px);
+	smp_artist_params_default(&frac);
+	px.symmetry_axis_x = 400;
+	frac.symmetry_axis_x = 1.0 / 3.0;
+	a_px = artist(d, NULL, 0, 1200, 900, NULL, &px, NULL);
+	a_frac = artist(d, NULL, 0, 1200, 900, NULL, &frac, NULL);
+	a_mid = artist(d, NULL, 0, 1200, 900, NULL, NULL, NULL);
+	print_message("symmetry about x=400: %.3f (fraction: %.3f), about the "
+				  "midline %.3f\n",
+		a_px->symmetry_ratio, a_frac->symmetry_ratio, a_mid->symmetry_ratio);
+	assert_near(a_px->symmetry_axis_px, 400, 1e-9);
+	assert_near(a_frac->symmetry_axis_px, 400, 1e-9);
+	assert_near(a_mid->symmetry_axis_px, 600, 1e-9);
+	assert_rel(a_px->symmetry_ratio, 1.5, 0.1);
+	assert_near(a_frac->symmetry_ratio, a_px->symmetry_ratio, 1e-12);
+	assert_true(fabs(a_mid->symmetry_ratio - 1.5) > 0.1);
+}
+
 /* --- hairline -------------------------------------------------------------- */
 
 /* Density 0 up to t0 px from the bare side, rising linearly over w px,
@@ -496,6 +531,7 @@ test_growth_and_fading(void **state)
 static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_merging_fraction),
 	cmocka_unit_test(test_symmetry),
+	cmocka_unit_test(test_symmetry_axis),
 	cmocka_unit_test(test_hairline_soft_and_hard),
 	cmocka_unit_test(test_scabs_and_fresh_session),
 	cmocka_unit_test(test_merging_on_synthetic_photos),

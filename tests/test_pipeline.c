@@ -7,6 +7,7 @@
 #include <glib.h>
 
 #include "test.h"
+#include "smpdoc/artist.h"
 #include "smpdoc/error.h"
 #include "smpdoc/composite.h"
 #include "smpdoc/pair.h"
@@ -285,7 +286,56 @@ test_pipeline_output_and_consent_groups(void **state)
 	assert_rejected("[output]\nkeep_gps=2\n", "t.pipeline:2:");
 }
 
+/* An override is written into the text and hash, keeps the comment above
+ * the key and the other keys, reparses to the same value; a bad value
+ * leaves the pipeline as it was.
+ */
+static void
+test_pipeline_override_is_recorded(void **state)
+{
+	GError *error = NULL;
+	g_autoptr(SmpPipeline) p = smp_pipeline_find("session", &error);
+	g_autoptr(SmpPipeline) again = NULL;
+	g_autoptr(SmpPipeline) def = smp_pipeline_new_default();
+	g_autofree char *sha = NULL;
+
+	(void) state;
+	assert_no_gerror(error);
+	sha = g_strdup(p->sha256);
+	assert_true(smp_pipeline_override(
+		p, "measure", "scale_sticker_mm", "12", "set by --sticker-mm", &error));
+	assert_no_gerror(error);
+	assert_true(p->scale_sticker_mm == 12);
+	assert_string_equal(p->name, "session");
+	assert_non_null(strstr(p->text, "\nscale_sticker_mm=12\n"));
+	assert_non_null(strstr(p->text, "# set by --sticker-mm\n"));
+	assert_non_null(strstr(p->text, "# Calibration sticker: diameter"));
+	assert_string_not_equal(p->sha256, sha);
+	again = smp_pipeline_parse(p->text, strlen(p->text), "again", &error);
+	assert_no_gerror(error);
+	assert_string_equal(again->sha256, p->sha256);
+	assert_true(again->scale_sticker_mm == 12);
+	assert_true(again->grid_cell_mm == p->grid_cell_mm);
+	g_free(sha);
+	sha = g_strdup(p->sha256);
+	assert_false(smp_pipeline_override(
+		p, "measure", "hairline", "middle", NULL, &error));
+	assert_non_null(error);
+	g_clear_error(&error);
+	assert_string_equal(p->sha256, sha);
+	assert_true(p->scale_sticker_mm == 12);
+	/* The built-in default gets a text of its own. */
+	assert_true(
+		smp_pipeline_override(def, "measure", "hairline", "top", NULL, &error));
+	assert_no_gerror(error);
+	assert_int_equal(def->hairline, SMP_SIDE_TOP);
+	assert_null(def->path);
+	assert_string_equal(def->name, "default");
+	assert_non_null(strstr(def->text, "[measure]\nhairline=top\n"));
+}
+
 static const struct CMUnitTest tests[] = {
+	cmocka_unit_test(test_pipeline_override_is_recorded),
 	cmocka_unit_test(test_pipeline_output_and_consent_groups),
 	cmocka_unit_test(test_pipeline_session_preset_equals_defaults),
 	cmocka_unit_test(test_pipeline_every_key_round_trips),

@@ -183,7 +183,11 @@ test_sticker_scale_within_one_percent(void **state)
 		assert_true(s->found);
 		assert_true(smp_sticker_usable(s));
 		assert_true(fabs(err) <= 0.01);
-		assert_true(fabs(err) <= 3.5 * s->rel_uncertainty + 2e-4);
+		/* The fit's own SD: the drawn sticker has no print error. */
+		assert_true(fabs(err) <= 3.5 * s->fit_rel_uncertainty + 2e-4);
+		assert_near(s->rel_uncertainty,
+			hypot(s->fit_rel_uncertainty, SMP_STICKER_TOLERANCE_MM / k->mm),
+			1e-12);
 		assert_near(s->cx, t->sticker.x, 1.0);
 		assert_near(s->cy, t->sticker.y, 1.0);
 		/* The axis ratio, not the angle: acos is steep near 1. */
@@ -233,7 +237,8 @@ test_sticker_partial_and_absent(void **state)
 /* --- through the analysis -------------------------------------------------- */
 
 static SmpAnalysis *
-analyse(const char *dir, VipsImage *img, double mm, SmpPhoto **photo)
+analyse_tol(
+	const char *dir, VipsImage *img, double mm, double tol_mm, SmpPhoto **photo)
 {
 	g_autofree char *path = g_build_filename(dir, "p.jpg", NULL);
 	g_autoptr(SmpPipeline) pl = smp_pipeline_new_default();
@@ -247,11 +252,52 @@ analyse(const char *dir, VipsImage *img, double mm, SmpPhoto **photo)
 	*photo = smp_photo_load(path, &limits, &err);
 	assert_no_gerror(err);
 	pl->scale_sticker_mm = mm;
+	pl->scale_sticker_tolerance_mm = tol_mm;
 	/* A manifest scale 20% off: the sticker must win over it. */
 	smp_analysis_scale(19.2, 0, pl, &scale);
 	a = smp_analyse_photo(*photo, pl, &scale, 0, &err);
 	assert_no_gerror(err);
 	return a;
+}
+
+static SmpAnalysis *
+analyse(const char *dir, VipsImage *img, double mm, SmpPhoto **photo)
+{
+	return analyse_tol(dir, img, mm, SMP_STICKER_TOLERANCE_MM, photo);
+}
+
+/* The sticker's print tolerance adds to the fit's uncertainty in
+ * quadrature, and so widens the density's interval: in log terms the
+ * squared upper half-width grows by (1.96 × 2 × tol / D)².
+ */
+static void
+test_analysis_sticker_tolerance_widens_interval(void **state)
+{
+	g_autofree char *dir = smp_test_tmpdir();
+	const Case k = {15, 16, 0, 2, 1, 0.12};
+	g_autoptr(VipsImage) img = sticker_scene(&k, 0.5, 0.5, NULL);
+	g_autoptr(SmpPhoto) p0 = NULL;
+	g_autoptr(SmpPhoto) p1 = NULL;
+	g_autoptr(SmpAnalysis) a0 = analyse_tol(dir, img, k.mm, 0.0, &p0);
+	g_autoptr(SmpAnalysis) a1 = analyse_tol(dir, img, k.mm, 0.3, &p1);
+	const SmpMeasurement *m0 = a0->measurement, *m1 = a1->measurement;
+	double fit = a0->sticker->fit_rel_uncertainty, z = 1.959964 * 2.0;
+	double h0 = log(m0->per_cm2_ci95[1] / m0->per_cm2);
+	double h1 = log(m1->per_cm2_ci95[1] / m1->per_cm2);
+
+	(void) state;
+	print_message("sticker tolerance: fit u %.4f%%, with 0.3 mm %.4f%%, "
+				  "interval %.2f..%.2f vs %.2f..%.2f per cm²\n",
+		100 * fit, 100 * a1->scale.rel_uncertainty, m0->per_cm2_ci95[0],
+		m0->per_cm2_ci95[1], m1->per_cm2_ci95[0], m1->per_cm2_ci95[1]);
+	assert_string_equal(a1->scale.source, "sticker");
+	assert_near(a0->scale.rel_uncertainty, fit, 1e-12);
+	assert_near(a1->scale.rel_uncertainty, hypot(fit, 0.3 / 15), 1e-12);
+	assert_int_equal(m0->count, m1->count);
+	assert_near(m1->per_cm2, m0->per_cm2, 1e-9);
+	assert_true(m1->per_cm2_ci95[0] < m0->per_cm2_ci95[0]);
+	assert_near(h1 * h1 - h0 * h0, z * z * (0.3 / 15) * (0.3 / 15), 1e-4);
+	smp_test_rmtree(dir);
 }
 
 static void
@@ -323,6 +369,7 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_sticker_partial_and_absent),
 	cmocka_unit_test(test_analysis_uses_sticker_and_excludes_it),
 	cmocka_unit_test(test_analysis_refuses_without_a_usable_sticker),
+	cmocka_unit_test(test_analysis_sticker_tolerance_widens_interval),
 };
 
 SMP_TEST_MAIN("scale", tests)

@@ -23,6 +23,7 @@ G_BEGIN_DECLS
 #define SMP_ARTIST_MERGE_MARGIN_PX 2.0 /* the same without a scale */
 #define SMP_ARTIST_PROFILE_BIN_MM 0.5 /* hairline density profile */
 #define SMP_ARTIST_PROFILE_SIGMA_MM 1.0 /* its Gaussian smoothing */
+#define SMP_ARTIST_SYMMETRY_AXIS 0.5 /* the photo's vertical midline */
 
 /* The side of the photo where the hairline's bare skin is. */
 typedef enum SmpSide {
@@ -42,6 +43,9 @@ typedef struct SmpArtistParams {
 	double scab_fraction_max; /* fresh_session at or above */
 	double merge_margin_px; /* gap between discs still merged */
 	SmpSide hairline; /* NONE: no hairline profile */
+	double symmetry_axis_x; /* vertical symmetry axis: a fraction of the
+	                         * width when <= 1, else px from the left;
+	                         * default SMP_ARTIST_SYMMETRY_AXIS (midline) */
 } SmpArtistParams;
 
 /* Every value NaN when undefined (too few dots, no scale for mm). */
@@ -74,9 +78,10 @@ typedef struct SmpArtistMeasures {
 	double hairline_width_mm; /* NaN without a scale */
 	double hairline_plateau_per_mpx;
 
-	/* Symmetry about the vertical midline: dots per ROI pixel on the
-	 * left over the right (1 symmetric).
+	/* Symmetry about a vertical axis (the midline unless given): dots
+	 * per ROI pixel on the left over the right (1 symmetric).
 	 */
+	double symmetry_axis_px; /* x of the axis, px */
 	double left_per_mpx, right_per_mpx;
 	double symmetry_ratio;
 } SmpArtistMeasures;

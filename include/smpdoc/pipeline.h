@@ -74,10 +74,12 @@ typedef struct SmpPipeline {
 	double grid_cell_mm; /* density grid cell with a scale */
 	double grid_cell_px; /* and without */
 	double scale_sticker_mm; /* calibration sticker diameter; 0: none */
+	double scale_sticker_tolerance_mm; /* its print tolerance, 1 sigma */
 	int hairline; /* SmpSide of the bare skin; 0: none */
 	double scab_fraction_max; /* fresh_session warning at or above */
 	double merge_margin_mm; /* gap between dots still merged */
 	double merge_margin_px; /* the same without a scale */
+	double symmetry_axis_x; /* fraction of the width (<= 1) or px */
 
 	/* [composite] (command-line options override these) */
 	int long_edge_px; /* longest side of the composite */
@@ -132,6 +134,18 @@ SmpPipeline *smp_pipeline_parse(
  * installed share folder. NULL gives the built-in default.
  */
 SmpPipeline *smp_pipeline_find(const char *name_or_path, GError **error);
+
+/* Set [@group] @key = @value in @p as if its file said so: the key is
+ * written into @p->text (a comment above it says @why, when not NULL,
+ * after any comment already there), the text parsed again and checked,
+ * and @p replaced by the result with its name and path, so that the
+ * recorded text and hash (sidecars, provenance, catalogue) are those of
+ * the settings in effect. Changes made to @p's fields in memory before
+ * are lost. Returns: FALSE with @error (SMP_ERROR_CONFIG) when the value
+ * is not valid; @p is then unchanged.
+ */
+gboolean smp_pipeline_override(SmpPipeline *p, const char *group,
+	const char *key, const char *value, const char *why, GError **error);
 
 /* Parse "x,y,w,h" (a grey card's region) into @rect: four finite
  * numbers, x and y >= 0, w and h > 0. FALSE when it is not.

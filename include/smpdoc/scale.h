@@ -16,6 +16,9 @@ G_BEGIN_DECLS
 #define SMP_STICKER_MAX_TILT_DEG                                               \
 	15.0 /* refused beyond: axis ratio below
                                        * cos 15° = 0.966 */
+#define SMP_STICKER_TOLERANCE_MM                                               \
+	0.05 /* print tolerance of the sticker's
+                                       * diameter, 1 sigma, by default */
 #define SMP_STICKER_PX_PER_MM_MIN 2.0 /* plausible scales searched */
 #define SMP_STICKER_PX_PER_MM_MAX 200.0
 #define SMP_STICKER_EXCLUDE                                                    \
@@ -28,6 +31,8 @@ typedef struct SmpStickerParams {
 	double diameter_mm; /* of the light disc (inside a border ring, if
 	                     * any); > 0 */
 	double max_tilt_deg; /* default SMP_STICKER_MAX_TILT_DEG */
+	double tolerance_mm; /* print tolerance of diameter_mm, 1 sigma;
+	                      * default SMP_STICKER_TOLERANCE_MM */
 } SmpStickerParams;
 
 /* What was found. A sticker is used for the scale only when
@@ -45,8 +50,11 @@ typedef struct SmpSticker {
 	double axis_ratio; /* minor / major */
 	double tilt_deg; /* acos(axis_ratio): the tilt away from the camera */
 	double px_per_mm; /* major_px / diameter_mm */
-	double rel_uncertainty; /* 1-sigma relative error of px_per_mm, from
-	                         * the fit's residuals */
+	double rel_uncertainty; /* 1-sigma relative error of px_per_mm: the
+	                         * fit's and the print tolerance's, in
+	                         * quadrature */
+	double fit_rel_uncertainty; /* the fit's alone (jackknife) */
+	double tolerance_mm; /* the print tolerance used */
 	double residual_px; /* RMS distance of the edge points from the
 	                     * ellipse */
 	int edge_points; /* points kept in the fit */

@@ -58,10 +58,12 @@ void smp_cli_add_limit_options(GOptionContext *context);
 gboolean smp_cli_load_limits(
 	SmpLoadLimits *limits, const SmpPipeline *pipeline, GError **error);
 
-/* Add the measuring options (--sticker-mm, --hairline) to @context as a
- * group; smp_cli_apply_measure_options() then writes what was given over
- * @pipeline's keys. Returns: FALSE with @error (SMP_ERROR_USAGE) for a
- * bad value.
+/* Add the measuring options (--sticker-mm, --hairline, --symmetry-axis)
+ * to @context as a group; smp_cli_apply_measure_options() then writes
+ * what was given over @pipeline's keys, in its text too
+ * (smp_pipeline_override(): the recorded hash is the settings'), so call
+ * it before changing @pipeline in memory. Returns: FALSE with @error
+ * (SMP_ERROR_USAGE) for a bad value.
  */
 void smp_cli_add_measure_options(GOptionContext *context);
 gboolean smp_cli_apply_measure_options(SmpPipeline *pipeline, GError **error);

@@ -32,6 +32,7 @@ static const GOptionEntry limit_entries[] = {
 
 static double sticker_mm = -1;
 static char *hairline;
+static double symmetry_axis = -1;
 
 static const GOptionEntry measure_entries[] = {
 	{"sticker-mm", 0, 0, G_OPTION_ARG_DOUBLE, &sticker_mm,
@@ -42,6 +43,11 @@ static const GOptionEntry measure_entries[] = {
 		"Side of the photo where the hairline's bare skin is, for the "
 		"hairline softness (pipeline key hairline)",
 		"top|bottom|left|right|none"},
+	{"symmetry-axis", 0, 0, G_OPTION_ARG_DOUBLE, &symmetry_axis,
+		"Vertical axis of the left/right symmetry: a fraction of the width "
+		"when at most 1, else px from the left (pipeline key "
+		"symmetry_axis_x; default 0.5, the midline)",
+		"X"},
 	{NULL}};
 
 void
@@ -54,6 +60,29 @@ smp_cli_add_measure_options(GOptionContext *context)
 	g_option_context_add_group(context, group);
 }
 
+/* [measure] @key = @value in @pipeline, recorded in its text (and so in
+ * its hash) with the option that set it.
+ */
+static gboolean
+override_measure(SmpPipeline *pipeline, const char *key, const char *value,
+	const char *option, GError **error)
+{
+	g_autofree char *why =
+		g_strdup_printf("set by the command-line option %s", option);
+
+	return smp_pipeline_override(pipeline, "measure", key, value, why, error);
+}
+
+static gboolean
+override_double(SmpPipeline *pipeline, const char *key, double v,
+	const char *option, GError **error)
+{
+	char buf[G_ASCII_DTOSTR_BUF_SIZE];
+
+	return override_measure(pipeline, key,
+		g_ascii_formatd(buf, sizeof buf, "%.12g", v), option, error);
+}
+
 gboolean
 smp_cli_apply_measure_options(SmpPipeline *pipeline, GError **error)
 {
@@ -64,18 +93,30 @@ smp_cli_apply_measure_options(SmpPipeline *pipeline, GError **error)
 			"--sticker-mm %g: give the diameter in mm, 0..200", sticker_mm);
 		return FALSE;
 	}
-	if (sticker_mm >= 0)
-		pipeline->scale_sticker_mm = sticker_mm;
-	if (hairline) {
-		if (!smp_side_parse(hairline, &side)) {
-			g_set_error(error, SMP_ERROR, SMP_ERROR_USAGE,
-				"--hairline %s: not top, bottom, left, right or none",
-				hairline);
-			return FALSE;
-		}
-		pipeline->hairline = (int) side;
+	if (symmetry_axis != -1 &&
+		!(symmetry_axis >= 0.001 && symmetry_axis <= 100000)) {
+		g_set_error(error, SMP_ERROR, SMP_ERROR_USAGE,
+			"--symmetry-axis %g: give a fraction of the width (0..1] or px",
+			symmetry_axis);
+		return FALSE;
 	}
-	return TRUE;
+	if (hairline && !smp_side_parse(hairline, &side)) {
+		g_set_error(error, SMP_ERROR, SMP_ERROR_USAGE,
+			"--hairline %s: not top, bottom, left, right or none", hairline);
+		return FALSE;
+	}
+	/* Each option given that changes a key rewrites the pipeline's text,
+	 * so what is recorded is what ran.
+	 */
+	return (sticker_mm < 0 || sticker_mm == pipeline->scale_sticker_mm ||
+			   override_double(pipeline, "scale_sticker_mm", sticker_mm,
+				   "--sticker-mm", error)) &&
+		(symmetry_axis == -1 || symmetry_axis == pipeline->symmetry_axis_x ||
+			override_double(pipeline, "symmetry_axis_x", symmetry_axis,
+				"--symmetry-axis", error)) &&
+		(!hairline || (int) side == pipeline->hairline ||
+			override_measure(pipeline, "hairline", smp_side_name(side),
+				"--hairline", error));
 }
 
 GOptionContext *

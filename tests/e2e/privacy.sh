@@ -106,6 +106,30 @@ sed -i 's/"jpeg_quality" : [0-9]*/"jpeg_quality" : 50/' "$rec"
 check "verify: other parameters rejected (1)" '[ $? -eq 1 ] && grep -q "mismatch" "$tmp/v"'
 cp "$tmp/rec" "$rec"
 
+# Measuring options change the pipeline: the record holds what ran.
+"$smpdoc" pair "$arch/c01/0/top.jpg" "$arch/c01/1/top.jpg" -o "$tmp/opt" \
+	--pipeline "$portfolio" --client c01 --consent marketing --sticker-mm 9 \
+	--hairline left --symmetry-axis 0.4 >/dev/null 2>&1
+orec=$(ls "$tmp"/opt/*.provenance.json 2>/dev/null | head -1)
+check "pair with measuring options writes a record" '[ -n "$orec" ]'
+python3 - "$orec" "$portfolio" >"$tmp/pl" 2>&1 <<'PY'
+import hashlib, json, sys
+pl = json.load(open(sys.argv[1]))["pipeline"]
+text = pl["text"]
+assert hashlib.sha256(text.encode()).hexdigest() == pl["sha256"], "hash"
+assert pl["sha256"] != hashlib.sha256(open(sys.argv[2], "rb").read()).hexdigest()
+for kv in ("scale_sticker_mm=9", "hairline=left", "symmetry_axis_x=0.4",
+           "# set by the command-line option --sticker-mm"):
+    assert kv in text.splitlines(), kv
+print("ok")
+PY
+check "the record's pipeline text and hash carry the options" \
+	'grep -qx ok "$tmp/pl"'
+"$smpdoc" verify "$(ls "$tmp"/opt/*.jpg | head -1)" --originals "$arch" \
+	>"$tmp/v" 2>&1
+check "verify: a composite made with measuring options matches (0)" \
+	'[ $? -eq 0 ] && grep -q ": match$" "$tmp/v"'
+
 # --- pair: consent stated explicitly ------------------------------------------
 "$smpdoc" pair "$arch/c01/0/top.jpg" "$arch/c01/1/top.jpg" -o "$tmp/p1" \
 	--pipeline "$portfolio" --client c01 2>"$tmp/err"
