@@ -71,10 +71,39 @@ normalise(SmpAnalysis *a, const SmpPhoto *photo, const SmpPipeline *pl,
 	a->norm = smp_normalise_photo(
 		photo->image, &np, a->scale.px_per_mm, photo->path, error);
 	a->timing_ms[1] = g_timer_elapsed(timer, NULL) * 1e3;
-	if (!a->norm)
-		return FALSE;
+	return a->norm != NULL;
+}
+
+/* The focus judged again without the sticker (its printed edge and ring
+ * are the sharpest in the photo, not the scalp's), at its scale when it
+ * is usable; then the normalisation's warnings join the photo's.
+ */
+static gboolean
+normalise_warnings(SmpAnalysis *a, const SmpPipeline *pl, GError **error)
+{
+	const SmpSticker *s = a->sticker;
+	int w = a->norm->width, h = a->norm->height;
+	g_autofree guint8 *keep = NULL;
+	SmpSticker grown;
+	SmpNormaliseParams np;
+	gboolean ok = TRUE;
+
+	if (s && s->found) {
+		/* Grown by the focus measure's reach: its smoothing spreads
+		 * the sticker's edge a few px further out.
+		 */
+		grown = *s;
+		grown.major_px += 2.0 * SMP_NORMALISE_FOCUS_REACH_PX;
+		grown.minor_px += 2.0 * SMP_NORMALISE_FOCUS_REACH_PX;
+		keep = g_malloc((gsize) w * h);
+		memset(keep, 255, (gsize) w * h);
+		smp_sticker_exclude(&grown, keep, w, h, (gsize) w);
+		smp_analysis_normalise_params(pl, &np);
+		ok = smp_normalise_judge_focus(a->norm, keep,
+			smp_sticker_usable(s) ? s->px_per_mm : -1, &np, error);
+	}
 	smp_warnings_extend(a->warnings, a->norm->warnings);
-	return TRUE;
+	return ok;
 }
 
 /* The ROI mask of @photo from @roi or the pipeline; NULL (whole photo)
@@ -244,6 +273,8 @@ smp_analyse_photo_roi(const SmpPhoto *photo, const SmpPipeline *pipeline,
 		return NULL;
 	if (pipeline->scale_sticker_mm > 0 &&
 		!sticker_scale(a, photo, pipeline, error))
+		return NULL;
+	if (a->norm && !normalise_warnings(a, pipeline, error))
 		return NULL;
 	scale = &a->scale;
 	mask = a->roi_mask = exclude_sticker(a, a->roi_mask, w, h);

@@ -107,6 +107,17 @@ smp_warnings_extend(GPtrArray *dst, const GPtrArray *src)
 	}
 }
 
+void
+smp_warnings_remove(GPtrArray *warnings, const char *code)
+{
+	for (guint i = warnings ? warnings->len : 0; i-- > 0;) {
+		const SmpWarning *w = g_ptr_array_index(warnings, i);
+
+		if (strcmp(w->code, code) == 0)
+			g_ptr_array_remove_index(warnings, i);
+	}
+}
+
 gboolean
 smp_warnings_has(const GPtrArray *warnings, const char *code)
 {

@@ -99,6 +99,7 @@ typedef struct Case {
 	double mm, ppm, tilt;
 	int tone;
 	double ring, gradient;
+	double blur; /* optical blur sigma, px; 0: synth's default */
 } Case;
 
 /* A synthetic photo with a sticker, through JPEG (quality 90, 4:2:0). */
@@ -118,6 +119,8 @@ sticker_scene(const Case *k, double x, double y, SmpSynthTruth **truth)
 	p.width = 1200;
 	p.height = 900;
 	p.px_per_mm = k->ppm;
+	if (k->blur > 0)
+		p.blur_px = k->blur;
 	p.skin_tone = k->tone;
 	p.gradient = k->gradient;
 	p.sticker_mm = k->mm;
@@ -300,6 +303,52 @@ test_analysis_sticker_tolerance_widens_interval(void **state)
 	smp_test_rmtree(dir);
 }
 
+/* The sticker's printed edge (and ring) would be the photo's sharpest
+ * edges and set the focus measure; it is left out, so a sharp photo with
+ * a sticker has no blur warning and a blurred one still has.
+ */
+static void
+test_analysis_sticker_left_out_of_focus(void **state)
+{
+	g_autofree char *dir = smp_test_tmpdir();
+	const Case cases[] = {
+		{10, 20, 0, 2, 1.5, 0.12, 0},
+		{12, 16, 0, 0, 1, 0.2, 0},
+		{15, 12, 5, 4, 0, 0.12, 0},
+	};
+
+	(void) state;
+	for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+		Case k = cases[i];
+		g_autoptr(VipsImage) sharp = sticker_scene(&k, 0.6, 0.45, NULL);
+		g_autoptr(VipsImage) blurred = NULL;
+		g_autoptr(SmpPhoto) p0 = NULL;
+		g_autoptr(SmpPhoto) p1 = NULL;
+		g_autoptr(SmpAnalysis) a0 = NULL;
+		g_autoptr(SmpAnalysis) a1 = NULL;
+		g_autoptr(SmpNormalisation) whole = NULL;
+		GError *err = NULL;
+
+		a0 = analyse(dir, sharp, k.mm, &p0);
+		/* The focus as normalisation alone judges it, sticker included. */
+		whole = smp_normalise_photo(p0->image, NULL, -1, "scene", &err);
+		assert_no_gerror(err);
+		k.blur = 3.0;
+		blurred = sticker_scene(&k, 0.6, 0.45, NULL);
+		a1 = analyse(dir, blurred, k.mm, &p1);
+		print_message("sticker %g mm, ring %g, %g px/mm: edge blur %.2f px "
+					  "with the sticker, %.2f px without; blurred (sigma 3) "
+					  "%.2f px\n",
+			k.mm, k.ring, k.ppm, whole->edge_blur_px, a0->norm->edge_blur_px,
+			a1->norm->edge_blur_px);
+		assert_true(smp_sticker_usable(a0->sticker));
+		assert_false(smp_warnings_has(a0->warnings, "blur"));
+		assert_true(smp_sticker_usable(a1->sticker));
+		assert_true(smp_warnings_has(a1->warnings, "blur"));
+	}
+	smp_test_rmtree(dir);
+}
+
 static void
 test_analysis_uses_sticker_and_excludes_it(void **state)
 {
@@ -370,6 +419,7 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_analysis_uses_sticker_and_excludes_it),
 	cmocka_unit_test(test_analysis_refuses_without_a_usable_sticker),
 	cmocka_unit_test(test_analysis_sticker_tolerance_widens_interval),
+	cmocka_unit_test(test_analysis_sticker_left_out_of_focus),
 };
 
 SMP_TEST_MAIN("scale", tests)

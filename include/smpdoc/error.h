@@ -67,6 +67,9 @@ void smp_warnings_add(GPtrArray *warnings, const char *code, const char *fmt,
 /* Append copies of every warning in @src to @dst. */
 void smp_warnings_extend(GPtrArray *dst, const GPtrArray *src);
 
+/* Remove every warning with @code from @warnings (keeping the order). */
+void smp_warnings_remove(GPtrArray *warnings, const char *code);
+
 /* TRUE when @warnings holds a warning with @code. */
 gboolean smp_warnings_has(const GPtrArray *warnings, const char *code);
 

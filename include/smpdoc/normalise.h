@@ -21,6 +21,10 @@ G_BEGIN_DECLS
 #define SMP_NORMALISE_MAX_EXPOSURE 4.0 /* exposure gain limit, both ways */
 #define SMP_NORMALISE_CLIP_MAX 0.01 /* fraction of the frame */
 #define SMP_NORMALISE_BLUR_MAX_MM 0.08 /* edge blur sigma */
+#define SMP_NORMALISE_FOCUS_REACH_PX                                           \
+	8.0 /* how far the focus measure's
+                                     * smoothing (sigma 2 px) spreads an
+                                     * edge */
 #define SMP_NORMALISE_BLUR_MAX_PX 1.6 /* the same without a scale */
 #define SMP_NORMALISE_MISMATCH_EV 1.0 /* |log2| of the luminance ratio */
 #define SMP_NORMALISE_MISMATCH_CHROMA 0.3 /* |ln| of R/G or B/G ratios */
@@ -175,6 +179,18 @@ typedef struct SmpNormalisation {
 SmpNormalisation *smp_normalise_photo(VipsImage *in,
 	const SmpNormaliseParams *p, double px_per_mm, const char *path,
 	GError **error);
+
+/* Judge the focus of @n's photo again without the pixels where @keep
+ * (@n->width × @n->height bytes, rows @n->width apart) is 0: a
+ * calibration sticker's printed edges and ring are sharper and stronger
+ * than any on the scalp and would set "the sharpest edges" alone. The
+ * blur is judged in mm at @px_per_mm when > 0 (the sticker's scale),
+ * else as smp_normalise_photo() did. edge_blur_px and focus are
+ * replaced, and so is the `blur` warning in @n->warnings.
+ * Returns: FALSE with @error (SMP_ERROR_CORRUPT) when libvips fails.
+ */
+gboolean smp_normalise_judge_focus(SmpNormalisation *n, const guint8 *keep,
+	double px_per_mm, const SmpNormaliseParams *p, GError **error);
 
 /* Match the tone of @after to @before: per-channel gains in linear light
  * that make the mean CIELAB of @after's skin background equal to
