@@ -9,6 +9,7 @@
 
 #include "smpdoc/composite.h"
 #include "smpdoc/error.h"
+#include "smpdoc/growth.h"
 #include "smpdoc/pair.h"
 #include "smpdoc/privacy.h"
 #include "smpdoc/provenance.h"
@@ -579,6 +580,13 @@ smp_pair_write(const SmpPairSpec *spec, const char *dir, const char *stem,
 		spec->analysis[1]->measurement, &change);
 	/* Register first, so that the tone match compares the same skin. */
 	if (!(reg = register_pair(spec, error)))
+		return FALSE;
+	/* Growth from the dots' ink, finer than the detector's radii. */
+	if (!smp_growth_measure(
+			smp_analysis_image(spec->photo[0], spec->analysis[0], FALSE),
+			smp_analysis_image(spec->photo[1], spec->analysis[1], FALSE),
+			spec->analysis[0]->detection->dots,
+			spec->analysis[1]->detection->dots, reg, error))
 		return FALSE;
 	if (reg->ok && spec->analysis[0]->norm && spec->analysis[1]->norm)
 		overlap_masks(spec, reg, &masks[0], &masks[1]);

@@ -61,6 +61,8 @@ smp_synth_pair_params_default(SmpSynthPairParams *pair)
 	pair->tx = 30.0;
 	pair->ty = -20.0;
 	pair->new_smp_per_cm2 = 60.0;
+	pair->grow_pct = 0.0;
+	pair->fade_pct = 0.0;
 	pair->gradient = 0.08;
 	pair->gradient_angle_deg = 200.0;
 	pair->exposure = 0.2;
@@ -171,6 +173,8 @@ check_pair(const SmpSynthPairParams *pair, GError **error)
 		check_range("ty", pair->ty, -1e5, 1e5, error) &&
 		check_range("new_smp_per_cm2", pair->new_smp_per_cm2, 0,
 			SYNTH_MAX_DENSITY, error) &&
+		check_range("grow_pct", pair->grow_pct, -50, 100, error) &&
+		check_range("fade_pct", pair->fade_pct, 0, 90, error) &&
 		check_range("gradient", pair->gradient, 0, 0.5, error) &&
 		check_range("exposure", pair->exposure, -4, 4, error) &&
 		check_range("cast[0]", pair->cast[0], 0.2, 5, error) &&
@@ -204,6 +208,7 @@ view_from_params(const SmpSynthParams *p, SynthView *v)
 	v->height = p->height;
 	v->a[0] = v->a[4] = 1.0 / p->px_per_mm;
 	v->session = 0;
+	v->grow = v->fade = 1.0;
 	v->skin_tone = p->skin_tone;
 	v->gradient = p->gradient;
 	v->gradient_angle_deg = p->gradient_angle_deg;
@@ -275,6 +280,8 @@ render_series(const SmpSynthParams *before, const SmpSynthPairParams *pairs,
 		for (int i = 0; i < 6; i++)
 			v->a[i] = m[i] / before->px_per_mm;
 		v->session = k;
+		v->grow = 1.0 + pp->grow_pct / 100.0;
+		v->fade = 1.0 - pp->fade_pct / 100.0;
 		v->gradient = pp->gradient;
 		v->gradient_angle_deg = pp->gradient_angle_deg;
 		v->exposure = pp->exposure;

@@ -110,6 +110,8 @@ typedef struct SynthView {
 	double a[6]; /* image px → scalp mm: X = a0 x + a1 y + a2,
 	                  * Y = a3 x + a4 y + a5 (px with corner convention) */
 	int session; /* features of sessions <= this are visible */
+	double grow, fade; /* SMP dots of earlier sessions: radius and
+	                    * contrast factors (1: as made) */
 	int skin_tone;
 	double gradient, gradient_angle_deg, vignette, cast[3], exposure;
 	double grey_card[4], grey_card_reflectance; /* w <= 0: none */

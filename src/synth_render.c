@@ -230,14 +230,14 @@ set_bbox(Spot *s, double ext)
 
 static void
 add_truth(SmpSynthTruth *truth, const Spot *s, const SynthFeature *f,
-	double angle_deg)
+	double contrast, double angle_deg)
 {
 	SmpSynthDot d = {0};
 
 	d.x = s->x;
 	d.y = s->y;
 	d.r = s->r;
-	d.contrast = f->contrast;
+	d.contrast = contrast;
 	d.kind = f->kind;
 	d.session = f->session;
 	d.id = f->id;
@@ -269,13 +269,16 @@ build_spots(Render *r, SmpSynthTruth *truth)
 		Spot *s = &r->spots[n];
 		double X = f->x - v->a[2], Y = f->y - v->a[5];
 		double tint = ((f->id * 0x9e3779b97f4a7c15ULL) >> 40) * 0x1.0p-24;
+		/* SMP dots of earlier sessions have spread and faded. */
+		gboolean aged = f->kind == SMP_SYNTH_SMP_DOT && f->session < v->session;
+		double contrast = aged ? f->contrast * v->fade : f->contrast;
 		double dx, dy, ext, angle;
 
 		if (f->session > v->session)
 			continue;
 		s->x = (v->a[4] * X - v->a[1] * Y) / det;
 		s->y = (-v->a[3] * X + v->a[0] * Y) / det;
-		s->r = f->r * r->ppm;
+		s->r = f->r * r->ppm * (aged ? v->grow : 1.0);
 		s->kind = f->kind;
 		tint = 0.08 * (tint - 0.5);
 		/* A scalp direction as an image angle (the view may turn). */
@@ -296,8 +299,8 @@ build_spots(Render *r, SmpSynthTruth *truth)
 		}
 		else {
 			s->lut = shape_index(f->shape);
-			absorption(f->contrast,
-				f->kind == SMP_SYNTH_SMP_DOT ? ink_k : hair_k, tint, s->a);
+			absorption(contrast, f->kind == SMP_SYNTH_SMP_DOT ? ink_k : hair_k,
+				tint, s->a);
 			ext = s->r * profile_extent(s->lut) + 1;
 			set_bbox(s, ext);
 			if (f->kind == SMP_SYNTH_STUBBLE) {
@@ -318,7 +321,7 @@ build_spots(Render *r, SmpSynthTruth *truth)
 			}
 		}
 		if (truth && s->x >= 0 && s->x < r->w && s->y >= 0 && s->y < r->h)
-			add_truth(truth, s, f, angle * 180.0 / G_PI);
+			add_truth(truth, s, f, contrast, angle * 180.0 / G_PI);
 		if (s->bx1 <= -r->halo || s->bx0 >= r->w + r->halo ||
 			s->by1 <= -r->halo || s->by0 >= r->h + r->halo)
 			continue;

@@ -233,7 +233,7 @@ add_photo(JsonBuilder *b, const char *rel, const char *client, int session,
 
 static void
 add_pair(JsonBuilder *b, const char *before, const char *after,
-	const double m[9], const SmpSynthTruth *t)
+	const double m[9], const SmpSynthPairParams *pp, const SmpSynthTruth *t)
 {
 	int new_dots = 0, persisting = 0;
 
@@ -261,6 +261,10 @@ add_pair(JsonBuilder *b, const char *before, const char *after,
 	json_builder_add_int_value(b, new_dots);
 	json_builder_set_member_name(b, "persisting_dots");
 	json_builder_add_int_value(b, persisting);
+	json_builder_set_member_name(b, "grow_pct");
+	json_builder_add_double_value(b, pp->grow_pct);
+	json_builder_set_member_name(b, "fade_pct");
+	json_builder_add_double_value(b, pp->fade_pct);
 	json_builder_end_object(b);
 }
 
@@ -330,7 +334,7 @@ write_series(const SmpSynthSetParams *set, const char *dir, int client,
 		if (s == 0)
 			before_rel = g_strdup(rel);
 		else
-			add_pair(pairs, before_rel, rel, m[s - 1], truths[s]);
+			add_pair(pairs, before_rel, rel, m[s - 1], &pp[s - 1], truths[s]);
 		(*n_photos)++;
 	}
 	for (int s = 0; s <= n; s++) {

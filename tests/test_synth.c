@@ -232,7 +232,7 @@ test_synth_pair_matrix_maps_after_onto_before(void **state)
 	GError *error = NULL;
 	double m[9];
 	GHashTable *by_id = g_hash_table_new(g_int64_hash, g_int64_equal);
-	int matched = 0, fresh = 0;
+	int matched = 0, fresh = 0, grown = 0;
 	double worst = 0;
 
 	(void) state;
@@ -242,6 +242,11 @@ test_synth_pair_matrix_maps_after_onto_before(void **state)
 	pp.scale = 0.93;
 	pp.tx = 41.25;
 	pp.ty = 12.5;
+	/* The SMP dots of the before session spread and fade; natural
+	 * follicles do not.
+	 */
+	pp.grow_pct = 10;
+	pp.fade_pct = 20;
 	assert_true(smp_synth_pair(&p, &pp, &before, &after, &bt, &at, m, &error));
 	assert_no_gerror(error);
 	for (guint i = 0; i < bt->dots->len; i++) {
@@ -265,13 +270,22 @@ test_synth_pair_matrix_maps_after_onto_before(void **state)
 		x = m[0] * d->x + m[1] * d->y + m[2];
 		y = m[3] * d->x + m[4] * d->y + m[5];
 		worst = MAX(worst, hypot(x - b->x, y - b->y));
-		assert_true(fabs(d->r * pp.scale - b->r) < 1e-6);
+		if (d->kind == SMP_SYNTH_SMP_DOT) {
+			assert_true(fabs(d->r * pp.scale - 1.1 * b->r) < 1e-6);
+			assert_true(fabs(d->contrast - 0.8 * b->contrast) < 1e-9);
+			grown++;
+		}
+		else {
+			assert_true(fabs(d->r * pp.scale - b->r) < 1e-6);
+			assert_true(d->contrast == b->contrast);
+		}
 		matched++;
 	}
 	print_message("pair: %d persisting dots matched (worst %.2e px), %d new\n",
 		matched, worst, fresh);
 	assert_true(matched > 0.7 * bt->dots->len);
 	assert_true(fresh > 100);
+	assert_true(grown > 0.5 * matched && grown < matched);
 	assert_true(worst < 0.01);
 	assert_true(fabs(at->px_per_mm - p.px_per_mm / pp.scale) < 1e-9);
 

@@ -159,6 +159,12 @@ typedef struct SmpSynthPairParams {
 	double scale; /* default 1.05 */
 	double tx, ty; /* px, default 30, -20 */
 	double new_smp_per_cm2; /* SMP dots added by the session; default 60 */
+	/* Ageing of the SMP dots of earlier sessions seen in the after photo:
+	 * radius grown (spread) and contrast lowered (fading) by these
+	 * percentages, relative to how they were made; default 0, 0.
+	 */
+	double grow_pct; /* -50..100 */
+	double fade_pct; /* 0..90 */
 	/* Lighting of the after photo (its noise and highlights are reseeded). */
 	double gradient; /* default 0.08 */
 	double gradient_angle_deg; /* default 200 */

@@ -56,6 +56,12 @@ smp_cmd_synth(int argc, char **argv)
 		{"new-smp-per-cm2", 0, 0, G_OPTION_ARG_DOUBLE,
 			&set.pair.new_smp_per_cm2,
 			"SMP dots per cm² each later session adds (default 60)", "D"},
+		{"grow", 0, 0, G_OPTION_ARG_DOUBLE, &set.pair.grow_pct,
+			"After photos show the SMP dots of earlier sessions grown by PCT "
+			"in radius (spread; default 0)",
+			"PCT"},
+		{"fade", 0, 0, G_OPTION_ARG_DOUBLE, &set.pair.fade_pct,
+			"... and their contrast lowered by PCT (fading; default 0)", "PCT"},
 		{"dot-min-mm", 0, 0, G_OPTION_ARG_DOUBLE, &p->dot_diameter_min_mm,
 			"Smallest dot diameter (default 0.15)", "MM"},
 		{"dot-max-mm", 0, 0, G_OPTION_ARG_DOUBLE, &p->dot_diameter_max_mm,
