@@ -106,6 +106,25 @@ normalise_warnings(SmpAnalysis *a, const SmpPipeline *pl, GError **error)
 	return ok;
 }
 
+gboolean
+smp_analysis_roi_spec(const SmpPipeline *pl, const SmpRoiGiven *roi,
+	const char **spec, char **dir, const char **source)
+{
+	if (roi && roi->spec && *roi->spec) {
+		*spec = roi->spec;
+		*dir = g_strdup(roi->base_dir);
+		*source = roi->source;
+		return TRUE;
+	}
+	if (pl->roi_polygon || pl->roi_mask) {
+		*spec = pl->roi_polygon ? pl->roi_polygon : pl->roi_mask;
+		*dir = pl->path ? g_path_get_dirname(pl->path) : NULL;
+		*source = "pipeline";
+		return TRUE;
+	}
+	return FALSE;
+}
+
 /* The ROI mask of @photo from @roi or the pipeline; NULL (whole photo)
  * with @a->roi_source "whole", or on error (@error set).
  */
@@ -118,17 +137,7 @@ roi_mask(SmpAnalysis *a, const SmpPhoto *photo, const SmpPipeline *pl,
 	guint8 *mask;
 
 	a->roi_source = "whole";
-	if (roi && roi->spec && *roi->spec) {
-		spec = roi->spec;
-		dir = g_strdup(roi->base_dir);
-		a->roi_source = roi->source;
-	}
-	else if (pl->roi_polygon || pl->roi_mask) {
-		spec = pl->roi_polygon ? pl->roi_polygon : pl->roi_mask;
-		dir = pl->path ? g_path_get_dirname(pl->path) : NULL;
-		a->roi_source = "pipeline";
-	}
-	if (!spec)
+	if (!smp_analysis_roi_spec(pl, roi, &spec, &dir, &a->roi_source))
 		return NULL;
 	mask = smp_roi_mask_new(spec, dir, photo->image->Xsize, photo->image->Ysize,
 		a->roi_source, error);

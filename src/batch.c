@@ -24,6 +24,7 @@
 #include "smpdoc/privacy.h"
 #include "smpdoc/provenance.h"
 #include "smpdoc/report.h"
+#include "smpdoc/roi.h"
 
 typedef enum { MSG_PHOTO, MSG_PAIR, MSG_GROUP_DONE, MSG_FATAL } MsgKind;
 
@@ -143,6 +144,29 @@ slot_clear(Slot *s)
 	smp_photo_free(s->photo);
 }
 
+/* The catalogue key of a readable photo: its content's and the
+ * pipeline's hashes and, when its region of interest is not in the
+ * pipeline's text (a manifest roi, or a mask file's bytes), that region's
+ * fingerprint, so that --resume redoes a photo whose region changed.
+ * Photos without such a region keep the keys of earlier versions.
+ */
+static char *
+photo_key(const Ctx *ctx, const Slot *s)
+{
+	const SmpPipeline *pl = ctx->o->pipeline;
+	SmpRoiGiven given = {s->entry->roi, NULL, "manifest"};
+	g_autofree char *dir = NULL, *print = NULL;
+	const char *spec, *source;
+
+	if (!smp_analysis_roi_spec(pl, &given, &spec, &dir, &source) ||
+		(given.spec != spec && smp_roi_is_polygon(spec)))
+		return g_strdup_printf("%s:%s", s->sha256, pl->sha256);
+	/* An unreadable mask fails the analysis with its own message. */
+	print = smp_roi_fingerprint(spec, dir, NULL);
+	return g_strdup_printf(
+		"%s:%s:roi=%s", s->sha256, pl->sha256, print ? print : "unreadable");
+}
+
 static void
 identify(const Ctx *ctx, Slot *s)
 {
@@ -161,7 +185,7 @@ identify(const Ctx *ctx, Slot *s)
 		s->key = g_strdup_printf("unreadable:%s", s->entry->rel_path);
 		return;
 	}
-	s->key = g_strdup_printf("%s:%s", s->sha256, ctx->o->pipeline->sha256);
+	s->key = photo_key(ctx, s);
 }
 
 static void

@@ -10,6 +10,7 @@
 #include <vips/vips.h>
 
 #include "smpdoc/error.h"
+#include "smpdoc/provenance.h"
 #include "smpdoc/roi.h"
 
 gboolean
@@ -169,6 +170,27 @@ read_mask(const char *path, int width, int height, GError **error)
 	return mask;
 }
 
+/* A mask @spec's file: relative paths are taken from @base_dir. */
+static char *
+mask_path(const char *spec, const char *base_dir)
+{
+	return g_path_is_absolute(spec) || !base_dir
+		? g_strdup(spec)
+		: g_build_filename(base_dir, spec, NULL);
+}
+
+char *
+smp_roi_fingerprint(const char *spec, const char *base_dir, GError **error)
+{
+	g_autofree char *path = NULL;
+
+	if (!spec || smp_roi_is_polygon(spec))
+		return g_compute_checksum_for_string(
+			G_CHECKSUM_SHA256, spec ? spec : "", -1);
+	path = mask_path(spec, base_dir);
+	return smp_file_sha256(path, error);
+}
+
 guint8 *
 smp_roi_mask_new(const char *spec, const char *base_dir, int width, int height,
 	const char *what, GError **error)
@@ -192,8 +214,6 @@ smp_roi_mask_new(const char *spec, const char *base_dir, int width, int height,
 			what ? what : "roi");
 		return NULL;
 	}
-	path = g_path_is_absolute(spec) || !base_dir
-		? g_strdup(spec)
-		: g_build_filename(base_dir, spec, NULL);
+	path = mask_path(spec, base_dir);
 	return read_mask(path, width, height, error);
 }

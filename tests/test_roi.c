@@ -118,6 +118,42 @@ test_roi_mask_file(void **state)
 	smp_test_rmtree(dir);
 }
 
+/* The catalogue's fingerprint of a region: the polygon's text, or the
+ * mask file's bytes (taken from the base folder), so that it changes
+ * with either; an unreadable mask is an error naming it.
+ */
+static void
+test_roi_fingerprint(void **state)
+{
+	g_autoptr(GError) err = NULL;
+	g_autofree char *dir = smp_test_tmpdir();
+	g_autofree char *path = g_build_filename(dir, "m.pgm", NULL);
+	g_autofree char *a = NULL, *b = NULL, *c = NULL, *d = NULL, *e = NULL;
+
+	(void) state;
+	a = smp_roi_fingerprint("0,0;10,0;10,10", NULL, &err);
+	b = smp_roi_fingerprint("0,0;10,0;10,11", NULL, &err);
+	assert_no_gerror(err);
+	assert_int_equal(strlen(a), 64);
+	assert_string_not_equal(a, b);
+
+	assert_true(g_file_set_contents(path, "P5\n2 1\n255\n\377\0", 13, NULL));
+	c = smp_roi_fingerprint("m.pgm", dir, &err);
+	assert_no_gerror(err);
+	assert_true(g_file_set_contents(path, "P5\n2 1\n255\n\0\377", 13, NULL));
+	d = smp_roi_fingerprint(path, NULL, &err);
+	assert_no_gerror(err);
+	assert_int_equal(strlen(c), 64);
+	assert_string_not_equal(c, d);
+	e = smp_roi_fingerprint("m.pgm", dir, &err);
+	assert_string_equal(d, e);
+
+	assert_null(smp_roi_fingerprint("gone.png", dir, &err));
+	assert_non_null(err);
+	assert_non_null(strstr(err->message, "gone.png"));
+	smp_test_rmtree(dir);
+}
+
 /* A synthetic photo measured in its left half, by polygon and by mask:
  * every dot inside, the ROI's area, and the same numbers both ways.
  */
@@ -269,6 +305,7 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_roi_polygon_parse),
 	cmocka_unit_test(test_roi_polygon_fill),
 	cmocka_unit_test(test_roi_mask_file),
+	cmocka_unit_test(test_roi_fingerprint),
 	cmocka_unit_test(test_roi_pipeline_keys),
 	cmocka_unit_test(test_roi_photo_counts_only_inside),
 };

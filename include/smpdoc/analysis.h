@@ -50,6 +50,17 @@ typedef struct SmpRoiGiven {
 	const char *source;
 } SmpRoiGiven;
 
+/* The region of interest that applies to a photo: @roi when not NULL
+ * and its spec not empty, else the pipeline's roi_polygon or roi_mask.
+ * @spec: (out) (transfer none) the polygon or mask path.
+ * @dir: (out) (transfer full) the folder a relative mask path is taken
+ *   from (NULL: the current folder).
+ * @source: (out) (transfer none) "manifest", "option", "pipeline", ...
+ * Returns: FALSE (outputs untouched) when none applies: the whole photo.
+ */
+gboolean smp_analysis_roi_spec(const SmpPipeline *pipeline,
+	const SmpRoiGiven *roi, const char **spec, char **dir, const char **source);
+
 /* The scale to use: @given (from the manifest or the command line) when
  * positive, else the pipeline's, else none.
  */

@@ -46,6 +46,16 @@ gboolean smp_roi_polygon_parse(
 guint8 *smp_roi_mask_new(const char *spec, const char *base_dir, int width,
 	int height, const char *what, GError **error);
 
+/* A fingerprint of the region @spec selects, for catalogue keys: the
+ * SHA-256 (hex) of the polygon's text, or of the mask file's bytes (its
+ * path resolved as smp_roi_mask_new() does), so that it changes when the
+ * polygon or the mask's contents do.
+ * Returns: (transfer full) 64 hex digits, or NULL with @error naming the
+ * mask file when it cannot be read.
+ */
+char *smp_roi_fingerprint(
+	const char *spec, const char *base_dir, GError **error);
+
 G_END_DECLS
 
 #endif /* SMPDOC_ROI_H */

@@ -137,5 +137,38 @@ check "timeline lists c01's sessions" "[ \$(grep -c '\"session\"' '$tmp/out') -e
 "$smpdoc" batch "$tmp/no-such.csv" -o "$tmp/x" 2>"$tmp/err"
 check "missing manifest fails with its name" "grep -q 'no-such.csv' '$tmp/err'"
 
+# --- the region of interest is part of the key -------------------------------
+# A manifest roi naming a mask: --resume redoes the photo whose mask file
+# changed, then the one whose roi cell did, and only that one. The masks
+# are other photos of the same size (non-zero nearly everywhere: only
+# their bytes differ; libvips blocks the loaders of simpler formats).
+roi="$tmp/roiarch"
+mkdir -p "$roi/c01"
+cp -r "$arch/c01/0" "$arch/c01/1" "$roi/c01/"
+cp "$arch/c01/2/top.jpg" "$roi/mask.jpg"
+{
+	echo 'client,session,taken,view,path,px_per_mm,consent,roi'
+	grep '^c01,[01],[^,]*,top,' "$arch/manifest.csv" |
+		sed '1s/$/,mask.jpg/; 2s/$/,/'
+} >"$roi/manifest.csv"
+roi_run() {
+	"$smpdoc" batch "$roi/manifest.csv" -o "$tmp/roiout" --resume \
+		--progress never 2>"$tmp/err"
+}
+roi_run
+check "roi archive: both photos done" \
+	"grep -q 'photos 2 done, 0 failed, 0 already complete' '$tmp/err'"
+cp "$arch/c01/2/crown.jpg" "$roi/mask.jpg"
+roi_run
+check "--resume redoes the photo whose mask file changed" \
+	"grep -q 'photos 1 done, 0 failed, 1 already complete' '$tmp/err'"
+sed -i '2s/mask\.jpg$/"0,0;160,0;160,240;0,240"/' "$roi/manifest.csv"
+roi_run
+check "--resume redoes the photo whose manifest roi changed" \
+	"grep -q 'photos 1 done, 0 failed, 1 already complete' '$tmp/err'"
+roi_run
+check "an unchanged roi is complete" \
+	"grep -q 'photos 0 done, 0 failed, 2 already complete' '$tmp/err'"
+
 echo "batch: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
