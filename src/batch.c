@@ -215,6 +215,13 @@ analyse(const Ctx *ctx, Slot *s)
 			g_timer_elapsed(timer, NULL) * 1e3, &error);
 	}
 	smp_budget_end(budget);
+	/* As in `smpdoc pair`: keep only the normalised copy while the photo
+	 * waits for its pairs; the decoded original is read again from the
+	 * file when it is shown as shot or tone matched.
+	 */
+	if (s->analysis &&
+		!smp_analysis_release_pixels(s->photo, s->analysis, &error))
+		g_clear_pointer(&s->analysis, smp_analysis_free);
 	if (!s->analysis) {
 		s->error = g_strdup(error->message);
 		g_error_free(error);
@@ -229,8 +236,6 @@ write_measurement(const Ctx *ctx, Slot *s, GError **error)
 {
 	g_autofree char *dir = client_dir(ctx, s);
 	g_autofree char *path = g_build_filename(ctx->o->out_dir, s->output, NULL);
-	g_autoptr(JsonNode) node = NULL;
-	g_autofree char *text = NULL;
 	SmpPhotoReport r;
 
 	if (g_mkdir_with_parents(dir, 0755) != 0) {
@@ -245,9 +250,7 @@ write_measurement(const Ctx *ctx, Slot *s, GError **error)
 	r.file = s->entry->rel_path;
 	for (int i = 0; i < 4; i++)
 		r.timing_ms[i] = -1;
-	node = smp_report_measurement(&r);
-	text = smp_report_to_string(node, TRUE);
-	return smp_file_write_atomic(path, text, strlen(text), error);
+	return smp_report_measurement_write(&r, path, error);
 }
 
 static void

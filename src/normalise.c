@@ -574,8 +574,11 @@ norm_render(SmpNormalisation *n, const double gain[3], GError **error)
 	int fail;
 
 	/* One lazy chain over the full-size photo, rendered once: linear
-	 * light, gains, the upsampled flat-field, back to 8-bit sRGB.
+	 * light, gains, the upsampled flat-field, back to 8-bit sRGB. A
+	 * re-render (the tone match) drops the old copy first: it is made
+	 * from the input, and two full-size copies need not coexist.
 	 */
+	VIPS_UNREF(n->image);
 	fail = vips_colourspace(n->input, &t[0], VIPS_INTERPRETATION_scRGB, NULL) ||
 		vips_linear(t[0], &t[1], g, zero, 3, NULL) ||
 		vips_affine(n->illum, &t[2], ax > 0 ? ax : 1, 0, 0, ay > 0 ? ay : 1,
@@ -592,8 +595,6 @@ norm_render(SmpNormalisation *n, const double gain[3], GError **error)
 		smp_error_from_vips(error, SMP_ERROR_CORRUPT, n->path, NORM_STAGE);
 		return FALSE;
 	}
-	if (n->image)
-		g_object_unref(n->image);
 	n->image = out;
 	return TRUE;
 }

@@ -36,9 +36,6 @@ gboolean norm_skin_mean(VipsImage *srgb, VipsImage *roi, int shrink, int window,
 	const SmpNormaliseParams *p, double rgb[3], double *fraction,
 	const char *path, GError **error);
 
-/* Render @n->image from @n->input, @n->illum and per-band linear @gain
- * (replacing the old image). Returns: TRUE; FALSE with @error set.
- */
 /* White balance gains from the grey card of p->grey_card, into @gain:
  * 1; 0 when there is none or it is unusable (a warning says why); -1
  * with @error when libvips fails.
@@ -46,6 +43,10 @@ gboolean norm_skin_mean(VipsImage *srgb, VipsImage *roi, int shrink, int window,
 int norm_grey_card(SmpNormalisation *n, VipsImage *in,
 	const SmpNormaliseParams *p, double gain[3], GError **error);
 
+/* Render @n->image from @n->input, @n->illum and per-band linear @gain,
+ * replacing the old image, which is dropped first (so @n->image is NULL
+ * on failure). Returns: TRUE; FALSE with @error set.
+ */
 gboolean norm_render(SmpNormalisation *n, const double gain[3], GError **error);
 
 /* CIELAB (D65) of a linear sRGB colour, and the CIE76 distance. */

@@ -359,8 +359,6 @@ write_sidecar(const SmpPairSpec *spec, const SmpChange *change,
 	const SmpRegistration *reg, const SmpCompositeLayout *layout,
 	const char *composite_name, const char *path, GError **error)
 {
-	g_autoptr(JsonNode) node = NULL;
-	g_autofree char *text = NULL;
 	SmpRegistrationReport none = {
 		"none", "similarity", {1, 0, 0, 0, 1, 0, 0, 0, 1}, -1, FALSE};
 	SmpPairReport r = {0};
@@ -382,9 +380,7 @@ write_sidecar(const SmpPairSpec *spec, const SmpChange *change,
 	r.layout = layout;
 	r.pipeline_name = spec->pipeline->name;
 	r.pipeline_sha256 = spec->pipeline->sha256;
-	node = smp_report_pair(&r);
-	text = smp_report_to_string(node, TRUE);
-	return smp_file_write_atomic(path, text, strlen(text), error);
+	return smp_report_pair_write(&r, path, error);
 }
 
 /* Bring the after photo's tone to the before photo's, on the registered

@@ -574,48 +574,127 @@ write_all(int fd, const char *data, gsize len, const char *path, GError **error)
 	return TRUE;
 }
 
+/* A file written through a buffer into its hidden temporary, renamed
+ * into place on commit. The first error sticks: later writes do nothing
+ * and the commit fails with it.
+ */
+struct SmpAtomicFile {
+	char *path, *dir, *tmp;
+	int fd;
+	GError *error;
+	gsize used;
+	char buf[64 * 1024];
+};
+
+SmpAtomicFile *
+smp_atomic_file_open(const char *path, GError **error)
+{
+	SmpAtomicFile *f = g_new0(SmpAtomicFile, 1);
+	g_autofree char *base = g_path_get_basename(path);
+
+	f->path = g_strdup(path);
+	f->dir = g_path_get_dirname(path);
+	/* The same temporary naming as images: ".NAME.XXXXXX", hidden, and
+	 * recognisable for a resumed batch to sweep up after a kill.
+	 */
+	f->tmp = g_strdup_printf("%s/.%s.XXXXXX", f->dir, base);
+	f->fd = g_mkstemp_full(f->tmp, O_RDWR | O_CLOEXEC, 0644);
+	if (f->fd < 0) {
+		int e = errno;
+
+		g_set_error(error, SMP_ERROR, no_space(e, NULL),
+			"%s: write: cannot create a file in %s: %s", path, f->dir,
+			g_strerror(e));
+		g_clear_pointer(&f->tmp, g_free);
+		smp_atomic_file_abort(f);
+		return NULL;
+	}
+	return f;
+}
+
+static gboolean
+atomic_flush(SmpAtomicFile *f)
+{
+	if (!f->error && f->used)
+		write_all(f->fd, f->buf, f->used, f->path, &f->error);
+	f->used = 0;
+	return f->error == NULL;
+}
+
+gboolean
+smp_atomic_file_write(SmpAtomicFile *f, const char *data, gsize len)
+{
+	if (f->error)
+		return FALSE;
+	if (f->used + len > sizeof(f->buf)) {
+		if (!atomic_flush(f))
+			return FALSE;
+		/* Large blocks go straight through. */
+		if (len > sizeof(f->buf) / 2)
+			return write_all(f->fd, data, len, f->path, &f->error);
+	}
+	memcpy(f->buf + f->used, data, len);
+	f->used += len;
+	return TRUE;
+}
+
+void
+smp_atomic_file_abort(SmpAtomicFile *f)
+{
+	if (!f)
+		return;
+	if (f->fd >= 0)
+		close(f->fd);
+	if (f->tmp)
+		g_unlink(f->tmp);
+	g_clear_error(&f->error);
+	g_free(f->tmp);
+	g_free(f->dir);
+	g_free(f->path);
+	g_free(f);
+}
+
+gboolean
+smp_atomic_file_commit(SmpAtomicFile *f, GError **error)
+{
+	gboolean ok = atomic_flush(f);
+
+	if (ok && fsync(f->fd) != 0) {
+		int e = errno;
+
+		g_set_error(&f->error, SMP_ERROR, no_space(e, NULL), "%s: write: %s",
+			f->path, g_strerror(e));
+		ok = FALSE;
+	}
+	close(f->fd);
+	f->fd = -1;
+	if (ok && g_rename(f->tmp, f->path) != 0) {
+		int e = errno;
+
+		g_set_error(&f->error, SMP_ERROR, no_space(e, f->dir),
+			"%s: write: rename: %s", f->path, g_strerror(e));
+		ok = FALSE;
+	}
+	if (ok) {
+		g_clear_pointer(&f->tmp, g_free);
+		ok = sync_path(f->dir, error);
+	}
+	else
+		g_propagate_error(error, g_steal_pointer(&f->error));
+	smp_atomic_file_abort(f);
+	return ok;
+}
+
 gboolean
 smp_file_write_atomic(
 	const char *path, const char *data, gsize len, GError **error)
 {
-	g_autofree char *dir = g_path_get_dirname(path);
-	g_autofree char *base = g_path_get_basename(path);
-	/* The same temporary naming as images: ".NAME.XXXXXX", hidden, and
-	 * recognisable for a resumed batch to sweep up after a kill.
-	 */
-	g_autofree char *tmp = g_strdup_printf("%s/.%s.XXXXXX", dir, base);
-	int fd = g_mkstemp_full(tmp, O_RDWR | O_CLOEXEC, 0644);
-	gboolean ok;
+	SmpAtomicFile *f = smp_atomic_file_open(path, error);
 
-	if (fd < 0) {
-		int e = errno;
-
-		g_set_error(error, SMP_ERROR, no_space(e, NULL),
-			"%s: write: cannot create a file in %s: %s", path, dir,
-			g_strerror(e));
+	if (!f)
 		return FALSE;
-	}
-	ok = write_all(fd, data, len, path, error);
-	if (ok && fsync(fd) != 0) {
-		int e = errno;
-
-		g_set_error(error, SMP_ERROR, no_space(e, NULL), "%s: write: %s", path,
-			g_strerror(e));
-		ok = FALSE;
-	}
-	close(fd);
-	if (ok && g_rename(tmp, path) != 0) {
-		int e = errno;
-
-		g_set_error(error, SMP_ERROR, no_space(e, dir), "%s: write: rename: %s",
-			path, g_strerror(e));
-		ok = FALSE;
-	}
-	if (!ok) {
-		g_unlink(tmp);
-		return FALSE;
-	}
-	return sync_path(dir, error);
+	smp_atomic_file_write(f, data, len);
+	return smp_atomic_file_commit(f, error);
 }
 
 gboolean

@@ -34,13 +34,19 @@ add_positive_or_null(JsonBuilder *b, const char *key, double value)
 /* A measured value, rounded to @step (0.01, ...) so that files stay small
  * and diffable; NaN (undefined or unknown) is written null.
  */
+static double
+rounded(double value, double step)
+{
+	return round(value / step) * step;
+}
+
 static void
 add_number(JsonBuilder *b, const char *key, double value, double step)
 {
 	if (key)
 		json_builder_set_member_name(b, key);
 	if (isfinite(value))
-		json_builder_add_double_value(b, round(value / step) * step);
+		json_builder_add_double_value(b, rounded(value, step));
 	else
 		json_builder_add_null_value(b);
 }
@@ -180,13 +186,34 @@ add_percentiles(
 	json_builder_end_object(b);
 }
 
+/* The dot lists of a record written to a file: the tree holds a
+ * placeholder string for each (a json-glib node per dot would take ten
+ * times the file's size), and the writer prints the dots in its place.
+ */
+#define ITEMS_MARK "\001smpdoc-items:"
+#define ITEMS_MAX 4
+
+typedef struct Deferred {
+	const SmpDot *dots[ITEMS_MAX];
+	gsize n[ITEMS_MAX];
+	int len;
+} Deferred;
+
 /* Dots as FORMATS.md "items": centre and radius in px (pixel centres at
- * 0.5), contrast 0..1.
+ * 0.5), contrast 0..1. With @defer, only a placeholder.
  */
 static void
-add_items(JsonBuilder *b, const SmpDot *dots, gsize n)
+add_items(JsonBuilder *b, const SmpDot *dots, gsize n, Deferred *defer)
 {
 	json_builder_set_member_name(b, "items");
+	if (defer && defer->len < ITEMS_MAX) {
+		g_autofree char *mark = g_strdup_printf(ITEMS_MARK "%d", defer->len);
+
+		defer->dots[defer->len] = dots;
+		defer->n[defer->len++] = n;
+		json_builder_add_string_value(b, mark);
+		return;
+	}
 	json_builder_begin_array(b);
 	for (gsize i = 0; i < n; i++) {
 		json_builder_begin_object(b);
@@ -214,7 +241,7 @@ add_ci(JsonBuilder *b, const double ci[2])
 }
 
 static void
-build_dot_stats(JsonBuilder *b, const SmpPhotoReport *r)
+build_dot_stats(JsonBuilder *b, const SmpPhotoReport *r, Deferred *defer)
 {
 	const SmpMeasurement *m = r->measurement;
 
@@ -232,7 +259,7 @@ build_dot_stats(JsonBuilder *b, const SmpPhotoReport *r)
 	add_percentiles(b, "diameter_px", &m->diameter_px, 0.01);
 	add_percentiles(b, "contrast", &m->contrast, 0.001);
 	if (r->items)
-		add_items(b, r->dots, r->n_dots);
+		add_items(b, r->dots, r->n_dots, defer);
 	json_builder_end_object(b);
 }
 
@@ -264,11 +291,11 @@ build_grid(JsonBuilder *b, const SmpDensityGrid *g)
 
 /* "dots", "large_blobs" and "grid": null until detection has run. */
 static void
-build_dots(JsonBuilder *b, const SmpPhotoReport *r)
+build_dots(JsonBuilder *b, const SmpPhotoReport *r, Deferred *defer)
 {
 	json_builder_set_member_name(b, "dots");
 	if (r->measurement)
-		build_dot_stats(b, r);
+		build_dot_stats(b, r, defer);
 	else
 		json_builder_add_null_value(b);
 	json_builder_set_member_name(b, "large_blobs");
@@ -276,7 +303,7 @@ build_dots(JsonBuilder *b, const SmpPhotoReport *r)
 		json_builder_begin_object(b);
 		add_int(b, "count", (gint64) r->n_large);
 		if (r->items)
-			add_items(b, r->large, r->n_large);
+			add_items(b, r->large, r->n_large, defer);
 		json_builder_end_object(b);
 	}
 	else
@@ -289,7 +316,7 @@ build_dots(JsonBuilder *b, const SmpPhotoReport *r)
 }
 
 static void
-build_measurement(JsonBuilder *b, const SmpPhotoReport *r)
+build_measurement(JsonBuilder *b, const SmpPhotoReport *r, Deferred *defer)
 {
 	static const char *stages[4] = {"load", "normalise", "detect", "measure"};
 
@@ -306,7 +333,7 @@ build_measurement(JsonBuilder *b, const SmpPhotoReport *r)
 	add_int(b, "roi_px", r->roi_px);
 	add_string_or_null(
 		b, "roi_source", r->roi_source ? r->roi_source : "whole");
-	build_dots(b, r);
+	build_dots(b, r, defer);
 	json_builder_set_member_name(b, "smp");
 	smp_artist_to_json(r->artist, b);
 	add_warnings(b, r->warnings);
@@ -328,7 +355,7 @@ smp_report_measurement(const SmpPhotoReport *r)
 {
 	g_autoptr(JsonBuilder) b = json_builder_new();
 
-	build_measurement(b, r);
+	build_measurement(b, r, NULL);
 	return json_builder_get_root(b);
 }
 
@@ -403,16 +430,16 @@ build_change(JsonBuilder *b, const SmpChange *c, const SmpRegistration *reg,
 	json_builder_end_object(b);
 }
 
-JsonNode *
-smp_report_pair(const SmpPairReport *r)
+static JsonNode *
+build_pair(const SmpPairReport *r, Deferred *defer)
 {
 	g_autoptr(JsonBuilder) b = json_builder_new();
 
 	json_builder_begin_object(b);
 	json_builder_set_member_name(b, "before");
-	build_measurement(b, &r->before);
+	build_measurement(b, &r->before, defer);
 	json_builder_set_member_name(b, "after");
-	build_measurement(b, &r->after);
+	build_measurement(b, &r->after, defer);
 	json_builder_set_member_name(b, "registration");
 	if (r->reg)
 		smp_register_to_json(r->reg, b);
@@ -453,6 +480,12 @@ smp_report_pair(const SmpPairReport *r)
 	add_string_or_null(b, "smpdoc", SMP_VERSION);
 	json_builder_end_object(b);
 	return json_builder_get_root(b);
+}
+
+JsonNode *
+smp_report_pair(const SmpPairReport *r)
+{
+	return build_pair(r, NULL);
 }
 
 /* json-glib 1.6 prints every double with 17 significant digits
@@ -512,4 +545,129 @@ smp_report_to_string(JsonNode *node, gboolean pretty)
 	text = json_generator_to_data(gen, NULL);
 	tidy = tidy_numbers(text);
 	return g_strconcat(tidy, "\n", NULL);
+}
+
+static void
+append_indent(GString *s, int n)
+{
+	for (int i = 0; i < n; i++)
+		g_string_append_c(s, ' ');
+}
+
+/* One number as the tree and smp_report_to_string() print it: rounded,
+ * then 15 significant digits (tidy_numbers()).
+ */
+static void
+append_number(GString *s, const char *key, double value, double step)
+{
+	char buf[G_ASCII_DTOSTR_BUF_SIZE];
+
+	g_string_append_printf(s, "\"%s\" : ", key);
+	if (isfinite(value))
+		g_string_append(s,
+			g_ascii_formatd(buf, sizeof(buf), "%.15g", rounded(value, step)));
+	else
+		g_string_append(s, "null");
+}
+
+/* The "items" array as json-glib pretty-prints it (indent 2) when its
+ * key stands @indent spaces in: "[", an object per dot, "]" on the key's
+ * column; "[]" when empty. Each dot is formatted and written on its own.
+ */
+static gboolean
+write_items(SmpAtomicFile *f, const SmpDot *dots, gsize n, int indent)
+{
+	g_autoptr(GString) s = g_string_new("[\n");
+	gboolean ok = TRUE;
+
+	if (n == 0)
+		return smp_atomic_file_write(f, "[]", 2);
+
+	for (gsize i = 0; ok && i < n; i++) {
+		append_indent(s, indent + 2);
+		g_string_append(s, "{\n");
+		append_indent(s, indent + 4);
+		append_number(s, "x", dots[i].x, 0.01);
+		g_string_append(s, ",\n");
+		append_indent(s, indent + 4);
+		append_number(s, "y", dots[i].y, 0.01);
+		g_string_append(s, ",\n");
+		append_indent(s, indent + 4);
+		append_number(s, "r", dots[i].r, 0.01);
+		g_string_append(s, ",\n");
+		append_indent(s, indent + 4);
+		append_number(s, "contrast", dots[i].contrast, 0.001);
+		g_string_append_c(s, '\n');
+		append_indent(s, indent + 2);
+		g_string_append(s, i + 1 < n ? "},\n" : "}\n");
+		ok = smp_atomic_file_write(f, s->str, s->len);
+		g_string_truncate(s, 0);
+	}
+	append_indent(s, indent);
+	g_string_append_c(s, ']');
+	return ok && smp_atomic_file_write(f, s->str, s->len);
+}
+
+/* @node printed as smp_report_to_string() does, with each placeholder
+ * of @defer replaced by its dots, into @path atomically.
+ */
+static gboolean
+write_deferred(
+	JsonNode *node, const Deferred *defer, const char *path, GError **error)
+{
+	static const char key[] = "\"items\" : ";
+	static const char mark[] = "\"\\u0001smpdoc-items:";
+	g_autofree char *text = smp_report_to_string(node, TRUE);
+	SmpAtomicFile *f = smp_atomic_file_open(path, error);
+	const char *p = text, *q;
+	gboolean ok = f != NULL;
+
+	for (int next = 0; ok && next < defer->len; next++) {
+		const char *line;
+		char *end;
+
+		/* The placeholders come in the order they were made, each as
+		 * the value of an "items" key (a string in the data has its
+		 * quotes escaped, so it cannot look like one).
+		 */
+		for (q = strstr(p, mark); q; q = strstr(q + 1, mark))
+			if (q - p >= (ptrdiff_t) strlen(key) &&
+				strncmp(q - strlen(key), key, strlen(key)) == 0 &&
+				g_ascii_strtoll(q + strlen(mark), &end, 10) == next &&
+				*end == '"')
+				break;
+		g_assert(q);
+		for (line = q; line > text && line[-1] != '\n'; line--)
+			;
+		ok = smp_atomic_file_write(f, p, q - p) &&
+			write_items(f, defer->dots[next], defer->n[next],
+				(int) (q - strlen(key) - line));
+		p = end + 1;
+	}
+	if (!f)
+		return FALSE;
+	smp_atomic_file_write(f, p, strlen(p));
+	return smp_atomic_file_commit(f, error);
+}
+
+gboolean
+smp_report_measurement_write(
+	const SmpPhotoReport *r, const char *path, GError **error)
+{
+	g_autoptr(JsonBuilder) b = json_builder_new();
+	g_autoptr(JsonNode) node = NULL;
+	Deferred defer = {0};
+
+	build_measurement(b, r, &defer);
+	node = json_builder_get_root(b);
+	return write_deferred(node, &defer, path, error);
+}
+
+gboolean
+smp_report_pair_write(const SmpPairReport *r, const char *path, GError **error)
+{
+	Deferred defer = {0};
+	g_autoptr(JsonNode) node = build_pair(r, &defer);
+
+	return write_deferred(node, &defer, path, error);
 }

@@ -160,10 +160,97 @@ test_report_orientation_actions_named(void **state)
 	assert_non_null(strstr(smp_report_orientation_action(42), "upright"));
 }
 
+/* Many dots with awkward values: negative, zero and negative zero, huge,
+ * non-finite contrast, values whose rounding is inexact in binary.
+ */
+static SmpDot *
+awkward_dots(gsize n)
+{
+	SmpDot *d = g_new(SmpDot, n);
+	GRand *rand = g_rand_new_with_seed(7);
+
+	for (gsize i = 0; i < n; i++) {
+		d[i].x = (float) g_rand_double_range(rand, -5, 70000);
+		d[i].y = (float) (i % 7 == 0 ? -0.0 : g_rand_double_range(rand, 0, 9));
+		d[i].r = (float) (i % 5 == 0 ? 1e9 : g_rand_double_range(rand, 0, 40));
+		d[i].contrast = i % 11 == 0 ? NAN : (float) g_rand_double(rand);
+	}
+	g_rand_free(rand);
+	return d;
+}
+
+static char *
+write_and_read(
+	const char *dir, const char *name, gboolean pair, const void *report)
+{
+	g_autofree char *path = g_build_filename(dir, name, NULL);
+	GError *error = NULL;
+	char *text = NULL;
+
+	assert_true(pair ? smp_report_pair_write(report, path, &error)
+					 : smp_report_measurement_write(report, path, &error));
+	assert_no_gerror(error);
+	assert_true(g_file_get_contents(path, &text, NULL, NULL));
+	return text;
+}
+
+/* The files written with the dots streamed are byte for byte what the
+ * tree prints: dots, no large blobs (an empty array), a photo without
+ * measurement, and a file name that spells the writer's placeholder.
+ */
+static void
+test_report_streamed_write_is_identical(void **state)
+{
+	const gsize n = 5000;
+	g_autofree SmpDot *dots = awkward_dots(n);
+	g_autofree char *dir = smp_test_tmpdir();
+	g_autoptr(SmpMeasurement) m = NULL;
+	g_autoptr(JsonNode) tree = NULL, pair_tree = NULL;
+	g_autofree char *want = NULL, *got = NULL;
+	g_autofree char *pair_want = NULL, *pair_got = NULL;
+	SmpMeasureParams mp;
+	SmpPhotoReport r;
+	SmpPairReport pr = {0};
+	GError *error = NULL;
+
+	(void) state;
+	smp_measure_params_default(&mp);
+	m = smp_measure_dots(dots, 40, 4000, 3000, NULL, 0, &mp, &error);
+	assert_no_gerror(error);
+	fill_photo(&r, "\001smpdoc-items:0\" \"items\" : \"x", NULL);
+	r.measurement = m;
+	r.dots = dots;
+	r.n_dots = n;
+	r.large = dots + 10;
+	r.n_large = 0;
+	r.items = TRUE;
+	tree = smp_report_measurement(&r);
+	want = smp_report_to_string(tree, TRUE);
+	got = write_and_read(dir, "m.json", FALSE, &r);
+	assert_int_equal(strlen(got), strlen(want));
+	assert_string_equal(got, want);
+
+	pr.before = r;
+	pr.before.n_large = 3;
+	fill_photo(&pr.after, "after.jpg", NULL);
+	pr.registration = (SmpRegistrationReport){
+		"none", "similarity", {1, 0, 0, 0, 1, 0, 0, 0, 1}, -1, FALSE};
+	pr.composite = "c.jpg";
+	pair_tree = smp_report_pair(&pr);
+	pair_want = smp_report_to_string(pair_tree, TRUE);
+	pair_got = write_and_read(dir, "p.json", TRUE, &pr);
+	assert_int_equal(strlen(pair_got), strlen(pair_want));
+	assert_string_equal(pair_got, pair_want);
+	/* And it is the JSON it claims to be. */
+	assert_non_null(strstr(pair_got, "\"items\" : [\n"));
+	smp_test_rmtree(dir);
+}
+
 static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_report_pair_sidecar_round_trips),
 	cmocka_unit_test(test_report_measurement_with_dots),
 	cmocka_unit_test(test_report_orientation_actions_named),
+	cmocka_unit_test(test_report_streamed_write_is_identical),
 };
 
 SMP_TEST_MAIN("report", tests)

@@ -105,6 +105,19 @@ gboolean smp_photo_save_atomic(
 gboolean smp_file_write_atomic(
 	const char *path, const char *data, gsize len, GError **error);
 
+/* The same written piece by piece through a buffer: open, write, then
+ * commit (flush, fsync, rename, flush the folder) or abort (remove the
+ * temporary). Either frees @f. The first write error is kept and
+ * returned by the commit; smp_atomic_file_write() returns FALSE once
+ * there is one.
+ */
+typedef struct SmpAtomicFile SmpAtomicFile;
+
+SmpAtomicFile *smp_atomic_file_open(const char *path, GError **error);
+gboolean smp_atomic_file_write(SmpAtomicFile *f, const char *data, gsize len);
+gboolean smp_atomic_file_commit(SmpAtomicFile *f, GError **error);
+void smp_atomic_file_abort(SmpAtomicFile *f);
+
 /* TRUE for the name of a temporary file left by a killed atomic write
  * (".NAME.XXXXXX" or ".NAME.XXXXXX.ext").
  */

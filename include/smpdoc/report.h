@@ -83,6 +83,17 @@ JsonNode *smp_report_measurement(const SmpPhotoReport *r);
 /* A pair sidecar object (FORMATS.md). Returns: (transfer full). */
 JsonNode *smp_report_pair(const SmpPairReport *r);
 
+/* The measurement or pair sidecar object written to @path atomically,
+ * pretty-printed: the same bytes as smp_report_to_string() of
+ * smp_report_measurement() / smp_report_pair(), but the dots are printed
+ * straight into the file instead of first becoming a JSON tree (about
+ * 1 KiB of memory per dot).
+ */
+gboolean smp_report_measurement_write(
+	const SmpPhotoReport *r, const char *path, GError **error);
+gboolean smp_report_pair_write(
+	const SmpPairReport *r, const char *path, GError **error);
+
 /* Serialise @node (pretty-printed when @pretty) with a final newline.
  * Returns: (transfer full) the text.
  */
