@@ -16,6 +16,7 @@
 #include "smpdoc/error.h"
 #include "smpdoc/html.h"
 #include "smpdoc/photo.h"
+#include "smpdoc/provenance.h"
 #include "smpdoc/report.h"
 
 /* Folders deeper than this under DIR are not searched for sidecars. */
@@ -283,7 +284,11 @@ scan(HtmlReport *r, const char *rel, int depth, GPtrArray *notes)
 			continue;
 		if (g_file_test(full, G_FILE_TEST_IS_DIR))
 			scan(r, sub, depth + 1, notes);
-		else if (g_str_has_suffix(n, ".json"))
+		/* A portfolio's provenance records sit beside its composites:
+		 * they are not sidecars, whatever their content.
+		 */
+		else if (g_str_has_suffix(n, ".json") &&
+			!g_str_has_suffix(n, SMP_PROVENANCE_SUFFIX))
 			add_pair(r, sub, NULL, NULL, 0, 0, notes);
 	}
 }

@@ -559,6 +559,31 @@ test_html_missing_folder_is_named(void **state)
 	smp_test_rmtree(dir);
 }
 
+/* A folder without catalogue is scanned for sidecars: provenance records
+ * beside portfolio composites are not pairs, even when shaped like one.
+ */
+static void
+test_html_scan_skips_provenance_records(void **state)
+{
+	g_autofree char *dir = smp_test_tmpdir();
+	g_autofree char *a = sidecar_text("top-s0-s1.jpg", TRUE, TRUE);
+	g_autofree char *html = NULL;
+	SmpHtmlSummary s = {0};
+
+	(void) state;
+	write_file(dir, "c1/top-s0-s1.json", a);
+	write_composite(dir, "c1/top-s0-s1.jpg", TRUE);
+	write_file(dir, "p1/top-s0-s1.provenance.json", a);
+	write_composite(dir, "p1/top-s0-s1.jpg", TRUE);
+	run_report(dir, NULL, &s);
+	assert_int_equal(s.pairs, 1);
+	html = read_index(dir);
+	assert_int_equal(count(html, "<article class=\"pair\""), 1);
+	assert_null(strstr(html, "provenance"));
+	smp_html_summary_clear(&s);
+	smp_test_rmtree(dir);
+}
+
 static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_html_one_slider_per_pair),
 	cmocka_unit_test(test_html_escapes_hostile_names),
@@ -571,6 +596,7 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_html_pair_folder_from_originals),
 	cmocka_unit_test(test_html_originals_after_is_registered),
 	cmocka_unit_test(test_html_missing_folder_is_named),
+	cmocka_unit_test(test_html_scan_skips_provenance_records),
 };
 
 SMP_TEST_MAIN("html", tests)
