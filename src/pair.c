@@ -341,15 +341,12 @@ write_composite(const SmpPairSpec *spec, const SmpChange *change,
 	smp_composite_layout(panel[0].image->Xsize, panel[0].image->Ysize,
 		panel[1].image->Xsize, panel[1].image->Ysize, &cp, layout);
 	composite = smp_composite_make(&panel[0], &panel[1], &cp, error);
-	/* JPEG: only the metadata the output's purpose allows, read back
-	 * after. PNG and WebP carry none at all.
+	/* Only the metadata the output's purpose allows (the sRGB profile,
+	 * and for the clinic the capture date), read back after.
 	 */
-	if (cp.format == SMP_FORMAT_JPEG)
-		ok = composite &&
-			smp_privacy_save(composite, path, cp.quality, spec->pipeline,
-				spec->photo[1]->path, error);
-	else
-		ok = composite && smp_composite_save(composite, path, &cp, error);
+	ok = composite &&
+		smp_privacy_save(composite, path, cp.quality, spec->pipeline,
+			spec->photo[1]->path, error);
 	aligned_clear(&al);
 	return ok;
 }

@@ -9,6 +9,7 @@
 #include <glib.h>
 #include <glib/gstdio.h>
 #include <vips/vips.h>
+#include <webp/mux.h>
 
 #include "smpdoc/error.h"
 #include "smpdoc/meta.h"
@@ -162,6 +163,26 @@ insert_icc(const guchar *jpeg, gsize len, const void *icc, gsize icc_len,
 	return out;
 }
 
+/* Attach the sRGB ICC profile libvips ships to @im: the pixels are sRGB
+ * and the file says so.
+ */
+static gboolean
+attach_srgb(VipsImage *im, const char *path, GError **error)
+{
+	VipsBlob *icc = NULL;
+	const void *data;
+	size_t len;
+
+	if (vips_profile_load("srgb", &icc, NULL)) {
+		smp_error_from_vips(error, SMP_ERROR_INTERNAL, path, "write");
+		return FALSE;
+	}
+	data = vips_blob_get(icc, &len);
+	vips_image_set_blob_copy(im, VIPS_META_ICC_NAME, data, len);
+	vips_area_unref(VIPS_AREA(icc));
+	return TRUE;
+}
+
 static gboolean
 save_portfolio(VipsImage *image, const char *path, int quality, GError **error)
 {
@@ -288,25 +309,118 @@ save_clinical(VipsImage *image, const char *path, int quality,
 	unsigned int len = 0;
 	g_autofree guchar *exif = NULL;
 
-	if (!bare)
+	if (!bare || !attach_srgb(bare, path, error))
 		return FALSE;
 	exif = clinical_exif(exif_source, p, &len);
 	if (exif)
 		vips_image_set_blob_copy(bare, VIPS_META_EXIF_NAME, exif, len);
 	/* Without strip libvips writes the EXIF (adding its own size and
-	 * resolution tags) and nothing else: the other fields are gone.
+	 * resolution tags) and the ICC profile, and nothing else: the other
+	 * fields are gone.
 	 */
 	save = g_strdup_printf("%s[Q=%d]", path, quality);
 	return smp_photo_save_atomic(bare, save, error);
+}
+
+/* PNG: libvips 8.14's saver writes what the image carries and nothing of
+ * its own: the ICC profile as iCCP, the EXIF as an eXIf chunk (PNG 1.5;
+ * libvips puts it after the pixels, which exiftool and libvips read).
+ */
+static gboolean
+save_png(VipsImage *bare, const char *path, GError **error)
+{
+	g_autofree char *save = g_strdup_printf("%s[compression=6]", path);
+
+	return smp_photo_save_atomic(bare, save, error);
+}
+
+/* WebP: libvips 8.14's saver adds an EXIF block of its own (even with
+ * strip, when the image has a profile), so the chunks are set with
+ * libwebpmux: its EXIF and XMP removed, then the ICCP and our EXIF.
+ * The EXIF chunk holds the TIFF structure without JPEG's "Exif\0\0".
+ */
+static gboolean
+save_webp(VipsImage *bare, const char *path, int quality, const guchar *exif,
+	gsize exif_len, GError **error)
+{
+	static const guchar exif_header[6] = {'E', 'x', 'i', 'f', 0, 0};
+	void *buf = NULL;
+	size_t len = 0, icc_len = 0;
+	const void *icc = NULL;
+	WebPMux *mux = NULL;
+	WebPData out = {NULL, 0};
+	gboolean ok;
+
+	if (vips_image_get_blob(bare, VIPS_META_ICC_NAME, &icc, &icc_len) ||
+		vips_webpsave_buffer(
+			bare, &buf, &len, "Q", quality, "strip", TRUE, NULL)) {
+		smp_error_from_vips(error, SMP_ERROR_IO, path, "write");
+		return FALSE;
+	}
+	if (exif && exif_len > sizeof(exif_header) &&
+		memcmp(exif, exif_header, sizeof(exif_header)) == 0) {
+		exif += sizeof(exif_header);
+		exif_len -= sizeof(exif_header);
+	}
+	{
+		WebPData in = {buf, len}, iccp = {icc, icc_len}, ex = {exif, exif_len};
+
+		mux = WebPMuxCreate(&in, 0);
+		/* Whatever the encoder put there goes first. */
+		if (mux) {
+			WebPMuxDeleteChunk(mux, "EXIF");
+			WebPMuxDeleteChunk(mux, "XMP ");
+		}
+		ok = mux && WebPMuxSetChunk(mux, "ICCP", &iccp, 0) == WEBP_MUX_OK &&
+			(!exif || WebPMuxSetChunk(mux, "EXIF", &ex, 0) == WEBP_MUX_OK) &&
+			WebPMuxAssemble(mux, &out) == WEBP_MUX_OK;
+	}
+	WebPMuxDelete(mux);
+	g_free(buf);
+	if (!ok) {
+		g_set_error(error, SMP_ERROR, SMP_ERROR_INTERNAL,
+			"%s: write: cannot add the ICC profile or EXIF to the WebP", path);
+		return FALSE;
+	}
+	ok = smp_file_write_atomic(path, (const char *) out.bytes, out.size, error);
+	WebPDataClear(&out);
+	return ok;
+}
+
+/* PNG and WebP, for either purpose: the sRGB profile, and for clinical
+ * outputs the same filtered EXIF as a clinical JPEG.
+ */
+static gboolean
+save_png_webp(VipsImage *image, const char *path, int quality,
+	const SmpPipeline *p, const char *exif_source, GError **error)
+{
+	g_autoptr(VipsImage) bare = bare_copy(image, error);
+	g_autofree guchar *exif = NULL;
+	unsigned int len = 0;
+
+	if (!bare || !attach_srgb(bare, path, error))
+		return FALSE;
+	if (p->purpose != SMP_PURPOSE_PORTFOLIO)
+		exif = clinical_exif(exif_source, p, &len);
+	if (g_str_has_suffix(path, ".webp"))
+		return save_webp(bare, path, quality, exif, len, error);
+	if (exif)
+		vips_image_set_blob_copy(bare, VIPS_META_EXIF_NAME, exif, len);
+	return save_png(bare, path, error);
 }
 
 gboolean
 smp_privacy_save(VipsImage *image, const char *path, int quality,
 	const SmpPipeline *p, const char *exif_source, GError **error)
 {
-	gboolean saved = p->purpose == SMP_PURPOSE_PORTFOLIO
-		? save_portfolio(image, path, quality, error)
-		: save_clinical(image, path, quality, p, exif_source, error);
+	gboolean saved;
+
+	if (g_str_has_suffix(path, ".png") || g_str_has_suffix(path, ".webp"))
+		saved = save_png_webp(image, path, quality, p, exif_source, error);
+	else if (p->purpose == SMP_PURPOSE_PORTFOLIO)
+		saved = save_portfolio(image, path, quality, error);
+	else
+		saved = save_clinical(image, path, quality, p, exif_source, error);
 
 	if (!saved)
 		return FALSE;

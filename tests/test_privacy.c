@@ -272,12 +272,16 @@ open_image(const char *path)
 	return im;
 }
 
+/* A portfolio output of format @ext (jpg, png, webp) from a photo with
+ * every identifying field.
+ */
 static void
-test_privacy_portfolio_output_has_only_the_icc_profile(void **state)
+portfolio_output_has_only_the_icc_profile(const char *ext)
 {
 	g_autofree char *dir = smp_test_tmpdir();
 	g_autofree char *in = g_build_filename(dir, "in.jpg", NULL);
-	g_autofree char *out = g_build_filename(dir, "out.jpg", NULL);
+	g_autofree char *name = g_strconcat("out.", ext, NULL);
+	g_autofree char *out = g_build_filename(dir, name, NULL);
 	g_autoptr(SmpPipeline) p = pipeline(portfolio_text);
 	g_autoptr(VipsImage) src = NULL;
 	g_autoptr(VipsImage) back = NULL;
@@ -286,7 +290,6 @@ test_privacy_portfolio_output_has_only_the_icc_profile(void **state)
 	GError *error = NULL;
 	ExifData *ed;
 
-	(void) state;
 	write_identifying_photo(in);
 	/* The image handed over still carries every field of the input. */
 	src = open_image(in);
@@ -324,16 +327,28 @@ test_privacy_portfolio_output_has_only_the_icc_profile(void **state)
 }
 
 static void
-test_privacy_clinical_keeps_date_drops_gps_and_serial(void **state)
+test_privacy_portfolio_output_has_only_the_icc_profile(void **state)
+{
+	(void) state;
+	portfolio_output_has_only_the_icc_profile("jpg");
+	portfolio_output_has_only_the_icc_profile("png");
+	portfolio_output_has_only_the_icc_profile("webp");
+}
+
+/* A clinical output of format @ext: the capture date and the camera
+ * kept, the sRGB profile, nothing identifying; the keys change that.
+ */
+static void
+clinical_keeps_date_drops_gps_and_serial(const char *ext)
 {
 	g_autofree char *dir = smp_test_tmpdir();
 	g_autofree char *in = g_build_filename(dir, "in.jpg", NULL);
-	g_autofree char *out = g_build_filename(dir, "out.jpg", NULL);
+	g_autofree char *name = g_strconcat("out.", ext, NULL);
+	g_autofree char *out = g_build_filename(dir, name, NULL);
 	g_autoptr(SmpPipeline) p = smp_pipeline_new_default();
 	g_autoptr(VipsImage) src = NULL;
 	GError *error = NULL;
 
-	(void) state;
 	write_identifying_photo(in);
 	src = open_image(in);
 	assert_true(smp_privacy_save(src, out, 90, p, in, &error));
@@ -344,6 +359,8 @@ test_privacy_clinical_keeps_date_drops_gps_and_serial(void **state)
 
 		assert_string_equal(m->taken, "2024-03-04T10:11:12");
 		assert_string_equal(m->make, "SMPCam");
+		assert_true(m->has_icc);
+		assert_int_equal(m->orientation_raw, 1);
 		assert_false(m->has_gps || m->has_serial || m->has_makernote ||
 			m->has_thumbnail || m->has_xmp || m->has_iptc);
 	}
@@ -361,6 +378,15 @@ test_privacy_clinical_keeps_date_drops_gps_and_serial(void **state)
 		assert_false(m->has_serial || m->has_thumbnail);
 	}
 	smp_test_rmtree(dir);
+}
+
+static void
+test_privacy_clinical_keeps_date_drops_gps_and_serial(void **state)
+{
+	(void) state;
+	clinical_keeps_date_drops_gps_and_serial("jpg");
+	clinical_keeps_date_drops_gps_and_serial("png");
+	clinical_keeps_date_drops_gps_and_serial("webp");
 }
 
 static void

@@ -41,15 +41,19 @@ char *smp_privacy_secret(const SmpPipeline *p, GError **error);
  */
 char *smp_privacy_pseudonym(const char *secret, const char *client);
 
-/* Write @image to @path (JPEG) atomically with the metadata @p's purpose
- * allows. Portfolio: libvips encodes with every field stripped and an
- * sRGB ICC profile is then inserted as the standard APP2 ICC_PROFILE
+/* Write @image to @path atomically with the metadata @p's purpose
+ * allows; @path's extension picks the format (.jpg, .png, .webp) and
+ * @quality applies to JPEG and WebP. Every output carries the sRGB ICC
+ * profile. Portfolio: nothing else. JPEG is encoded with every field
+ * stripped and the profile inserted as the standard APP2 ICC_PROFILE
  * segment (libvips 8.14 drops the profile with strip, and without strip
- * always writes an EXIF block). Clinical: the EXIF of @exif_source (an
- * original photo, may be NULL) filtered by the [output] keep_* keys,
- * orientation 1, no thumbnail, XMP, IPTC or comments. The file is then
- * read back with smp_privacy_check(); when that fails it is removed and
- * FALSE returned.
+ * always writes an EXIF block); WebP likewise, the ICCP chunk added with
+ * libwebpmux; PNG gets an iCCP chunk. Clinical: also the EXIF of
+ * @exif_source (an original photo, may be NULL) filtered by the [output]
+ * keep_* keys (capture date, GPS, serials), orientation 1, no thumbnail,
+ * XMP, IPTC or comments: JPEG APP1, PNG eXIf chunk, WebP EXIF chunk. The
+ * file is then read back with smp_privacy_check(); when that fails it is
+ * removed and FALSE returned.
  */
 gboolean smp_privacy_save(VipsImage *image, const char *path, int quality,
 	const SmpPipeline *p, const char *exif_source, GError **error);

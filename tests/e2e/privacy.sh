@@ -32,6 +32,7 @@ for s in 0 1; do
 	exiftool -q -overwrite_original -GPSLatitude=48.85 -GPSLatitudeRef=N \
 		-GPSLongitude=2.35 -GPSLongitudeRef=E -SerialNumber=SN-424242 \
 		-OwnerName='Jane Client' -XMP-dc:Creator='Jane Client' \
+		-DateTimeOriginal='2024:03:04 10:11:12' \
 		-IPTC:By-line='Jane Client' -Comment='Jane Client, crown' \
 		"-ThumbnailImage<=$tmp/thumb/c01/0/top.jpg" "$arch/c01/$s/top.jpg"
 done
@@ -129,6 +130,32 @@ check "the record's pipeline text and hash carry the options" \
 	>"$tmp/v" 2>&1
 check "verify: a composite made with measuring options matches (0)" \
 	'[ $? -eq 0 ] && grep -q ": match$" "$tmp/v"'
+
+# --- PNG and WebP: the same metadata rules, read back with exiftool ---------
+for f in png webp; do
+	rm -rf "$tmp/pf"
+	"$smpdoc" pair "$arch/c01/0/top.jpg" "$arch/c01/1/top.jpg" -o "$tmp/pf" \
+		--pipeline "$portfolio" --consent marketing --client c01 --format $f \
+		>/dev/null 2>&1
+	check "portfolio $f written (0)" '[ $? -eq 0 ]'
+	# The name is the pseudonym's: one composite in the folder.
+	mv "$tmp"/pf/p*-s0-s1.$f "$tmp/pf/t.$f"
+	groups=$(exiftool -a -G1 -s "$tmp/pf/t.$f" | sed 's/^\[\([^]]*\)\].*/\1/' |
+		sort -u | grep -Ev '^(ExifTool|System|File|PNG|PNG-pHYs|RIFF|Composite|ICC_Profile|ICC-header|ICC-chrm|ICC-meas|ICC-view)$' |
+		tr '\n' ' ')
+	check "portfolio $f: no metadata group but the ICC profile ('$groups')" '[ -z "$groups" ]'
+	check "portfolio $f: an sRGB profile" \
+		"exiftool -s -ProfileDescription '$tmp/pf/t.$f' | grep -q sRGB"
+	check "portfolio $f: no date" \
+		"[ -z \"\$(exiftool -s -DateTimeOriginal '$tmp/pf/t.$f')\" ]"
+	"$smpdoc" pair "$arch/c01/0/top.jpg" "$arch/c01/1/top.jpg" -o "$tmp/cf" \
+		--format $f --name t >/dev/null 2>&1
+	check "clinical $f: sRGB profile and the capture date" \
+		"exiftool -s -ProfileDescription '$tmp/cf/t.$f' 2>/dev/null | grep -q sRGB &&
+		exiftool -s -DateTimeOriginal '$tmp/cf/t.$f' 2>/dev/null | grep -q '2024:03:04 10:11:12'"
+	check "clinical $f: no GPS, serial, owner, XMP, IPTC, thumbnail" \
+		"[ -z \"\$(exiftool -s -GPSLatitude -SerialNumber -OwnerName -XMP-dc:Creator -IPTC:By-line -ThumbnailImage '$tmp/cf/t.$f' 2>/dev/null)\" ]"
+done
 
 # --- pair: consent stated explicitly ------------------------------------------
 "$smpdoc" pair "$arch/c01/0/top.jpg" "$arch/c01/1/top.jpg" -o "$tmp/p1" \
