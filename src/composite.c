@@ -273,12 +273,14 @@ text_width(
 }
 
 /* Paint @text (Pango markup) @px pixels high onto @bg at (@x, centred
- * vertically), in @rgb; text wider than the space left is clipped. The
- * text's width goes to @width when it is not NULL.
+ * vertically), in @rgb, wrapped into lines at most @wrap px wide when
+ * @wrap > 0; text wider than the space left is clipped. The text's width
+ * goes to @width when it is not NULL.
  */
 static int
-paint_text(VipsObject *scope, VipsImage *bg, const char *text, int px, int x,
-	const double rgb[3], const char *family, VipsImage **out, int *width)
+paint_text_wrapped(VipsObject *scope, VipsImage *bg, const char *text, int px,
+	int x, int wrap, const double rgb[3], const char *family, VipsImage **out,
+	int *width)
 {
 	VipsImage **t = (VipsImage **) vips_object_local_array(scope, 3);
 	/* Pango sizes fonts in points: px = pt × dpi / 72, with pt fixed and
@@ -290,7 +292,9 @@ paint_text(VipsObject *scope, VipsImage *bg, const char *text, int px, int x,
 	VipsImage *ink;
 	int y;
 
-	if (vips_text(&t[0], text, "font", font, "dpi", dpi, NULL))
+	if (wrap > 0 ? vips_text(&t[0], text, "font", font, "dpi", dpi, "width",
+					   wrap, NULL)
+				 : vips_text(&t[0], text, "font", font, "dpi", dpi, NULL))
 		return -1;
 	if (width)
 		*width = t[0]->Xsize;
@@ -301,6 +305,14 @@ paint_text(VipsObject *scope, VipsImage *bg, const char *text, int px, int x,
 		return -1;
 	*out = t[2];
 	return 0;
+}
+
+static int
+paint_text(VipsObject *scope, VipsImage *bg, const char *text, int px, int x,
+	const double rgb[3], const char *family, VipsImage **out, int *width)
+{
+	return paint_text_wrapped(
+		scope, bg, text, px, x, 0, rgb, family, out, width);
 }
 
 /* A memory copy of @in that draw operations may change, held by @scope. */
@@ -513,7 +525,7 @@ caption_row(VipsObject *scope, const SmpPanel *panel, int w, int h,
 		g_markup_printf_escaped("<b>%s</b>", panel->title ? panel->title : "");
 	g_autofree char *caption =
 		g_markup_escape_text(panel->caption ? panel->caption : "", -1);
-	int title_w = 0, cap_w = 1, cap_px, x;
+	int title_w = 0, cap_w = 1, cap_px, x, wrap;
 
 	if (solid(scope, w, h, bar_rgb, &row) ||
 		paint_text(
@@ -524,16 +536,25 @@ caption_row(VipsObject *scope, const SmpPanel *panel, int w, int h,
 	if (!*caption)
 		return 0;
 	/* A long caption (the after panel's, with the change) is set smaller,
-	 * down to the legible minimum, rather than cut at the panel's edge.
+	 * down to the legible minimum, rather than cut at the panel's edge;
+	 * when even that is too wide (a narrow panel of three), it goes on
+	 * two lines.
 	 */
 	x = pad + title_w + px;
+	wrap = MAX(1, w - x - pad);
 	cap_px = px * 85 / 100;
 	if (text_width(scope, caption, cap_px, family, &cap_w))
 		return -1;
-	if (x + cap_w + pad > w)
+	if (x + cap_w + pad <= w)
+		wrap = 0;
+	else if (cap_w * SMP_LABEL_MIN_PX / cap_px <= w - x - pad) {
 		cap_px = MAX(SMP_LABEL_MIN_PX, cap_px * (w - x - pad) / cap_w);
-	return paint_text(
-		scope, titled, caption, cap_px, x, caption_rgb, family, out, NULL);
+		wrap = 0;
+	}
+	else
+		cap_px = MAX(SMP_LABEL_MIN_PX, MIN(cap_px, h * 36 / 100));
+	return paint_text_wrapped(scope, titled, caption, cap_px, x, wrap,
+		caption_rgb, family, out, NULL);
 }
 
 /* The label bar under one panel: the caption row, and when the layout
