@@ -10,6 +10,7 @@
 #include "smpdoc/composite.h"
 #include "smpdoc/error.h"
 #include "smpdoc/growth.h"
+#include "smpdoc/mat3.h"
 #include "smpdoc/pair.h"
 #include "smpdoc/privacy.h"
 #include "smpdoc/provenance.h"
@@ -409,27 +410,6 @@ match_tone(const SmpPairSpec *spec, VipsImage *before_mask,
 	return TRUE;
 }
 
-/* @m inverted (adjugate over determinant); FALSE when singular. */
-static gboolean
-invert3(const double m[9], double inv[9])
-{
-	double det = m[0] * (m[4] * m[8] - m[5] * m[7]) -
-		m[1] * (m[3] * m[8] - m[5] * m[6]) + m[2] * (m[3] * m[7] - m[4] * m[6]);
-
-	if (fabs(det) < 1e-12)
-		return FALSE;
-	inv[0] = (m[4] * m[8] - m[5] * m[7]) / det;
-	inv[1] = (m[2] * m[7] - m[1] * m[8]) / det;
-	inv[2] = (m[1] * m[5] - m[2] * m[4]) / det;
-	inv[3] = (m[5] * m[6] - m[3] * m[8]) / det;
-	inv[4] = (m[0] * m[8] - m[2] * m[6]) / det;
-	inv[5] = (m[2] * m[3] - m[0] * m[5]) / det;
-	inv[6] = (m[3] * m[7] - m[4] * m[6]) / det;
-	inv[7] = (m[1] * m[6] - m[0] * m[7]) / det;
-	inv[8] = (m[0] * m[4] - m[1] * m[3]) / det;
-	return TRUE;
-}
-
 /* Masks of the common overlap in each photo's own frame (255 inside), for
  * tone matching on the same skin. FALSE when there is no usable overlap.
  */
@@ -446,7 +426,7 @@ overlap_masks(const SmpPairSpec *spec, const SmpRegistration *reg,
 	VipsRect r;
 
 	if (!overlap_rect(reg, a->Xsize, a->Ysize, b->Xsize, b->Ysize, &r) ||
-		!invert3(reg->matrix, back.matrix))
+		!smp_mat3_invert(reg->matrix, back.matrix))
 		return FALSE;
 	back.model = reg->model;
 	if (vips_black(&black, b->Xsize, b->Ysize, NULL) ||

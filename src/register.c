@@ -98,7 +98,7 @@ registration_new(SmpRegisterModel model, const char *method)
 {
 	SmpRegistration *r = g_new0(SmpRegistration, 1);
 
-	reg_mat_identity(r->matrix);
+	smp_mat3_identity(r->matrix);
 	r->model = model;
 	r->method = method;
 	r->scale = 1;
@@ -198,7 +198,7 @@ map_render_dots(
 		if (weight <= 0)
 			continue;
 		inside++;
-		reg_mat_apply(m, dots[i].x - crop->x, dots[i].y - crop->y, &x, &y);
+		smp_mat3_apply(m, dots[i].x - crop->x, dots[i].y - crop->y, &x, &y);
 		/* Pixel k of the map covers [k, k+1): its centre is k + 0.5. */
 		x = x * map->f - 0.5;
 		y = y * map->f - 0.5;
@@ -671,7 +671,7 @@ fm_search(VipsImage *before, VipsImage *after, const SmpDot *bd, int nb,
 	double id[9];
 	int nc = -1;
 
-	reg_mat_identity(id);
+	smp_mat3_identity(id);
 	if (map_render(&bmap, bd, nb, before, &cb, id, error) &&
 		map_render(&amap, ad, na, after, &ca, id, error) &&
 		(fb = fft(bmap.v, side, side, error)) &&
@@ -707,13 +707,13 @@ coarse_search(VipsImage *before, VipsImage *after, const SmpDot *bd, int nb,
 	int nc;
 	gboolean ok;
 
-	reg_mat_identity(out->m);
+	smp_mat3_identity(out->m);
 	out->peak = 0;
 	out->f = bmap.f;
 	nc = fm_search(before, after, bd, nb, ad, na, p, side, cand, error);
 	if (nc <= 0)
 		return nc == 0;
-	reg_mat_identity(id);
+	smp_mat3_identity(id);
 	bmap.v = g_new(float, (gsize) tside *tside);
 	ok = map_render(&bmap, bd, nb, before, NULL, id, error) &&
 		(fb = fft(bmap.v, tside, tside, error)) &&
@@ -807,7 +807,7 @@ smp_register_from_landmarks(
 		src[2 * i] = pairs[4 * i + 2];
 		src[2 * i + 1] = pairs[4 * i + 3];
 	}
-	if (!reg_fit(model, src, dst, n, m) || !reg_mat_invert(m, inv)) {
+	if (!reg_fit(model, src, dst, n, m) || !smp_mat3_invert(m, inv)) {
 		g_set_error(error, SMP_ERROR, SMP_ERROR_CONFIG,
 			"landmarks: the points coincide or lie on one line; they do "
 			"not fix a %s transform",
@@ -819,7 +819,7 @@ smp_register_from_landmarks(
 	for (int i = 0; i < n; i++) {
 		double x, y;
 
-		reg_mat_apply(m, src[2 * i], src[2 * i + 1], &x, &y);
+		smp_mat3_apply(m, src[2 * i], src[2 * i + 1], &x, &y);
 		ss += pow(x - dst[2 * i], 2) + pow(y - dst[2 * i + 1], 2);
 	}
 	r->rms_px = sqrt(ss / n);
@@ -921,7 +921,7 @@ void
 smp_register_map_point(
 	const SmpRegistration *r, double ax, double ay, double *bx, double *by)
 {
-	reg_mat_apply(r->matrix, ax, ay, bx, by);
+	smp_mat3_apply(r->matrix, ax, ay, bx, by);
 }
 
 /* The index image for vips_mapim: at each before pixel, the after pixel
@@ -937,7 +937,7 @@ homography_index(const double inv[9], int w, int h)
 		for (int x = 0; x < w; x++) {
 			double ax, ay;
 
-			reg_mat_apply(inv, x + 0.5, y + 0.5, &ax, &ay);
+			smp_mat3_apply(inv, x + 0.5, y + 0.5, &ax, &ay);
 			buf[2 * ((gsize) y * w + x)] = ax - 0.5;
 			buf[2 * ((gsize) y * w + x) + 1] = ay - 0.5;
 		}
@@ -955,7 +955,7 @@ smp_register_warp(VipsImage *after, const SmpRegistration *r, int out_w,
 	double inv[9];
 	int rc;
 
-	if (out_w < 1 || out_h < 1 || !reg_mat_invert(m, inv)) {
+	if (out_w < 1 || out_h < 1 || !smp_mat3_invert(m, inv)) {
 		g_set_error(error, SMP_ERROR, SMP_ERROR_INTERNAL,
 			"register: cannot warp with a singular matrix or to %dx%d", out_w,
 			out_h);

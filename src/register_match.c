@@ -112,7 +112,7 @@ map_dots(const SmpDot *dots, int n, const double m[9])
 	double *xy = g_new(double, 2 * (gsize) MAX(n, 1));
 
 	for (int i = 0; i < n; i++)
-		reg_mat_apply(m, dots[i].x, dots[i].y, &xy[2 * i], &xy[2 * i + 1]);
+		smp_mat3_apply(m, dots[i].x, dots[i].y, &xy[2 * i], &xy[2 * i + 1]);
 	return xy;
 }
 
@@ -126,11 +126,11 @@ overlap_dots(
 	double inv[9];
 	int *idx = g_new(int, MAX(nb, 1)), n = 0;
 
-	if (reg_mat_invert(m, inv))
+	if (smp_mat3_invert(m, inv))
 		for (int i = 0; i < nb; i++) {
 			double x, y;
 
-			reg_mat_apply(inv, before[i].x, before[i].y, &x, &y);
+			smp_mat3_apply(inv, before[i].x, before[i].y, &x, &y);
 			if (x >= 0 && y >= 0 && x < wa && y < ha)
 				idx[n++] = i;
 		}
@@ -266,7 +266,7 @@ refine_round(const SmpDot *before, int nb, const SmpDot *after, int na, int wb,
 	for (int i = 0; i < n; i++) {
 		double x, y;
 
-		reg_mat_apply(m, src[2 * i], src[2 * i + 1], &x, &y);
+		smp_mat3_apply(m, src[2 * i], src[2 * i + 1], &x, &y);
 		ss += pow(x - dst[2 * i], 2) + pow(y - dst[2 * i + 1], 2);
 	}
 	*rms = sqrt(ss / n);
@@ -315,7 +315,7 @@ reg_fine_fit(const SmpDot *before, int nb, int wb, int hb, const SmpDot *after,
 		grid_free(&g);
 	}
 	reg_mat_similarity(1, 0, shift[0], shift[1], t);
-	reg_mat_mul(t, m0, m);
+	smp_mat3_mul(t, m0, m);
 	for (int r = 0; r < rounds; r++) {
 		SmpRegisterModel model =
 			r < rounds - 2 ? SMP_REGISTER_SIMILARITY : p->model;

@@ -11,59 +11,6 @@
 #define PIVOT_EPS 1e-12 /* relative pivot below which a system is singular */
 
 void
-reg_mat_identity(double m[9])
-{
-	static const double id[9] = {1, 0, 0, 0, 1, 0, 0, 0, 1};
-
-	memcpy(m, id, sizeof(id));
-}
-
-void
-reg_mat_mul(const double a[9], const double b[9], double out[9])
-{
-	double t[9];
-
-	for (int i = 0; i < 3; i++)
-		for (int j = 0; j < 3; j++)
-			t[i * 3 + j] = a[i * 3] * b[j] + a[i * 3 + 1] * b[3 + j] +
-				a[i * 3 + 2] * b[6 + j];
-	memcpy(out, t, sizeof(t));
-}
-
-gboolean
-reg_mat_invert(const double m[9], double out[9])
-{
-	double c[9], det, norm = 0;
-
-	c[0] = m[4] * m[8] - m[5] * m[7];
-	c[1] = m[2] * m[7] - m[1] * m[8];
-	c[2] = m[1] * m[5] - m[2] * m[4];
-	c[3] = m[5] * m[6] - m[3] * m[8];
-	c[4] = m[0] * m[8] - m[2] * m[6];
-	c[5] = m[2] * m[3] - m[0] * m[5];
-	c[6] = m[3] * m[7] - m[4] * m[6];
-	c[7] = m[1] * m[6] - m[0] * m[7];
-	c[8] = m[0] * m[4] - m[1] * m[3];
-	det = m[0] * c[0] + m[1] * c[3] + m[2] * c[6];
-	for (int i = 0; i < 9; i++)
-		norm = fmax(norm, fabs(m[i]));
-	if (!isfinite(det) || fabs(det) <= PIVOT_EPS * norm * norm * norm)
-		return FALSE;
-	for (int i = 0; i < 9; i++)
-		out[i] = c[i] / det;
-	return TRUE;
-}
-
-void
-reg_mat_apply(const double m[9], double x, double y, double *ox, double *oy)
-{
-	double w = m[6] * x + m[7] * y + m[8];
-
-	*ox = (m[0] * x + m[1] * y + m[2]) / w;
-	*oy = (m[3] * x + m[4] * y + m[5]) / w;
-}
-
-void
 reg_mat_similarity(
 	double s, double theta_rad, double tx, double ty, double m[9])
 {
@@ -279,8 +226,8 @@ fit_homography(const double *src, const double *dst, int n, double m[9])
 	for (int i = 0; i < n; i++) {
 		double x, y, u, v;
 
-		reg_mat_apply(ts, src[2 * i], src[2 * i + 1], &x, &y);
-		reg_mat_apply(td, dst[2 * i], dst[2 * i + 1], &u, &v);
+		smp_mat3_apply(ts, src[2 * i], src[2 * i + 1], &x, &y);
+		smp_mat3_apply(td, dst[2 * i], dst[2 * i + 1], &u, &v);
 		double r1[8] = {x, y, 1, 0, 0, 0, -u * x, -u * y};
 		double r2[8] = {0, 0, 0, x, y, 1, -v * x, -v * y};
 
@@ -295,10 +242,10 @@ fit_homography(const double *src, const double *dst, int n, double m[9])
 	memcpy(h, atb, sizeof(atb));
 	h[8] = 1;
 	/* Back to pixels: H = Td⁻¹ Hn Ts, scaled so that h33 = 1. */
-	if (!reg_mat_invert(td, tdi))
+	if (!smp_mat3_invert(td, tdi))
 		return FALSE;
-	reg_mat_mul(h, ts, h);
-	reg_mat_mul(tdi, h, m);
+	smp_mat3_mul(h, ts, h);
+	smp_mat3_mul(tdi, h, m);
 	if (!(fabs(m[8]) > 1e-12))
 		return FALSE;
 	for (int i = 0; i < 9; i++)

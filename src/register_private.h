@@ -9,19 +9,10 @@
 #include <glib.h>
 
 #include "smpdoc/detect.h"
+#include "smpdoc/mat3.h"
 #include "smpdoc/register.h"
 
 /* --- register_math.c: 3×3 matrices (row-major) and model fits ---------- */
-
-void reg_mat_identity(double m[9]);
-void reg_mat_mul(const double a[9], const double b[9], double out[9]);
-
-/* Returns: FALSE when @m is singular (|det| tiny against its scale). */
-gboolean reg_mat_invert(const double m[9], double out[9]);
-
-/* Apply @m to (x, y), dividing by w for homographies. */
-void reg_mat_apply(
-	const double m[9], double x, double y, double *ox, double *oy);
 
 /* The similarity s·R(θ) with translation (tx, ty). */
 void reg_mat_similarity(

@@ -7,37 +7,7 @@
 #include <string.h>
 
 #include "scale_private.h"
-
-/* 3×3 matrices are row-major double[9]. */
-
-static gboolean
-invert3(const double m[9], double inv[9])
-{
-	double det = m[0] * (m[4] * m[8] - m[5] * m[7]) -
-		m[1] * (m[3] * m[8] - m[5] * m[6]) + m[2] * (m[3] * m[7] - m[4] * m[6]);
-
-	if (!(fabs(det) > 1e-300))
-		return FALSE;
-	inv[0] = (m[4] * m[8] - m[5] * m[7]) / det;
-	inv[1] = (m[2] * m[7] - m[1] * m[8]) / det;
-	inv[2] = (m[1] * m[5] - m[2] * m[4]) / det;
-	inv[3] = (m[5] * m[6] - m[3] * m[8]) / det;
-	inv[4] = (m[0] * m[8] - m[2] * m[6]) / det;
-	inv[5] = (m[2] * m[3] - m[0] * m[5]) / det;
-	inv[6] = (m[3] * m[7] - m[4] * m[6]) / det;
-	inv[7] = (m[1] * m[6] - m[0] * m[7]) / det;
-	inv[8] = (m[0] * m[4] - m[1] * m[3]) / det;
-	return TRUE;
-}
-
-static void
-mul3(const double a[9], const double b[9], double out[9])
-{
-	for (int i = 0; i < 3; i++)
-		for (int j = 0; j < 3; j++)
-			out[3 * i + j] = a[3 * i] * b[j] + a[3 * i + 1] * b[3 + j] +
-				a[3 * i + 2] * b[6 + j];
-}
+#include "smpdoc/mat3.h"
 
 /* The real roots of l^3 + a l^2 + b l + c, each polished by Newton steps.
  * Returns how many (1 or 3).
@@ -136,15 +106,15 @@ fit_conic(
 	int nr;
 	gboolean found = FALSE;
 
-	if (!invert3(s3, s3i))
+	if (!smp_mat3_invert(s3, s3i))
 		return FALSE;
 	for (int i = 0; i < 3; i++)
 		for (int j = 0; j < 3; j++)
 			s2t[3 * i + j] = s2[3 * j + i];
-	mul3(s3i, s2t, t);
+	smp_mat3_mul(s3i, s2t, t);
 	for (int i = 0; i < 9; i++)
 		t[i] = -t[i];
-	mul3(s2, t, st);
+	smp_mat3_mul(s2, t, st);
 	for (int i = 0; i < 9; i++)
 		m[i] = s1[i] + st[i];
 	/* C1^-1 M with C1 = [[0 0 2] [0 -1 0] [2 0 0]]. */

@@ -71,8 +71,8 @@ corner_error(const double m[9], const double truth[9], int w, int h)
 	for (int i = 0; i < 4; i++) {
 		double ax, ay, bx, by;
 
-		reg_mat_apply(m, cx[i], cy[i], &ax, &ay);
-		reg_mat_apply(truth, cx[i], cy[i], &bx, &by);
+		smp_mat3_apply(m, cx[i], cy[i], &ax, &ay);
+		smp_mat3_apply(truth, cx[i], cy[i], &bx, &by);
 		worst = fmax(worst, hypot(ax - bx, ay - by));
 	}
 	return worst;
@@ -301,7 +301,7 @@ landmarks_from(
 	for (int i = 0; i < n; i++) {
 		double bx, by;
 
-		reg_mat_apply(m, after[i][0], after[i][1], &bx, &by);
+		smp_mat3_apply(m, after[i][0], after[i][1], &bx, &by);
 		pairs[4 * i] = round(bx * 10) / 10;
 		pairs[4 * i + 1] = round(by * 10) / 10;
 		pairs[4 * i + 2] = after[i][0];
@@ -467,7 +467,7 @@ test_register_new_dots_counted(void **state)
 		const SmpDot *d = &g_array_index(c.ad->dots, SmpDot, i);
 		double x, y;
 
-		reg_mat_apply(c.truth, d->x, d->y, &x, &y);
+		smp_mat3_apply(c.truth, d->x, d->y, &x, &y);
 		if (x < 0 || y < 0 || x >= PAIR_W || y >= PAIR_H)
 			continue;
 		inside++;
@@ -579,7 +579,7 @@ test_register_fits_recover_models(void **state)
 		for (int i = 0; i < 20; i++) {
 			src[2 * i] = (smp_test_rand(&st) % 4000) + 0.25;
 			src[2 * i + 1] = (smp_test_rand(&st) % 3000) + 0.5;
-			reg_mat_apply(
+			smp_mat3_apply(
 				t, src[2 * i], src[2 * i + 1], &dst[2 * i], &dst[2 * i + 1]);
 		}
 		assert_true(reg_fit(models[k], src, dst, 20, m));
