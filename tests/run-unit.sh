@@ -21,13 +21,16 @@ for t in "$@"; do
 		else
 			unset SMP_SIMD
 		fi
+		# Seconds per program in the log, so the CI time budget can be
+		# spent where it buys something.
+		start=$(date +%s)
 		if "$t" >"$build/tests/$name.$simd.log" 2>&1; then
 			passed=$((passed + 1))
-			echo "PASS  $name ($simd)"
+			echo "PASS  $name ($simd, $(($(date +%s) - start)) s)"
 		else
 			failed=$((failed + 1))
 			failed_names="$failed_names $name($simd)"
-			echo "FAIL  $name ($simd)"
+			echo "FAIL  $name ($simd, $(($(date +%s) - start)) s)"
 			tail -n 40 "$build/tests/$name.$simd.log"
 		fi
 	done
