@@ -7,6 +7,7 @@
 
 #include "html_private.h"
 #include "smpdoc/html.h"
+#include "smpdoc/json_out.h"
 #include "smpdoc/report.h"
 
 /* Failures listed on the page; the rest are in data/errors.csv. */
@@ -486,41 +487,21 @@ render_summary(GString *s, const HtmlReport *r)
 /* --- data -----------------------------------------------------------------*/
 
 static void
-add_num(JsonBuilder *b, const char *key, double v)
-{
-	json_builder_set_member_name(b, key);
-	if (isfinite(v))
-		json_builder_add_double_value(b, v);
-	else
-		json_builder_add_null_value(b);
-}
-
-static void
-add_str(JsonBuilder *b, const char *key, const char *v)
-{
-	json_builder_set_member_name(b, key);
-	if (v)
-		json_builder_add_string_value(b, v);
-	else
-		json_builder_add_null_value(b);
-}
-
-static void
 data_pair(JsonBuilder *b, const HtmlPair *p)
 {
 	json_builder_begin_object(b);
-	add_str(b, "client", p->client);
-	add_str(b, "view", p->view);
+	smp_json_string(b, "client", p->client);
+	smp_json_string(b, "view", p->view);
 	json_builder_set_member_name(b, "session_before");
 	json_builder_add_int_value(b, p->s0);
 	json_builder_set_member_name(b, "session_after");
 	json_builder_add_int_value(b, p->s1);
-	add_str(b, "sidecar", p->sidecar);
-	add_str(b, "composite", p->composite);
-	add_str(b, "thumb_before", p->thumb[0]);
-	add_str(b, "thumb_after", p->thumb[1]);
-	add_str(b, "panels_from", p->panels_from);
-	add_str(b, "problem", p->problem);
+	smp_json_string(b, "sidecar", p->sidecar);
+	smp_json_string(b, "composite", p->composite);
+	smp_json_string(b, "thumb_before", p->thumb[0]);
+	smp_json_string(b, "thumb_after", p->thumb[1]);
+	smp_json_string(b, "panels_from", p->panels_from);
+	smp_json_string(b, "problem", p->problem);
 	json_builder_set_member_name(b, "record");
 	json_builder_add_value(b, json_node_copy(p->record));
 	json_builder_end_object(b);
@@ -530,16 +511,16 @@ static void
 data_point(JsonBuilder *b, const HtmlPoint *p)
 {
 	json_builder_begin_object(b);
-	add_str(b, "client", p->client);
-	add_str(b, "view", p->view);
+	smp_json_string(b, "client", p->client);
+	smp_json_string(b, "view", p->view);
 	json_builder_set_member_name(b, "session");
 	json_builder_add_int_value(b, p->session);
-	add_str(b, "taken", p->taken);
-	add_num(b, "per_cm2", p->per_cm2);
-	add_num(b, "per_cm2_lo", p->lo);
-	add_num(b, "per_cm2_hi", p->hi);
-	add_num(b, "per_mpx", p->per_mpx);
-	add_num(b, "coverage", p->coverage);
+	smp_json_string(b, "taken", p->taken);
+	smp_json_number(b, "per_cm2", p->per_cm2, 0);
+	smp_json_number(b, "per_cm2_lo", p->lo, 0);
+	smp_json_number(b, "per_cm2_hi", p->hi, 0);
+	smp_json_number(b, "per_mpx", p->per_mpx, 0);
+	smp_json_number(b, "coverage", p->coverage, 0);
 	json_builder_end_object(b);
 }
 
@@ -566,8 +547,8 @@ data_summary(JsonBuilder *b, const HtmlReport *r)
 		HtmlPipeline *p = g_ptr_array_index(r->pipelines, i);
 
 		json_builder_begin_object(b);
-		add_str(b, "name", p->name);
-		add_str(b, "sha256", p->sha256);
+		smp_json_string(b, "name", p->name);
+		smp_json_string(b, "sha256", p->sha256);
 		json_builder_set_member_name(b, "pairs");
 		json_builder_add_int_value(b, p->pairs);
 		json_builder_end_object(b);
@@ -584,9 +565,9 @@ data_errors(JsonBuilder *b, const HtmlReport *r)
 		char **e = g_ptr_array_index(r->errors, i);
 
 		json_builder_begin_object(b);
-		add_str(b, "source", e[0]);
-		add_str(b, "stage", e[1]);
-		add_str(b, "reason", e[2]);
+		smp_json_string(b, "source", e[0]);
+		smp_json_string(b, "stage", e[1]);
+		smp_json_string(b, "reason", e[2]);
 		json_builder_end_object(b);
 	}
 	json_builder_end_array(b);
@@ -598,9 +579,9 @@ smp_html_data(const HtmlReport *r)
 	g_autoptr(JsonBuilder) b = json_builder_new();
 
 	json_builder_begin_object(b);
-	add_str(b, "smpdoc", SMP_VERSION);
-	add_str(b, "title", r->title);
-	add_str(b, "generated", r->generated);
+	smp_json_string(b, "smpdoc", SMP_VERSION);
+	smp_json_string(b, "title", r->title);
+	smp_json_string(b, "generated", r->generated);
 	data_summary(b, r);
 	data_errors(b, r);
 	json_builder_set_member_name(b, "timeline");

@@ -11,6 +11,7 @@
 
 #include "smpdoc/analysis.h"
 #include "smpdoc/error.h"
+#include "smpdoc/json_out.h"
 #include "smpdoc/meta.h"
 #include "smpdoc/provenance.h"
 #include "smpdoc/report.h"
@@ -46,37 +47,6 @@ smp_file_sha256(const char *path, GError **error)
 	return g_strdup(g_checksum_get_string(sum));
 }
 
-static void
-add_string(JsonBuilder *b, const char *key, const char *value)
-{
-	json_builder_set_member_name(b, key);
-	if (value)
-		json_builder_add_string_value(b, value);
-	else
-		json_builder_add_null_value(b);
-}
-
-static void
-add_double(JsonBuilder *b, const char *key, double v)
-{
-	json_builder_set_member_name(b, key);
-	json_builder_add_double_value(b, v);
-}
-
-static void
-add_int(JsonBuilder *b, const char *key, gint64 v)
-{
-	json_builder_set_member_name(b, key);
-	json_builder_add_int_value(b, v);
-}
-
-static void
-add_bool(JsonBuilder *b, const char *key, gboolean v)
-{
-	json_builder_set_member_name(b, key);
-	json_builder_add_boolean_value(b, v);
-}
-
 /* One original: identity, scale and what was done to its pixels. */
 static gboolean
 add_original(JsonBuilder *b, const SmpPairSpec *spec, int i, GError **error)
@@ -89,14 +59,14 @@ add_original(JsonBuilder *b, const SmpPairSpec *spec, int i, GError **error)
 	if (!sha)
 		return FALSE;
 	json_builder_begin_object(b);
-	add_string(b, "role", i ? "after" : "before");
-	add_string(b, "sha256", sha);
-	add_string(b, "taken", taken);
-	add_int(b, "session", spec->session[i]);
-	add_double(b, "px_per_mm", a->scale.px_per_mm);
-	add_double(b, "scale_rel_uncertainty", a->scale.rel_uncertainty);
-	add_string(b, "scale_source", a->scale.source);
-	add_string(b, "roi_source", a->roi_source);
+	smp_json_string(b, "role", i ? "after" : "before");
+	smp_json_string(b, "sha256", sha);
+	smp_json_string(b, "taken", taken);
+	smp_json_int(b, "session", spec->session[i]);
+	smp_json_number(b, "px_per_mm", a->scale.px_per_mm, 0);
+	smp_json_number(b, "scale_rel_uncertainty", a->scale.rel_uncertainty, 0);
+	smp_json_string(b, "scale_source", a->scale.source);
+	smp_json_string(b, "roi_source", a->roi_source);
 	json_builder_set_member_name(b, "operations");
 	json_builder_begin_array(b);
 	json_builder_add_string_value(b, ph->loader);
@@ -129,18 +99,18 @@ add_composite(JsonBuilder *b, const SmpPairSpec *spec, const int *roi)
 	else
 		smp_composite_params_default(&cp);
 	json_builder_begin_object(b);
-	add_string(b, "view", spec->view);
-	add_string(b, "layout", smp_layout_name(cp.layout));
-	add_int(b, "long_edge_px",
+	smp_json_string(b, "view", spec->view);
+	smp_json_string(b, "layout", smp_layout_name(cp.layout));
+	smp_json_int(b, "long_edge_px",
 		spec->long_edge_px ? spec->long_edge_px : spec->pipeline->long_edge_px);
-	add_int(b, "jpeg_quality",
+	smp_json_int(b, "jpeg_quality",
 		spec->jpeg_quality ? spec->jpeg_quality : spec->pipeline->jpeg_quality);
-	add_bool(b, "dots", cp.dots);
-	add_bool(b, "heatmap", cp.heatmap);
-	add_bool(b, "scale_bar", cp.scale_bar);
-	add_double(b, "ghost_opacity", cp.ghost_opacity);
-	add_string(b, "watermark", cp.watermark);
-	add_bool(b, "as_shot", spec->as_shot);
+	smp_json_bool(b, "dots", cp.dots);
+	smp_json_bool(b, "heatmap", cp.heatmap);
+	smp_json_bool(b, "scale_bar", cp.scale_bar);
+	smp_json_number(b, "ghost_opacity", cp.ghost_opacity, 0);
+	smp_json_string(b, "watermark", cp.watermark);
+	smp_json_bool(b, "as_shot", spec->as_shot);
 	json_builder_set_member_name(b, "landmarks");
 	if (spec->landmarks) {
 		json_builder_begin_array(b);
@@ -185,15 +155,15 @@ smp_provenance_build(const SmpPairSpec *spec, const SmpRegistration *reg,
 	const SmpPipeline *pl = spec->pipeline;
 
 	json_builder_begin_object(b);
-	add_string(b, "format", SMP_PROVENANCE_FORMAT);
-	add_string(b, "smpdoc", SMP_VERSION);
-	add_string(b, "libvips", vips_version_string());
-	add_string(b, "composite", composite_name);
+	smp_json_string(b, "format", SMP_PROVENANCE_FORMAT);
+	smp_json_string(b, "smpdoc", SMP_VERSION);
+	smp_json_string(b, "libvips", vips_version_string());
+	smp_json_string(b, "composite", composite_name);
 	json_builder_set_member_name(b, "pipeline");
 	json_builder_begin_object(b);
-	add_string(b, "name", pl->name);
-	add_string(b, "sha256", pl->sha256);
-	add_string(b, "text", pl->text);
+	smp_json_string(b, "name", pl->name);
+	smp_json_string(b, "sha256", pl->sha256);
+	smp_json_string(b, "text", pl->text);
 	json_builder_end_object(b);
 	json_builder_set_member_name(b, "originals");
 	json_builder_begin_array(b);

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "smpdoc/error.h"
+#include "smpdoc/json_out.h"
 #include "smpdoc/photo.h"
 #include "smpdoc/register.h"
 #include "register_private.h"
@@ -989,16 +990,6 @@ smp_register_warp(VipsImage *after, const SmpRegistration *r, int out_w,
 	return out;
 }
 
-static void
-add_double(JsonBuilder *b, const char *key, double v)
-{
-	json_builder_set_member_name(b, key);
-	if (isfinite(v))
-		json_builder_add_double_value(b, v);
-	else
-		json_builder_add_null_value(b);
-}
-
 void
 smp_register_to_json(const SmpRegistration *r, JsonBuilder *b)
 {
@@ -1016,15 +1007,15 @@ smp_register_to_json(const SmpRegistration *r, JsonBuilder *b)
 		json_builder_end_array(b);
 	}
 	json_builder_end_array(b);
-	add_double(b, "score", r->score);
+	smp_json_number(b, "score", r->score, 0);
 	json_builder_set_member_name(b, "ok");
 	json_builder_add_boolean_value(b, r->ok);
 	json_builder_set_member_name(b, "inliers");
 	json_builder_add_int_value(b, r->inliers);
 	json_builder_set_member_name(b, "overlap_dots");
 	json_builder_add_int_value(b, r->overlap_dots);
-	add_double(b, "rms_px", r->rms_px);
-	add_double(b, "rotation_deg", r->rotation_deg);
-	add_double(b, "scale", r->scale);
+	smp_json_number(b, "rms_px", r->rms_px, 0);
+	smp_json_number(b, "rotation_deg", r->rotation_deg, 0);
+	smp_json_number(b, "scale", r->scale, 0);
 	json_builder_end_object(b);
 }
