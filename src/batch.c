@@ -7,6 +7,7 @@
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -48,6 +49,7 @@ typedef struct Ctx {
 	gint stop; /* set after a fatal error: workers skip the rest */
 	gboolean portfolio; /* pairs only, pseudonyms, provenance */
 	char *secret; /* the clinic secret of the pseudonyms (portfolio) */
+	const char *root_real; /* the manifest's folder, symlinks resolved */
 } Ctx;
 
 /* One photo of a group as a worker sees it. */
@@ -177,7 +179,8 @@ identify(const Ctx *ctx, Slot *s)
 		: g_strdup(s->entry->client);
 	s->refusal = smp_consent_refusal(ctx->o->pipeline, (int) s->entry->consent);
 	s->output = rel_stem(s, ".json");
-	s->sha256 = smp_file_sha256(s->entry->path, &error);
+	if (smp_manifest_entry_inside(s->entry, ctx->root_real, &error))
+		s->sha256 = smp_file_sha256(s->entry->path, &error);
 	if (!s->sha256) {
 		s->error = g_strdup(error->message);
 		g_error_free(error);
@@ -831,8 +834,9 @@ smp_batch_run(
 	g_autoptr(GPtrArray) groups = NULL;
 	g_autoptr(GTimer) timer = g_timer_new();
 	g_autofree char *shard = g_strdup_printf("%u/%u", o->shard_k, o->shard_n);
+	g_autofree char *root_real = NULL;
 	Run run = {o, NULL, summary, {0}, timer, NULL};
-	Ctx ctx = {o, NULL, NULL, 0, FALSE, NULL};
+	Ctx ctx = {o, NULL, NULL, 0, FALSE, NULL, NULL};
 	int photos, pairs;
 	gboolean ok;
 
@@ -841,6 +845,12 @@ smp_batch_run(
 		return FALSE;
 	all = smp_manifest_groups(m);
 	groups = shard_groups(all, o, &photos, &pairs);
+	root_real = realpath(m->root, NULL);
+	if (!(ctx.root_real = root_real)) {
+		g_set_error(error, SMP_ERROR, SMP_ERROR_IO, "%s: %s", m->root,
+			g_strerror(errno));
+		return FALSE;
+	}
 	run.progress.total = photos + pairs;
 	ctx.portfolio = o->pipeline->purpose == SMP_PURPOSE_PORTFOLIO;
 	/* No secret, no portfolio: refused before anything is written. */

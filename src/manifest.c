@@ -1290,3 +1290,31 @@ smp_manifest_safe_name(const char *s)
 	}
 	return g_string_free(out, FALSE);
 }
+
+/* --- following links ------------------------------------------------------ */
+
+static gboolean
+path_inside(const char *path, const char *root_real, GError **error)
+{
+	g_autofree char *real = realpath(path, NULL);
+	size_t n = strlen(root_real);
+
+	if (!real ||
+		(strncmp(real, root_real, n) == 0 &&
+			(real[n] == '/' || strcmp(root_real, "/") == 0)))
+		return TRUE;
+	g_set_error(error, SMP_ERROR, SMP_ERROR_CONFIG,
+		"%s: leads to %s, outside the manifest's folder %s; not followed", path,
+		real, root_real);
+	return FALSE;
+}
+
+gboolean
+smp_manifest_entry_inside(
+	const SmpEntry *e, const char *root_real, GError **error)
+{
+	if (!path_inside(e->path, root_real, error))
+		return FALSE;
+	return !e->roi || smp_roi_is_polygon(e->roi) ||
+		path_inside(e->roi, root_real, error);
+}

@@ -123,6 +123,14 @@ SmpManifest *smp_manifest_parse(const char *data, gsize len, const char *name,
  */
 SmpManifest *smp_manifest_scan(const char *archive_dir, GError **error);
 
+/* FALSE, with @error naming the file, when @e's photo or ROI mask resolves
+ * (through a symlink to it or to a folder on its way) to a file outside
+ * @root_real, the manifest's folder as realpath() gives it. A missing file
+ * passes: loading it says so.
+ */
+gboolean smp_manifest_entry_inside(
+	const SmpEntry *e, const char *root_real, GError **error);
+
 /* smp_manifest_scan() when @path is a folder (symlinks followed for @path
  * itself), else smp_manifest_load().
  */

@@ -254,6 +254,18 @@ exits 0 "archive with a symlink out: the rest is done"
 [ -s "$m/out-links/c1/top-s1.json" ] && [ -s "$m/out-links/c1/top-s2.json" ] &&
 	ok "symlink archive: the real photos measured" ||
 	bad "symlink archive: the real photos measured"
+# A manifest row naming a symlink that leads outside the manifest's folder:
+# that photo fails with the reason, the other is measured.
+cases=$((cases + 1))
+printf '%s\nc1,1,top,c1/1/top.jpg\nc2,1,top,c2/1/top.jpg\n' "$hdr" >"$m/archive/link.csv"
+"$smpdoc" batch "$m/archive/link.csv" -o "$m/out-link-csv" -j 1 --progress never >/dev/null 2>"$tmp/err"
+rc=$?
+exits 1 "manifest naming a symlink out: exit 1 (one photo failed)"
+grep -q "c2/1/top.jpg: leads to .*secret.jpg, outside the manifest's folder" "$m/out-link-csv/errors.csv" &&
+	ok "manifest symlink out: refused in errors.csv with the reason" ||
+	bad "manifest symlink out: refused in errors.csv with the reason"
+[ -s "$m/out-link-csv/c1/top-s1.json" ] && ok "manifest symlink out: the other photo measured" ||
+	bad "manifest symlink out: the other photo measured"
 
 # --- limits: a photo over its time budget fails alone, the run goes on -------
 cases=$((cases + 1))
