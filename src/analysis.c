@@ -8,6 +8,7 @@
 #include "smpdoc/budget.h"
 #include "smpdoc/error.h"
 #include "smpdoc/roi.h"
+#include "smpdoc/skin.h"
 
 void
 smp_analysis_scale(double given, double given_rel_uncertainty,
@@ -220,6 +221,24 @@ exclude_sticker(const SmpAnalysis *a, guint8 *mask, int w, int h)
 	return mask;
 }
 
+/* Leave out a wall or clothes reaching the frame's edge (skin.h). */
+static gboolean
+exclude_backdrop(SmpAnalysis *a, const SmpPhoto *photo, const SmpPipeline *pl,
+	GError **error)
+{
+	SmpSkinResult r;
+
+	a->backdrop_fraction = -1;
+	if (!pl->exclude_backdrop)
+		return TRUE;
+	if (!smp_skin_exclude_backdrop(smp_analysis_image(photo, a, FALSE),
+			&a->roi_mask, photo->path, &r, error))
+		return FALSE;
+	if (r.decided)
+		a->backdrop_fraction = r.backdrop_fraction;
+	return TRUE;
+}
+
 /* Scabs, merging, hairline and symmetry, with the fresh_session warning. */
 static void
 artist_measures(SmpAnalysis *a, const SmpPhoto *photo, const SmpPipeline *pl,
@@ -287,6 +306,9 @@ smp_analyse_photo_roi(const SmpPhoto *photo, const SmpPipeline *pipeline,
 		return NULL;
 	scale = &a->scale;
 	mask = a->roi_mask = exclude_sticker(a, a->roi_mask, w, h);
+	if (!exclude_backdrop(a, photo, pipeline, error))
+		return NULL;
+	mask = a->roi_mask;
 	if (!smp_budget_check("detect", error))
 		return NULL;
 
@@ -334,6 +356,7 @@ smp_analysis_report(const SmpPhoto *photo, const SmpAnalysis *a, gboolean items,
 	r->scale_rel_uncertainty = a->scale.rel_uncertainty;
 	r->roi_px = (gint64) a->measurement->roi_px;
 	r->roi_source = a->roi_source;
+	r->backdrop_fraction = a->backdrop_fraction;
 	r->warnings = a->warnings;
 	for (int i = 0; i < 4; i++)
 		r->timing_ms[i] = a->timing_ms[i];

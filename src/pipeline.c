@@ -98,6 +98,7 @@ static const KeySpec schema[] = {
 	D("detect", "min_contrast", min_contrast, 0, 1),
 	S("detect", "roi_polygon", roi_polygon),
 	S("detect", "roi_mask", roi_mask),
+	I("detect", "exclude_backdrop", exclude_backdrop, 0, 1),
 	D("measure", "px_per_mm", px_per_mm, 0, 1000),
 	D("measure", "scale_rel_uncertainty", scale_rel_uncertainty, 0, 0.5),
 	D("measure", "grid_cell_mm", grid_cell_mm, 0.5, 1000),
@@ -161,6 +162,7 @@ set_defaults(SmpPipeline *p)
 	p->dot_diameter_min_px = 3;
 	p->dot_diameter_max_px = 20;
 	p->min_contrast = 0.06;
+	p->exclude_backdrop = 1;
 	p->px_per_mm = 0;
 	p->scale_rel_uncertainty = 0;
 	p->grid_cell_mm = 10;

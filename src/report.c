@@ -116,6 +116,7 @@ smp_report_photo_init(SmpPhotoReport *r, const SmpPhoto *photo)
 	r->scale_source = "none";
 	r->scale_rel_uncertainty = -1;
 	r->roi_px = (gint64) r->width * r->height;
+	r->backdrop_fraction = -1;
 	r->warnings = photo->meta->warnings;
 	for (int i = 0; i < 4; i++)
 		r->timing_ms[i] = -1;
@@ -333,6 +334,8 @@ build_measurement(JsonBuilder *b, const SmpPhotoReport *r, Deferred *defer)
 	add_int(b, "roi_px", r->roi_px);
 	add_string_or_null(
 		b, "roi_source", r->roi_source ? r->roi_source : "whole");
+	add_number(b, "backdrop_fraction",
+		r->backdrop_fraction >= 0 ? r->backdrop_fraction : NAN, 0.0001);
 	build_dots(b, r, defer);
 	json_builder_set_member_name(b, "smp");
 	smp_artist_to_json(r->artist, b);

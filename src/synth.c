@@ -161,7 +161,9 @@ smp_synth_params_check(const SmpSynthParams *p, GError **error)
 		check_range("sticker_tilt_deg", p->sticker_tilt_deg, 0, 80, error) &&
 		check_range(
 			"sticker_axis_deg", p->sticker_axis_deg, -360, 360, error) &&
-		check_range("sticker_ring_mm", p->sticker_ring_mm, 0, 20, error);
+		check_range("sticker_ring_mm", p->sticker_ring_mm, 0, 20, error) &&
+		check_range("backdrop", p->backdrop, 0, 0.8, error) &&
+		check_range("backdrop_kind", p->backdrop_kind, 0, 1, error);
 }
 
 static gboolean
@@ -304,6 +306,9 @@ render_series(const SmpSynthParams *before, const SmpSynthPairParams *pairs,
 			scene, &views[k], truths ? &truths[k] : NULL, error);
 		if (imgs[k])
 			imgs[k] = synth_sticker_paint(
+				imgs[k], before, &views[k], truths ? truths[k] : NULL, error);
+		if (imgs[k])
+			imgs[k] = synth_backdrop_paint(
 				imgs[k], before, &views[k], truths ? truths[k] : NULL, error);
 		if (!imgs[k]) {
 			while (k-- > 0) {

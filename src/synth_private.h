@@ -137,6 +137,23 @@ synth_illumination(const SynthView *v, double x, double y)
 	return (1.0 + v->gradient * proj) * (1.0 - v->vignette * rn2);
 }
 
+/* A zero-mean, unit-variance noise value for pixel (x, y) and band @c. */
+double synth_pixel_noise(guint64 seed, int x, int y, int c);
+
+/* Painting over a render: @image's sRGB bytes (@image is unreferenced;
+ * NULL with @error), then back into an image of @view's size (@px is
+ * freed).
+ */
+guchar *synth_bytes_open(VipsImage *image, GError **error);
+VipsImage *synth_bytes_close(guchar *px, const SynthView *view, GError **error);
+
+/* Paint the backdrop of @p (when p->backdrop > 0): a wall or cloth over
+ * the right-hand part of @view's frame, lit like the skin, and remove the
+ * features it hides from @truth (nullable). As synth_sticker_paint().
+ */
+VipsImage *synth_backdrop_paint(VipsImage *image, const SmpSynthParams *p,
+	const SynthView *view, SmpSynthTruth *truth, GError **error);
+
 /* Paint the calibration sticker of @p (when p->sticker_mm > 0) onto
  * @image, the render of @view, lit like the skin, and record it in
  * @truth (nullable), removing the features it hides. Returns: the painted

@@ -43,9 +43,8 @@ coverage(const ScaleEllipse *e, double x, double y, double sigma)
 	return 0.5 * erfc(scale_ellipse_distance(e, x, y) / (G_SQRT2 * sigma));
 }
 
-/* A zero-mean, unit-variance noise value for pixel (x, y) and band @c. */
-static double
-pixel_noise(guint64 seed, int x, int y, int c)
+double
+synth_pixel_noise(guint64 seed, int x, int y, int c)
 {
 	guint64 h = synth_mix(seed ^ (((guint64) y << 32) | (guint) x));
 	SynthRng rng = {h + (guint64) c};
@@ -81,7 +80,7 @@ paint(guchar *px, int w, int h, const SynthView *v, const ScaleEllipse *disc,
 				double lin = synth_srgb_to_linear(q[c]) * (1.0 - ao) +
 					((ao - ai) * RING + ai * PAPER) * light * v->cast[c];
 				double out = synth_linear_to_srgb(CLAMP(lin, 0.0, 1.0)) +
-					ao * v->noise_sigma * pixel_noise(seed, x, y, c);
+					ao * v->noise_sigma * synth_pixel_noise(seed, x, y, c);
 
 				q[c] = (guchar) CLAMP(floor(out + 0.5), 0.0, 255.0);
 			}
@@ -132,28 +131,45 @@ synth_sticker_paint(VipsImage *image, const SmpSynthParams *p,
 {
 	ScaleEllipse disc, outer;
 	guchar *px;
-	size_t size;
 	VipsImage *out;
 
 	if (p->sticker_mm <= 0.0)
 		return image;
 	sticker_geometry(p, view, &disc, &outer);
-	px = vips_image_write_to_memory(image, &size);
-	g_object_unref(image);
-	if (!px) {
-		smp_error_from_vips(error, SMP_ERROR_INTERNAL, NULL, "synth sticker");
+	if (!(px = synth_bytes_open(image, error)))
 		return NULL;
-	}
 	paint(px, view->width, view->height, view, &disc, &outer);
-	out = vips_image_new_from_memory_copy(
-		px, size, view->width, view->height, 3, VIPS_FORMAT_UCHAR);
+	if (!(out = synth_bytes_close(px, view, error)))
+		return NULL;
+	if (truth)
+		record(truth, p, view, &disc, &outer);
+	return out;
+}
+
+guchar *
+synth_bytes_open(VipsImage *image, GError **error)
+{
+	size_t size;
+	guchar *px = vips_image_write_to_memory(image, &size);
+
+	g_object_unref(image);
+	if (!px)
+		smp_error_from_vips(error, SMP_ERROR_INTERNAL, NULL, "synth paint");
+	return px;
+}
+
+VipsImage *
+synth_bytes_close(guchar *px, const SynthView *view, GError **error)
+{
+	VipsImage *out = vips_image_new_from_memory_copy(px,
+		(size_t) view->width * view->height * 3, view->width, view->height, 3,
+		VIPS_FORMAT_UCHAR);
+
 	g_free(px);
 	if (!out) {
-		smp_error_from_vips(error, SMP_ERROR_INTERNAL, NULL, "synth sticker");
+		smp_error_from_vips(error, SMP_ERROR_INTERNAL, NULL, "synth paint");
 		return NULL;
 	}
 	out->Type = VIPS_INTERPRETATION_sRGB;
-	if (truth)
-		record(truth, p, view, &disc, &outer);
 	return out;
 }

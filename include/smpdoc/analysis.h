@@ -38,6 +38,8 @@ typedef struct SmpAnalysis {
 	const char *roi_source; /* "whole", "pipeline", "manifest", "option" */
 	guint8 *roi_mask; /* (owned) 1 byte per pixel, rows width apart,
 	                   * 1 = inside; NULL: the whole photo */
+	double backdrop_fraction; /* of the frame left out as backdrop;
+	                           * < 0: not looked for or undecided */
 } SmpAnalysis;
 
 /* A region of interest given for one photo (roi.h): @spec a polygon or a

@@ -66,6 +66,8 @@ typedef struct SmpPipeline {
 	char *roi_polygon; /* "x1,y1;x2,y2;..." upright px, or NULL */
 	char *roi_mask; /* mask image (relative: to the pipeline's
 	                             * folder), or NULL; not with roi_polygon */
+	int exclude_backdrop; /* 1: a wall or clothes at the frame's edge
+	                       * is left out (skin.h) */
 
 	/* [measure] */
 	double px_per_mm; /* scale when the manifest gives none;

@@ -32,6 +32,7 @@ typedef struct SmpPhotoReport {
 	double scale_rel_uncertainty; /* <= 0: unknown (null) */
 	gint64 roi_px; /* pixels in the region of interest */
 	const char *roi_source; /* whole|pipeline|manifest|option; NULL: whole */
+	double backdrop_fraction; /* < 0: null (not looked for, undecided) */
 	const GPtrArray *warnings; /* SmpWarning list, may be NULL */
 	double timing_ms[4]; /* load, normalise, detect, measure; <0 null */
 	const SmpMeasurement *measurement; /* NULL: "dots" and "grid" are null */

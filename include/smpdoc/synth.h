@@ -144,6 +144,14 @@ typedef struct SmpSynthParams {
 	double sticker_axis_deg; /* direction of the ellipse's major axis in
 	                          * the image; default 30 */
 	double sticker_ring_mm; /* dark border ring width; default 0 */
+
+	/* Backdrop (synth_backdrop.c): what a global view shows beside the
+	 * head, over the right-hand part of the frame with a wavy edge,
+	 * painted after the sticker. Features under it leave the truth.
+	 */
+	double backdrop; /* fraction of the width, 0 (default) .. 0.8 */
+	int backdrop_kind; /* 0: a light grey wall; 1: navy cloth with a
+	                    * weave and dark specks that look like dots */
 } SmpSynthParams;
 
 /* How the after photo of a pair differs from the before photo. The matrix

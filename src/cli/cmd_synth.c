@@ -134,6 +134,13 @@ smp_cmd_synth(int argc, char **argv)
 			"Direction of the tilted sticker's long axis (default 30)", "DEG"},
 		{"sticker-ring-mm", 0, 0, G_OPTION_ARG_DOUBLE, &p->sticker_ring_mm,
 			"Width of a dark border ring round the sticker (default 0)", "MM"},
+		{"backdrop", 0, 0, G_OPTION_ARG_DOUBLE, &p->backdrop,
+			"A backdrop over this fraction of the width at the right, as in a "
+			"global view of the head (default 0, at most 0.8)",
+			"F"},
+		{"backdrop-kind", 0, 0, G_OPTION_ARG_INT, &p->backdrop_kind,
+			"0: a light grey wall (default); 1: navy cloth with dark specks",
+			"K"},
 		{NULL}};
 
 	context = smp_cli_context_new("-o DIR",
