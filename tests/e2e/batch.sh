@@ -51,7 +51,10 @@ pairs=$((photos / 3 * 2))
 # --- one uninterrupted run -----------------------------------------------------
 "$smpdoc" batch "$arch/manifest.csv" -o "$tmp/ref" -j 2 --progress never \
 	>"$tmp/out" 2>"$tmp/err"
-check "batch with bad files exits 1" '[ $? -eq 1 ]'
+rc=$?
+check "batch with bad files exits 1" '[ $rc -eq 1 ]'
+# Say why in the log when it did not.
+[ "$rc" -eq 1 ] || { echo "exit $rc; stderr ends:"; tail -n 5 "$tmp/err"; }
 n=$(tail -n +2 "$tmp/ref/errors.csv" | wc -l)
 check "errors.csv lists every bad photo and pair ($n)" \
 	'[ "$n" -eq $((bad_photos + bad_pairs)) ]'
