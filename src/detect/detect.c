@@ -30,6 +30,7 @@
 
 #include "smpdoc/detect.h"
 #include "smpdoc/error.h"
+#include "detect_private.h"
 #include "kernels.h"
 
 /* Strips: rows per strip of every octave (even, so that octave o + 1's
@@ -78,13 +79,7 @@
 #define RING_FACTOR 2.2 /* ring radius / scale radius */
 #define RING_MIN 2.5 /* octave px */
 #define NOISE_FLOOR 8.0 /* Q4 (half a grey level) */
-#define SUPPRESS_FACTOR 1.2 /* NMS radius / larger radius */
-/* Dots: diameter >= SIZE_SLACK_MIN * dmin. Small soft dots measure small,
- * most of all on dark skin; pores stay out by SMALL_FAINT, hair shafts by
- * is_shaft().
- */
-#define SIZE_SLACK_MIN 0.65
-#define SIZE_SLACK_MAX 1.25 /* dots: diameter <= this * dmax */
+/* SUPPRESS_FACTOR, SIZE_SLACK_MIN, SIZE_SLACK_MAX: detect_private.h */
 #define LARGE_MIN 1.6 /* large blob: diameter > this * dmax ... */
 #define LARGE_MIN_CONTRAST                                                     \
 	0.12 /* ... and contrast at least this: a
@@ -92,7 +87,6 @@
                                  * scale is neither */
 #define RADIUS_GAIN 1.08
 #define SMALL_FAINT 1.1 /* below this * dmin, faint spots are pores */
-#define SHARP_REF 1.6 /* edge sharpness of a crisp dot (focus 1) */
 #define SB0 0.25 /* assumed variance of the camera's blur, px² */
 /* Touching dots (split_partner()): the one-sided excess darkness must
  * reach this many local noise levels and this fraction of the first dot's
@@ -130,16 +124,7 @@ typedef struct Octave {
 	int next_w, next_h;
 } Octave;
 
-/* A candidate that passed every test, in full-resolution pixels. */
-typedef struct Cand {
-	double x, y, r;
-	double contrast;
-	double resp; /* scale-normalised response, Q4 */
-	double noise; /* local noise, Q4 */
-	double sharp; /* edge sharpness */
-	int oct, lvl;
-	int split; /* one of a touching pair found by split_partner() */
-} Cand;
+/* Cand: detect_private.h */
 
 /* One thread's buffers; rows are indexed from the strip's first halo row.
  * P[0] holds L0 on octave 0 only (other octaves read their base plane),
@@ -1154,250 +1139,6 @@ free_strips(Job *job, int n)
 	g_clear_pointer(&job->examined, g_free);
 }
 
-/* --- merging ---------------------------------------------------------- */
-
-/* Stronger first; the rest of the key makes the order total. */
-static int
-cmp_resp(const void *pa, const void *pb)
-{
-	const Cand *a = pa, *b = pb;
-
-	if (a->resp != b->resp)
-		return a->resp > b->resp ? -1 : 1;
-	if (a->y != b->y)
-		return a->y < b->y ? -1 : 1;
-	if (a->x != b->x)
-		return a->x < b->x ? -1 : 1;
-	if (a->oct != b->oct)
-		return a->oct - b->oct;
-	return a->lvl - b->lvl;
-}
-
-/* A candidate's place in suppress()'s order: its response and index. */
-typedef struct Rank {
-	double resp;
-	guint32 idx;
-} Rank;
-
-/* cmp_resp() on the small keys, which a sort moves far faster than the
- * candidates (@data) themselves; equal responses (rare) ask those.
- */
-static int
-cmp_rank(gconstpointer pa, gconstpointer pb, gpointer data)
-{
-	const Rank *a = pa, *b = pb;
-	const Cand *c = data;
-
-	if (a->resp != b->resp)
-		return a->resp > b->resp ? -1 : 1;
-	return cmp_resp(&c[a->idx], &c[b->idx]);
-}
-
-static int
-cmp_yx(const void *pa, const void *pb)
-{
-	const SmpDot *a = pa, *b = pb;
-
-	if (a->y != b->y)
-		return a->y < b->y ? -1 : 1;
-	if (a->x != b->x)
-		return a->x < b->x ? -1 : 1;
-	if (a->r != b->r)
-		return a->r < b->r ? -1 : 1;
-	return (a->contrast > b->contrast) - (a->contrast < b->contrast);
-}
-
-/* The @k-th smallest of @v (reordered so that v[0, k) <= v[k]), by
- * Wirth's selection: linear time where qsort of the ~50,000 per-dot
- * values cost milliseconds. Deterministic for a given input order.
- */
-static double
-select_kth(double *v, int n, int k)
-{
-	int lo = 0, hi = n - 1;
-
-	while (lo < hi) {
-		double x = v[k];
-		int i = lo, j = hi;
-
-		do {
-			while (v[i] < x)
-				i++;
-			while (x < v[j])
-				j--;
-			if (i <= j) {
-				double t = v[i];
-
-				v[i++] = v[j];
-				v[j--] = t;
-			}
-		} while (i <= j);
-		if (j < k)
-			lo = i;
-		if (k < i)
-			hi = j;
-	}
-	return v[k];
-}
-
-static double
-median_of(double *v, guint n)
-{
-	double hi;
-
-	if (n == 0)
-		return NAN;
-	hi = select_kth(v, (int) n, (int) (n / 2));
-	if (n % 2)
-		return hi;
-	/* The lower middle is the largest of the part below n / 2. */
-	{
-		double lo = v[0];
-
-		for (guint i = 1; i < n / 2; i++)
-			lo = MAX(lo, v[i]);
-		return 0.5 * (lo + hi);
-	}
-}
-
-/* Greedy non-maximum suppression across scales: strongest first, a
- * candidate is dropped when an accepted one lies within SUPPRESS_FACTOR
- * times the larger radius. Dots go through a grid of cells of side
- * dmax; large blobs (few) are checked one by one.
- */
-static void
-suppress(GArray *all, const SmpDetectParams *p, int width, int height,
-	SmpDetection *d)
-{
-	double cell = MAX(p->diameter_max_px * SIZE_SLACK_MAX, 4.0);
-	int gw = (int) (width / cell) + 1, gh = (int) (height / cell) + 1;
-	GArray **grid = g_new0(GArray *, (size_t) gw * gh);
-	GArray *large = g_array_new(FALSE, FALSE, sizeof(Cand));
-	double *sharp = g_new(double, all->len + 1);
-	double *noise = g_new(double, all->len + 1);
-	guint n_sharp = 0, n_noise = 0;
-	double dmax = SIZE_SLACK_MAX * p->diameter_max_px;
-
-	Rank *order = g_new(Rank, all->len + 1);
-
-	for (guint i = 0; i < all->len; i++) {
-		order[i].resp = g_array_index(all, Cand, i).resp;
-		order[i].idx = i;
-	}
-	/* No candidates (a flat photo): an empty GArray's data is NULL, which
-	 * a sort may not take (found by the load fuzz target).
-	 */
-	if (all->len > 1)
-		g_qsort_with_data(
-			order, (gint) all->len, sizeof(Rank), cmp_rank, all->data);
-	for (guint i = 0; i < all->len; i++) {
-		const Cand *c = &g_array_index(all, Cand, order[i].idx);
-		gboolean is_large = 2.0 * c->r > dmax;
-		gboolean keep = TRUE;
-		int gx = clampi((int) (c->x / cell), 0, gw - 1);
-		int gy = clampi((int) (c->y / cell), 0, gh - 1);
-
-		/* Large blobs are judged against each other only; dots inside
-		 * one are removed below.
-		 */
-		for (guint j = 0; keep && j < large->len; j++) {
-			const Cand *a = &g_array_index(large, Cand, j);
-			double rr = SUPPRESS_FACTOR * MAX(a->r, c->r);
-
-			if ((a->x - c->x) * (a->x - c->x) + (a->y - c->y) * (a->y - c->y) <
-				rr * rr)
-				keep = FALSE;
-		}
-		/* Dots within reach: a dot's radius is below cell / 2, so the
-		 * 3x3 cells around a dot cover SUPPRESS_FACTOR times it.
-		 */
-		for (int yy = MAX(0, gy - 1);
-			 keep && !is_large && yy <= MIN(gh - 1, gy + 1); yy++)
-			for (int xx = MAX(0, gx - 1); keep && xx <= MIN(gw - 1, gx + 1);
-				 xx++) {
-				GArray *g = grid[(size_t) yy * gw + xx];
-
-				for (guint j = 0; keep && g && j < g->len; j++) {
-					const Cand *a = &g_array_index(g, Cand, j);
-					double rr = SUPPRESS_FACTOR * MAX(a->r, c->r);
-
-					if ((a->x - c->x) * (a->x - c->x) +
-							(a->y - c->y) * (a->y - c->y) <
-						rr * rr)
-						keep = FALSE;
-				}
-			}
-		if (keep && is_large) {
-			g_array_append_val(large, *c);
-			continue;
-		}
-		if (!keep)
-			continue;
-		{
-			GArray **g = &grid[(size_t) gy * gw + gx];
-
-			if (!*g)
-				*g = g_array_new(FALSE, FALSE, sizeof(Cand));
-			g_array_append_val(*g, *c);
-		}
-	}
-
-	/* Dots inside an accepted large blob are its texture, whichever came
-	 * first; then output, sorted by (y, x).
-	 */
-	for (int gi = 0; gi < gw * gh; gi++) {
-		GArray *g = grid[gi];
-
-		for (guint j = 0; g && j < g->len; j++) {
-			const Cand *c = &g_array_index(g, Cand, j);
-			gboolean inside = FALSE;
-			SmpDot dot;
-
-			for (guint m = 0; !inside && m < large->len; m++) {
-				const Cand *a = &g_array_index(large, Cand, m);
-				double rr = SUPPRESS_FACTOR * a->r;
-
-				inside = (a->x - c->x) * (a->x - c->x) +
-						(a->y - c->y) * (a->y - c->y) <
-					rr * rr;
-			}
-			if (inside || 2.0 * c->r < SIZE_SLACK_MIN * p->diameter_min_px)
-				continue;
-			dot.x = (float) c->x;
-			dot.y = (float) c->y;
-			dot.r = (float) c->r;
-			dot.contrast = (float) c->contrast;
-			g_array_append_val(d->dots, dot);
-			sharp[n_sharp++] = c->sharp;
-			noise[n_noise++] = c->noise / 16.0;
-		}
-		if (g)
-			g_array_unref(g);
-	}
-	for (guint m = 0; m < large->len; m++) {
-		const Cand *a = &g_array_index(large, Cand, m);
-		SmpDot dot = {
-			(float) a->x, (float) a->y, (float) a->r, (float) a->contrast};
-
-		g_array_append_val(d->large_blobs, dot);
-	}
-	/* An empty GArray has no data pointer, and qsort may not take NULL. */
-	if (d->dots->len > 1)
-		qsort(d->dots->data, d->dots->len, sizeof(SmpDot), cmp_yx);
-	if (d->large_blobs->len > 1)
-		qsort(
-			d->large_blobs->data, d->large_blobs->len, sizeof(SmpDot), cmp_yx);
-	d->focus =
-		n_sharp ? CLAMP(median_of(sharp, n_sharp) / SHARP_REF, 0.0, 1.0) : NAN;
-	d->noise = median_of(noise, n_noise);
-
-	g_free(order);
-	g_free(sharp);
-	g_free(noise);
-	g_array_unref(large);
-	g_free(grid);
-}
-
 /* --- the public entry point ------------------------------------------- */
 
 static gboolean
@@ -1553,7 +1294,7 @@ smp_detect_dots(VipsImage *image, const SmpDetectParams *params,
 		if (ok && o == 0) {
 			double *v = g_memdup2(job.strip_noise, n * sizeof(double));
 
-			job.noise = median_of(v, n);
+			job.noise = smp_detect_median(v, n);
 			g_free(v);
 		}
 		for (int i = 0; ok && i < n; i++) {
@@ -1589,7 +1330,7 @@ smp_detect_dots(VipsImage *image, const SmpDetectParams *params,
 		}
 	}
 	d->candidates = examined;
-	suppress(all, &p, image->Xsize, image->Ysize, d);
+	smp_detect_suppress(all, &p, image->Xsize, image->Ysize, d);
 	if (d->dots->len > SMP_DETECT_MAX_DOTS) {
 		g_set_error(error, SMP_ERROR, SMP_ERROR_LIMIT,
 			"%s: detect: more than %d dots", name, SMP_DETECT_MAX_DOTS);
