@@ -8,7 +8,9 @@
  * binomial (variance +1 px² of that octave), and D(k) = L(k+1) - L(k) for
  * k = 0..3 approximates (1/2) ∇²L at variance t(k) = sb + k + 1/2, where sb
  * is the base's own variance. The next octave's base is L4 decimated by 2.
- * Scale-normalised responses t · D compare across levels and octaves.
+ * Scale-normalised responses t · D compare across levels and octaves;
+ * D0's finer neighbour in the 3x3x3 test is the previous octave's D3 where
+ * that octave found a candidate (mark_coarser()).
  *
  * Octave 0 is read from the image through libvips regions, in strips of
  * STRIP_ROWS rows plus HALO rows either side, on vips_concurrency_get()
@@ -121,7 +123,12 @@ typedef struct Octave {
 	uint16_t *base; /* (owned) base plane, NULL for octave 0 */
 	gboolean has_next; /* another octave follows */
 	uint16_t *next; /* (owned) next octave's base, written by strips */
+	int16_t *next_fine; /* (owned) the finer neighbour of the next
+	                     * octave's D0, on its pixels: mark_coarser() */
 	int next_w, next_h;
+	int16_t *fine; /* (owned) the previous octave's next_fine, or NULL
+	                * (octave 0) */
+	double fine_t; /* its variance, the previous octave's own px² */
 } Octave;
 
 /* Cand: detect_private.h */
@@ -914,6 +921,23 @@ examine(Job *job, Scratch *s, int lvl, int x, int y, Cand c[2])
 
 /* --- one strip -------------------------------------------------------- */
 
+/* A candidate at (@x, @y) that passed examine(): the next octave's
+ * pixel there gets this octave's D3 (at that pixel's centre, here), the
+ * finer neighbour of that octave's D0 (find_extrema()). Each strip writes
+ * only its own rows' half (STRIP_ROWS is even): no two threads share a
+ * pixel, and the next octave starts when every strip is done.
+ */
+static void
+mark_coarser(const Scratch *s, int x, int y)
+{
+	const Octave *oc = s->oc;
+
+	x &= ~1;
+	y &= ~1;
+	oc->next_fine[(size_t) (y / 2) * oc->next_w + x / 2] =
+		(int16_t) MAX(0, dval(s, N_DOG - 1, x, y));
+}
+
 /* The scale-space extrema of the searched D(k) on the strip's rows,
  * through the extrema kernel (threshold, contrast gate, 3x3x3 test), each
  * examined; those that pass go to @out. Rows outer, levels inner: the
@@ -939,6 +963,18 @@ find_extrema(Job *job, Scratch *s, const int16_t thr[N_DOG], GArray *out)
 
 			wt[lvl][j] = (int32_t) lround(64.0 * oc->t[k]);
 		}
+	/* D0's finer neighbour: the previous octave's D3 where that octave
+	 * found a candidate (mark_coarser(); 0 elsewhere, below any maximum
+	 * here). D0 had none, so a dot whose response peaks in the finer
+	 * octave was a candidate again here at the scale axis' end: 34,570
+	 * of the 108,543 candidates of the bench photo were octave 1's D0,
+	 * 9,672 of them kept. t D is scale-normalised in each octave's own
+	 * pixels, so the weight is the finer octave's variance. All of D3 as
+	 * the neighbour (no candidate needed) vetoed faint dots too: F1 0.965
+	 * on the bench photo instead of 0.981.
+	 */
+	if (oc->fine)
+		wt[0][0] = (int32_t) lround(64.0 * oc->fine_t);
 	for (int y = MAX(1, s->y0); y < MIN(h - 1, y1); y++) {
 		const uint16_t *lev =
 			s->L[1] + (size_t) (y - s->lorigin[1]) * s->lstride[1];
@@ -955,6 +991,8 @@ find_extrema(Job *job, Scratch *s, const int16_t thr[N_DOG], GArray *out)
 
 					d[3 * j + r] =
 						k >= 0 && k < N_DOG ? drow(s, k, y - 1 + r) : NULL;
+					if (k < 0 && oc->fine)
+						d[3 * j + r] = oc->fine + (size_t) (y - 1 + r) * w;
 				}
 			n = job->k->extrema(
 				d, wt[lvl], lev, thr[lvl], job->gate, s->xs, w - 2);
@@ -965,6 +1003,8 @@ find_extrema(Job *job, Scratch *s, const int16_t thr[N_DOG], GArray *out)
 
 				if (found)
 					g_array_append_vals(out, c, found);
+				if (found && oc->next_fine)
+					mark_coarser(s, s->xs[i] + 1, y);
 			}
 		}
 	}
@@ -1113,7 +1153,12 @@ run_octave(Job *job, int o, int threads)
 	if (oc->has_next) {
 		oc->next =
 			aligned_new((size_t) oc->next_w * oc->next_h * sizeof(uint16_t));
-		if (!oc->next) {
+		oc->next_fine =
+			aligned_new((size_t) oc->next_w * oc->next_h * sizeof(int16_t));
+		if (oc->next_fine)
+			memset(oc->next_fine, 0,
+				(size_t) oc->next_w * oc->next_h * sizeof(int16_t));
+		if (!oc->next || !oc->next_fine) {
 			g_set_error(&job->error, SMP_ERROR, SMP_ERROR_LIMIT,
 				"%s: detect: out of memory for octave %d",
 				job->path ? job->path : "image", o + 1);
@@ -1304,24 +1349,38 @@ smp_detect_dots(VipsImage *image, const SmpDetectParams *params,
 		free_strips(&job, n);
 		aligned_free(job.oct[o].base, plane_bytes(&job.oct[o]));
 		job.oct[o].base = NULL;
-		if (o + 1 < job.n_oct)
+		aligned_free(job.oct[o].fine, plane_bytes(&job.oct[o]));
+		job.oct[o].fine = NULL;
+		if (o + 1 < job.n_oct) {
 			job.oct[o + 1].base = job.oct[o].next;
-		else
+			job.oct[o + 1].fine = job.oct[o].next_fine;
+			job.oct[o + 1].fine_t = job.oct[o].t[N_DOG - 1];
+		}
+		else {
 			aligned_free(job.oct[o].next,
 				(size_t) job.oct[o].next_w * job.oct[o].next_h *
 					sizeof(uint16_t));
+			aligned_free(job.oct[o].next_fine,
+				(size_t) job.oct[o].next_w * job.oct[o].next_h *
+					sizeof(int16_t));
+		}
 		job.oct[o].next = NULL;
+		job.oct[o].next_fine = NULL;
 		if (!ok) {
-			for (int q = o + 1; q < job.n_oct; q++)
+			for (int q = o + 1; q < job.n_oct; q++) {
 				aligned_free(job.oct[q].base, plane_bytes(&job.oct[q]));
+				aligned_free(job.oct[q].fine, plane_bytes(&job.oct[q]));
+			}
 			g_propagate_error(error, job.error);
 			job.error = NULL;
 			g_clear_pointer(&d, smp_detection_free);
 			goto out;
 		}
 		if (all->len > (guint) SMP_DETECT_MAX_DOTS * 4) {
-			for (int q = o + 1; q < job.n_oct; q++)
+			for (int q = o + 1; q < job.n_oct; q++) {
 				aligned_free(job.oct[q].base, plane_bytes(&job.oct[q]));
+				aligned_free(job.oct[q].fine, plane_bytes(&job.oct[q]));
+			}
 			g_set_error(error, SMP_ERROR, SMP_ERROR_LIMIT,
 				"%s: detect: more than %d candidates", name,
 				SMP_DETECT_MAX_DOTS * 4);
