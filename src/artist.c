@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "smpdoc/json_out.h"
 #include "smpdoc/artist.h"
 
 #define PX_PER_MPX 1e6
@@ -412,24 +413,6 @@ smp_artist_measure(const SmpMeasurement *m, const SmpDot *dots, gsize n,
 	return a;
 }
 
-static void
-add_num(JsonBuilder *b, const char *key, double v, double step)
-{
-	if (key)
-		json_builder_set_member_name(b, key);
-	if (isfinite(v))
-		json_builder_add_double_value(b, round(v / step) * step);
-	else
-		json_builder_add_null_value(b);
-}
-
-static void
-add_int(JsonBuilder *b, const char *key, gint64 v)
-{
-	json_builder_set_member_name(b, key);
-	json_builder_add_int_value(b, v);
-}
-
 /* Dots per megapixel as dots per cm² at @ppm (NaN without a scale). */
 static double
 per_cm2(double per_mpx, double ppm)
@@ -442,8 +425,8 @@ scabs_to_json(const SmpArtistMeasures *a, JsonBuilder *b)
 {
 	json_builder_set_member_name(b, "scabs");
 	json_builder_begin_object(b);
-	add_int(b, "count", (gint64) a->scabs);
-	add_num(b, "fraction", a->scab_fraction, 0.0001);
+	smp_json_int(b, "count", (gint64) a->scabs);
+	smp_json_number(b, "fraction", a->scab_fraction, 0.0001);
 	json_builder_set_member_name(b, "fresh_session");
 	json_builder_add_boolean_value(b, a->fresh_session);
 	json_builder_end_object(b);
@@ -454,12 +437,12 @@ merging_to_json(const SmpArtistMeasures *a, JsonBuilder *b)
 {
 	json_builder_set_member_name(b, "merging");
 	json_builder_begin_object(b);
-	add_int(b, "merged", (gint64) a->merged);
-	add_num(b, "fraction", a->merged_fraction, 0.0001);
+	smp_json_int(b, "merged", (gint64) a->merged);
+	smp_json_number(b, "fraction", a->merged_fraction, 0.0001);
 	json_builder_set_member_name(b, "grid");
 	json_builder_begin_array(b);
 	for (int q = 0; q < a->cols * a->rows; q++)
-		add_num(b, NULL, a->merged_cell[q], 0.0001);
+		smp_json_number(b, NULL, a->merged_cell[q], 0.0001);
 	json_builder_end_array(b);
 	json_builder_end_object(b);
 }
@@ -475,11 +458,11 @@ hairline_to_json(const SmpArtistMeasures *a, JsonBuilder *b)
 	json_builder_begin_object(b);
 	json_builder_set_member_name(b, "side");
 	json_builder_add_string_value(b, smp_side_name(a->hairline));
-	add_num(b, "width_mm", a->hairline_width_mm, 0.01);
-	add_num(b, "width_px", a->hairline_width_px, 0.1);
-	add_num(b, "plateau_per_cm2",
+	smp_json_number(b, "width_mm", a->hairline_width_mm, 0.01);
+	smp_json_number(b, "width_px", a->hairline_width_px, 0.1);
+	smp_json_number(b, "plateau_per_cm2",
 		per_cm2(a->hairline_plateau_per_mpx, a->px_per_mm), 0.01);
-	add_num(b, "plateau_per_mpx", a->hairline_plateau_per_mpx, 0.01);
+	smp_json_number(b, "plateau_per_mpx", a->hairline_plateau_per_mpx, 0.01);
 	json_builder_end_object(b);
 }
 
@@ -488,12 +471,14 @@ symmetry_to_json(const SmpArtistMeasures *a, JsonBuilder *b)
 {
 	json_builder_set_member_name(b, "symmetry");
 	json_builder_begin_object(b);
-	add_num(b, "axis_x_px", a->symmetry_axis_px, 0.1);
-	add_num(b, "left_per_cm2", per_cm2(a->left_per_mpx, a->px_per_mm), 0.01);
-	add_num(b, "right_per_cm2", per_cm2(a->right_per_mpx, a->px_per_mm), 0.01);
-	add_num(b, "left_per_mpx", a->left_per_mpx, 0.01);
-	add_num(b, "right_per_mpx", a->right_per_mpx, 0.01);
-	add_num(b, "ratio", a->symmetry_ratio, 0.0001);
+	smp_json_number(b, "axis_x_px", a->symmetry_axis_px, 0.1);
+	smp_json_number(
+		b, "left_per_cm2", per_cm2(a->left_per_mpx, a->px_per_mm), 0.01);
+	smp_json_number(
+		b, "right_per_cm2", per_cm2(a->right_per_mpx, a->px_per_mm), 0.01);
+	smp_json_number(b, "left_per_mpx", a->left_per_mpx, 0.01);
+	smp_json_number(b, "right_per_mpx", a->right_per_mpx, 0.01);
+	smp_json_number(b, "ratio", a->symmetry_ratio, 0.0001);
 	json_builder_end_object(b);
 }
 

@@ -22,16 +22,20 @@ smp_json_string(JsonBuilder *b, const char *key, const char *value)
 		json_builder_add_null_value(b);
 }
 
+double
+smp_json_rounded(double v, double step)
+{
+	return step > 0 ? round(v / step) * step : v;
+}
+
 void
 smp_json_number(JsonBuilder *b, const char *key, double v, double step)
 {
 	member(b, key);
 	if (!isfinite(v))
 		json_builder_add_null_value(b);
-	else if (step > 0)
-		json_builder_add_double_value(b, round(v / step) * step);
 	else
-		json_builder_add_double_value(b, v);
+		json_builder_add_double_value(b, smp_json_rounded(v, step));
 }
 
 void

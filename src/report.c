@@ -3,22 +3,14 @@
  * SPDX-License-Identifier: MIT
  */
 #include <math.h>
+#include <stddef.h>
 #include <string.h>
 
 #include <json-glib/json-glib.h>
 
 #include "smpdoc/error.h"
+#include "smpdoc/json_out.h"
 #include "smpdoc/report.h"
-
-static void
-add_string_or_null(JsonBuilder *b, const char *key, const char *value)
-{
-	json_builder_set_member_name(b, key);
-	if (value)
-		json_builder_add_string_value(b, value);
-	else
-		json_builder_add_null_value(b);
-}
 
 /* Non-positive or non-finite values mean "unknown" and are written null. */
 static void
@@ -31,40 +23,6 @@ add_positive_or_null(JsonBuilder *b, const char *key, double value)
 		json_builder_add_null_value(b);
 }
 
-/* A measured value, rounded to @step (0.01, ...) so that files stay small
- * and diffable; NaN (undefined or unknown) is written null.
- */
-static double
-rounded(double value, double step)
-{
-	return round(value / step) * step;
-}
-
-static void
-add_number(JsonBuilder *b, const char *key, double value, double step)
-{
-	if (key)
-		json_builder_set_member_name(b, key);
-	if (isfinite(value))
-		json_builder_add_double_value(b, rounded(value, step));
-	else
-		json_builder_add_null_value(b);
-}
-
-static void
-add_int(JsonBuilder *b, const char *key, gint64 value)
-{
-	json_builder_set_member_name(b, key);
-	json_builder_add_int_value(b, value);
-}
-
-static void
-add_bool(JsonBuilder *b, const char *key, gboolean value)
-{
-	json_builder_set_member_name(b, key);
-	json_builder_add_boolean_value(b, value);
-}
-
 static void
 add_warnings(JsonBuilder *b, const GPtrArray *warnings)
 {
@@ -74,8 +32,8 @@ add_warnings(JsonBuilder *b, const GPtrArray *warnings)
 		const SmpWarning *w = g_ptr_array_index(warnings, i);
 
 		json_builder_begin_object(b);
-		add_string_or_null(b, "code", w->code);
-		add_string_or_null(b, "message", w->message);
+		smp_json_string(b, "code", w->code);
+		smp_json_string(b, "message", w->message);
 		json_builder_end_object(b);
 	}
 	json_builder_end_array(b);
@@ -125,19 +83,19 @@ smp_report_photo_init(SmpPhotoReport *r, const SmpPhoto *photo)
 static void
 build_meta_fields(JsonBuilder *b, const SmpMeta *meta)
 {
-	add_int(b, "orientation", meta->orientation);
-	add_int(b, "orientation_stored", meta->orientation_raw);
-	add_string_or_null(b, "taken", meta->taken);
-	add_string_or_null(b, "make", meta->make);
-	add_string_or_null(b, "model", meta->model);
-	add_bool(b, "has_exif", meta->has_exif);
-	add_bool(b, "has_gps", meta->has_gps);
-	add_bool(b, "has_serial", meta->has_serial);
-	add_bool(b, "has_thumbnail", meta->has_thumbnail);
-	add_bool(b, "has_makernote", meta->has_makernote);
-	add_bool(b, "has_xmp", meta->has_xmp);
-	add_bool(b, "has_iptc", meta->has_iptc);
-	add_bool(b, "has_icc", meta->has_icc);
+	smp_json_int(b, "orientation", meta->orientation);
+	smp_json_int(b, "orientation_stored", meta->orientation_raw);
+	smp_json_string(b, "taken", meta->taken);
+	smp_json_string(b, "make", meta->make);
+	smp_json_string(b, "model", meta->model);
+	smp_json_bool(b, "has_exif", meta->has_exif);
+	smp_json_bool(b, "has_gps", meta->has_gps);
+	smp_json_bool(b, "has_serial", meta->has_serial);
+	smp_json_bool(b, "has_thumbnail", meta->has_thumbnail);
+	smp_json_bool(b, "has_makernote", meta->has_makernote);
+	smp_json_bool(b, "has_xmp", meta->has_xmp);
+	smp_json_bool(b, "has_iptc", meta->has_iptc);
+	smp_json_bool(b, "has_icc", meta->has_icc);
 }
 
 JsonNode *
@@ -151,20 +109,20 @@ smp_report_inspect(
 	if (vips_image_get_string(stored, VIPS_META_LOADER, &loader))
 		vips_error_clear();
 	json_builder_begin_object(b);
-	add_string_or_null(b, "file", path);
-	add_string_or_null(b, "loader", loader);
-	add_int(b, "file_bytes", file_bytes);
-	add_int(b, "stored_width", stored->Xsize);
-	add_int(b, "stored_height", stored->Ysize);
-	add_int(b, "width", swap ? stored->Ysize : stored->Xsize);
-	add_int(b, "height", swap ? stored->Xsize : stored->Ysize);
-	add_int(b, "bands", stored->Bands);
-	add_string_or_null(b, "interpretation",
+	smp_json_string(b, "file", path);
+	smp_json_string(b, "loader", loader);
+	smp_json_int(b, "file_bytes", file_bytes);
+	smp_json_int(b, "stored_width", stored->Xsize);
+	smp_json_int(b, "stored_height", stored->Ysize);
+	smp_json_int(b, "width", swap ? stored->Ysize : stored->Xsize);
+	smp_json_int(b, "height", swap ? stored->Xsize : stored->Ysize);
+	smp_json_int(b, "bands", stored->Bands);
+	smp_json_string(b, "interpretation",
 		vips_enum_nick(VIPS_TYPE_INTERPRETATION, stored->Type));
-	add_string_or_null(
+	smp_json_string(
 		b, "format", vips_enum_nick(VIPS_TYPE_BAND_FORMAT, stored->BandFmt));
 	build_meta_fields(b, meta);
-	add_string_or_null(
+	smp_json_string(
 		b, "orient_action", smp_report_orientation_action(meta->orientation));
 	add_warnings(b, meta->warnings);
 	json_builder_end_object(b);
@@ -181,9 +139,9 @@ add_percentiles(
 		return;
 	}
 	json_builder_begin_object(b);
-	add_number(b, "p10", p->p10, step);
-	add_number(b, "median", p->median, step);
-	add_number(b, "p90", p->p90, step);
+	smp_json_number(b, "p10", p->p10, step);
+	smp_json_number(b, "median", p->median, step);
+	smp_json_number(b, "p90", p->p90, step);
 	json_builder_end_object(b);
 }
 
@@ -199,6 +157,27 @@ typedef struct Deferred {
 	gsize n[ITEMS_MAX];
 	int len;
 } Deferred;
+
+/* The members of one dot of "items", with their rounding steps: the
+ * tree and the streamed writer both print them from here.
+ */
+static const struct {
+	const char *key;
+	size_t offset;
+	double step;
+} dot_fields[] = {
+	{"x", offsetof(SmpDot, x), 0.01},
+	{"y", offsetof(SmpDot, y), 0.01},
+	{"r", offsetof(SmpDot, r), 0.01},
+	{"contrast", offsetof(SmpDot, contrast), 0.001},
+};
+#define N_DOT_FIELDS ((int) G_N_ELEMENTS(dot_fields))
+
+static double
+dot_field(const SmpDot *d, int f)
+{
+	return *(const float *) ((const char *) d + dot_fields[f].offset);
+}
 
 /* Dots as FORMATS.md "items": centre and radius in px (pixel centres at
  * 0.5), contrast 0..1. With @defer, only a placeholder.
@@ -218,10 +197,9 @@ add_items(JsonBuilder *b, const SmpDot *dots, gsize n, Deferred *defer)
 	json_builder_begin_array(b);
 	for (gsize i = 0; i < n; i++) {
 		json_builder_begin_object(b);
-		add_number(b, "x", dots[i].x, 0.01);
-		add_number(b, "y", dots[i].y, 0.01);
-		add_number(b, "r", dots[i].r, 0.01);
-		add_number(b, "contrast", dots[i].contrast, 0.001);
+		for (int f = 0; f < N_DOT_FIELDS; f++)
+			smp_json_number(b, dot_fields[f].key, dot_field(&dots[i], f),
+				dot_fields[f].step);
 		json_builder_end_object(b);
 	}
 	json_builder_end_array(b);
@@ -236,8 +214,8 @@ add_ci(JsonBuilder *b, const double ci[2])
 		return;
 	}
 	json_builder_begin_array(b);
-	add_number(b, NULL, ci[0], 0.01);
-	add_number(b, NULL, ci[1], 0.01);
+	smp_json_number(b, NULL, ci[0], 0.01);
+	smp_json_number(b, NULL, ci[1], 0.01);
 	json_builder_end_array(b);
 }
 
@@ -247,15 +225,15 @@ build_dot_stats(JsonBuilder *b, const SmpPhotoReport *r, Deferred *defer)
 	const SmpMeasurement *m = r->measurement;
 
 	json_builder_begin_object(b);
-	add_int(b, "count", (gint64) m->count);
-	add_number(b, "per_cm2", m->per_cm2, 0.01);
+	smp_json_int(b, "count", (gint64) m->count);
+	smp_json_number(b, "per_cm2", m->per_cm2, 0.01);
 	add_ci(b, m->per_cm2_ci95);
-	add_number(b, "per_mpx", m->per_mpx, 0.01);
-	add_number(b, "coverage", m->coverage, 0.0001);
-	add_number(b, "nn_mean_mm", m->nn_mean_mm, 0.001);
-	add_number(b, "nn_mean_px", m->nn_mean_px, 0.01);
-	add_number(b, "nn_cv", m->nn_cv, 0.001);
-	add_number(b, "clark_evans", m->clark_evans, 0.001);
+	smp_json_number(b, "per_mpx", m->per_mpx, 0.01);
+	smp_json_number(b, "coverage", m->coverage, 0.0001);
+	smp_json_number(b, "nn_mean_mm", m->nn_mean_mm, 0.001);
+	smp_json_number(b, "nn_mean_px", m->nn_mean_px, 0.01);
+	smp_json_number(b, "nn_cv", m->nn_cv, 0.001);
+	smp_json_number(b, "clark_evans", m->clark_evans, 0.001);
 	add_percentiles(b, "diameter_mm", &m->diameter_mm, 0.001);
 	add_percentiles(b, "diameter_px", &m->diameter_px, 0.01);
 	add_percentiles(b, "contrast", &m->contrast, 0.001);
@@ -276,15 +254,15 @@ build_grid(JsonBuilder *b, const SmpDensityGrid *g)
 	const double steps[3] = {0.01, 0.01, 0.0001};
 
 	json_builder_begin_object(b);
-	add_number(b, "cell_mm", g->cell_mm, 0.001);
-	add_number(b, "cell_px", g->cell_px, 0.01);
-	add_int(b, "cols", g->cols);
-	add_int(b, "rows", g->rows);
+	smp_json_number(b, "cell_mm", g->cell_mm, 0.001);
+	smp_json_number(b, "cell_px", g->cell_px, 0.01);
+	smp_json_int(b, "cols", g->cols);
+	smp_json_int(b, "rows", g->rows);
 	for (int k = 0; k < 3; k++) {
 		json_builder_set_member_name(b, keys[k]);
 		json_builder_begin_array(b);
 		for (gsize i = 0; vals[k] && i < n; i++)
-			add_number(b, NULL, vals[k][i], steps[k]);
+			smp_json_number(b, NULL, vals[k][i], steps[k]);
 		json_builder_end_array(b);
 	}
 	json_builder_end_object(b);
@@ -302,7 +280,7 @@ build_dots(JsonBuilder *b, const SmpPhotoReport *r, Deferred *defer)
 	json_builder_set_member_name(b, "large_blobs");
 	if (r->measurement) {
 		json_builder_begin_object(b);
-		add_int(b, "count", (gint64) r->n_large);
+		smp_json_int(b, "count", (gint64) r->n_large);
 		if (r->items)
 			add_items(b, r->large, r->n_large, defer);
 		json_builder_end_object(b);
@@ -322,19 +300,18 @@ build_measurement(JsonBuilder *b, const SmpPhotoReport *r, Deferred *defer)
 	static const char *stages[4] = {"load", "normalise", "detect", "measure"};
 
 	json_builder_begin_object(b);
-	add_string_or_null(b, "file", r->file);
-	add_int(b, "width", r->width);
-	add_int(b, "height", r->height);
-	add_int(b, "orientation", r->orientation);
+	smp_json_string(b, "file", r->file);
+	smp_json_int(b, "width", r->width);
+	smp_json_int(b, "height", r->height);
+	smp_json_int(b, "orientation", r->orientation);
 	add_positive_or_null(b, "px_per_mm", r->px_per_mm);
-	add_string_or_null(b, "scale_source", r->scale_source);
+	smp_json_string(b, "scale_source", r->scale_source);
 	add_positive_or_null(b, "scale_rel_uncertainty", r->scale_rel_uncertainty);
 	json_builder_set_member_name(b, "sticker");
 	smp_sticker_to_json(r->sticker, b);
-	add_int(b, "roi_px", r->roi_px);
-	add_string_or_null(
-		b, "roi_source", r->roi_source ? r->roi_source : "whole");
-	add_number(b, "backdrop_fraction",
+	smp_json_int(b, "roi_px", r->roi_px);
+	smp_json_string(b, "roi_source", r->roi_source ? r->roi_source : "whole");
+	smp_json_number(b, "backdrop_fraction",
 		r->backdrop_fraction >= 0 ? r->backdrop_fraction : NAN, 0.0001);
 	build_dots(b, r, defer);
 	json_builder_set_member_name(b, "smp");
@@ -366,8 +343,8 @@ static void
 build_registration(JsonBuilder *b, const SmpRegistrationReport *reg)
 {
 	json_builder_begin_object(b);
-	add_string_or_null(b, "method", reg->method);
-	add_string_or_null(b, "model", reg->model);
+	smp_json_string(b, "method", reg->method);
+	smp_json_string(b, "model", reg->model);
 	json_builder_set_member_name(b, "matrix");
 	json_builder_begin_array(b);
 	for (int row = 0; row < 3; row++) {
@@ -382,7 +359,7 @@ build_registration(JsonBuilder *b, const SmpRegistrationReport *reg)
 		json_builder_add_double_value(b, reg->score);
 	else
 		json_builder_add_null_value(b);
-	add_bool(b, "ok", reg->ok);
+	smp_json_bool(b, "ok", reg->ok);
 	json_builder_end_object(b);
 }
 
@@ -405,30 +382,30 @@ build_change(JsonBuilder *b, const SmpChange *c, const SmpRegistration *reg,
 
 	json_builder_set_member_name(b, "change");
 	json_builder_begin_object(b);
-	add_number(b, "per_cm2", c ? c->per_cm2 : nan, 0.01);
-	add_number(b, "per_cm2_pct", c ? c->per_cm2_pct : nan, 0.01);
-	add_number(b, "per_mpx", c ? c->per_mpx : nan, 0.01);
-	add_number(b, "coverage", c ? c->coverage : nan, 0.0001);
+	smp_json_number(b, "per_cm2", c ? c->per_cm2 : nan, 0.01);
+	smp_json_number(b, "per_cm2_pct", c ? c->per_cm2_pct : nan, 0.01);
+	smp_json_number(b, "per_mpx", c ? c->per_mpx : nan, 0.01);
+	smp_json_number(b, "coverage", c ? c->coverage : nan, 0.0001);
 	add_count_or_null(b, "new_dots", c ? c->new_dots : -1);
 	add_count_or_null(b, "persisting_dots", c ? c->persisting_dots : -1);
 	/* Persisting dots compared one to one: growth (spread) of the radius
 	 * in before px, and contrast lost (fading) as a difference.
 	 */
-	add_number(
+	smp_json_number(
 		b, "growth_px_median", matched ? reg->growth_px_median : nan, 0.01);
-	add_number(b, "contrast_change_median",
+	smp_json_number(b, "contrast_change_median",
 		matched ? reg->contrast_change_median : nan, 0.001);
 	/* The same in mm (before photo's scale) and relative to the before
 	 * dot: spread and fading of the pigment between sessions.
 	 */
-	add_number(b, "growth_mm_median",
+	smp_json_number(b, "growth_mm_median",
 		matched && before_px_per_mm > 0
 			? reg->growth_px_median / before_px_per_mm
 			: nan,
 		0.001);
-	add_number(
+	smp_json_number(
 		b, "growth_pct_median", matched ? reg->growth_pct_median : nan, 0.01);
-	add_number(b, "contrast_change_pct_median",
+	smp_json_number(b, "contrast_change_pct_median",
 		matched ? reg->contrast_change_pct_median : nan, 0.01);
 	json_builder_end_object(b);
 }
@@ -460,7 +437,7 @@ build_pair(const SmpPairReport *r, Deferred *defer)
 	else
 		json_builder_add_null_value(b);
 	build_change(b, r->change, r->reg, r->before.px_per_mm);
-	add_string_or_null(b, "composite", r->composite);
+	smp_json_string(b, "composite", r->composite);
 	/* Where each photo sits in the composite, for viewers that cut the
 	 * panels out (the HTML report's slider).
 	 */
@@ -468,19 +445,19 @@ build_pair(const SmpPairReport *r, Deferred *defer)
 	json_builder_begin_array(b);
 	for (int i = 0; r->layout && i < r->layout->n; i++) {
 		json_builder_begin_object(b);
-		add_int(b, "x", r->layout->x[i]);
-		add_int(b, "y", r->layout->y[i]);
-		add_int(b, "w", r->layout->w[i]);
-		add_int(b, "h", r->layout->h[i]);
+		smp_json_int(b, "x", r->layout->x[i]);
+		smp_json_int(b, "y", r->layout->y[i]);
+		smp_json_int(b, "w", r->layout->w[i]);
+		smp_json_int(b, "h", r->layout->h[i]);
 		json_builder_end_object(b);
 	}
 	json_builder_end_array(b);
 	json_builder_set_member_name(b, "pipeline");
 	json_builder_begin_object(b);
-	add_string_or_null(b, "name", r->pipeline_name);
-	add_string_or_null(b, "sha256", r->pipeline_sha256);
+	smp_json_string(b, "name", r->pipeline_name);
+	smp_json_string(b, "sha256", r->pipeline_sha256);
 	json_builder_end_object(b);
-	add_string_or_null(b, "smpdoc", SMP_VERSION);
+	smp_json_string(b, "smpdoc", SMP_VERSION);
 	json_builder_end_object(b);
 	return json_builder_get_root(b);
 }
@@ -568,7 +545,8 @@ append_number(GString *s, const char *key, double value, double step)
 	g_string_append_printf(s, "\"%s\" : ", key);
 	if (isfinite(value))
 		g_string_append(s,
-			g_ascii_formatd(buf, sizeof(buf), "%.15g", rounded(value, step)));
+			g_ascii_formatd(
+				buf, sizeof(buf), "%.15g", smp_json_rounded(value, step)));
 	else
 		g_string_append(s, "null");
 }
@@ -589,18 +567,12 @@ write_items(SmpAtomicFile *f, const SmpDot *dots, gsize n, int indent)
 	for (gsize i = 0; ok && i < n; i++) {
 		append_indent(s, indent + 2);
 		g_string_append(s, "{\n");
-		append_indent(s, indent + 4);
-		append_number(s, "x", dots[i].x, 0.01);
-		g_string_append(s, ",\n");
-		append_indent(s, indent + 4);
-		append_number(s, "y", dots[i].y, 0.01);
-		g_string_append(s, ",\n");
-		append_indent(s, indent + 4);
-		append_number(s, "r", dots[i].r, 0.01);
-		g_string_append(s, ",\n");
-		append_indent(s, indent + 4);
-		append_number(s, "contrast", dots[i].contrast, 0.001);
-		g_string_append_c(s, '\n');
+		for (int k = 0; k < N_DOT_FIELDS; k++) {
+			append_indent(s, indent + 4);
+			append_number(s, dot_fields[k].key, dot_field(&dots[i], k),
+				dot_fields[k].step);
+			g_string_append(s, k + 1 < N_DOT_FIELDS ? ",\n" : "\n");
+		}
 		append_indent(s, indent + 2);
 		g_string_append(s, i + 1 < n ? "},\n" : "}\n");
 		ok = smp_atomic_file_write(f, s->str, s->len);

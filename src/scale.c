@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "scale_private.h"
+#include "smpdoc/json_out.h"
 #include "smpdoc/error.h"
 #include "smpdoc/photo.h"
 #include "smpdoc/scale.h"
@@ -701,16 +702,6 @@ smp_sticker_exclude(
 				mask[(gsize) y * stride + x] = 0;
 }
 
-static void
-add_num(JsonBuilder *b, const char *key, double v, double step)
-{
-	json_builder_set_member_name(b, key);
-	if (isfinite(v))
-		json_builder_add_double_value(b, round(v / step) * step);
-	else
-		json_builder_add_null_value(b);
-}
-
 void
 smp_sticker_to_json(const SmpSticker *s, JsonBuilder *b)
 {
@@ -719,19 +710,19 @@ smp_sticker_to_json(const SmpSticker *s, JsonBuilder *b)
 		return;
 	}
 	json_builder_begin_object(b);
-	add_num(b, "diameter_mm", s->diameter_mm, 0.001);
-	add_num(b, "cx", s->cx, 0.01);
-	add_num(b, "cy", s->cy, 0.01);
-	add_num(b, "major_px", s->major_px, 0.01);
-	add_num(b, "minor_px", s->minor_px, 0.01);
-	add_num(b, "angle_deg", s->angle_deg, 0.1);
-	add_num(b, "axis_ratio", s->axis_ratio, 0.0001);
-	add_num(b, "tilt_deg", s->tilt_deg, 0.1);
-	add_num(b, "px_per_mm", s->px_per_mm, 0.0001);
-	add_num(b, "rel_uncertainty", s->rel_uncertainty, 0.00001);
-	add_num(b, "fit_rel_uncertainty", s->fit_rel_uncertainty, 0.00001);
-	add_num(b, "tolerance_mm", s->tolerance_mm, 0.001);
-	add_num(b, "residual_px", s->residual_px, 0.001);
+	smp_json_number(b, "diameter_mm", s->diameter_mm, 0.001);
+	smp_json_number(b, "cx", s->cx, 0.01);
+	smp_json_number(b, "cy", s->cy, 0.01);
+	smp_json_number(b, "major_px", s->major_px, 0.01);
+	smp_json_number(b, "minor_px", s->minor_px, 0.01);
+	smp_json_number(b, "angle_deg", s->angle_deg, 0.1);
+	smp_json_number(b, "axis_ratio", s->axis_ratio, 0.0001);
+	smp_json_number(b, "tilt_deg", s->tilt_deg, 0.1);
+	smp_json_number(b, "px_per_mm", s->px_per_mm, 0.0001);
+	smp_json_number(b, "rel_uncertainty", s->rel_uncertainty, 0.00001);
+	smp_json_number(b, "fit_rel_uncertainty", s->fit_rel_uncertainty, 0.00001);
+	smp_json_number(b, "tolerance_mm", s->tolerance_mm, 0.001);
+	smp_json_number(b, "residual_px", s->residual_px, 0.001);
 	json_builder_set_member_name(b, "edge_points");
 	json_builder_add_int_value(b, s->edge_points);
 	json_builder_set_member_name(b, "partial");

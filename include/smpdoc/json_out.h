@@ -11,6 +11,9 @@
 
 void smp_json_string(JsonBuilder *b, const char *key, const char *value);
 
+/* @v rounded to a multiple of @step (0: as it is). */
+double smp_json_rounded(double v, double step);
+
 /* @v rounded to a multiple of @step (0: as it is); null when not finite. */
 void smp_json_number(JsonBuilder *b, const char *key, double v, double step);
 
