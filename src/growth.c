@@ -29,6 +29,15 @@ hist_median(const guint32 *hist, guint32 n)
 	return 255;
 }
 
+/* Squared distance from pixel (@x, @y)'s centre to the dot's centre. */
+static inline double
+dist2(int x, int y, const SmpDot *d)
+{
+	double dx = x + 0.5 - d->x, dy = y + 0.5 - d->y;
+
+	return dx * dx + dy * dy;
+}
+
 double
 smp_growth_moment_radius(
 	const guint8 *luma, int width, int height, const SmpDot *d)
@@ -37,15 +46,19 @@ smp_growth_moment_radius(
 	double core = MAX(CORE_PX, CORE_K * r), bg, ink = 0, centre = 0;
 	int x0 = (int) floor(d->x - ring), x1 = (int) ceil(d->x + ring);
 	int y0 = (int) floor(d->y - ring), y1 = (int) ceil(d->y + ring);
+	double disc2 = disc * disc, ring2 = ring * ring, core2 = core * core;
 	guint32 hist[256] = {0}, n_ring = 0, n_core = 0;
 
 	if (!(r > 0) || x0 < 0 || y0 < 0 || x1 >= width || y1 >= height)
 		return NAN;
+	/* Squared distances against squared radii: hypot() per pixel was a
+	 * tenth of a whole 12 MP pair's run.
+	 */
 	for (int y = y0; y <= y1; y++)
 		for (int x = x0; x <= x1; x++) {
-			double q = hypot(x + 0.5 - d->x, y + 0.5 - d->y);
+			double q2 = dist2(x, y, d);
 
-			if (q >= disc && q <= ring) {
+			if (q2 >= disc2 && q2 <= ring2) {
 				hist[luma[(gsize) y * width + x]]++;
 				n_ring++;
 			}
@@ -55,12 +68,12 @@ smp_growth_moment_radius(
 	bg = hist_median(hist, n_ring);
 	for (int y = y0; y <= y1; y++)
 		for (int x = x0; x <= x1; x++) {
-			double q = hypot(x + 0.5 - d->x, y + 0.5 - d->y);
+			double q2 = dist2(x, y, d);
 			double v = luma[(gsize) y * width + x];
 
-			if (q < disc)
+			if (q2 < disc2)
 				ink += MAX(bg - v, 0.0);
-			if (q < core) {
+			if (q2 < core2) {
 				centre += v;
 				n_core++;
 			}
