@@ -68,6 +68,14 @@ gboolean smp_cli_load_limits(
 void smp_cli_add_measure_options(GOptionContext *context);
 gboolean smp_cli_apply_measure_options(SmpPipeline *pipeline, GError **error);
 
+/* --grey-card X,Y,W,H (@rect, NULL when not given) over @pipeline's
+ * [normalise] grey_card_rect, in its text and hash as
+ * smp_cli_apply_measure_options() does. Returns: FALSE with @error for a
+ * bad region.
+ */
+gboolean smp_cli_apply_grey_card(
+	SmpPipeline *pipeline, const char *rect, GError **error);
+
 /* Print "smpdoc: MESSAGE" for @error on stderr. */
 void smp_cli_print_error(const GError *error);
 

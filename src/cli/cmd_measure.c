@@ -139,11 +139,9 @@ smp_cmd_measure(int argc, char **argv)
 		return smp_cli_usage_error(
 			context, "measure: --grey-card must be X,Y,W,H (W and H > 0)");
 	pipeline = smp_pipeline_find(pipeline_name, &error);
-	if (!pipeline || !smp_cli_apply_measure_options(pipeline, &error))
+	if (!pipeline || !smp_cli_apply_measure_options(pipeline, &error) ||
+		!smp_cli_apply_grey_card(pipeline, grey_card, &error))
 		return smp_cli_fail(error);
-	/* The option overrides the pipeline's [normalise] grey_card_rect. */
-	if (grey_card)
-		smp_parse_rect(grey_card, pipeline->grey_card_rect);
 	code = run_measure(pipeline);
 	g_strfreev(files);
 	files = NULL;

@@ -362,11 +362,9 @@ smp_cmd_pair(int argc, char **argv)
 		return smp_cli_usage_error(
 			context, "pair: --grey-card must be X,Y,W,H (W and H > 0)");
 	pipeline = smp_pipeline_find(pipeline_name, &error);
-	if (!pipeline || !smp_cli_apply_measure_options(pipeline, &error))
+	if (!pipeline || !smp_cli_apply_measure_options(pipeline, &error) ||
+		!smp_cli_apply_grey_card(pipeline, grey_card, &error))
 		return smp_cli_fail(error);
-	/* The option overrides the pipeline's [normalise] grey_card_rect. */
-	if (grey_card)
-		smp_parse_rect(grey_card, pipeline->grey_card_rect);
 	if ((code = consent_gate(context, pipeline, &name_stem)))
 		return code;
 	code = run_pair(pipeline);

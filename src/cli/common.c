@@ -84,6 +84,15 @@ override_double(SmpPipeline *pipeline, const char *key, double v,
 }
 
 gboolean
+smp_cli_apply_grey_card(SmpPipeline *pipeline, const char *rect, GError **error)
+{
+	if (!rect)
+		return TRUE;
+	return smp_pipeline_override(pipeline, "normalise", "grey_card_rect", rect,
+		"set by the command-line option --grey-card", error);
+}
+
+gboolean
 smp_cli_apply_measure_options(SmpPipeline *pipeline, GError **error)
 {
 	SmpSide side;

@@ -112,6 +112,11 @@ run 0 "pair --grey-card" "$smpdoc" pair "$tmp/in/before.jpg" "$tmp/in/after.jpg"
 	-o "$tmp/out3" --px-per-mm 20 --name g --grey-card 0.05,0.05,0.1,0.1
 n=$(grep -c '"white_balance_source" : "grey_card"' "$tmp/out3/g.json")
 [ "$n" -eq 2 ] && ok "sidecar: white balance from the grey card, both photos" || bad "sidecar: grey card source ($n)"
+# The option is part of the recorded pipeline (text and hash), as the
+# measuring options are: its sidecar's hash is not the defaults' one.
+pipesha() { sed -n '/"pipeline" : {/,/}/s/.*"sha256" : "\([0-9a-f]*\)".*/\1/p' "$1"; }
+a=$(pipesha "$tmp/out1/top-s0-s1.json"); b=$(pipesha "$tmp/out3/g.json")
+[ -n "$a" ] && [ -n "$b" ] && [ "$a" != "$b" ] && ok "--grey-card recorded in the pipeline hash" || bad "--grey-card recorded in the pipeline hash ($a, $b)"
 run 2 "pair --grey-card 1,2,3 refused" "$smpdoc" pair "$tmp/in/before.jpg" "$tmp/in/after.jpg" --grey-card 1,2,3
 run 2 "pair --format gif refused" "$smpdoc" pair "$tmp/in/before.jpg" "$tmp/in/after.jpg" --format gif
 run 1 "missing watermark image named" "$smpdoc" pair "$tmp/in/before.jpg" "$tmp/in/after.jpg" \
