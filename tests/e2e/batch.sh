@@ -7,15 +7,8 @@
 # Usage: tests/e2e/batch.sh BUILD
 # SPDX-License-Identifier: MIT
 set -u
-build=${1:-build}
-smpdoc="$(pwd)/$build/smpdoc"
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/smpdoc-batch.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT
-passed=0
-failed=0
-ok() { passed=$((passed + 1)); echo "ok    $1"; }
-bad() { failed=$((failed + 1)); echo "FAIL  $1"; }
-check() { if eval "$2"; then ok "$1"; else bad "$1"; fi; }
+suite=batch
+. tests/e2e/lib.sh "$@"
 
 # The whole state of an output folder that must match between runs: every
 # output file's bytes, and the catalogue's rows without run timings.
@@ -173,5 +166,4 @@ roi_run
 check "an unchanged roi is complete" \
 	"grep -q 'photos 0 done, 0 failed, 2 already complete' '$tmp/err'"
 
-echo "batch: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+e2e_end

@@ -9,21 +9,15 @@
 # Usage: tests/e2e/corpus.sh BUILD
 # SPDX-License-Identifier: MIT
 set -u
-build=${1:-build}
-smpdoc="$(pwd)/$build/smpdoc"
+suite=corpus
+. tests/e2e/lib.sh "$@"
 expect="$(pwd)/tests/e2e/corpus.expect"
 seeds="$(pwd)/tests/fuzz/corpus/load"
 data="${SMP_SHARED_DATA:-../shared/data}"
 data=$(cd "$data" && pwd)
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/smpdoc-corpus.XXXXXX")
-trap 'chmod -R u+w "$tmp" 2>/dev/null; rm -rf "$tmp"' EXIT
-passed=0
-failed=0
 files=0
 cases=0
 
-ok() { passed=$((passed + 1)); echo "ok    $1"; }
-bad() { failed=$((failed + 1)); echo "FAIL  $1"; }
 
 # outcome ERR OUT PATH WANT LABEL: PATH's outcome in a run over many files.
 # WANT "ok": no stderr line names it and OUT holds its record; otherwise
@@ -334,5 +328,4 @@ if nm -D --undefined-only "$smpdoc" >"$tmp/imports" 2>/dev/null; then
 fi
 
 echo "corpus: $((files)) shared files, $cases generated cases"
-echo "corpus: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+e2e_end

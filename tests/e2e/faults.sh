@@ -9,20 +9,15 @@
 # Usage: tests/e2e/faults.sh BUILD
 # SPDX-License-Identifier: MIT
 set -u
-build=${1:-build}
-smpdoc="$(pwd)/$build/smpdoc"
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/smpdoc-faults.XXXXXX")
+suite=faults
+show_err=1
+. tests/e2e/lib.sh "$@"
 mnt="$tmp/mnt"
 cleanup() {
 	mountpoint -q "$mnt" 2>/dev/null && umount "$mnt"
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
-passed=0
-failed=0
-ok() { passed=$((passed + 1)); echo "ok    $1"; }
-bad() { failed=$((failed + 1)); echo "FAIL  $1"; sed 's/^/      /' "$tmp/err" 2>/dev/null | head -n 3; }
-check() { if eval "$2"; then ok "$1"; else bad "$1"; fi; }
 
 mkdir -p "$mnt"
 if ! mount -t tmpfs -o size=200k tmpfs "$mnt" 2>/dev/null; then
@@ -79,5 +74,4 @@ rows=$(sqlite3 "$mnt/out/catalog.sqlite" \
 	 UNION ALL SELECT count(*) FROM pairs WHERE status = 'done'" | tr '\n' ' ')
 check "space back: catalogue has every photo and pair" '[ "$rows" = "6 3 " ]'
 
-echo "faults: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+e2e_end

@@ -9,16 +9,9 @@
 # Usage: tests/e2e/privacy.sh BUILD
 # SPDX-License-Identifier: MIT
 set -u
-build=${1:-build}
-smpdoc="$(pwd)/$build/smpdoc"
+suite=privacy
+. tests/e2e/lib.sh "$@"
 portfolio="$(pwd)/pipelines/portfolio.pipeline"
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/smpdoc-privacy.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT
-passed=0
-failed=0
-ok() { passed=$((passed + 1)); echo "ok    $1"; }
-bad() { failed=$((failed + 1)); echo "FAIL  $1"; }
-check() { if eval "$2"; then ok "$1"; else bad "$1"; fi; }
 
 # --- three clients: c01 marketing, c02 clinical, c03 none ---------------------
 arch="$tmp/arch"
@@ -204,5 +197,4 @@ check "provenance row removed" \
 	"[ \$(sqlite3 '$out/catalog.sqlite' 'SELECT count(*) FROM provenance') -eq 0 ]"
 check "stderr says consent was withdrawn" "grep -q 'consent withdrawn' '$tmp/err'"
 
-echo "privacy: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+e2e_end

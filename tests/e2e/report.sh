@@ -8,17 +8,10 @@
 # Usage: tests/e2e/report.sh BUILD
 # SPDX-License-Identifier: MIT
 set -u
-build=${1:-build}
-smpdoc="$(pwd)/$build/smpdoc"
+suite=report
+. tests/e2e/lib.sh "$@"
 chromium=${SMP_CHROMIUM:-/usr/bin/chromium}
 shots="$(pwd)/$build/report-e2e"
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/smpdoc-report.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT
-passed=0
-failed=0
-ok() { passed=$((passed + 1)); echo "ok    $1"; }
-bad() { failed=$((failed + 1)); echo "FAIL  $1"; }
-check() { if eval "$2"; then ok "$1"; else bad "$1"; fi; }
 
 # --- a batch output and its report -------------------------------------------
 "$smpdoc" batch samples/archive/manifest.csv -o "$tmp/out" -j 2 \
@@ -101,5 +94,4 @@ else
 	echo "skip  slider checks: run 'npm install' in $browser for playwright-core"
 fi
 
-echo "report: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+e2e_end

@@ -4,17 +4,11 @@
 # Usage: tests/e2e/run.sh BUILD
 # SPDX-License-Identifier: MIT
 set -u
-build=${1:-build}
-smpdoc="$(pwd)/$build/smpdoc"
+suite=e2e
+show_err=1
+. tests/e2e/lib.sh "$@"
 data="${SMP_SHARED_DATA:-../shared/data}"
 data=$(cd "$data" && pwd)
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/smpdoc-e2e.XXXXXX")
-trap 'chmod -R u+w "$tmp" 2>/dev/null; rm -rf "$tmp"' EXIT
-passed=0
-failed=0
-
-ok() { passed=$((passed + 1)); echo "ok    $1"; }
-bad() { failed=$((failed + 1)); echo "FAIL  $1"; [ -f "$tmp/err" ] && sed 's/^/      /' "$tmp/err" | head -5; }
 
 # run CODE NAME CMD...: the command exits with CODE.
 run() {
@@ -210,5 +204,4 @@ echo "      growth measured: ${g0:-none}% for 0%, ${g10:-none}% for 10%"
 awk -v a="$g10" 'BEGIN { exit !(a >= 9 && a <= 11) }' && ok "pair: dots grown 10% measure 9..11%" || bad "pair: dots grown 10% measure 9..11% ($g10)"
 awk -v a="$g0" -v b="$g10" 'BEGIN { exit !(a > -2 && a < 2 && b - a > 6) }' && ok "pair: 0% growth told from 10%" || bad "pair: 0% growth told from 10% ($g0, $g10)"
 
-echo "e2e: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+e2e_end
