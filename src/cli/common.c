@@ -3,6 +3,7 @@
  */
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 #include <vips/vips.h>
 
@@ -128,11 +129,33 @@ smp_cli_apply_measure_options(SmpPipeline *pipeline, GError **error)
 				"--hairline", error));
 }
 
+/* @params without the G_OPTION_REMAINING entry's description at its
+ * start: GLib prints that description itself, before the parameter
+ * string ("smpdoc pair [OPTION…] BEFORE AFTER BEFORE AFTER" otherwise).
+ */
+static const char *
+params_after_remaining(const char *params, const GOptionEntry *entries)
+{
+	for (const GOptionEntry *e = entries; e && e->long_name; e++) {
+		gsize n;
+
+		if (strcmp(e->long_name, G_OPTION_REMAINING) != 0 ||
+			!e->arg_description)
+			continue;
+		n = strlen(e->arg_description);
+		if (strncmp(params, e->arg_description, n) == 0 &&
+			(params[n] == '\0' || params[n] == ' '))
+			return params + n + (params[n] == ' ');
+	}
+	return params;
+}
+
 GOptionContext *
 smp_cli_context_new(
 	const char *params, const char *summary, const GOptionEntry *entries)
 {
-	GOptionContext *context = g_option_context_new(params);
+	GOptionContext *context =
+		g_option_context_new(params_after_remaining(params, entries));
 	GOptionGroup *main_group = g_option_group_new(NULL, NULL, NULL, NULL, NULL);
 
 	if (entries)

@@ -38,6 +38,14 @@ done
 for verb in pair measure inspect synth; do
 	run 0 "$verb --help" "$smpdoc" "$verb" --help
 done
+# Each usage line names its parameters once ("BEFORE AFTER", not twice).
+repeated=""
+for verb in pair measure batch inspect report verify merge timeline synth; do
+	"$smpdoc" "$verb" --help 2>&1 | sed -n 2p | sed 's/.*\] *//' | tr ' ' '\n' |
+		sort | uniq -d | grep -q . && repeated="$repeated $verb"
+done
+[ -z "$repeated" ] && ok "usage lines name their parameters once" ||
+	bad "usage lines repeat their parameters:$repeated"
 run 2 "no command" "$smpdoc"
 run 2 "unknown command" "$smpdoc" frobnicate
 run 2 "unknown option" "$smpdoc" pair --no-such-option a b
