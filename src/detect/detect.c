@@ -29,6 +29,9 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "smpdoc/detect.h"
 #include "smpdoc/error.h"
@@ -530,6 +533,43 @@ sort16(int *v)
 	}
 }
 
+/* Sorts 16 level values (0 .. 4095, as every level is: kernels.h). With
+ * SSE2 (baseline on x86-64: no ISA flag), by rank: value * 16 + index is
+ * unique, so each one's place is how many keys are below it, counted
+ * eight lanes at a time; ~170 instructions where the network took ~750
+ * (cachegrind: 100 M fewer per bench photo, sort16() was ~5% of the
+ * samples). Elsewhere, sort16().
+ */
+static inline void
+sort16_levels(int *v)
+{
+#if defined(__SSE2__)
+	int16_t key[N_RING], rank[N_RING];
+	int in[N_RING];
+	__m128i k0, k1, r0 = _mm_setzero_si128(), r1 = _mm_setzero_si128();
+
+	for (int i = 0; i < N_RING; i++) {
+		/* biased: SSE2 compares 16 bits signed only */
+		key[i] = (int16_t) (((v[i] << 4) | i) ^ 0x8000);
+		in[i] = v[i];
+	}
+	k0 = _mm_loadu_si128((const __m128i *) key);
+	k1 = _mm_loadu_si128((const __m128i *) (key + 8));
+	for (int j = 0; j < N_RING; j++) {
+		__m128i b = _mm_set1_epi16(key[j]);
+
+		r0 = _mm_sub_epi16(r0, _mm_cmpgt_epi16(k0, b));
+		r1 = _mm_sub_epi16(r1, _mm_cmpgt_epi16(k1, b));
+	}
+	_mm_storeu_si128((__m128i *) rank, r0);
+	_mm_storeu_si128((__m128i *) (rank + 8), r1);
+	for (int i = 0; i < N_RING; i++)
+		v[rank[i]] = in[i];
+#else
+	sort16(v);
+#endif
+}
+
 static const int ray_dirs[8][2] = {
 	{1, 0}, {1, 1}, {0, 1}, {-1, 1}, {-1, 0}, {-1, -1}, {0, -1}, {1, -1}};
 
@@ -874,7 +914,7 @@ examine(Job *job, Scratch *s, int lvl, int x, int y, Cand c[2])
 	/* Background and local noise: median and MAD of a ring on L1. */
 	rho = CLAMP(RING_FACTOR * rs, RING_MIN, (double) MEASURE_REACH);
 	ring_samples(s, x, y, rho, ring);
-	sort16(ring);
+	sort16_levels(ring);
 	bg = (ring[N_RING / 2 - 1] + ring[N_RING / 2]) / 2;
 	noise = 1.4826 * 0.5 * mad_pair(ring, bg);
 	noise = MAX(noise, NOISE_FLOOR);
