@@ -1,7 +1,7 @@
 #!/bin/sh
 # Composites of a 12 MP pair, per layout: warp of the after photo onto
 # the before frame, drawing and JPEG encoding (best of 3), and the peak
-# memory that adds to the two normalised photos held; then the whole
+# memory that adds to what the analysed pair holds; then the whole
 # `smpdoc pair` per layout with its peak RSS. Prints a markdown table.
 # Timings only. Usage: bench/bench_composite.sh BUILD
 # SPDX-License-Identifier: MIT
@@ -21,7 +21,7 @@ echo "### Composites (12 MP pair, 4000x3000, long edge 2400 px)"
 echo
 grep '^held' "$dir/results.txt" | sed 's/^held: /Held before drawing: /'
 echo
-echo "| layout | composite: warp + draw + JPEG (best of 3) | its peak memory above the held photos | whole \`smpdoc pair\` | its peak RSS |"
+echo "| layout | composite: warp + draw + JPEG (best of 3) | its peak memory above the analysed pair | whole \`smpdoc pair\` | its peak RSS |"
 echo "|---|---:|---:|---:|---:|"
 for layout in side-by-side stacked three-panel ghost; do
 	line=$(awk -v l="$layout" '$1 == "RESULT" && $2 == l' "$dir/results.txt")

@@ -266,15 +266,36 @@ artist_measures(SmpAnalysis *a, const SmpPhoto *photo, const SmpPipeline *pl,
 			100.0 * pl->scab_fraction_max);
 }
 
+/* Once normalised, the photo as shot is read again only when it is shown
+ * as shot or re-rendered by the tone match: its decoded copy is dropped
+ * for a lazy re-read of the file (the same pixels) before detection,
+ * which needs the memory. Kept when the file cannot be reopened.
+ */
+static void
+drop_as_shot(SmpPhoto *photo, SmpAnalysis *a)
+{
+	VipsImage *lazy;
+
+	if (!a->norm || photo->image->dtype != VIPS_IMAGE_SETBUF ||
+		!(lazy = smp_photo_reopen(photo, NULL))) {
+		vips_error_clear();
+		return;
+	}
+	g_object_unref(photo->image);
+	photo->image = lazy;
+	g_object_unref(a->norm->input);
+	a->norm->input = g_object_ref(lazy);
+}
+
 SmpAnalysis *
-smp_analyse_photo(const SmpPhoto *photo, const SmpPipeline *pipeline,
+smp_analyse_photo(SmpPhoto *photo, const SmpPipeline *pipeline,
 	const SmpScale *scale, double load_ms, GError **error)
 {
 	return smp_analyse_photo_roi(photo, pipeline, scale, NULL, load_ms, error);
 }
 
 SmpAnalysis *
-smp_analyse_photo_roi(const SmpPhoto *photo, const SmpPipeline *pipeline,
+smp_analyse_photo_roi(SmpPhoto *photo, const SmpPipeline *pipeline,
 	const SmpScale *scale, const SmpRoiGiven *roi, double load_ms,
 	GError **error)
 {
@@ -304,6 +325,7 @@ smp_analyse_photo_roi(const SmpPhoto *photo, const SmpPipeline *pipeline,
 		return NULL;
 	if (a->norm && !normalise_warnings(a, pipeline, error))
 		return NULL;
+	drop_as_shot(photo, a);
 	scale = &a->scale;
 	mask = a->roi_mask = exclude_sticker(a, a->roi_mask, w, h);
 	if (!exclude_backdrop(a, photo, pipeline, error))
@@ -377,6 +399,12 @@ smp_analysis_image(
 	return a->norm && !as_shot ? a->norm->image : photo->image;
 }
 
+static VipsImage *
+stream_photo(gpointer photo, GError **error)
+{
+	return smp_photo_stream(photo, error);
+}
+
 gboolean
 smp_analysis_release_pixels(SmpPhoto *photo, SmpAnalysis *a, GError **error)
 {
@@ -386,11 +414,25 @@ smp_analysis_release_pixels(SmpPhoto *photo, SmpAnalysis *a, GError **error)
 		return FALSE;
 	g_object_unref(photo->image);
 	photo->image = lazy;
-	if (a->norm && a->norm->input) {
-		g_object_unref(a->norm->input);
-		a->norm->input = g_object_ref(lazy);
-	}
+	/* The normalised copy goes too: what needs its pixels afterwards
+	 * (tone match, growth, composite) renders them again from the file
+	 * in one pass, and the composite keeps them only at its own size.
+	 */
+	if (a->norm)
+		smp_normalise_release(a->norm, stream_photo, photo, lazy);
 	return TRUE;
+}
+
+VipsImage *
+smp_analysis_stream(const SmpPhoto *photo, const SmpAnalysis *a,
+	gboolean as_shot, GError **error)
+{
+	if (a->norm && !as_shot)
+		return smp_normalise_stream(a->norm, error);
+	/* Still decoded in memory (not released): that copy will do. */
+	if (photo->image->dtype == VIPS_IMAGE_SETBUF)
+		return g_object_ref(photo->image);
+	return smp_photo_stream(photo, error);
 }
 
 void

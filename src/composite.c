@@ -591,13 +591,29 @@ label_bar(VipsObject *scope, const SmpPanel *panel, int w,
 	return 0;
 }
 
+/* @p's frame: what its dots and grid are measured in. */
+static int
+frame_w(const SmpPanel *p)
+{
+	return p->width > 0 ? p->width : p->image->Xsize;
+}
+
+static int
+frame_h(const SmpPanel *p)
+{
+	return p->height > 0 ? p->height : p->image->Ysize;
+}
+
 static int
 scale_panel(VipsObject *scope, VipsImage *in, int w, int h, VipsImage **out)
 {
 	VipsImage **t = (VipsImage **) vips_object_local_array(scope, 1);
 
-	if (vips_resize(in, &t[0], (double) w / in->Xsize, "vscale",
-			(double) h / in->Ysize, NULL))
+	/* A panel reduced to its size beforehand (pair.c) is used as it is. */
+	if (in->Xsize == w && in->Ysize == h
+			? vips_copy(in, &t[0], NULL)
+			: vips_resize(in, &t[0], (double) w / in->Xsize, "vscale",
+				  (double) h / in->Ysize, NULL))
 		return -1;
 	*out = t[0];
 	return 0;
@@ -687,8 +703,8 @@ panel_picture(VipsObject *scope, const SmpPanel *src, int i,
 	const SmpCompositeLayout *L, const SmpCompositeParams *p, double legend[2],
 	VipsImage **out)
 {
-	double sx = (double) L->w[i] / src->image->Xsize;
-	double sy = (double) L->h[i] / src->image->Ysize;
+	double sx = (double) L->w[i] / frame_w(src);
+	double sy = (double) L->h[i] / frame_h(src);
 	VipsImage *x;
 
 	if (scale_panel(scope, src->image, L->w[i], L->h[i], &x))
@@ -732,7 +748,7 @@ panel_column(VipsObject *scope, const SmpPanel *src, int i,
 {
 	VipsImage **t = (VipsImage **) vips_object_local_array(scope, 1);
 	double legend[2] = {NAN, NAN};
-	double scale = (double) L->w[i] / src->image->Xsize;
+	double scale = (double) L->w[i] / frame_w(src);
 	VipsImage *pic, *bar;
 
 	if (p->layout == SMP_LAYOUT_GHOST
@@ -904,8 +920,8 @@ build(VipsObject *scope, const SmpPanel *before, const SmpPanel *after,
 	SmpCompositeLayout L;
 	g_autofree char *note = NULL;
 
-	smp_composite_layout(before->image->Xsize, before->image->Ysize,
-		after->image->Xsize, after->image->Ysize, p, &L);
+	smp_composite_layout(frame_w(before), frame_h(before), frame_w(after),
+		frame_h(after), p, &L);
 	/* The annotated panel says what its marks mean, not the after's
 	 * numbers a second time.
 	 */

@@ -38,17 +38,34 @@ dist2(int x, int y, const SmpDot *d)
 	return dx * dx + dy * dy;
 }
 
-double
-smp_growth_moment_radius(
-	const guint8 *luma, int width, int height, const SmpDot *d)
+/* The window a dot's moment radius reads: rows y0..y1, columns x0..x1. */
+static void
+window_of(const SmpDot *d, int *x0, int *y0, int *x1, int *y1)
 {
+	double ring = RING_K * d->r + RING_PX;
+
+	*x0 = (int) floor(d->x - ring);
+	*x1 = (int) ceil(d->x + ring);
+	*y0 = (int) floor(d->y - ring);
+	*y1 = (int) ceil(d->y + ring);
+}
+
+/* smp_growth_moment_radius() on rows @row0.. of a @width × @height
+ * image held in @rows (row y at @rows + (y - @row0) × @width): the
+ * dot's window must lie in them, or out of the frame.
+ */
+static double
+moment_radius_rows(
+	const guint8 *rows, int row0, int width, int height, const SmpDot *d)
+{
+	const guint8 *luma = rows - (gssize) row0 * width;
 	double r = d->r, disc = DISC_K * r + DISC_PX, ring = RING_K * r + RING_PX;
 	double core = MAX(CORE_PX, CORE_K * r), bg, ink = 0, centre = 0;
-	int x0 = (int) floor(d->x - ring), x1 = (int) ceil(d->x + ring);
-	int y0 = (int) floor(d->y - ring), y1 = (int) ceil(d->y + ring);
 	double disc2 = disc * disc, ring2 = ring * ring, core2 = core * core;
+	int x0, y0, x1, y1;
 	guint32 hist[256] = {0}, n_ring = 0, n_core = 0;
 
+	window_of(d, &x0, &y0, &x1, &y1);
 	if (!(r > 0) || x0 < 0 || y0 < 0 || x1 >= width || y1 >= height)
 		return NAN;
 	/* Squared distances against squared radii: hypot() per pixel was a
@@ -87,18 +104,127 @@ smp_growth_moment_radius(
 	return centre > 0 ? sqrt(ink / (G_PI * centre)) : NAN;
 }
 
-/* @image as 8-bit luminance in memory (@out owns the pixels). */
-static const guint8 *
-luma_of(VipsImage *image, VipsImage **out)
+double
+smp_growth_moment_radius(
+	const guint8 *luma, int width, int height, const SmpDot *d)
+{
+	return moment_radius_rows(luma, 0, width, height, d);
+}
+
+/* Moment radii of some dots of one photo, read in one pass from top to
+ * bottom: the luminance rows go through a sliding buffer as tall as the
+ * tallest dot window plus a strip, and each dot is measured as soon as
+ * its window's last row has arrived.
+ */
+typedef struct Radii {
+	const SmpDot *dots;
+	guint *order; /* the wanted dots, by their window's last row */
+	guint n, next;
+	double *radius; /* per dot index */
+	int width, height;
+	int tallest; /* rows of the tallest window */
+	guint8 *buf; /* rows top .. top + count - 1 */
+	int cap, top, count;
+} Radii;
+
+/* A wanted dot and the last row of its window, for sorting. */
+typedef struct LastRow {
+	int last;
+	guint i;
+} LastRow;
+
+static int
+cmp_last_row(const void *a, const void *b)
+{
+	const LastRow *x = a, *y = b;
+
+	if (x->last != y->last)
+		return (x->last > y->last) - (x->last < y->last);
+	return (x->i > y->i) - (x->i < y->i);
+}
+
+/* Make room for @h more rows, keeping the last R->tallest ones. */
+static void
+radii_room(Radii *R, int h)
+{
+	int keep = MIN(R->count, R->tallest);
+
+	if (R->count + h <= R->cap)
+		return;
+	if (keep + h > R->cap) {
+		R->cap = keep + h;
+		R->buf = g_realloc(R->buf, (gsize) R->cap * R->width);
+	}
+	memmove(R->buf, R->buf + (gsize) (R->count - keep) * R->width,
+		(gsize) keep * R->width);
+	R->top += R->count - keep;
+	R->count = keep;
+}
+
+static int
+radii_rows(VipsRegion *region, VipsRect *area, void *data)
+{
+	Radii *R = data;
+	int last;
+
+	radii_room(R, area->height);
+	for (int y = area->top; y < VIPS_RECT_BOTTOM(area); y++)
+		memcpy(R->buf + (gsize) (R->count++) * R->width,
+			VIPS_REGION_ADDR(region, 0, y), R->width);
+	last = R->top + R->count - 1;
+	for (; R->next < R->n; R->next++) {
+		guint i = R->order[R->next];
+		int x0, y0, x1, y1;
+
+		window_of(&R->dots[i], &x0, &y0, &x1, &y1);
+		if (y1 > last && y1 < R->height)
+			break;
+		R->radius[i] = moment_radius_rows(
+			R->buf, R->top, R->width, R->height, &R->dots[i]);
+	}
+	return 0;
+}
+
+/* Moment radii on @image (8-bit, any bands: its luminance) of the dots
+ * of @dots whose @want is set, into @radius (NaN for the others).
+ */
+static gboolean
+moment_radii(
+	VipsImage *image, const GArray *dots, const gboolean *want, double *radius)
 {
 	g_autoptr(VipsImage) ctx = vips_image_new();
-	VipsImage **t = (VipsImage **) vips_object_local_array(VIPS_OBJECT(ctx), 2);
+	VipsImage **t = (VipsImage **) vips_object_local_array(VIPS_OBJECT(ctx), 3);
+	Radii R = {(const SmpDot *) dots->data};
+	int ok;
 
-	if (vips_colourspace(image, &t[0], VIPS_INTERPRETATION_B_W, NULL) ||
-		vips_extract_band(t[0], &t[1], 0, "n", 1, NULL) ||
-		vips_cast_uchar(t[1], out, NULL) || vips_image_wio_input(*out))
-		return NULL;
-	return (const guint8 *) VIPS_IMAGE_ADDR(*out, 0, 0);
+	g_autofree LastRow *key = g_new(LastRow, MAX(dots->len, 1));
+
+	R.order = g_new(guint, MAX(dots->len, 1));
+	R.radius = radius;
+	for (guint i = 0; i < dots->len; i++) {
+		int x0, y0, x1, y1;
+
+		radius[i] = NAN;
+		if (!want[i])
+			continue;
+		window_of(&R.dots[i], &x0, &y0, &x1, &y1);
+		key[R.n++] = (LastRow){y1, i};
+		R.tallest = MAX(R.tallest, y1 - y0 + 1);
+	}
+	qsort(key, R.n, sizeof(LastRow), cmp_last_row);
+	for (guint k = 0; k < R.n; k++)
+		R.order[k] = key[k].i;
+	ok = !vips_colourspace(image, &t[0], VIPS_INTERPRETATION_B_W, NULL) &&
+		!vips_extract_band(t[0], &t[1], 0, "n", 1, NULL) &&
+		!vips_cast_uchar(t[1], &t[2], NULL);
+	if (ok) {
+		R.width = t[2]->Xsize;
+		R.height = t[2]->Ysize;
+		ok = !vips_sink_disc(t[2], radii_rows, &R);
+	}
+	g_free(R.order);
+	g_free(R.buf);
+	return ok;
 }
 
 static int
@@ -123,16 +249,31 @@ smp_growth_measure(VipsImage *before, VipsImage *after,
 	const GArray *before_dots, const GArray *after_dots, SmpRegistration *reg,
 	GError **error)
 {
-	g_autoptr(VipsImage) lb = NULL;
-	g_autoptr(VipsImage) la = NULL;
-	const guint8 *pb, *pa;
+	g_autofree gboolean *want_b = NULL;
+	g_autofree gboolean *want_a = NULL;
+	g_autofree double *rb_all = NULL;
+	g_autofree double *ra_all = NULL;
 	g_autofree double *grow = NULL;
 	g_autofree double *pct = NULL;
 	int n = 0;
 
 	if (!reg || !reg->ok || !reg->after_match)
 		return TRUE;
-	if (!(pb = luma_of(before, &lb)) || !(pa = luma_of(after, &la))) {
+	/* Only the persisting dots, on each side. */
+	want_b = g_new0(gboolean, MAX(before_dots->len, 1));
+	want_a = g_new0(gboolean, MAX(after_dots->len, 1));
+	for (guint i = 0; i < after_dots->len; i++) {
+		gint32 k = g_array_index(reg->after_match, gint32, i);
+
+		if (k >= 0) {
+			want_a[i] = TRUE;
+			want_b[k] = TRUE;
+		}
+	}
+	rb_all = g_new(double, MAX(before_dots->len, 1));
+	ra_all = g_new(double, MAX(after_dots->len, 1));
+	if (!moment_radii(before, before_dots, want_b, rb_all) ||
+		!moment_radii(after, after_dots, want_a, ra_all)) {
 		smp_error_from_vips(error, SMP_ERROR_CORRUPT, NULL, "growth");
 		return FALSE;
 	}
@@ -144,10 +285,8 @@ smp_growth_measure(VipsImage *before, VipsImage *after,
 
 		if (k < 0)
 			continue;
-		rb = smp_growth_moment_radius(
-			pb, lb->Xsize, lb->Ysize, &g_array_index(before_dots, SmpDot, k));
-		ra = smp_growth_moment_radius(
-			pa, la->Xsize, la->Ysize, &g_array_index(after_dots, SmpDot, i));
+		rb = rb_all[k];
+		ra = ra_all[i];
 		if (!isfinite(rb) || !isfinite(ra) || !(rb > 0))
 			continue;
 		grow[n] = ra * reg->scale - rb;

@@ -560,8 +560,15 @@ geometry(SmpNormalisation *n, const SmpNormaliseParams *p, int *cell)
 	(void) p;
 }
 
-gboolean
-norm_render(SmpNormalisation *n, const double gain[3], GError **error)
+/* The lazy chain that renders the normalised photo from @input (the
+ * photo as given, or the same pixels read again from its file) with
+ * per-band linear @gain: linear light, gains, the upsampled flat-field,
+ * back to 8-bit sRGB. Pixel by pixel, so any part of it, or the whole,
+ * comes out the same however it is evaluated.
+ */
+static VipsImage *
+norm_chain(const SmpNormalisation *n, VipsImage *input, const double gain[3],
+	GError **error)
 {
 	g_autoptr(VipsImage) ctx = vips_image_new();
 	VipsImage **t = (VipsImage **) vips_object_local_array(VIPS_OBJECT(ctx), 6);
@@ -570,16 +577,9 @@ norm_render(SmpNormalisation *n, const double gain[3], GError **error)
 	double ay = (n->height - 1.0) / (n->illum->Ysize - 1);
 	VipsInterpolate *bilinear = vips_interpolate_new("bilinear");
 	VipsArrayInt *area = vips_array_int_newv(4, 0, 0, n->width, n->height);
-	VipsImage *out = NULL;
 	int fail;
 
-	/* One lazy chain over the full-size photo, rendered once: linear
-	 * light, gains, the upsampled flat-field, back to 8-bit sRGB. A
-	 * re-render (the tone match) drops the old copy first: it is made
-	 * from the input, and two full-size copies need not coexist.
-	 */
-	VIPS_UNREF(n->image);
-	fail = vips_colourspace(n->input, &t[0], VIPS_INTERPRETATION_scRGB, NULL) ||
+	fail = vips_colourspace(input, &t[0], VIPS_INTERPRETATION_scRGB, NULL) ||
 		vips_linear(t[0], &t[1], g, zero, 3, NULL) ||
 		vips_affine(n->illum, &t[2], ax > 0 ? ax : 1, 0, 0, ay > 0 ? ay : 1,
 			"interpolate", bilinear, "oarea", area, "extend", VIPS_EXTEND_COPY,
@@ -587,16 +587,68 @@ norm_render(SmpNormalisation *n, const double gain[3], GError **error)
 		vips_multiply(t[1], t[2], &t[3], NULL) ||
 		vips_copy(
 			t[3], &t[4], "interpretation", VIPS_INTERPRETATION_scRGB, NULL) ||
-		vips_colourspace(t[4], &t[5], VIPS_INTERPRETATION_sRGB, NULL) ||
-		!(out = vips_image_copy_memory(t[5]));
+		vips_colourspace(t[4], &t[5], VIPS_INTERPRETATION_sRGB, NULL);
 	g_object_unref(bilinear);
 	vips_area_unref(VIPS_AREA(area));
 	if (fail) {
 		smp_error_from_vips(error, SMP_ERROR_CORRUPT, n->path, NORM_STAGE);
+		return NULL;
+	}
+	/* The chain holds its inputs; the scope can go. */
+	return g_object_ref(t[5]);
+}
+
+gboolean
+norm_render(SmpNormalisation *n, const double gain[3], GError **error)
+{
+	g_autoptr(VipsImage) chain = NULL;
+
+	/* A re-render (the tone match) drops the old copy first: it is made
+	 * from the input, and two full-size copies need not coexist. Once
+	 * released (smp_normalise_release()), the image stays a lazy chain:
+	 * its pixels are only ever read through smp_normalise_stream().
+	 */
+	VIPS_UNREF(n->image);
+	for (int ch = 0; ch < 3; ch++)
+		n->gain[ch] = gain[ch];
+	if (!(chain = norm_chain(n, n->input, gain, error)))
+		return FALSE;
+	n->image = n->reopen ? g_object_ref(chain) : vips_image_copy_memory(chain);
+	if (!n->image) {
+		smp_error_from_vips(error, SMP_ERROR_CORRUPT, n->path, NORM_STAGE);
 		return FALSE;
 	}
-	n->image = out;
 	return TRUE;
+}
+
+void
+smp_normalise_release(SmpNormalisation *n, SmpNormaliseReopen reopen,
+	gpointer data, VipsImage *input)
+{
+	g_autoptr(VipsImage) chain = NULL;
+
+	if (!n->image || !(chain = norm_chain(n, input, n->gain, NULL))) {
+		vips_error_clear();
+		return;
+	}
+	n->reopen = reopen;
+	n->reopen_data = data;
+	g_object_unref(n->input);
+	n->input = g_object_ref(input);
+	g_object_unref(n->image);
+	n->image = g_steal_pointer(&chain);
+}
+
+VipsImage *
+smp_normalise_stream(const SmpNormalisation *n, GError **error)
+{
+	g_autoptr(VipsImage) in = NULL;
+
+	if (!n->reopen)
+		return g_object_ref(n->image);
+	if (!(in = n->reopen(n->reopen_data, error)))
+		return NULL;
+	return norm_chain(n, in, n->gain, error);
 }
 
 static gboolean

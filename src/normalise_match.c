@@ -125,6 +125,20 @@ masks_check(const SmpNormalisation *before, const SmpNormalisation *after,
 	return TRUE;
 }
 
+/* The skin background's mean of @n's image as it is now, read in one
+ * pass (smp_normalise_stream(): from the file once it is released).
+ */
+static gboolean
+skin_mean_now(const SmpNormalisation *n, VipsImage *mask,
+	const SmpNormaliseParams *p, double rgb[3], GError **error)
+{
+	g_autoptr(VipsImage) px = smp_normalise_stream(n, error);
+
+	return px &&
+		norm_skin_mean(
+			px, mask, n->shrink, n->window, p, rgb, NULL, n->path, error);
+}
+
 /* How far apart the two photos were as shot: stops of luminance and the
  * largest ln change of R/G or B/G of the skin.
  */
@@ -158,10 +172,8 @@ smp_normalise_match(const SmpNormalisation *before, SmpNormalisation *after,
 		p = &def;
 	}
 	if (!masks_check(before, after, before_mask, after_mask, error) ||
-		!norm_skin_mean(before->image, before_mask, before->shrink,
-			before->window, p, cb, NULL, before->path, error) ||
-		!norm_skin_mean(after->image, after_mask, after->shrink, after->window,
-			p, ca, NULL, after->path, error))
+		!skin_mean_now(before, before_mask, p, cb, error) ||
+		!skin_mean_now(after, after_mask, p, ca, error))
 		return FALSE;
 	/* The same diagonal model as white balance and exposure, so a dot's
 	 * ratio to its background (what detection sees) is kept.
@@ -180,8 +192,7 @@ smp_normalise_match(const SmpNormalisation *before, SmpNormalisation *after,
 	after->matched = TRUE;
 	after->match_region = before_mask ? "mask" : "whole_frame";
 	/* Measure the result rather than assume it. */
-	if (!norm_skin_mean(after->image, after_mask, after->shrink, after->window,
-			p, ca, NULL, after->path, error))
+	if (!skin_mean_now(after, after_mask, p, ca, error))
 		return FALSE;
 	norm_rgb_to_lab(ca, after->skin_lab);
 	after->match_delta_e_after = norm_delta_e(lb, after->skin_lab);

@@ -196,37 +196,125 @@ crop_dots(const SmpPairSpec *spec, const SmpRegistration *reg,
 	}
 }
 
-/* Warp the after photo onto the before frame and crop both to the
- * overlap. FALSE (no error) when the overlap is too small to show.
+/* A photo's frame size (the lazy image keeps it; no pixels read). */
+static void
+frame_of(const SmpPairSpec *spec, int i, int *w, int *h)
+{
+	*w = spec->photo[i]->image->Xsize;
+	*h = spec->photo[i]->image->Ysize;
+}
+
+/* @r of photo @i (as shown: normalised or as shot), read in one pass
+ * from the file and resized to @w×@h (never enlarged), in memory: the
+ * panel as the composite shows it, without any full-size copy.
  */
-static gboolean
-align_panels(const SmpPairSpec *spec, const SmpRegistration *reg, Aligned *al,
+static VipsImage *
+reduced_panel(const SmpPairSpec *spec, int i, const VipsRect *r, int w, int h,
 	GError **error)
 {
-	VipsImage *b =
-		smp_analysis_image(spec->photo[0], spec->analysis[0], spec->as_shot);
-	VipsImage *a =
-		smp_analysis_image(spec->photo[1], spec->analysis[1], spec->as_shot);
-	g_autoptr(VipsImage) warped = NULL;
+	g_autoptr(VipsImage) src = smp_analysis_stream(
+		spec->photo[i], spec->analysis[i], spec->as_shot, error);
+	g_autoptr(VipsImage) part = NULL;
+	g_autoptr(VipsImage) small = NULL;
+	VipsImage *out;
+
+	if (!src)
+		return NULL;
+	if (vips_extract_area(
+			src, &part, r->left, r->top, r->width, r->height, NULL) ||
+		(w < r->width || h < r->height
+				? vips_resize(part, &small, MIN(1.0, (double) w / r->width),
+					  "vscale", MIN(1.0, (double) h / r->height), NULL)
+				: vips_copy(part, &small, NULL)) ||
+		!(out = vips_image_copy_memory(small))) {
+		smp_error_from_vips(
+			error, SMP_ERROR_INTERNAL, spec->photo[i]->path, "composite");
+		return NULL;
+	}
+	return out;
+}
+
+/* The largest panel of @L that shows photo @i (0 before, 1 after: the
+ * second and third panels, or the ghost's one).
+ */
+static void
+panel_size(const SmpCompositeLayout *L, gboolean ghost, int i, int *w, int *h)
+{
+	*w = *h = 1;
+	for (int k = 0; k < L->n; k++)
+		if (ghost || (i == 0) == (k == 0)) {
+			*w = MAX(*w, L->w[k]);
+			*h = MAX(*h, L->h[k]);
+		}
+}
+
+/* The after photo on the before panel: reduced to about the panel's
+ * scale, then warped with the registration carried to the panels'
+ * pixels (@r's origin, @sx and @sy before px → panel px), to @pw×@ph.
+ */
+static VipsImage *
+warped_panel(const SmpPairSpec *spec, const SmpRegistration *reg,
+	const VipsRect *r, int pw, int ph, GError **error)
+{
+	double sx = (double) pw / r->width, sy = (double) ph / r->height;
+	double q = MIN(1.0, MAX(sx, sy) * reg->scale);
+	double to_panel[9] = {sx, 0, -r->left * sx, 0, sy, -r->top * sy, 0, 0, 1};
+	double from_small[9] = {1, 0, 0, 0, 1, 0, 0, 0, 1}, m[9];
+	SmpRegistration scaled = {0};
+	g_autoptr(VipsImage) src = NULL;
+	g_autoptr(VipsImage) shrunk = NULL;
+	g_autoptr(VipsImage) small = NULL;
+	int w, h;
+
+	frame_of(spec, 1, &w, &h);
+	if (!(src = smp_analysis_stream(
+			  spec->photo[1], spec->analysis[1], spec->as_shot, error)))
+		return NULL;
+	if ((q < 1 ? vips_resize(src, &shrunk, q, NULL)
+			   : vips_copy(src, &shrunk, NULL)) ||
+		!(small = vips_image_copy_memory(shrunk))) {
+		smp_error_from_vips(
+			error, SMP_ERROR_INTERNAL, spec->photo[1]->path, "composite");
+		return NULL;
+	}
+	/* Small px → after px → before px → panel px. */
+	from_small[0] = (double) w / small->Xsize;
+	from_small[4] = (double) h / small->Ysize;
+	smp_mat3_mul(reg->matrix, from_small, m);
+	smp_mat3_mul(to_panel, m, scaled.matrix);
+	scaled.model = reg->model;
+	return smp_register_warp(small, &scaled, pw, ph, error);
+}
+
+/* The before photo cropped to the overlap and the after photo warped
+ * onto it, both made at the composite's panel size. FALSE (no error)
+ * when the overlap is too small to show.
+ */
+static gboolean
+align_panels(const SmpPairSpec *spec, const SmpRegistration *reg,
+	const SmpCompositeParams *cp, Aligned *al, GError **error)
+{
+	SmpCompositeParams p = *cp;
+	SmpCompositeLayout L;
 	SmpMeasureParams mp;
 	VipsRect r;
 	const guint8 *roi;
+	int aw, ah, bw, bh, pw, ph;
 
-	if (!overlap_rect(reg, a->Xsize, a->Ysize, b->Xsize, b->Ysize, &r))
+	frame_of(spec, 0, &bw, &bh);
+	frame_of(spec, 1, &aw, &ah);
+	if (!overlap_rect(reg, aw, ah, bw, bh, &r))
 		return FALSE;
 	if (spec->pipeline->crop_to_roi)
 		crop_to_roi(spec, &r);
 	al->rect = r;
-	warped = smp_register_warp(a, reg, b->Xsize, b->Ysize, error);
-	if (!warped)
+	p.aligned = TRUE;
+	smp_composite_layout(r.width, r.height, r.width, r.height, &p, &L);
+	panel_size(&L, p.layout == SMP_LAYOUT_GHOST, 0, &pw, &ph);
+	if (!(al->before = reduced_panel(spec, 0, &r, pw, ph, error)) ||
+		!(al->after = warped_panel(
+			  spec, reg, &r, al->before->Xsize, al->before->Ysize, error)))
 		return FALSE;
-	if (vips_extract_area(
-			b, &al->before, r.left, r.top, r.width, r.height, NULL) ||
-		vips_extract_area(
-			warped, &al->after, r.left, r.top, r.width, r.height, NULL)) {
-		smp_error_from_vips(error, SMP_ERROR_INTERNAL, NULL, "composite");
-		return FALSE;
-	}
 	crop_dots(spec, reg, &r, al);
 	smp_measure_params_default(&mp);
 	mp.px_per_mm = spec->analysis[0]->scale.px_per_mm;
@@ -238,22 +326,45 @@ align_panels(const SmpPairSpec *spec, const SmpRegistration *reg, Aligned *al,
 	roi = spec->analysis[0]->roi_mask;
 	al->after_m = smp_measure_dots((const SmpDot *) al->after_dots->data,
 		al->after_dots->len, r.width, r.height,
-		roi ? roi + (gsize) r.top * b->Xsize + r.left : NULL, (gsize) b->Xsize,
-		&mp, error);
+		roi ? roi + (gsize) r.top * bw + r.left : NULL, (gsize) bw, &mp, error);
 	return al->after_m != NULL;
 }
 
-static void
-panels_as_taken(const SmpPairSpec *spec, char *caps[2], SmpPanel panel[2])
+/* Unaligned: each photo whole, reduced to its panel's size. */
+static gboolean
+reduce_as_taken(const SmpPairSpec *spec, const SmpCompositeParams *cp,
+	Aligned *al, GError **error)
 {
+	SmpCompositeParams p = *cp;
+	SmpCompositeLayout L;
+	VipsRect r[2] = {{0}, {0}};
+	int w, h;
+
+	frame_of(spec, 0, &r[0].width, &r[0].height);
+	frame_of(spec, 1, &r[1].width, &r[1].height);
+	p.aligned = FALSE;
+	smp_composite_layout(
+		r[0].width, r[0].height, r[1].width, r[1].height, &p, &L);
+	panel_size(&L, p.layout == SMP_LAYOUT_GHOST, 0, &w, &h);
+	if (!(al->before = reduced_panel(spec, 0, &r[0], w, h, error)))
+		return FALSE;
+	panel_size(&L, p.layout == SMP_LAYOUT_GHOST, 1, &w, &h);
+	return (al->after = reduced_panel(spec, 1, &r[1], w, h, error)) != NULL;
+}
+
+static void
+panels_as_taken(const SmpPairSpec *spec, char *caps[2], const Aligned *al,
+	SmpPanel panel[2])
+{
+	VipsImage *small[2] = {al->before, al->after};
+
 	for (int i = 0; i < 2; i++) {
 		const SmpAnalysis *a = spec->analysis[i];
 
-		panel[i] = (SmpPanel){
-			smp_analysis_image(spec->photo[i], a, spec->as_shot),
-			i ? "AFTER" : "BEFORE", caps[i],
+		panel[i] = (SmpPanel){small[i], i ? "AFTER" : "BEFORE", caps[i],
 			(const SmpDot *) a->detection->dots->data, a->detection->dots->len,
 			NULL, &a->measurement->grid, a->scale.px_per_mm};
+		frame_of(spec, i, &panel[i].width, &panel[i].height);
 	}
 }
 
@@ -266,10 +377,12 @@ panels_aligned(const SmpPairSpec *spec, char *caps[2], const Aligned *al,
 	/* Both panels now share the before photo's frame and scale. */
 	panel[0] = (SmpPanel){al->before, "BEFORE", caps[0],
 		(const SmpDot *) al->before_dots->data, al->before_dots->len, NULL,
-		&spec->analysis[0]->measurement->grid, ppm};
+		&spec->analysis[0]->measurement->grid, ppm, al->rect.width,
+		al->rect.height};
 	panel[1] = (SmpPanel){al->after, "AFTER", caps[1],
 		(const SmpDot *) al->after_dots->data, al->after_dots->len,
-		(const guint8 *) al->after_kind->data, &al->after_m->grid, ppm};
+		(const guint8 *) al->after_kind->data, &al->after_m->grid, ppm,
+		al->rect.width, al->rect.height};
 	/* The before grid was measured on the whole photo, not the crop. */
 	panel[0].grid = NULL;
 }
@@ -309,25 +422,28 @@ composite_params(const SmpPairSpec *spec, SmpCompositeParams *cp)
 		cp->quality = spec->jpeg_quality;
 }
 
-static gboolean
-write_composite(const SmpPairSpec *spec, const SmpChange *change,
+VipsImage *
+smp_pair_composite(const SmpPairSpec *spec, const SmpChange *change,
 	const SmpRegistration *reg, const SmpCompositeParams *params,
-	const char *path, gboolean *aligned, SmpCompositeLayout *layout, int roi[4],
-	GError **error)
+	gboolean *aligned, SmpCompositeLayout *layout, int roi[4], GError **error)
 {
 	g_autofree char *cap0 = caption_for(spec, 0);
 	g_autofree char *cap1 = after_caption(spec, change);
-	g_autoptr(VipsImage) composite = NULL;
+	VipsImage *composite = NULL;
 	char *caps[2] = {cap0, cap1};
 	Aligned al = {0};
 	SmpPanel panel[2];
 	SmpCompositeParams cp = *params;
-	gboolean ok;
 
-	*aligned = reg && reg->ok && align_panels(spec, reg, &al, error);
-	if (!*aligned && error && *error) {
+	*aligned = reg && reg->ok && align_panels(spec, reg, &cp, &al, error);
+	if (!*aligned && !(error && *error)) {
 		aligned_clear(&al);
-		return FALSE;
+		al = (Aligned){0};
+		reduce_as_taken(spec, &cp, &al, error);
+	}
+	if (error && *error) {
+		aligned_clear(&al);
+		return NULL;
 	}
 	if (*aligned) {
 		panels_aligned(spec, caps, &al, panel);
@@ -337,19 +453,31 @@ write_composite(const SmpPairSpec *spec, const SmpChange *change,
 		roi[3] = al.rect.height;
 	}
 	else
-		panels_as_taken(spec, caps, panel);
+		panels_as_taken(spec, caps, &al, panel);
 	cp.aligned = *aligned;
-	smp_composite_layout(panel[0].image->Xsize, panel[0].image->Ysize,
-		panel[1].image->Xsize, panel[1].image->Ysize, &cp, layout);
+	smp_composite_layout(panel[0].width, panel[0].height, panel[1].width,
+		panel[1].height, &cp, layout);
 	composite = smp_composite_make(&panel[0], &panel[1], &cp, error);
+	/* The composite holds its own references to the panels. */
+	aligned_clear(&al);
+	return composite;
+}
+
+static gboolean
+write_composite(const SmpPairSpec *spec, const SmpChange *change,
+	const SmpRegistration *reg, const SmpCompositeParams *params,
+	const char *path, gboolean *aligned, SmpCompositeLayout *layout, int roi[4],
+	GError **error)
+{
+	g_autoptr(VipsImage) composite = smp_pair_composite(
+		spec, change, reg, params, aligned, layout, roi, error);
+
 	/* Only the metadata the output's purpose allows (the sRGB profile,
 	 * and for the clinic the capture date), read back after.
 	 */
-	ok = composite &&
-		smp_privacy_save(composite, path, cp.quality, spec->pipeline,
+	return composite &&
+		smp_privacy_save(composite, path, params->quality, spec->pipeline,
 			spec->photo[1]->path, error);
-	aligned_clear(&al);
-	return ok;
 }
 
 static gboolean
@@ -417,28 +545,29 @@ static gboolean
 overlap_masks(const SmpPairSpec *spec, const SmpRegistration *reg,
 	VipsImage **before_mask, VipsImage **after_mask)
 {
-	VipsImage *b = spec->analysis[0]->norm->image;
-	VipsImage *a = spec->analysis[1]->norm->image;
+	const SmpNormalisation *b = spec->analysis[0]->norm;
+	const SmpNormalisation *a = spec->analysis[1]->norm;
 	SmpRegistration back = {0};
 	g_autoptr(VipsImage) black = NULL;
+	g_autoptr(VipsImage) inside = NULL;
 	g_autoptr(VipsImage) warped = NULL;
-	double ink[1] = {255};
 	VipsRect r;
 
-	if (!overlap_rect(reg, a->Xsize, a->Ysize, b->Xsize, b->Ysize, &r) ||
+	if (!overlap_rect(reg, a->width, a->height, b->width, b->height, &r) ||
 		!smp_mat3_invert(reg->matrix, back.matrix))
 		return FALSE;
 	back.model = reg->model;
-	if (vips_black(&black, b->Xsize, b->Ysize, NULL) ||
-		!(*before_mask = vips_image_copy_memory(black)) ||
-		vips_draw_rect(*before_mask, ink, 1, r.left, r.top, r.width, r.height,
-			"fill", TRUE, NULL)) {
+	/* Lazy, computed strip by strip as the tone match reads it. */
+	if (vips_black(&black, r.width, r.height, NULL) ||
+		vips_linear1(black, &inside, 1, 255, "uchar", TRUE, NULL) ||
+		vips_embed(
+			inside, before_mask, r.left, r.top, b->width, b->height, NULL)) {
 		vips_error_clear();
 		VIPS_UNREF(*before_mask);
 		return FALSE;
 	}
 	/* The before rectangle carried into the after frame. */
-	warped = smp_register_warp(*before_mask, &back, a->Xsize, a->Ysize, NULL);
+	warped = smp_register_warp(*before_mask, &back, a->width, a->height, NULL);
 	if (!warped || vips_moreeq_const1(warped, after_mask, 128, NULL)) {
 		vips_error_clear();
 		VIPS_UNREF(*before_mask);
@@ -467,6 +596,25 @@ register_pair(const SmpPairSpec *spec, GError **error)
 	return smp_register_pair(smp_analysis_image(spec->photo[0], b, FALSE),
 		smp_analysis_image(spec->photo[1], a, FALSE), b->detection->dots,
 		a->detection->dots, &rp, error);
+}
+
+/* Growth of the persisting dots, on the photos the dots were found on,
+ * each read once from its file (growth.h).
+ */
+static gboolean
+measure_growth(const SmpPairSpec *spec, SmpRegistration *reg, GError **error)
+{
+	g_autoptr(VipsImage) b = NULL;
+	g_autoptr(VipsImage) a = NULL;
+
+	if (!reg->ok || !reg->after_match)
+		return TRUE;
+	return (b = smp_analysis_stream(
+				spec->photo[0], spec->analysis[0], FALSE, error)) &&
+		(a = smp_analysis_stream(
+			 spec->photo[1], spec->analysis[1], FALSE, error)) &&
+		smp_growth_measure(b, a, spec->analysis[0]->detection->dots,
+			spec->analysis[1]->detection->dots, reg, error);
 }
 
 /* The pair mismatch gate: why before and after are not comparable
@@ -555,11 +703,7 @@ smp_pair_write(const SmpPairSpec *spec, const char *dir, const char *stem,
 	if (!(reg = register_pair(spec, error)))
 		return FALSE;
 	/* Growth from the dots' ink, finer than the detector's radii. */
-	if (!smp_growth_measure(
-			smp_analysis_image(spec->photo[0], spec->analysis[0], FALSE),
-			smp_analysis_image(spec->photo[1], spec->analysis[1], FALSE),
-			spec->analysis[0]->detection->dots,
-			spec->analysis[1]->detection->dots, reg, error))
+	if (!measure_growth(spec, reg, error))
 		return FALSE;
 	if (reg->ok && spec->analysis[0]->norm && spec->analysis[1]->norm)
 		overlap_masks(spec, reg, &masks[0], &masks[1]);

@@ -147,8 +147,18 @@ known_signature(const char *path)
 	return FALSE;
 }
 
+static VipsImage *open_access(const char *path, const SmpLoadLimits *limits,
+	VipsAccess access, GError **error);
+
 VipsImage *
 smp_photo_open(const char *path, const SmpLoadLimits *limits, GError **error)
+{
+	return open_access(path, limits, VIPS_ACCESS_RANDOM, error);
+}
+
+static VipsImage *
+open_access(const char *path, const SmpLoadLimits *limits, VipsAccess access,
+	GError **error)
 {
 	SmpLoadLimits defaults;
 	const char *loader;
@@ -184,8 +194,8 @@ smp_photo_open(const char *path, const SmpLoadLimits *limits, GError **error)
 	 * collections decodes cleanly at this level.
 	 */
 	g_private_replace(&last_warning, NULL);
-	image =
-		vips_image_new_from_file(path, "fail_on", VIPS_FAIL_ON_WARNING, NULL);
+	image = vips_image_new_from_file(
+		path, "fail_on", VIPS_FAIL_ON_WARNING, "access", access, NULL);
 	if (!image) {
 		load_error(error, path, loader);
 		return NULL;
@@ -323,15 +333,17 @@ smp_photo_decode(VipsImage *in, const char *path, GError **error)
 	return out;
 }
 
-VipsImage *
-smp_photo_reopen(const SmpPhoto *photo, GError **error)
+/* @photo's file opened again, upright, converted, with @access. */
+static VipsImage *
+reopen_access(const SmpPhoto *photo, VipsAccess access, GError **error)
 {
 	/* The file passed its limits once; hold it to exactly what it was. */
 	SmpLoadLimits limits = {
 		(guint64) photo->stored_width * (guint64) photo->stored_height,
 		photo->file_bytes > 0 ? (guint64) photo->file_bytes
 							  : SMP_MAX_FILE_BYTES_DEFAULT};
-	g_autoptr(VipsImage) stored = smp_photo_open(photo->path, &limits, error);
+	g_autoptr(VipsImage) stored =
+		open_access(photo->path, &limits, access, error);
 	g_autoptr(VipsImage) upright = NULL;
 	VipsImage *out;
 
@@ -349,6 +361,25 @@ smp_photo_reopen(const SmpPhoto *photo, GError **error)
 	if (!upright || !(out = convert(upright, photo->path, error)))
 		return NULL;
 	return out;
+}
+
+VipsImage *
+smp_photo_reopen(const SmpPhoto *photo, GError **error)
+{
+	return reopen_access(photo, VIPS_ACCESS_RANDOM, error);
+}
+
+VipsImage *
+smp_photo_stream(const SmpPhoto *photo, GError **error)
+{
+	/* Orientations 1 and 2 keep the stored rows in order (2 mirrors each
+	 * row); the others turn or flip the rows over, which a sequential
+	 * decode cannot serve: libvips decodes those whole, for this pass.
+	 */
+	int o = photo->meta ? photo->meta->orientation : 1;
+
+	return reopen_access(
+		photo, o <= 2 ? VIPS_ACCESS_SEQUENTIAL : VIPS_ACCESS_RANDOM, error);
 }
 
 /* Rows decoded per step of read_pixels(). */

@@ -132,8 +132,8 @@ add_composite(JsonBuilder *b, const SmpPairSpec *spec, const int *roi)
 	json_builder_set_member_name(b, "operations");
 	json_builder_begin_array(b);
 	json_builder_add_string_value(b,
-		"register after onto before; warp after (bilinear) onto the "
-		"before frame");
+		"register after onto before; read both again at the panel's "
+		"size; warp after (bicubic) onto the before panel");
 	json_builder_add_string_value(b,
 		roi ? "crop both to the common overlap and the dotted region (roi)"
 			: "both shown whole (not aligned)");
@@ -300,7 +300,11 @@ analyse_original(Recipe *r, int i, JsonObject *o, GError **error)
 	smp_analysis_scale(ppm, unc, r->pipeline, &scale);
 	r->analysis[i] =
 		smp_analyse_photo(r->photo[i], r->pipeline, &scale, 0, error);
-	return r->analysis[i] != NULL;
+	/* As `smpdoc pair` and `batch` do: the composite is made again
+	 * through the same path, from the files.
+	 */
+	return r->analysis[i] != NULL &&
+		smp_analysis_release_pixels(r->photo[i], r->analysis[i], error);
 }
 
 static void

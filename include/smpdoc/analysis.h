@@ -81,22 +81,24 @@ void smp_analysis_normalise_params(
  * @scale is used unless a sticker is configured: then the sticker alone
  * gives the scale, and one not found, partial or tilted leaves it unknown
  * (with a warning) rather than falling back to a guess. @load_ms is
- * recorded as the load time.
+ * recorded as the load time. Once the photo is normalised, its decoded
+ * pixels are dropped: @photo->image becomes a lazy re-read of the file
+ * (smp_photo_reopen(), the same pixels), to free the memory for
+ * detection.
  *
  * Returns: (transfer full) the analysis, or NULL with @error set.
  */
-SmpAnalysis *smp_analyse_photo(const SmpPhoto *photo,
-	const SmpPipeline *pipeline, const SmpScale *scale, double load_ms,
-	GError **error);
+SmpAnalysis *smp_analyse_photo(SmpPhoto *photo, const SmpPipeline *pipeline,
+	const SmpScale *scale, double load_ms, GError **error);
 
 /* The same within a region of interest: @roi when not NULL (and its spec
  * not empty), else the pipeline's roi_polygon or roi_mask, else the whole
  * photo. Dots and large blobs whose centre lies outside are dropped; the
  * measurement counts only the ROI's pixels (measure.h).
  */
-SmpAnalysis *smp_analyse_photo_roi(const SmpPhoto *photo,
-	const SmpPipeline *pipeline, const SmpScale *scale, const SmpRoiGiven *roi,
-	double load_ms, GError **error);
+SmpAnalysis *smp_analyse_photo_roi(SmpPhoto *photo, const SmpPipeline *pipeline,
+	const SmpScale *scale, const SmpRoiGiven *roi, double load_ms,
+	GError **error);
 
 /* Fill @r (for report.h) from @photo and @a; pointers stay owned by them. */
 void smp_analysis_report(const SmpPhoto *photo, const SmpAnalysis *a,
@@ -110,13 +112,22 @@ VipsImage *smp_analysis_image(
 
 /* Drop @photo's decoded pixels once @a has been measured: photo->image
  * (and the normalisation's reference to it) become a lazy re-read of the
- * file (smp_photo_reopen()), decoded again only when shown as shot or
- * re-rendered by the tone match. Saves one full-size image per photo
- * while a pair is registered, drawn and written. On failure nothing
- * changes.
+ * file (smp_photo_reopen()), and the normalised copy a lazy chain over
+ * it (smp_normalise_release()): both are read again through
+ * smp_analysis_stream() when needed. Saves two full-size images per
+ * photo while a pair is registered, drawn and written. On failure
+ * nothing changes.
  */
 gboolean smp_analysis_release_pixels(
 	SmpPhoto *photo, SmpAnalysis *a, GError **error);
+
+/* The picture smp_analysis_image() names, for one pass from top to
+ * bottom: the memory copy while it is held, else rendered afresh from
+ * the file (smp_photo_stream(), smp_normalise_stream()), so that reading
+ * it holds only strips. Returns: (transfer full), or NULL with @error.
+ */
+VipsImage *smp_analysis_stream(const SmpPhoto *photo, const SmpAnalysis *a,
+	gboolean as_shot, GError **error);
 
 void smp_analysis_free(SmpAnalysis *a);
 

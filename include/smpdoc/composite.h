@@ -67,6 +67,10 @@ typedef struct SmpPanel {
 	                         * (from registration), or NULL: one colour */
 	const SmpDensityGrid *grid; /* density grid, may be NULL */
 	double px_per_mm; /* <= 0: unknown (no scale bar) */
+	int width, height; /* the frame @dots, @grid and @px_per_mm are
+	                    * in; 0: @image's own size. @image may be that
+	                    * frame already reduced (to the panel's size,
+	                    * say): it is resized to the layout either way */
 } SmpPanel;
 
 typedef struct SmpCompositeParams {
@@ -108,7 +112,9 @@ typedef struct SmpCompositeLayout {
 	int width, height; /* the whole composite */
 } SmpCompositeLayout;
 
-/* Compute the layout for a before of w0×h0 and an after of w1×h1. */
+/* Compute the layout for a before of w0×h0 and an after of w1×h1 (the
+ * panels' frames, SmpPanel width and height).
+ */
 void smp_composite_layout(int w0, int h0, int w1, int h1,
 	const SmpCompositeParams *p, SmpCompositeLayout *out);
 

@@ -29,7 +29,9 @@ double smp_growth_moment_radius(
 
 /* The growth of the persisting dots of @reg (ok, with after_match) from
  * their moment radii on @before and @after (upright 8-bit images, the
- * ones the dots were found on): @reg's growth_px_median (after radius ×
+ * ones the dots were found on, each read once from top to bottom, so a
+ * lazy stream of the file will do: only a strip of rows as tall as the
+ * largest dot's window is held): @reg's growth_px_median (after radius ×
  * reg->scale − before radius, before px) and growth_pct_median (100 ×
  * that / before radius) are replaced; unchanged when @reg has no match.
  * Returns: FALSE with @error (SMP_ERROR_CORRUPT) when libvips fails.

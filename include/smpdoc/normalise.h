@@ -92,6 +92,11 @@ typedef struct SmpNormaliseParams {
 /* Fill @p with the defaults above. */
 void smp_normalise_params_default(SmpNormaliseParams *p);
 
+/* A fresh lazy read of a photo's file, upright 8-bit sRGB, for one pass
+ * from top to bottom (smp_photo_stream()). (transfer full)
+ */
+typedef VipsImage *(*SmpNormaliseReopen)(gpointer data, GError **error);
+
 /* One photo normalised, with every parameter applied (for the sidecar's
  * `normalise` block) and its quality measures. Owns its members.
  *
@@ -150,6 +155,9 @@ typedef struct SmpNormalisation {
 
 	/* Private: what smp_normalise_match() re-renders from. */
 	VipsImage *input; /* (owned) the photo as given */
+	double gain[3]; /* the per-band gain @image is rendered with */
+	SmpNormaliseReopen reopen; /* set by smp_normalise_release() */
+	gpointer reopen_data;
 	VipsImage *illum; /* (owned) node grid of flat(x), float */
 	double skin_rgb_in[3]; /* skin background as shot, linear, flat-field
 	                        * mean-preserving */
@@ -229,6 +237,24 @@ void smp_normalise_difference(const SmpNormalisation *before,
  * here: merge @n->warnings into the photo's warnings.
  */
 void smp_normalise_to_json(const SmpNormalisation *n, JsonBuilder *b);
+
+/* Stop holding @n's full-size image once the photo is measured: @image
+ * becomes a lazy chain over @input (the photo read again from its file,
+ * smp_photo_reopen(); (transfer none), a reference is taken) that nobody
+ * should evaluate, and its pixels are read through
+ * smp_normalise_stream(), which renders them afresh from @reopen(@data)
+ * each time; the tone match re-renders lazily too. The pixels are the
+ * same as the memory copy's. Nothing changes when @n has no image.
+ */
+void smp_normalise_release(SmpNormalisation *n, SmpNormaliseReopen reopen,
+	gpointer data, VipsImage *input);
+
+/* The normalised photo for one pass from top to bottom: @n->image itself
+ * (a new reference) while it is held in memory, else a new lazy render
+ * from the file (smp_normalise_release()), with the current gains
+ * (tone match included). Returns: (transfer full), or NULL with @error.
+ */
+VipsImage *smp_normalise_stream(const SmpNormalisation *n, GError **error);
 
 /* Free @n and its members; accepts NULL. */
 void smp_normalisation_free(SmpNormalisation *n);

@@ -51,6 +51,20 @@ typedef struct SmpPairResult {
 	                * gate); nothing was written. NULL otherwise */
 } SmpPairResult;
 
+/* The composite of a pair as smp_pair_write() draws it with @params
+ * (after registration, growth and tone match): aligned on the overlap
+ * when @reg is ok, else both photos whole under a NOT ALIGNED banner.
+ * The panels are read again from the photos' files in one pass each and
+ * made at the panel's size (the after photo warped at that scale), so
+ * no full-size copy is held. @aligned, @layout and @roi (the overlap in
+ * the before photo when aligned) are filled in.
+ * Returns: (transfer full) the composite (lazy: save it to draw it), or
+ * NULL with @error set.
+ */
+VipsImage *smp_pair_composite(const SmpPairSpec *spec, const SmpChange *change,
+	const SmpRegistration *reg, const SmpCompositeParams *params,
+	gboolean *aligned, SmpCompositeLayout *layout, int roi[4], GError **error);
+
 /* The composite parameters of @pl's [composite] group (layout,
  * annotations, watermark, format, quality, size), for callers to override
  * with their command-line options.

@@ -80,6 +80,14 @@ VipsImage *smp_photo_decode(VipsImage *in, const char *path, GError **error);
  */
 VipsImage *smp_photo_reopen(const SmpPhoto *photo, GError **error);
 
+/* The same, for one pass from top to bottom: decoded strip by strip as
+ * the pixels are consumed (sequential access), so that nothing full-size
+ * is held, when the photo's orientation keeps the stored rows in order;
+ * a turned photo is decoded whole for the pass. Read it once and drop it.
+ * Returns: (transfer full) the image, or NULL with @error set.
+ */
+VipsImage *smp_photo_stream(const SmpPhoto *photo, GError **error);
+
 /* Open, read metadata, decode (in the calling thread, so that every
  * truncation or corruption fails the load), orient and convert @path.
  *
