@@ -94,13 +94,15 @@ add_composite(JsonBuilder *b, const SmpPairSpec *spec, const int *roi)
 {
 	SmpCompositeParams cp;
 
+	/* What smp_pair_write() drew with. */
 	if (spec->composite)
 		cp = *spec->composite;
 	else
-		smp_composite_params_default(&cp);
+		smp_pair_composite_params(spec->pipeline, &cp);
 	json_builder_begin_object(b);
 	smp_json_string(b, "view", spec->view);
 	smp_json_string(b, "layout", smp_layout_name(cp.layout));
+	smp_json_string(b, "format", smp_format_name(cp.format));
 	smp_json_int(b, "long_edge_px",
 		spec->long_edge_px ? spec->long_edge_px : spec->pipeline->long_edge_px);
 	smp_json_int(b, "jpeg_quality",
@@ -141,8 +143,14 @@ add_composite(JsonBuilder *b, const SmpPairSpec *spec, const int *roi)
 		"resize to long_edge_px; label bars, dot rings, heat map, scale "
 		"bar, watermark as listed");
 	json_builder_add_string_value(b,
-		"JPEG at jpeg_quality (libjpeg), all metadata stripped, sRGB ICC "
-		"profile embedded");
+		cp.format == SMP_FORMAT_PNG
+			? "PNG (lossless), all metadata stripped, sRGB ICC profile "
+			  "embedded"
+			: cp.format == SMP_FORMAT_WEBP
+			? "WebP at jpeg_quality (libwebp), all metadata stripped, sRGB "
+			  "ICC profile embedded"
+			: "JPEG at jpeg_quality (libjpeg), all metadata stripped, sRGB "
+			  "ICC profile embedded");
 	json_builder_end_array(b);
 	json_builder_end_object(b);
 }
@@ -319,6 +327,12 @@ read_composite_params(Recipe *r, JsonObject *c)
 	smp_layout_parse(
 		json_object_get_string_member_with_default(c, "layout", ""),
 		&r->cp.layout);
+	/* Recomputed in the composite's own format (records before the
+	 * field was added were JPEG).
+	 */
+	smp_format_parse(
+		json_object_get_string_member_with_default(c, "format", "jpeg"),
+		&r->cp.format);
 	r->cp.dots = json_object_get_boolean_member_with_default(c, "dots", TRUE);
 	r->cp.heatmap =
 		json_object_get_boolean_member_with_default(c, "heatmap", TRUE);

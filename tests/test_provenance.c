@@ -25,15 +25,18 @@ typedef struct Fixture {
 	char *dir, *in, *out, *composite, *record;
 } Fixture;
 
+/* The synthetic pair in @f->in (written once), and its portfolio
+ * composite drawn with the pipeline @text as @out/c.EXT.
+ */
 static void
-write_pair(Fixture *f)
+write_pair_with(Fixture *f, const char *text, const char *out)
 {
 	SmpSynthParams sp;
 	SmpSynthPairParams pp;
 	g_autoptr(VipsImage) b = NULL;
 	g_autoptr(VipsImage) a = NULL;
-	g_autoptr(SmpPipeline) pl = smp_pipeline_parse(
-		portfolio_text, strlen(portfolio_text), "portfolio.pipeline", NULL);
+	g_autoptr(SmpPipeline) pl =
+		smp_pipeline_parse(text, strlen(text), "portfolio.pipeline", NULL);
 	const double ppm[2] = {20, 20 / 1.05};
 	const char *names[2] = {"before.jpg", "after.jpg"};
 	char *paths[3] = {NULL, NULL, NULL};
@@ -53,7 +56,8 @@ write_pair(Fixture *f)
 		SmpScale scale;
 
 		paths[i] = g_build_filename(f->in, names[i], NULL);
-		assert_true(smp_synth_save(i ? a : b, 1, 90, paths[i], &error));
+		if (!g_file_test(paths[i], G_FILE_TEST_EXISTS))
+			assert_true(smp_synth_save(i ? a : b, 1, 90, paths[i], &error));
 		smp_load_limits_default(&limits);
 		photo[i] = smp_photo_load(paths[i], &limits, &error);
 		assert_no_gerror(error);
@@ -65,7 +69,7 @@ write_pair(Fixture *f)
 		SmpPairSpec spec = {{photo[0], photo[1]}, {an[0], an[1]}, {0, 1}, "top",
 			{NULL, NULL}, pl, 0, 0, FALSE, (const char *const *) paths};
 
-		assert_true(smp_pair_write(&spec, f->out, "c", &res, &error));
+		assert_true(smp_pair_write(&spec, out, "c", &res, &error));
 		assert_no_gerror(error);
 		assert_null(res.refused);
 	}
@@ -75,6 +79,12 @@ write_pair(Fixture *f)
 		smp_photo_free(photo[i]);
 		g_free(paths[i]);
 	}
+}
+
+static void
+write_pair(Fixture *f)
+{
+	write_pair_with(f, portfolio_text, f->out);
 }
 
 static int
@@ -253,12 +263,78 @@ test_provenance_missing_originals_are_named(void **state)
 	g_clear_error(&error);
 }
 
+/* A portfolio composite in @fmt ("png", "webp") verifies untouched;
+ * saved again losslessly in its format with one pixel changed, it is
+ * rejected (and unchanged, still accepted: only the pixel differs).
+ */
+static void
+check_format(const Fixture *f, const char *fmt)
+{
+	g_autofree char *text =
+		g_strdup_printf("%s[composite]\nformat=%s\n", portfolio_text, fmt);
+	g_autofree char *out = g_build_filename(f->dir, fmt, NULL);
+	g_autofree char *name = g_strdup_printf("c.%s", fmt);
+	g_autofree char *comp = g_build_filename(out, name, NULL);
+	g_autofree char *copy_name = g_strdup_printf("c.%s[lossless]", fmt);
+	g_autofree char *copy = g_build_filename(out, copy_name, NULL);
+	g_autoptr(VipsImage) in = NULL;
+	g_autoptr(VipsImage) mem = NULL;
+	g_autoptr(JsonParser) p = json_parser_new();
+	g_autofree char *record = NULL;
+	gboolean lossless_png = strcmp(fmt, "png") == 0;
+	VipsPel *px;
+	double ink[3];
+
+	g_mkdir(out, 0755);
+	write_pair_with((Fixture *) f, text, out);
+	record = g_build_filename(out, "c" SMP_PROVENANCE_SUFFIX, NULL);
+	assert_true(json_parser_load_from_file(p, record, NULL));
+	assert_string_equal(json_object_get_string_member(
+							json_object_get_object_member(
+								json_node_get_object(json_parser_get_root(p)),
+								"composite_params"),
+							"format"),
+		fmt);
+	assert_true(verify(f, comp, NULL));
+	/* The decoded pixels, written back in the same format losslessly. */
+	in = vips_image_new_from_file(comp, "access", VIPS_ACCESS_RANDOM, NULL);
+	assert_non_null(in);
+	mem = vips_image_copy_memory(in);
+	assert_non_null(mem);
+	g_clear_object(&in);
+	assert_vips_ok(
+		vips_image_write_to_file(mem, lossless_png ? comp : copy, NULL));
+	assert_true(verify(f, comp, NULL));
+	px = VIPS_IMAGE_ADDR(mem, 100, 80);
+	ink[0] = 255 - px[0];
+	ink[1] = 255 - px[1];
+	ink[2] = 255 - px[2];
+	assert_vips_ok(vips_draw_rect(mem, ink, 3, 100, 80, 1, 1, NULL));
+	assert_vips_ok(
+		vips_image_write_to_file(mem, lossless_png ? comp : copy, NULL));
+	assert_false(verify(f, comp, "pixels differ"));
+}
+
+static void
+test_provenance_png_composite_verifies(void **state)
+{
+	check_format(*state, "png");
+}
+
+static void
+test_provenance_webp_composite_verifies(void **state)
+{
+	check_format(*state, "webp");
+}
+
 static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_provenance_record_names_originals_and_pipeline),
 	cmocka_unit_test(test_provenance_untouched_composite_matches),
 	cmocka_unit_test(test_provenance_one_pixel_changed_is_rejected),
 	cmocka_unit_test(test_provenance_other_parameters_are_rejected),
 	cmocka_unit_test(test_provenance_missing_originals_are_named),
+	cmocka_unit_test(test_provenance_png_composite_verifies),
+	cmocka_unit_test(test_provenance_webp_composite_verifies),
 };
 
 static int
