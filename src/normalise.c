@@ -172,6 +172,8 @@ cells_measure(SmpNormalisation *n, VipsImage *in, int cell,
 		!(t[3] = norm_background_mask(
 			  t[2], p, n->window, &t[4], n->path, error)))
 		goto vips_fail;
+	/* Kept: the tone match measures the skin on it (a few MB). */
+	n->small_in = g_object_ref(t[2]);
 	cell = MIN(cell, MIN(t[2]->Xsize, t[2]->Ysize));
 	c->cols = t[2]->Xsize / cell;
 	c->rows = t[2]->Ysize / cell;
@@ -745,6 +747,8 @@ smp_normalisation_free(SmpNormalisation *n)
 		g_object_unref(n->input);
 	if (n->illum)
 		g_object_unref(n->illum);
+	if (n->small_in)
+		g_object_unref(n->small_in);
 	if (n->warnings)
 		g_ptr_array_unref(n->warnings);
 	g_free(n);

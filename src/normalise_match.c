@@ -47,7 +47,7 @@ norm_delta_e(const double a[3], const double b[3])
 }
 
 gboolean
-norm_skin_mean(VipsImage *srgb, VipsImage *roi, int shrink, int window,
+norm_skin_mean(VipsImage *lin, VipsImage *roi, int shrink, int window,
 	const SmpNormaliseParams *p, double rgb[3], double *fraction,
 	const char *path, GError **error)
 {
@@ -55,16 +55,19 @@ norm_skin_mean(VipsImage *srgb, VipsImage *roi, int shrink, int window,
 	VipsImage **t =
 		(VipsImage **) vips_object_local_array(VIPS_OBJECT(ctx), 12);
 	double *s, total;
+	gboolean full;
 
-	if (vips_colourspace(srgb, &t[0], VIPS_INTERPRETATION_scRGB, NULL) ||
-		vips_shrink(t[0], &t[1], shrink, shrink, NULL) ||
-		!(t[2] = vips_image_copy_memory(t[1])) ||
-		!(t[3] = norm_background_mask(t[2], p, window, NULL, path, error)))
+	t[2] = g_object_ref(lin);
+	if (!(t[3] = norm_background_mask(t[2], p, window, NULL, path, error)))
 		goto fail;
 	total = (double) t[2]->Xsize * t[2]->Ysize;
 	if (roi) {
-		/* Whole small pixels inside the overlap only. */
-		if (vips_shrink(roi, &t[4], shrink, shrink, NULL) ||
+		/* Whole small pixels inside the overlap only: a photo-size mask
+		 * is shrunk as the copy was, one at the copy's size is as it is.
+		 */
+		full = roi->Xsize != t[2]->Xsize || roi->Ysize != t[2]->Ysize;
+		if ((full ? vips_shrink(roi, &t[4], shrink, shrink, NULL)
+				  : vips_copy(roi, &t[4], NULL)) ||
 			vips_moreeq_const1(t[4], &t[5], 254.5, NULL) ||
 			vips_crop(t[5], &t[6], 0, 0, t[2]->Xsize, t[2]->Ysize, NULL) ||
 			vips_andimage(t[3], t[6], &t[7], NULL) ||
@@ -112,31 +115,87 @@ masks_check(const SmpNormalisation *before, const SmpNormalisation *after,
 			after->path ? after->path : "(image)", NORM_STAGE);
 		return FALSE;
 	}
-	for (int i = 0; i < 2 && bmask; i++)
-		if (m[i]->Xsize != n[i]->width || m[i]->Ysize != n[i]->height ||
-			vips_image_get_bands(m[i]) != 1 ||
+	for (int i = 0; i < 2 && bmask; i++) {
+		int sw, sh, k;
+		gboolean full, small;
+
+		smp_normalise_estimate_size(n[i], &sw, &sh, &k);
+		full = m[i]->Xsize == n[i]->width && m[i]->Ysize == n[i]->height;
+		small = m[i]->Xsize == sw && m[i]->Ysize == sh;
+		if ((!full && !small) || vips_image_get_bands(m[i]) != 1 ||
 			vips_image_get_format(m[i]) != VIPS_FORMAT_UCHAR) {
 			g_set_error(error, SMP_ERROR, SMP_ERROR_CONFIG,
-				"%s: %s: the overlap mask must be 1-band uchar %dx%d",
+				"%s: %s: the overlap mask must be 1-band uchar %dx%d "
+				"(or %dx%d)",
 				n[i]->path ? n[i]->path : "(image)", NORM_STAGE, n[i]->width,
-				n[i]->height);
+				n[i]->height, sw, sh);
 			return FALSE;
 		}
+	}
 	return TRUE;
 }
 
-/* The skin background's mean of @n's image as it is now, read in one
- * pass (smp_normalise_stream(): from the file once it is released).
+void
+smp_normalise_estimate_size(
+	const SmpNormalisation *n, int *width, int *height, int *k)
+{
+	*width = n->small_in ? n->small_in->Xsize : 0;
+	*height = n->small_in ? n->small_in->Ysize : 0;
+	*k = n->shrink;
+}
+
+/* @n's estimation copy as the photo is rendered now (its gains and the
+ * flat-field, then 8-bit sRGB as the photo is written, so rounding and
+ * clipping count), back in linear light, in memory.
+ */
+static VipsImage *
+estimate_render(const SmpNormalisation *n, GError **error)
+{
+	g_autoptr(VipsImage) ctx = vips_image_new();
+	VipsImage **t = (VipsImage **) vips_object_local_array(VIPS_OBJECT(ctx), 6);
+	VipsImage *in = n->small_in;
+	double zero[3] = {0, 0, 0}, g[3] = {n->gain[0], n->gain[1], n->gain[2]};
+	double ax = (in->Xsize - 1.0) / (n->illum->Xsize - 1);
+	double ay = (in->Ysize - 1.0) / (n->illum->Ysize - 1);
+	VipsInterpolate *bilinear = vips_interpolate_new("bilinear");
+	VipsArrayInt *area = vips_array_int_newv(4, 0, 0, in->Xsize, in->Ysize);
+	VipsImage *out = NULL;
+	int fail;
+
+	fail = vips_linear(in, &t[0], g, zero, 3, NULL) ||
+		vips_affine(n->illum, &t[1], ax > 0 ? ax : 1, 0, 0, ay > 0 ? ay : 1,
+			"interpolate", bilinear, "oarea", area, "extend", VIPS_EXTEND_COPY,
+			NULL) ||
+		vips_multiply(t[0], t[1], &t[2], NULL) ||
+		vips_copy(
+			t[2], &t[3], "interpretation", VIPS_INTERPRETATION_scRGB, NULL) ||
+		vips_colourspace(t[3], &t[4], VIPS_INTERPRETATION_sRGB, NULL) ||
+		vips_colourspace(t[4], &t[5], VIPS_INTERPRETATION_scRGB, NULL) ||
+		!(out = vips_image_copy_memory(t[5]));
+	g_object_unref(bilinear);
+	vips_area_unref(VIPS_AREA(area));
+	if (fail)
+		smp_error_from_vips(error, SMP_ERROR_CORRUPT, n->path, NORM_STAGE);
+	return out;
+}
+
+/* The skin background's mean of @n's image as it is rendered now, on
+ * its estimation copy.
  */
 static gboolean
 skin_mean_now(const SmpNormalisation *n, VipsImage *mask,
 	const SmpNormaliseParams *p, double rgb[3], GError **error)
 {
-	g_autoptr(VipsImage) px = smp_normalise_stream(n, error);
+	g_autoptr(VipsImage) lin =
+		n->small_in && n->illum ? estimate_render(n, error) : NULL;
 
-	return px &&
+	if (!lin && error && !*error)
+		g_set_error(error, SMP_ERROR, SMP_ERROR_INTERNAL,
+			"%s: %s: no estimation copy to match the tone on",
+			n->path ? n->path : "(image)", NORM_STAGE);
+	return lin &&
 		norm_skin_mean(
-			px, mask, n->shrink, n->window, p, rgb, NULL, n->path, error);
+			lin, mask, n->shrink, n->window, p, rgb, NULL, n->path, error);
 }
 
 /* How far apart the two photos were as shot: stops of luminance and the

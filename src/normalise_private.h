@@ -27,12 +27,13 @@
 VipsImage *norm_background_mask(VipsImage *lin, const SmpNormaliseParams *p,
 	int window, VipsImage **y, const char *path, GError **error);
 
-/* Mean linear RGB of the skin background of @srgb (8-bit sRGB) on a copy
- * shrunk by @shrink, within @roi (nullable 1-band uchar mask of @srgb's
- * size, non-zero = inside). @fraction: (out) (optional) share of the
- * (ROI) pixels that were background.
+/* Mean linear RGB of the skin background of @lin (an estimation copy in
+ * linear light, shrunk by @shrink from its photo), within @roi (nullable
+ * 1-band uchar mask, non-zero = inside, at the photo's size or @lin's).
+ * @fraction: (out) (optional) share of the (ROI) pixels that were
+ * background.
  */
-gboolean norm_skin_mean(VipsImage *srgb, VipsImage *roi, int shrink, int window,
+gboolean norm_skin_mean(VipsImage *lin, VipsImage *roi, int shrink, int window,
 	const SmpNormaliseParams *p, double rgb[3], double *fraction,
 	const char *path, GError **error);
 

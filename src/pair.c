@@ -538,8 +538,11 @@ match_tone(const SmpPairSpec *spec, VipsImage *before_mask,
 	return TRUE;
 }
 
-/* Masks of the common overlap in each photo's own frame (255 inside), for
- * tone matching on the same skin. FALSE when there is no usable overlap.
+/* Masks of the common overlap in each photo's own frame (255 inside), at
+ * the size of its estimation copy (smp_normalise_estimate_size()), where
+ * the tone match measures: whole copy pixels inside the before photo's
+ * rectangle, that rectangle carried into the after frame. Small, so made
+ * in memory at once. FALSE when there is no usable overlap.
  */
 static gboolean
 overlap_masks(const SmpPairSpec *spec, const SmpRegistration *reg,
@@ -547,28 +550,38 @@ overlap_masks(const SmpPairSpec *spec, const SmpRegistration *reg,
 {
 	const SmpNormalisation *b = spec->analysis[0]->norm;
 	const SmpNormalisation *a = spec->analysis[1]->norm;
-	SmpRegistration back = {0};
-	g_autoptr(VipsImage) black = NULL;
-	g_autoptr(VipsImage) inside = NULL;
-	g_autoptr(VipsImage) warped = NULL;
+	SmpRegistration back = {0}, small = {0};
+	g_autoptr(VipsImage) ctx = vips_image_new();
+	VipsImage **t = (VipsImage **) vips_object_local_array(VIPS_OBJECT(ctx), 4);
+	int bw, bh, bk, aw, ah, ak, x0, y0, x1, y1;
+	double to_b[9] = {0}, from_a[9] = {0}, m[9];
 	VipsRect r;
 
-	if (!overlap_rect(reg, a->width, a->height, b->width, b->height, &r) ||
+	smp_normalise_estimate_size(b, &bw, &bh, &bk);
+	smp_normalise_estimate_size(a, &aw, &ah, &ak);
+	if (bw < 1 || aw < 1 ||
+		!overlap_rect(reg, a->width, a->height, b->width, b->height, &r) ||
 		!smp_mat3_invert(reg->matrix, back.matrix))
 		return FALSE;
-	back.model = reg->model;
-	/* Lazy, computed strip by strip as the tone match reads it. */
-	if (vips_black(&black, r.width, r.height, NULL) ||
-		vips_linear1(black, &inside, 1, 255, "uchar", TRUE, NULL) ||
-		vips_embed(
-			inside, before_mask, r.left, r.top, b->width, b->height, NULL)) {
-		vips_error_clear();
-		VIPS_UNREF(*before_mask);
+	x0 = (r.left + bk - 1) / bk;
+	y0 = (r.top + bk - 1) / bk;
+	x1 = MIN(bw, (r.left + r.width) / bk);
+	y1 = MIN(bh, (r.top + r.height) / bk);
+	if (x1 <= x0 || y1 <= y0)
 		return FALSE;
-	}
-	/* The before rectangle carried into the after frame. */
-	warped = smp_register_warp(*before_mask, &back, a->width, a->height, NULL);
-	if (!warped || vips_moreeq_const1(warped, after_mask, 128, NULL)) {
+	/* Copy px → before px → after px → copy px. */
+	to_b[0] = to_b[4] = bk;
+	from_a[0] = from_a[4] = 1.0 / ak;
+	to_b[8] = from_a[8] = 1;
+	smp_mat3_mul(back.matrix, to_b, m);
+	smp_mat3_mul(from_a, m, small.matrix);
+	small.model = reg->model;
+	if (vips_black(&t[0], x1 - x0, y1 - y0, NULL) ||
+		vips_linear1(t[0], &t[1], 1, 255, "uchar", TRUE, NULL) ||
+		vips_embed(t[1], &t[2], x0, y0, bw, bh, NULL) ||
+		!(*before_mask = vips_image_copy_memory(t[2])) ||
+		!(t[3] = smp_register_warp(*before_mask, &small, aw, ah, NULL)) ||
+		vips_moreeq_const1(t[3], after_mask, 128, NULL)) {
 		vips_error_clear();
 		VIPS_UNREF(*before_mask);
 		return FALSE;

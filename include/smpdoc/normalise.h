@@ -163,6 +163,8 @@ typedef struct SmpNormalisation {
 	                        * mean-preserving */
 	int shrink; /* factor of the estimation copy */
 	int window; /* rank window on it, px */
+	VipsImage *small_in; /* (owned) the estimation copy: the photo as
+	                      * given, linear, shrunk by @shrink, in memory */
 } SmpNormalisation;
 
 /* Normalise one upright photo.
@@ -204,11 +206,16 @@ gboolean smp_normalise_judge_focus(SmpNormalisation *n, const guint8 *keep,
  * that make the mean CIELAB of @after's skin background equal to
  * @before's, re-rendering @after->image from its original (one
  * quantisation). Both must come from smp_normalise_photo() with the same
- * @p; @before is not changed.
+ * @p; @before is not changed. The skin means are taken on each photo's
+ * estimation copy rendered with its gains and flat-field (the render is
+ * pixel by pixel, so the copy is the rendered photo shrunk, up to 8-bit
+ * rounding): no pass over the full-size photos.
  *
- * @before_mask, @after_mask: (nullable) 1-band uchar images of each photo's
- *     size, non-zero where the registered overlap is, each in its own
- *     photo's pixel frame; NULL (both) = whole frame.
+ * @before_mask, @after_mask: (nullable) 1-band uchar images, non-zero
+ *     where the registered overlap is, each in its own photo's pixel
+ *     frame, at the photo's size (only whole estimation pixels inside
+ *     count) or at its estimation copy's (smp_normalise_estimate_size());
+ *     NULL (both) = whole frame.
  *
  * Adds `lighting_mismatch` to @after->warnings when, before correction,
  * the luminance differs by more than p->mismatch_ev stops or a colour
@@ -222,6 +229,12 @@ gboolean smp_normalise_judge_focus(SmpNormalisation *n, const guint8 *keep,
 gboolean smp_normalise_match(const SmpNormalisation *before,
 	SmpNormalisation *after, VipsImage *before_mask, VipsImage *after_mask,
 	const SmpNormaliseParams *p, GError **error);
+
+/* The size of @n's estimation copy and its factor: pixel (u, v) of the
+ * copy is the mean of the photo's pixels [k u, k u + k) x [k v, k v + k).
+ */
+void smp_normalise_estimate_size(
+	const SmpNormalisation *n, int *width, int *height, int *k);
 
 /* How @after differed from @before as shot, on their skin backgrounds:
  * @ev the luminance ratio in stops (log2, signed), @chroma the larger
