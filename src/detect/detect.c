@@ -9,8 +9,8 @@
  * k = 0..3 approximates (1/2) ∇²L at variance t(k) = sb + k + 1/2, where sb
  * is the base's own variance. The next octave's base is L4 decimated by 2.
  * Scale-normalised responses t · D compare across levels and octaves;
- * D0's finer neighbour in the 3x3x3 test is the previous octave's D3 where
- * that octave found a candidate (mark_coarser()).
+ * D0's finer neighbour in the 3x3x3 test is the responses of the previous
+ * octave's candidates (mark_coarser()).
  *
  * Octave 0 is read from the image through libvips regions, in strips of
  * STRIP_ROWS rows plus HALO rows either side, on vips_concurrency_get()
@@ -961,21 +961,22 @@ examine(Job *job, Scratch *s, int lvl, int x, int y, Cand c[2])
 
 /* --- one strip -------------------------------------------------------- */
 
-/* A candidate at (@x, @y) that passed examine(): the next octave's
- * pixel there gets this octave's D3 (at that pixel's centre, here), the
- * finer neighbour of that octave's D0 (find_extrema()). Each strip writes
- * only its own rows' half (STRIP_ROWS is even): no two threads share a
- * pixel, and the next octave starts when every strip is done.
+/* A candidate of D(@lvl) at (@x, @y) that passed examine(): the next
+ * octave's pixel there keeps the largest of its scale-normalised
+ * responses in D3's units (D w[lvl] / w[3], rounded down; @w: 64 t of
+ * each level), the finer neighbour of that octave's D0 (find_extrema()).
+ * Each strip writes only its own rows' half (STRIP_ROWS is even): no two
+ * threads share a pixel, and the next octave starts when every strip is
+ * done.
  */
 static void
-mark_coarser(const Scratch *s, int x, int y)
+mark_coarser(const Scratch *s, int x, int y, int lvl, const int32_t *w)
 {
 	const Octave *oc = s->oc;
+	int16_t *f = oc->next_fine + (size_t) (y / 2) * oc->next_w + x / 2;
+	int v = MIN(INT16_MAX, dval(s, lvl, x, y) * w[lvl] / w[N_DOG - 1]);
 
-	x &= ~1;
-	y &= ~1;
-	oc->next_fine[(size_t) (y / 2) * oc->next_w + x / 2] =
-		(int16_t) MAX(0, dval(s, N_DOG - 1, x, y));
+	*f = (int16_t) MAX(*f, v);
 }
 
 /* The scale-space extrema of the searched D(k) on the strip's rows,
@@ -994,7 +995,7 @@ find_extrema(Job *job, Scratch *s, const int16_t thr[N_DOG], GArray *out)
 	const Octave *oc = s->oc;
 	int w = oc->w, h = oc->h;
 	int y1 = MIN(h, s->y0 + STRIP_ROWS);
-	int32_t wt[N_DOG][3];
+	int32_t wt[N_DOG][3], lw[N_DOG];
 	guint64 examined = 0;
 
 	for (int lvl = 0; lvl < N_DOG; lvl++)
@@ -1003,18 +1004,20 @@ find_extrema(Job *job, Scratch *s, const int16_t thr[N_DOG], GArray *out)
 
 			wt[lvl][j] = (int32_t) lround(64.0 * oc->t[k]);
 		}
-	/* D0's finer neighbour: the previous octave's D3 where that octave
-	 * found a candidate (mark_coarser(); 0 elsewhere, below any maximum
-	 * here). D0 had none, so a dot whose response peaks in the finer
-	 * octave was a candidate again here at the scale axis' end: 34,570
-	 * of the 108,543 candidates of the bench photo were octave 1's D0,
-	 * 9,672 of them kept. t D is scale-normalised in each octave's own
-	 * pixels, so the weight is the finer octave's variance. All of D3 as
-	 * the neighbour (no candidate needed) vetoed faint dots too: F1 0.965
-	 * on the bench photo instead of 0.981.
+	/* D0's finer neighbour: the responses of the previous octave's
+	 * candidates (mark_coarser(); 0 elsewhere, below any maximum here).
+	 * D0 had none, so a dot whose response peaks in the finer octave was
+	 * a candidate again here at the scale axis' end: 34,570 of the
+	 * 108,543 candidates of the bench photo were octave 1's D0, 9,672 of
+	 * them kept. t D is scale-normalised in each octave's own pixels, so
+	 * the weight is the finer octave's D3 variance (the marks' units).
+	 * All of D3 as the neighbour (no candidate needed) vetoed faint dots
+	 * too: F1 0.965 on the bench photo instead of 0.981.
 	 */
 	if (oc->fine)
 		wt[0][0] = (int32_t) lround(64.0 * oc->fine_t);
+	for (int k = 0; k < N_DOG; k++)
+		lw[k] = (int32_t) lround(64.0 * oc->t[k]);
 	for (int y = MAX(1, s->y0); y < MIN(h - 1, y1); y++) {
 		const uint16_t *lev =
 			s->L[1] + (size_t) (y - s->lorigin[1]) * s->lstride[1];
@@ -1044,7 +1047,7 @@ find_extrema(Job *job, Scratch *s, const int16_t thr[N_DOG], GArray *out)
 				if (found)
 					g_array_append_vals(out, c, found);
 				if (found && oc->next_fine)
-					mark_coarser(s, s->xs[i] + 1, y);
+					mark_coarser(s, s->xs[i] + 1, y, lvl, lw);
 			}
 		}
 	}
