@@ -568,36 +568,52 @@ geometry(SmpNormalisation *n, const SmpNormaliseParams *p, int *cell)
  * back to 8-bit sRGB. Pixel by pixel, so any part of it, or the whole,
  * comes out the same however it is evaluated.
  */
-static VipsImage *
-norm_chain(const SmpNormalisation *n, VipsImage *input, const double gain[3],
+VipsImage *
+norm_lit(const SmpNormalisation *n, VipsImage *lin, const double gain[3],
 	GError **error)
 {
 	g_autoptr(VipsImage) ctx = vips_image_new();
-	VipsImage **t = (VipsImage **) vips_object_local_array(VIPS_OBJECT(ctx), 6);
+	VipsImage **t = (VipsImage **) vips_object_local_array(VIPS_OBJECT(ctx), 4);
 	double zero[3] = {0, 0, 0}, g[3] = {gain[0], gain[1], gain[2]};
-	double ax = (n->width - 1.0) / (n->illum->Xsize - 1);
-	double ay = (n->height - 1.0) / (n->illum->Ysize - 1);
+	double ax = (lin->Xsize - 1.0) / (n->illum->Xsize - 1);
+	double ay = (lin->Ysize - 1.0) / (n->illum->Ysize - 1);
 	VipsInterpolate *bilinear = vips_interpolate_new("bilinear");
-	VipsArrayInt *area = vips_array_int_newv(4, 0, 0, n->width, n->height);
+	VipsArrayInt *area = vips_array_int_newv(4, 0, 0, lin->Xsize, lin->Ysize);
 	int fail;
 
-	fail = vips_colourspace(input, &t[0], VIPS_INTERPRETATION_scRGB, NULL) ||
-		vips_linear(t[0], &t[1], g, zero, 3, NULL) ||
-		vips_affine(n->illum, &t[2], ax > 0 ? ax : 1, 0, 0, ay > 0 ? ay : 1,
+	fail = vips_linear(lin, &t[0], g, zero, 3, NULL) ||
+		vips_affine(n->illum, &t[1], ax > 0 ? ax : 1, 0, 0, ay > 0 ? ay : 1,
 			"interpolate", bilinear, "oarea", area, "extend", VIPS_EXTEND_COPY,
 			NULL) ||
-		vips_multiply(t[1], t[2], &t[3], NULL) ||
+		vips_multiply(t[0], t[1], &t[2], NULL) ||
 		vips_copy(
-			t[3], &t[4], "interpretation", VIPS_INTERPRETATION_scRGB, NULL) ||
-		vips_colourspace(t[4], &t[5], VIPS_INTERPRETATION_sRGB, NULL);
+			t[2], &t[3], "interpretation", VIPS_INTERPRETATION_scRGB, NULL);
 	g_object_unref(bilinear);
 	vips_area_unref(VIPS_AREA(area));
 	if (fail) {
 		smp_error_from_vips(error, SMP_ERROR_CORRUPT, n->path, NORM_STAGE);
 		return NULL;
 	}
+	return g_object_ref(t[3]);
+}
+
+static VipsImage *
+norm_chain(const SmpNormalisation *n, VipsImage *input, const double gain[3],
+	GError **error)
+{
+	g_autoptr(VipsImage) lin = NULL;
+	g_autoptr(VipsImage) lit = NULL;
+	VipsImage *out = NULL;
+
+	if (vips_colourspace(input, &lin, VIPS_INTERPRETATION_scRGB, NULL) ||
+		!(lit = norm_lit(n, lin, gain, error)) ||
+		vips_colourspace(lit, &out, VIPS_INTERPRETATION_sRGB, NULL)) {
+		if (error && !*error)
+			smp_error_from_vips(error, SMP_ERROR_CORRUPT, n->path, NORM_STAGE);
+		return NULL;
+	}
 	/* The chain holds its inputs; the scope can go. */
-	return g_object_ref(t[5]);
+	return out;
 }
 
 gboolean

@@ -151,31 +151,18 @@ smp_normalise_estimate_size(
 static VipsImage *
 estimate_render(const SmpNormalisation *n, GError **error)
 {
-	g_autoptr(VipsImage) ctx = vips_image_new();
-	VipsImage **t = (VipsImage **) vips_object_local_array(VIPS_OBJECT(ctx), 6);
-	VipsImage *in = n->small_in;
-	double zero[3] = {0, 0, 0}, g[3] = {n->gain[0], n->gain[1], n->gain[2]};
-	double ax = (in->Xsize - 1.0) / (n->illum->Xsize - 1);
-	double ay = (in->Ysize - 1.0) / (n->illum->Ysize - 1);
-	VipsInterpolate *bilinear = vips_interpolate_new("bilinear");
-	VipsArrayInt *area = vips_array_int_newv(4, 0, 0, in->Xsize, in->Ysize);
+	g_autoptr(VipsImage) lit = norm_lit(n, n->small_in, n->gain, error);
+	g_autoptr(VipsImage) srgb = NULL;
+	g_autoptr(VipsImage) lin = NULL;
 	VipsImage *out = NULL;
-	int fail;
 
-	fail = vips_linear(in, &t[0], g, zero, 3, NULL) ||
-		vips_affine(n->illum, &t[1], ax > 0 ? ax : 1, 0, 0, ay > 0 ? ay : 1,
-			"interpolate", bilinear, "oarea", area, "extend", VIPS_EXTEND_COPY,
-			NULL) ||
-		vips_multiply(t[0], t[1], &t[2], NULL) ||
-		vips_copy(
-			t[2], &t[3], "interpretation", VIPS_INTERPRETATION_scRGB, NULL) ||
-		vips_colourspace(t[3], &t[4], VIPS_INTERPRETATION_sRGB, NULL) ||
-		vips_colourspace(t[4], &t[5], VIPS_INTERPRETATION_scRGB, NULL) ||
-		!(out = vips_image_copy_memory(t[5]));
-	g_object_unref(bilinear);
-	vips_area_unref(VIPS_AREA(area));
-	if (fail)
-		smp_error_from_vips(error, SMP_ERROR_CORRUPT, n->path, NORM_STAGE);
+	if (!lit || vips_colourspace(lit, &srgb, VIPS_INTERPRETATION_sRGB, NULL) ||
+		vips_colourspace(srgb, &lin, VIPS_INTERPRETATION_scRGB, NULL) ||
+		!(out = vips_image_copy_memory(lin))) {
+		if (error && !*error)
+			smp_error_from_vips(error, SMP_ERROR_CORRUPT, n->path, NORM_STAGE);
+		return NULL;
+	}
 	return out;
 }
 

@@ -27,6 +27,13 @@
 VipsImage *norm_background_mask(VipsImage *lin, const SmpNormaliseParams *p,
 	int window, VipsImage **y, const char *path, GError **error);
 
+/* @lin (linear light, 3 bands, any size: the photo or its estimation
+ * copy) times the per-band @gain and @n's flat-field stretched over it,
+ * as lazy scRGB.
+ */
+VipsImage *norm_lit(const SmpNormalisation *n, VipsImage *lin,
+	const double gain[3], GError **error);
+
 /* Mean linear RGB of the skin background of @lin (an estimation copy in
  * linear light, shrunk by @shrink from its photo), within @roi (nullable
  * 1-band uchar mask, non-zero = inside, at the photo's size or @lin's).
