@@ -112,6 +112,18 @@ add_composite(JsonBuilder *b, const SmpPairSpec *spec, const int *roi)
 	smp_json_bool(b, "scale_bar", cp.scale_bar);
 	smp_json_number(b, "ghost_opacity", cp.ghost_opacity, 0);
 	smp_json_string(b, "watermark", cp.watermark);
+	smp_json_bool(b, "labels", cp.labels);
+	/* The logo by path and content: verify draws it again from there,
+	 * and refuses when it is not the same file any more.
+	 */
+	smp_json_string(b, "watermark_image", cp.watermark_image);
+	if (cp.watermark_image) {
+		g_autofree char *sum = smp_file_sha256(cp.watermark_image, NULL);
+
+		smp_json_string(b, "watermark_image_sha256", sum);
+	}
+	smp_json_number(b, "watermark_width", cp.watermark_width, 0);
+	smp_json_number(b, "watermark_opacity", cp.watermark_opacity, 0);
 	smp_json_bool(b, "as_shot", spec->as_shot);
 	json_builder_set_member_name(b, "landmarks");
 	if (spec->landmarks) {
@@ -342,6 +354,15 @@ read_composite_params(Recipe *r, JsonObject *c)
 		c, "ghost_opacity", r->cp.ghost_opacity);
 	r->cp.watermark =
 		json_object_get_string_member_with_default(c, "watermark", NULL);
+	/* Records before these fields had labels and no image watermark. */
+	r->cp.labels =
+		json_object_get_boolean_member_with_default(c, "labels", TRUE);
+	r->cp.watermark_image =
+		json_object_get_string_member_with_default(c, "watermark_image", NULL);
+	r->cp.watermark_width = json_object_get_double_member_with_default(
+		c, "watermark_width", r->cp.watermark_width);
+	r->cp.watermark_opacity = json_object_get_double_member_with_default(
+		c, "watermark_opacity", r->cp.watermark_opacity);
 	if (marks && json_array_get_length(marks) % 4 == 0) {
 		r->n_landmarks = json_array_get_length(marks) / 4;
 		r->landmarks = g_new(double, 4 * r->n_landmarks);
@@ -410,6 +431,23 @@ recompute(Recipe *r, JsonObject *rec, const char *composite,
 	if (!tmp)
 		return FALSE;
 	read_composite_params(r, c);
+	if (r->cp.watermark_image) {
+		g_autofree char *sum = smp_file_sha256(r->cp.watermark_image, error);
+
+		if (!sum) {
+			g_rmdir(tmp);
+			return FALSE;
+		}
+		if (g_strcmp0(sum,
+				json_object_get_string_member_with_default(
+					c, "watermark_image_sha256", "")) != 0) {
+			g_rmdir(tmp);
+			return verdict(result, FALSE,
+				"the watermark image %s is not the file the composite was "
+				"drawn with",
+				r->cp.watermark_image);
+		}
+	}
 	{
 		SmpPairSpec spec = {{r->photo[0], r->photo[1]},
 			{r->analysis[0], r->analysis[1]},

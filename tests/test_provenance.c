@@ -327,8 +327,44 @@ test_provenance_webp_composite_verifies(void **state)
 	check_format(*state, "webp");
 }
 
+/* A logo of @w x @h, grey @level with alpha @level, at @path. */
+static void
+write_logo(const char *path, int w, int h, double level)
+{
+	g_autoptr(VipsImage) black = NULL;
+	g_autoptr(VipsImage) logo = NULL;
+
+	assert_vips_ok(vips_black(&black, w, h, "bands", 4, NULL));
+	assert_vips_ok(vips_linear1(black, &logo, 1, level, "uchar", TRUE, NULL));
+	assert_vips_ok(vips_image_write_to_file(logo, path, NULL));
+}
+
+/* An image watermark and no label bars are recorded: the composite
+ * verifies; with another logo under the same name it is refused, and the
+ * reason names the watermark image.
+ */
+static void
+test_provenance_image_watermark_and_no_labels(void **state)
+{
+	Fixture *f = *state;
+	g_autofree char *logo = g_build_filename(f->dir, "logo.png", NULL);
+	g_autofree char *out = g_build_filename(f->dir, "wm", NULL);
+	g_autofree char *comp = g_build_filename(out, "c.jpg", NULL);
+	g_autofree char *text = NULL;
+
+	write_logo(logo, 60, 30, 200);
+	text = g_strdup_printf(
+		"%s[composite]\nwatermark_image=%s\nlabels=0\n", portfolio_text, logo);
+	g_mkdir(out, 0755);
+	write_pair_with(f, text, out);
+	assert_true(verify(f, comp, NULL));
+	write_logo(logo, 60, 30, 90);
+	assert_false(verify(f, comp, "watermark image"));
+}
+
 static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_provenance_record_names_originals_and_pipeline),
+	cmocka_unit_test(test_provenance_image_watermark_and_no_labels),
 	cmocka_unit_test(test_provenance_untouched_composite_matches),
 	cmocka_unit_test(test_provenance_one_pixel_changed_is_rejected),
 	cmocka_unit_test(test_provenance_other_parameters_are_rejected),
