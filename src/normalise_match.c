@@ -48,19 +48,18 @@ norm_delta_e(const double a[3], const double b[3])
 
 gboolean
 norm_skin_mean(VipsImage *lin, VipsImage *roi, int shrink, int window,
-	const SmpNormaliseParams *p, double rgb[3], double *fraction,
-	const char *path, GError **error)
+	const SmpNormaliseParams *p, double rgb[3], const char *path,
+	GError **error)
 {
 	g_autoptr(VipsImage) ctx = vips_image_new();
 	VipsImage **t =
 		(VipsImage **) vips_object_local_array(VIPS_OBJECT(ctx), 12);
-	double *s, total;
+	double *s;
 	gboolean full;
 
 	t[2] = g_object_ref(lin);
 	if (!(t[3] = norm_background_mask(t[2], p, window, NULL, path, error)))
 		goto fail;
-	total = (double) t[2]->Xsize * t[2]->Ysize;
 	if (roi) {
 		/* Whole small pixels inside the overlap only: a photo-size mask
 		 * is shrunk as the copy was, one at the copy's size is as it is.
@@ -70,10 +69,8 @@ norm_skin_mean(VipsImage *lin, VipsImage *roi, int shrink, int window,
 				  : vips_copy(roi, &t[4], NULL)) ||
 			vips_moreeq_const1(t[4], &t[5], 254.5, NULL) ||
 			vips_crop(t[5], &t[6], 0, 0, t[2]->Xsize, t[2]->Ysize, NULL) ||
-			vips_andimage(t[3], t[6], &t[7], NULL) ||
-			vips_avg(t[6], &total, NULL))
+			vips_andimage(t[3], t[6], &t[7], NULL))
 			goto fail;
-		total *= (double) t[2]->Xsize * t[2]->Ysize / 255;
 	}
 	else if (vips_copy(t[3], &t[7], NULL))
 		goto fail;
@@ -92,8 +89,6 @@ norm_skin_mean(VipsImage *lin, VipsImage *roi, int shrink, int window,
 	}
 	for (int ch = 0; ch < 3; ch++)
 		rgb[ch] = *VIPS_MATRIX(t[11], 2, 1 + ch) / *s;
-	if (fraction)
-		*fraction = total > 0 ? *s / total : 0;
 	return TRUE;
 
 fail:
@@ -181,8 +176,7 @@ skin_mean_now(const SmpNormalisation *n, VipsImage *mask,
 			"%s: %s: no estimation copy to match the tone on",
 			n->path ? n->path : "(image)", NORM_STAGE);
 	return lin &&
-		norm_skin_mean(
-			lin, mask, n->shrink, n->window, p, rgb, NULL, n->path, error);
+		norm_skin_mean(lin, mask, n->shrink, n->window, p, rgb, n->path, error);
 }
 
 /* How far apart the two photos were as shot: stops of luminance and the

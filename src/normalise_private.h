@@ -37,12 +37,10 @@ VipsImage *norm_lit(const SmpNormalisation *n, VipsImage *lin,
 /* Mean linear RGB of the skin background of @lin (an estimation copy in
  * linear light, shrunk by @shrink from its photo), within @roi (nullable
  * 1-band uchar mask, non-zero = inside, at the photo's size or @lin's).
- * @fraction: (out) (optional) share of the (ROI) pixels that were
- * background.
  */
 gboolean norm_skin_mean(VipsImage *lin, VipsImage *roi, int shrink, int window,
-	const SmpNormaliseParams *p, double rgb[3], double *fraction,
-	const char *path, GError **error);
+	const SmpNormaliseParams *p, double rgb[3], const char *path,
+	GError **error);
 
 /* White balance gains from the grey card of p->grey_card, into @gain:
  * 1; 0 when there is none or it is unusable (a warning says why); -1
