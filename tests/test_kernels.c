@@ -4,6 +4,7 @@
  * buffers whose last byte touches a guard page.
  * SPDX-License-Identifier: MIT
  */
+#include <math.h>
 #include <string.h>
 
 #include "test.h"
@@ -285,6 +286,66 @@ case_down2(
 	buf_free(&o_isa);
 }
 
+/* excess_peak(): a patch of side 2 R + 1 (odd stride) around its centre,
+ * offsets along the 16 rays as the detector makes them (even patterns)
+ * or anywhere in the patch (odd ones, with repeats), and many search
+ * ranges, empty ones included. The element after the farthest one read
+ * is the last before the guard page.
+ */
+#define EX_R 9
+
+static void
+case_excess_peak(
+	const SmpKernels *ref, const SmpKernels *isa, int n, int pat, int off)
+{
+	static const int m0s[] = {0, 1, 2, 3, 5, 8, 9, 12};
+	static const int m1s[] = {0, 1, 5, 9, 16};
+	int stride = 2 * EX_R + 1 + (n % 23) + off;
+	int32_t offs[SMP_K_RING * SMP_K_RING];
+	int32_t hi = 0;
+	size_t centre = (size_t) EX_R * stride + EX_R, count;
+	Buf plane;
+
+	for (int m = 0; m < SMP_K_RING; m++)
+		for (int i = 0; i < SMP_K_RING; i++) {
+			int dx, dy, r = MIN(m, EX_R - 1);
+
+			if (pat % 2 == 0) {
+				double a = i * G_PI / 8;
+
+				dx = (int) floor(0.5 + r * cos(a));
+				dy = (int) floor(0.5 + r * sin(a));
+			}
+			else {
+				dx = (int) (smp_test_rand(&rng) % (2 * EX_R - 1)) - (EX_R - 1);
+				dy = (int) (smp_test_rand(&rng) % (2 * EX_R - 1)) - (EX_R - 1);
+			}
+			offs[SMP_K_RING * m + i] = dy * stride + dx;
+			hi = MAX(hi, offs[SMP_K_RING * m + i]);
+		}
+	count = centre + (size_t) hi + 2;
+	plane = buf_new(count, 2, off, 0);
+	for (size_t y = 0; y * stride < count; y++)
+		fill_u16((uint16_t *) plane.data + y * stride,
+			(int) MIN((size_t) stride, count - y * stride), pat, (int) y, 0,
+			4080);
+	for (size_t a = 0; a < G_N_ELEMENTS(m0s); a++)
+		for (size_t b = 0; b < G_N_ELEMENTS(m1s); b++) {
+			const uint16_t *c = (const uint16_t *) plane.data + centre;
+			int ri = -1, rm = -1, ii = -1, im = -1;
+			int r_best = ref->excess_peak(c, offs, m0s[a], m1s[b], &ri, &rm);
+			int i_best = isa->excess_peak(c, offs, m0s[a], m1s[b], &ii, &im);
+
+			assert_int_equal(r_best, i_best);
+			assert_int_equal(ri, ii);
+			assert_int_equal(rm, im);
+			assert_in_range(r_best, 0, 4080);
+			if (r_best > 0)
+				assert_in_range(rm, m0s[a], m1s[b] - 1);
+		}
+	buf_free(&plane);
+}
+
 static void
 run_cases(SmpIsa which, CaseFn fn)
 {
@@ -330,6 +391,11 @@ run_cases(SmpIsa which, CaseFn fn)
 	{                                                                          \
 		(void) state;                                                          \
 		run_cases(ISA, case_down2);                                            \
+	}                                                                          \
+	static void test_kernels_excess_peak_##isa(void **state)                   \
+	{                                                                          \
+		(void) state;                                                          \
+		run_cases(ISA, case_excess_peak);                                      \
 	}
 
 ISA_TESTS(sse2, SMP_ISA_SSE2)
@@ -391,6 +457,45 @@ test_kernels_scalar_reference_values(void **state)
 	assert_int_equal(k->extrema(d, w, lev, 0, 0, xs, 2), 0);
 }
 
+/* excess_peak() against hand-computed values: a flat patch with dark
+ * pixels on rays 2 and 5 (step 3) and a darker one on ray 9 (step 2).
+ */
+static void
+test_kernels_scalar_excess_peak_values(void **state)
+{
+	const SmpKernels *k = smp_kernels_for(SMP_ISA_SCALAR);
+	uint16_t px[64];
+	int32_t offs[SMP_K_RING * SMP_K_RING];
+	int bi = -1, bm = -1;
+
+	(void) state;
+	for (int i = 0; i < 64; i++)
+		px[i] = 1000;
+	/* pixel 1 + i + 16 m: a distinct pixel per ray and step (m < 3) */
+	for (int m = 0; m < SMP_K_RING; m++)
+		for (int i = 0; i < SMP_K_RING; i++)
+			offs[SMP_K_RING * m + i] = 1 + i + (m % 3) * 16;
+	px[1 + 2 + 0 * 16] = 600; /* ray 2 at steps 0, 3, 6, ... */
+	px[1 + 5 + 0 * 16] = 600;
+	px[1 + 9 + 2 * 16] = 400; /* ray 9 at steps 2, 5, ... */
+	/* e(2, 3) = 1000 - 600 = 400 ties e(5, 3); e(9, 2) = 600 is larger */
+	assert_int_equal(k->excess_peak(px, offs, 0, 16, &bi, &bm), 600);
+	assert_int_equal(bi, 9);
+	assert_int_equal(bm, 2);
+	/* steps 3 .. 4 only: the tie goes to the first ray */
+	assert_int_equal(k->excess_peak(px, offs, 3, 5, &bi, &bm), 400);
+	assert_int_equal(bi, 2);
+	assert_int_equal(bm, 3);
+	/* nothing darker on steps 1 and 4 (ray 9's opposite, ray 1, is not
+	 * darker either): no peak, the outputs left alone
+	 */
+	bi = bm = -1;
+	assert_int_equal(k->excess_peak(px, offs, 1, 2, &bi, &bm), 0);
+	assert_int_equal(bi, -1);
+	assert_int_equal(k->excess_peak(px, offs, 4, 4, &bi, &bm), 0);
+	assert_int_equal(bm, -1);
+}
+
 static void
 test_kernels_dispatch_picks_supported_path(void **state)
 {
@@ -414,21 +519,25 @@ test_kernels_dispatch_picks_supported_path(void **state)
 static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_kernels_scalar_reference_values),
 	cmocka_unit_test(test_kernels_dispatch_picks_supported_path),
+	cmocka_unit_test(test_kernels_scalar_excess_peak_values),
 	cmocka_unit_test(test_kernels_luma_sse2),
 	cmocka_unit_test(test_kernels_vblur5_sse2),
 	cmocka_unit_test(test_kernels_hblur5_dog_sse2),
 	cmocka_unit_test(test_kernels_extrema_sse2),
 	cmocka_unit_test(test_kernels_down2_sse2),
+	cmocka_unit_test(test_kernels_excess_peak_sse2),
 	cmocka_unit_test(test_kernels_luma_avx2),
 	cmocka_unit_test(test_kernels_vblur5_avx2),
 	cmocka_unit_test(test_kernels_hblur5_dog_avx2),
 	cmocka_unit_test(test_kernels_extrema_avx2),
 	cmocka_unit_test(test_kernels_down2_avx2),
+	cmocka_unit_test(test_kernels_excess_peak_avx2),
 	cmocka_unit_test(test_kernels_luma_avx512),
 	cmocka_unit_test(test_kernels_vblur5_avx512),
 	cmocka_unit_test(test_kernels_hblur5_dog_avx512),
 	cmocka_unit_test(test_kernels_extrema_avx512),
 	cmocka_unit_test(test_kernels_down2_avx512),
+	cmocka_unit_test(test_kernels_excess_peak_avx512),
 };
 
 SMP_TEST_MAIN("kernels", tests)

@@ -148,6 +148,8 @@ typedef struct Scratch {
 	uint16_t *tmp; /* one row with two halo pixels either side */
 	int32_t *xs; /* one row of extrema */
 	guint32 *hist;
+	/* excess_peak()'s offsets on L1 (which has this stride) */
+	int32_t ex_off[PARTNER_REACH * N_RING];
 	VipsRegion *region;
 	/* strip being processed */
 	int y0; /* first row of the strip */
@@ -267,6 +269,10 @@ plane_bytes(const Octave *oc)
 
 /* --- scratch ---------------------------------------------------------- */
 
+/* split_partner()'s ray offsets (ring_off_init()), set before any Scratch. */
+static int ring_off[N_RING][EXCESS_REACH + 1][2];
+G_STATIC_ASSERT(N_RING == SMP_K_RING && PARTNER_REACH <= SMP_K_RING);
+
 static void
 scratch_free(Scratch *s)
 {
@@ -306,6 +312,10 @@ scratch_new(int w)
 		!(s->xs = aligned_new((size_t) s->stride * sizeof(int32_t))))
 		goto fail;
 	s->hist = g_new0(guint32, NOISE_BINS);
+	for (int m = 0; m < PARTNER_REACH; m++)
+		for (int i = 0; i < N_RING; i++)
+			s->ex_off[N_RING * m + i] =
+				ring_off[i][m][1] * s->stride + ring_off[i][m][0];
 	return s;
 
 fail:
@@ -686,11 +696,9 @@ static const double ring_cos[N_RING] = {1.0, 0.92387953251128674,
 
 /* Pixel offsets of the excess rays of split_partner(): step m along ring
  * direction i from a pixel (x, y) lands on floor(x + 0.5 + m cos) =
- * x + ray_off[i][m][0] (and likewise in y) for integer x, checked for
+ * x + ring_off[i][m][0] (and likewise in y) for integer x, checked for
  * every x up to 200,000; computed once.
  */
-static int ring_off[N_RING][EXCESS_REACH + 1][2];
-
 static void
 ring_off_init(void)
 {
@@ -707,24 +715,37 @@ ring_off_init(void)
 	g_once_init_leave(&done, 1);
 }
 
-/* L1 along the N_RING directions from (@x, @y), m = 0 .. EXCESS_REACH
- * steps, clamped to the plane (unclamped away from its edges).
+/* The excess e(i, m) = L1(direction i ^ 8, m) - L1(direction i, m) of
+ * split_partner() from (@x, @y), clamped to the plane.
  */
-static void
-excess_samples(const Scratch *s, int x, int y, int e[N_RING][EXCESS_REACH + 1])
+static inline int
+excess_at(const Scratch *s, int x, int y, int i, int m)
 {
-	if (inside(s, x, y, EXCESS_REACH)) {
-		const uint16_t *c = laddr(s, 1, x, y);
-		ptrdiff_t st = s->lstride[1];
+	const int *a = ring_off[i][m], *o = ring_off[i ^ 8][m];
 
-		for (int i = 0; i < N_RING; i++)
-			for (int m = 0; m <= EXCESS_REACH; m++)
-				e[i][m] = c[ring_off[i][m][1] * st + ring_off[i][m][0]];
-		return;
-	}
+	return lval(s, 1, x + o[0], y + o[1]) - lval(s, 1, x + a[0], y + a[1]);
+}
+
+/* The kernels' excess_peak() near the plane's edges, where reads clamp:
+ * the same search in the same order.
+ */
+static int
+excess_peak_clamped(
+	const Scratch *s, int x, int y, int m0, int m1, int *bi, int *bm)
+{
+	int best = 0;
+
 	for (int i = 0; i < N_RING; i++)
-		for (int m = 0; m <= EXCESS_REACH; m++)
-			e[i][m] = lval(s, 1, x + ring_off[i][m][0], y + ring_off[i][m][1]);
+		for (int m = m0; m < m1; m++) {
+			int e = excess_at(s, x, y, i, m);
+
+			if (e > best) {
+				best = e;
+				*bi = i;
+				*bm = m;
+			}
+		}
+	return best;
 }
 
 /* Touching dots. A dot right next to another is often no scale-space
@@ -748,39 +769,28 @@ split_partner(Job *job, const Scratch *s, int x, int y, int bg, double noise,
 	const Octave *oc = s->oc;
 	double rc = c->r / oc->scale, first = c->contrast * bg;
 	int m0 = MAX(1, (int) ceil(0.7 * rc));
-	int e[N_RING][EXCESS_REACH + 1];
-	int best = 0, bi = 0, bm = 0, cval, px, py, tail;
+	int best, bi = 0, bm = 0, cval, px, py, tail, l, rr;
 	double depth, r, sharp, off = 0.0, cx, cy, gap, width[2];
 
-	excess_samples(s, x, y, e);
-	for (int i = 0; i < N_RING / 2; i++) /* e[i] becomes the excess */
-		for (int m = 0; m <= EXCESS_REACH; m++) {
-			int a = e[i][m], o = e[i + N_RING / 2][m];
-
-			e[i][m] = o - a;
-			e[i + N_RING / 2][m] = a - o;
-		}
-	for (int i = 0; i < N_RING; i++)
-		/* centre within PARTNER_REACH - 0.5 of (x, y), so its pixel
-		 * within PARTNER_REACH rows and its rays within HALO */
-		for (int m = m0; m < PARTNER_REACH; m++)
-			if (e[i][m] > best) {
-				best = e[i][m];
-				bi = i;
-				bm = m;
-			}
+	/* centre within PARTNER_REACH - 0.5 of (x, y), so its pixel within
+	 * PARTNER_REACH rows and its rays within HALO; the kernels' reads
+	 * reach PARTNER_REACH - 1 steps, and one pixel more
+	 */
+	if (inside(s, x, y, PARTNER_REACH))
+		best = job->k->excess_peak(
+			laddr(s, 1, x, y), s->ex_off, m0, PARTNER_REACH, &bi, &bm);
+	else
+		best = excess_peak_clamped(s, x, y, m0, PARTNER_REACH, &bi, &bm);
 	if (best < SPLIT_NOISE * noise || best < SPLIT_DEPTH * first)
 		return FALSE;
 	/* a dot's excess ends within about its width, a shaft's goes on */
 	tail = MIN(EXCESS_REACH, bm + MAX(2, (int) ceil(1.5 * rc)));
-	if (e[bi][tail] > SPLIT_TAIL * best || e[bi][bm - 1] <= 0)
+	l = excess_at(s, x, y, bi, bm - 1);
+	if (excess_at(s, x, y, bi, tail) > SPLIT_TAIL * best || l <= 0)
 		return FALSE;
-	{
-		int l = e[bi][bm - 1], rr = e[bi][bm + 1];
-
-		if (l + rr - 2 * best < 0)
-			off = CLAMP(0.5 * (l - rr) / (l + rr - 2 * best), -0.5, 0.5);
-	}
+	rr = excess_at(s, x, y, bi, bm + 1);
+	if (l + rr - 2 * best < 0)
+		off = CLAMP(0.5 * (l - rr) / (l + rr - 2 * best), -0.5, 0.5);
 	gap = bm + off;
 	cx = x + gap * ring_cos[bi];
 	cy = y + gap * ring_cos[(bi + 12) % N_RING];

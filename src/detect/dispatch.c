@@ -61,6 +61,7 @@ init_tables(void)
 	t->hblur5_dog = smp_k_hblur5_dog_scalar;
 	t->extrema = smp_k_extrema_scalar;
 	t->down2 = smp_k_down2_scalar;
+	t->excess_peak = smp_k_excess_peak_scalar;
 	supported[SMP_ISA_SCALAR] = TRUE;
 
 #if SMP_K_X86
@@ -91,6 +92,7 @@ init_tables(void)
 	t->hblur5_dog = smp_k_hblur5_dog_avx2;
 	t->extrema = smp_k_extrema_avx2;
 	t->down2 = smp_k_down2_avx2;
+	t->excess_peak = smp_k_excess_peak_avx2;
 	supported[SMP_ISA_AVX2] =
 		supported[SMP_ISA_SSE2] && __builtin_cpu_supports("avx2");
 
@@ -104,6 +106,7 @@ init_tables(void)
 	t->hblur5_dog = smp_k_hblur5_dog_avx512;
 	t->extrema = smp_k_extrema_avx512;
 	t->down2 = smp_k_down2_avx512;
+	t->excess_peak = smp_k_excess_peak_avx512;
 	supported[SMP_ISA_AVX512] = supported[SMP_ISA_AVX2] &&
 		__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw");
 #endif

@@ -76,7 +76,25 @@ typedef struct SmpKernels {
 	 * writes dst[0, n).
 	 */
 	void (*down2)(const uint16_t *src, uint16_t *dst, int n);
+
+	/* The peak of the one-sided excess darkness around a candidate
+	 * (split_partner() in detect.c). @c is a pixel of a level plane and
+	 * off[SMP_K_RING m + i] the element offset from it of step m along
+	 * ring direction i, whose opposite is direction i ^ 8. The excess is
+	 * e(i, m) = c[off[SMP_K_RING m + (i ^ 8)]] - c[off[SMP_K_RING m + i]].
+	 * Returns the largest e(i, m) > 0 over i = 0 .. 15 (outer) and
+	 * m = m0 .. m1 - 1 (inner), the first in that order on ties, and sets
+	 * *bi and *bm to its i and m; returns 0 (and leaves them) when no e
+	 * is positive. Reads c[off[SMP_K_RING m + i]] for m in [m0, m1), and
+	 * the vector paths (which gather 32 bits) the element after each: it
+	 * must be readable. Levels are <= 4095; 0 <= m0, m1 <= 16 (nothing
+	 * is searched when m0 >= m1).
+	 */
+	int (*excess_peak)(const uint16_t *c, const int32_t *off, int m0, int m1,
+		int *bi, int *bm);
 } SmpKernels;
+
+#define SMP_K_RING 16 /* directions of excess_peak() */
 
 /* The per-pixel reference operations, used by every tail. */
 static inline uint16_t
@@ -157,7 +175,9 @@ smp_k_extremum_px(const int16_t *const d[9], const int32_t w[3],
 		uint16_t *dst, int16_t *dog, int n);                                   \
 	int smp_k_extrema_##isa(const int16_t *const d[9], const int32_t w[3],     \
 		const uint16_t *lev, int16_t thr, uint16_t gate, int32_t *xs, int n);  \
-	void smp_k_down2_##isa(const uint16_t *src, uint16_t *dst, int n);
+	void smp_k_down2_##isa(const uint16_t *src, uint16_t *dst, int n);         \
+	int smp_k_excess_peak_##isa(const uint16_t *c, const int32_t *off, int m0, \
+		int m1, int *bi, int *bm);
 
 SMP_K_DECLARE(scalar)
 SMP_K_DECLARE(sse2)

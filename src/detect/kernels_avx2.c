@@ -271,4 +271,71 @@ smp_k_down2_avx2(const uint16_t *src, uint16_t *dst, int n)
 		dst[i] = src[2 * i];
 }
 
+/* The first m in [m0, m1) whose excess in lane @lane of @e (8 int32 per
+ * step, with sign @sign) is @best.
+ */
+static inline int
+first_step(const int32_t e[][8], int lane, int sign, int best, int m0, int m1)
+{
+	int m = m0;
+
+	while (m + 1 < m1 && sign * e[m][lane] != best)
+		m++;
+	return m;
+}
+
+/* Per step, the 16 directions gathered as 32 bits (the pixel and the one
+ * after it, masked off); direction i + 8 is the opposite of i, so
+ * d = upper - lower holds e(i, m) for i < 8 and -d for the others. The
+ * running maximum and minimum of d give the peak and its first
+ * direction, the stored d its first step.
+ */
+int
+smp_k_excess_peak_avx2(
+	const uint16_t *c, const int32_t *off, int m0, int m1, int *bi, int *bm)
+{
+	const __m256i lo16 = _mm256_set1_epi32(0xFFFF);
+	const int *base = (const int *) (const void *) c;
+	__m256i mx = _mm256_setzero_si256(), mn = _mm256_setzero_si256();
+	int32_t e[SMP_K_RING][8];
+	int32_t hi[8], lo[8];
+	int up = 0, down = 0, best;
+
+	for (int m = m0; m < m1; m++) {
+		__m256i a = _mm256_i32gather_epi32(base, LD(off + SMP_K_RING * m), 2);
+		__m256i b =
+			_mm256_i32gather_epi32(base, LD(off + SMP_K_RING * m + 8), 2);
+		__m256i d = _mm256_sub_epi32(
+			_mm256_and_si256(b, lo16), _mm256_and_si256(a, lo16));
+
+		ST(e[m], d);
+		mx = _mm256_max_epi32(mx, d);
+		mn = _mm256_min_epi32(mn, d);
+	}
+	ST(hi, mx);
+	ST(lo, mn);
+	for (int i = 0; i < 8; i++) {
+		up = hi[i] > up ? hi[i] : up;
+		down = -lo[i] > down ? -lo[i] : down;
+	}
+	best = up > down ? up : down;
+	if (best <= 0)
+		return 0;
+	if (up == best) {
+		int i = __builtin_ctz((unsigned) _mm256_movemask_ps(_mm256_castsi256_ps(
+			_mm256_cmpeq_epi32(mx, _mm256_set1_epi32(best)))));
+
+		*bi = i;
+		*bm = first_step(e, i, 1, best, m0, m1);
+	}
+	else {
+		int i = __builtin_ctz((unsigned) _mm256_movemask_ps(_mm256_castsi256_ps(
+			_mm256_cmpeq_epi32(mn, _mm256_set1_epi32(-best)))));
+
+		*bi = i + 8;
+		*bm = first_step(e, i, -1, best, m0, m1);
+	}
+	return best;
+}
+
 #endif /* __AVX2__ */

@@ -57,3 +57,23 @@ smp_k_down2_scalar(const uint16_t *src, uint16_t *dst, int n)
 	for (int i = 0; i < n; i++)
 		dst[i] = src[2 * i];
 }
+
+int
+smp_k_excess_peak_scalar(
+	const uint16_t *c, const int32_t *off, int m0, int m1, int *bi, int *bm)
+{
+	int best = 0;
+
+	for (int i = 0; i < SMP_K_RING; i++)
+		for (int m = m0; m < m1; m++) {
+			const int32_t *o = off + SMP_K_RING * m;
+			int e = c[o[i ^ 8]] - c[o[i]];
+
+			if (e > best) {
+				best = e;
+				*bi = i;
+				*bm = m;
+			}
+		}
+	return best;
+}
