@@ -136,6 +136,13 @@ typedef struct Octave {
 
 /* Cand: detect_private.h */
 
+/* One strip's candidates, in the order found. */
+typedef struct CandBuf {
+	Cand *v;
+	guint len;
+	size_t bytes; /* of v, from smp_detect_buf_new() */
+} CandBuf;
+
 /* One thread's buffers; rows are indexed from the strip's first halo row.
  * P[0] holds L0 on octave 0 only (other octaves read their base plane),
  * P[1] holds L1, P[2] and P[3] take L2, L3 and then L4 in turn.
@@ -169,7 +176,7 @@ typedef struct Job {
 	int n_oct;
 	Octave oct[MAX_OCTAVES];
 	int cur; /* octave being processed */
-	GArray **strips; /* per strip of the current octave: Cand */
+	CandBuf *strips[MAX_OCTAVES]; /* per octave, per strip */
 	guint64 *examined; /* per strip */
 	double *strip_noise; /* octave 0: pixel noise per strip, Q4 */
 	double noise; /* pixel noise for octaves >= 1: their median */
@@ -213,7 +220,7 @@ smp_detection_free(SmpDetection *d)
  * tenth of the detection time. Blocks are matched by exact size; at most
  * POOL_BYTES are kept, the rest is freed.
  */
-#define POOL_SLOTS 64
+#define POOL_SLOTS 128
 #define POOL_BYTES ((size_t) 96 << 20)
 
 static GMutex pool_lock;
@@ -258,6 +265,27 @@ aligned_free(void *p, size_t bytes)
 		}
 	g_mutex_unlock(&pool_lock);
 	free(p);
+}
+
+/* Buffers whose size changes from photo to photo (candidates, the
+ * suppression's tables) come in powers of two from 64 KiB, so that the
+ * next photo finds them in the pool.
+ */
+void *
+smp_detect_buf_new(size_t bytes, size_t *got)
+{
+	size_t c = (size_t) 64 << 10;
+
+	while (c < bytes)
+		c <<= 1;
+	*got = c;
+	return aligned_new(c);
+}
+
+void
+smp_detect_buf_free(void *p, size_t got)
+{
+	aligned_free(p, got);
 }
 
 /* Bytes of octave @oc's base plane (octaves >= 1). */
@@ -971,6 +999,31 @@ examine(Job *job, Scratch *s, int lvl, int x, int y, Cand c[2])
 
 /* --- one strip -------------------------------------------------------- */
 
+/* Append @n candidates to @b, growing it through the pool (fresh pages
+ * for growing arrays were a sizeable part of the detection's page
+ * faults). Out of memory aborts, as GLib's allocators do.
+ */
+static void
+cands_append(CandBuf *b, const Cand *c, guint n)
+{
+	size_t need = (size_t) (b->len + n) * sizeof(Cand);
+
+	if (need > b->bytes) {
+		size_t got;
+		Cand *v = smp_detect_buf_new(need, &got);
+
+		if (!v)
+			g_error("detect: out of memory for %zu bytes of candidates", need);
+		if (b->len)
+			memcpy(v, b->v, (size_t) b->len * sizeof(Cand));
+		smp_detect_buf_free(b->v, b->bytes);
+		b->v = v;
+		b->bytes = got;
+	}
+	memcpy(b->v + b->len, c, n * sizeof(Cand));
+	b->len += n;
+}
+
 /* A candidate of D(@lvl) at (@x, @y) that passed examine(): the next
  * octave's pixel there keeps the largest of its scale-normalised
  * responses in D3's units (D w[lvl] / w[3], rounded down; @w: 64 t of
@@ -1000,7 +1053,7 @@ mark_coarser(const Scratch *s, int x, int y, int lvl, const int32_t *w)
  * Returns: the number examined.
  */
 static guint64
-find_extrema(Job *job, Scratch *s, const int16_t thr[N_DOG], GArray *out)
+find_extrema(Job *job, Scratch *s, const int16_t thr[N_DOG], CandBuf *out)
 {
 	const Octave *oc = s->oc;
 	int w = oc->w, h = oc->h;
@@ -1055,7 +1108,7 @@ find_extrema(Job *job, Scratch *s, const int16_t thr[N_DOG], GArray *out)
 				int found = examine(job, s, lvl, s->xs[i] + 1, y, c);
 
 				if (found)
-					g_array_append_vals(out, c, found);
+					cands_append(out, c, found);
 				if (found && oc->next_fine)
 					mark_coarser(s, s->xs[i] + 1, y, lvl, lw);
 			}
@@ -1071,7 +1124,7 @@ process_strip(Job *job, Scratch *s, int strip)
 	int w = oc->w, h = oc->h;
 	int y0 = strip * STRIP_ROWS, y1 = MIN(h, y0 + STRIP_ROWS);
 	int lo[N_LEVELS], hi[N_LEVELS];
-	GArray *out = job->strips[strip];
+	CandBuf *out = &job->strips[job->cur][strip];
 	int16_t thr[N_DOG];
 	double noise;
 
@@ -1199,10 +1252,8 @@ run_octave(Job *job, int o, int threads)
 	job->cur = o;
 	job->next_strip = 0;
 	job->next_slot = 0;
-	job->strips = g_new0(GArray *, oc->n_strips);
+	job->strips[o] = g_new0(CandBuf, oc->n_strips);
 	job->examined = g_new0(guint64, oc->n_strips);
-	for (int i = 0; i < oc->n_strips; i++)
-		job->strips[i] = g_array_new(FALSE, FALSE, sizeof(Cand));
 	if (oc->has_next) {
 		oc->next =
 			aligned_new((size_t) oc->next_w * oc->next_h * sizeof(uint16_t));
@@ -1229,12 +1280,37 @@ run_octave(Job *job, int o, int threads)
 }
 
 static void
-free_strips(Job *job, int n)
+free_strips(Job *job)
 {
-	for (int i = 0; i < n && job->strips; i++)
-		g_array_unref(job->strips[i]);
-	g_clear_pointer(&job->strips, g_free);
-	g_clear_pointer(&job->examined, g_free);
+	for (int o = 0; o < job->n_oct; o++) {
+		for (int i = 0; i < job->oct[o].n_strips && job->strips[o]; i++)
+			smp_detect_buf_free(job->strips[o][i].v, job->strips[o][i].bytes);
+		g_clear_pointer(&job->strips[o], g_free);
+	}
+}
+
+/* Every octave's candidates in (octave, strip) order, in one buffer of
+ * @bytes from smp_detect_buf_new(): a single copy into pooled memory
+ * where appending to a GArray after each octave grew it (and faulted
+ * fresh pages) several times.
+ */
+static Cand *
+gather_cands(Job *job, guint n, size_t *bytes)
+{
+	Cand *all = smp_detect_buf_new((size_t) n * sizeof(Cand), bytes);
+	guint at = 0;
+
+	if (!all)
+		return NULL;
+	for (int o = 0; o < job->n_oct; o++)
+		for (int i = 0; i < job->oct[o].n_strips && job->strips[o]; i++) {
+			const CandBuf *b = &job->strips[o][i];
+
+			if (b->len)
+				memcpy(all + at, b->v, (size_t) b->len * sizeof(Cand));
+			at += b->len;
+		}
+	return all;
 }
 
 /* --- the public entry point ------------------------------------------- */
@@ -1317,7 +1393,9 @@ smp_detect_dots(VipsImage *image, const SmpDetectParams *params,
 	Job job;
 	SmpDetection *d = NULL;
 	VipsImage *bands = NULL;
-	GArray *all = NULL;
+	Cand *all = NULL;
+	size_t all_bytes = 0;
+	guint n_all = 0;
 	guint64 examined = 0;
 	const char *name = path ? path : "image";
 
@@ -1381,7 +1459,6 @@ smp_detect_dots(VipsImage *image, const SmpDetectParams *params,
 		goto out;
 
 	plan_octaves(&job, &p);
-	all = g_array_new(FALSE, FALSE, sizeof(Cand));
 	job.n_scratch = CLAMP(vips_concurrency_get(), 1, MAX_THREADS);
 	job.scratch = g_new0(Scratch *, job.n_scratch);
 	job.strip_noise = g_new0(double, job.oct[0].n_strips);
@@ -1396,10 +1473,10 @@ smp_detect_dots(VipsImage *image, const SmpDetectParams *params,
 			g_free(v);
 		}
 		for (int i = 0; ok && i < n; i++) {
-			g_array_append_vals(all, job.strips[i]->data, job.strips[i]->len);
+			n_all += job.strips[o][i].len;
 			examined += job.examined[i];
 		}
-		free_strips(&job, n);
+		g_clear_pointer(&job.examined, g_free);
 		aligned_free(job.oct[o].base, plane_bytes(&job.oct[o]));
 		job.oct[o].base = NULL;
 		aligned_free(job.oct[o].fine, plane_bytes(&job.oct[o]));
@@ -1429,7 +1506,7 @@ smp_detect_dots(VipsImage *image, const SmpDetectParams *params,
 			g_clear_pointer(&d, smp_detection_free);
 			goto out;
 		}
-		if (all->len > (guint) SMP_DETECT_MAX_DOTS * 4) {
+		if (n_all > (guint) SMP_DETECT_MAX_DOTS * 4) {
 			for (int q = o + 1; q < job.n_oct; q++) {
 				aligned_free(job.oct[q].base, plane_bytes(&job.oct[q]));
 				aligned_free(job.oct[q].fine, plane_bytes(&job.oct[q]));
@@ -1442,7 +1519,14 @@ smp_detect_dots(VipsImage *image, const SmpDetectParams *params,
 		}
 	}
 	d->candidates = examined;
-	smp_detect_suppress(all, &p, image->Xsize, image->Ysize, d);
+	if (!(all = gather_cands(&job, n_all, &all_bytes))) {
+		g_set_error(error, SMP_ERROR, SMP_ERROR_LIMIT,
+			"%s: detect: out of memory for %u candidates", name, n_all);
+		g_clear_pointer(&d, smp_detection_free);
+		goto out;
+	}
+	free_strips(&job);
+	smp_detect_suppress(all, n_all, &p, image->Xsize, image->Ysize, d);
 	if (d->dots->len > SMP_DETECT_MAX_DOTS) {
 		g_set_error(error, SMP_ERROR, SMP_ERROR_LIMIT,
 			"%s: detect: more than %d dots", name, SMP_DETECT_MAX_DOTS);
@@ -1454,8 +1538,9 @@ out:
 		scratch_free(job.scratch[i]);
 	g_free(job.scratch);
 	g_free(job.strip_noise);
-	if (all)
-		g_array_unref(all);
+	free_strips(&job);
+	g_free(job.examined);
+	smp_detect_buf_free(all, all_bytes);
 	g_mutex_clear(&job.lock);
 	if (bands)
 		g_object_unref(bands);

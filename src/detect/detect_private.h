@@ -32,11 +32,19 @@ typedef struct Cand {
 /* The median of @v[0, n) (reordered), NAN when @n is 0. */
 double smp_detect_median(double *v, guint n);
 
-/* Greedy non-maximum suppression of the candidates @all (Cand, any
+/* Greedy non-maximum suppression of the candidates @all[0, @n) (any
  * order: they are ranked with a total order) into @d's dots, large blobs,
  * focus and noise.
  */
-void smp_detect_suppress(GArray *all, const SmpDetectParams *p, int width,
-	int height, SmpDetection *d);
+void smp_detect_suppress(const Cand *all, guint n, const SmpDetectParams *p,
+	int width, int height, SmpDetection *d);
+
+/* A buffer of at least @bytes (64-byte aligned) from the detector's pool
+ * of freed buffers, which keeps them for the next photo; @got gets the
+ * size to give back to smp_detect_buf_free() (which accepts NULL).
+ * NULL when out of memory.
+ */
+void *smp_detect_buf_new(size_t bytes, size_t *got);
+void smp_detect_buf_free(void *p, size_t got);
 
 #endif /* SMPDOC_DETECT_PRIVATE_H */

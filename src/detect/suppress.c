@@ -20,6 +20,30 @@
 
 #include "detect_private.h"
 
+/* A work array from the detector's pool (smp_detect_buf_new()): fresh
+ * pages for them were faulted in on every photo. Out of memory aborts,
+ * as g_new() did.
+ */
+typedef struct Held {
+	void *p;
+	size_t got;
+} Held;
+
+static void *
+held_new(Held *h, size_t bytes)
+{
+	if (!(h->p = smp_detect_buf_new(bytes, &h->got)))
+		g_error("detect: out of memory for %zu bytes", bytes);
+	return h->p;
+}
+
+static void
+held_free(Held *h)
+{
+	smp_detect_buf_free(h->p, h->got);
+	h->p = NULL;
+}
+
 /* Stronger first; the rest of the key makes the order total. */
 static int
 cmp_resp(const Cand *a, const Cand *b)
@@ -110,12 +134,14 @@ rank_sort(Rank *r, Rank *tmp, guint n, const Cand *c)
 	return r;
 }
 
-/* The candidates' indices in cmp_resp() order, as a new array. */
+/* The candidates' indices in cmp_resp() order, in @out. */
 static guint32 *
-rank_order(const Cand *c, guint n)
+rank_order(const Cand *c, guint n, Held *out)
 {
-	Rank *a = g_new(Rank, n + 1), *b = g_new(Rank, n + 1);
-	guint32 *idx = g_new(guint32, n + 1);
+	Held ha, hb;
+	Rank *a = held_new(&ha, sizeof(Rank) * (n + 1));
+	Rank *b = held_new(&hb, sizeof(Rank) * (n + 1));
+	guint32 *idx = held_new(out, sizeof(guint32) * (n + 1));
 	const Rank *r;
 
 	for (guint i = 0; i < n; i++) {
@@ -125,8 +151,8 @@ rank_order(const Cand *c, guint n)
 	r = rank_sort(a, b, n, c);
 	for (guint i = 0; i < n; i++)
 		idx[i] = r[i].idx;
-	g_free(a);
-	g_free(b);
+	held_free(&ha);
+	held_free(&hb);
 	return idx;
 }
 
@@ -277,18 +303,20 @@ typedef struct Acc {
  * dots.
  */
 static Acc *
-by_cell(const Acc *acc, guint n, guint cells)
+by_cell(const Acc *acc, guint n, guint cells, Held *h)
 {
-	guint32 *start = g_new0(guint32, cells + 1);
-	Acc *out = g_new(Acc, n + 1);
+	Held hs;
+	guint32 *start = held_new(&hs, sizeof(guint32) * (cells + 1));
+	Acc *out = held_new(h, sizeof(Acc) * (n + 1));
 
+	memset(start, 0, sizeof(guint32) * (cells + 1));
 	for (guint i = 0; i < n; i++)
 		start[acc[i].cell + 1]++;
 	for (guint g = 0; g < cells; g++)
 		start[g + 1] += start[g];
 	for (guint i = 0; i < n; i++)
 		out[start[acc[i].cell]++] = acc[i];
-	g_free(start);
+	held_free(&hs);
 	return out;
 }
 
@@ -299,10 +327,14 @@ static void
 emit(const Cand *all, const Acc *acc, guint n_acc, const guint32 *large,
 	guint n_large, const SmpDetectParams *p, SmpDetection *d)
 {
-	double *sharp = g_new(double, n_acc + 1);
-	double *noise = g_new(double, n_acc + 1);
+	Held hs, hn;
+	double *sharp = held_new(&hs, sizeof(double) * (n_acc + 1));
+	double *noise = held_new(&hn, sizeof(double) * (n_acc + 1));
 	guint n_sharp = 0;
 
+	/* one allocation, not a doubling per power of two */
+	g_array_set_size(d->dots, n_acc);
+	g_array_set_size(d->dots, 0);
 	/* Dots inside an accepted large blob are its texture, whichever came
 	 * first.
 	 */
@@ -346,8 +378,8 @@ emit(const Cand *all, const Acc *acc, guint n_acc, const guint32 *large,
 		? CLAMP(smp_detect_median(sharp, n_sharp) / SHARP_REF, 0.0, 1.0)
 		: NAN;
 	d->noise = smp_detect_median(noise, n_sharp);
-	g_free(sharp);
-	g_free(noise);
+	held_free(&hs);
+	held_free(&hn);
 }
 
 /* Greedy non-maximum suppression across scales: strongest first, a
@@ -356,21 +388,20 @@ emit(const Cand *all, const Acc *acc, guint n_acc, const guint32 *large,
  * dmax; large blobs (few) are checked one by one.
  */
 void
-smp_detect_suppress(GArray *all, const SmpDetectParams *p, int width,
-	int height, SmpDetection *d)
+smp_detect_suppress(const Cand *cand, guint n, const SmpDetectParams *p,
+	int width, int height, SmpDetection *d)
 {
-	const Cand *cand = (const Cand *) all->data;
-	guint n = all->len;
 	double cell = MAX(p->diameter_max_px * SIZE_SLACK_MAX, 4.0);
 	int gw = (int) (width / cell) + 1, gh = (int) (height / cell) + 1;
 	double dmax = SIZE_SLACK_MAX * p->diameter_max_px;
-	Cell *grid = g_new(Cell, (size_t) gw * gh);
+	Held hg, ho, hp, ha, hl, hlp, hs;
+	Cell *grid = held_new(&hg, sizeof(Cell) * (size_t) gw * gh);
 	GArray *over = g_array_new(FALSE, FALSE, sizeof(Over));
-	guint32 *order = rank_order(cand, n);
-	Pt *pt = g_new(Pt, n + 1);
-	Acc *acc = g_new(Acc, n + 1), *sorted;
-	guint32 *large = g_new(guint32, n + 1);
-	Pt *large_pt = g_new(Pt, n + 1);
+	guint32 *order = rank_order(cand, n, &ho);
+	Pt *pt = held_new(&hp, sizeof(Pt) * (n + 1));
+	Acc *acc = held_new(&ha, sizeof(Acc) * (n + 1)), *sorted;
+	guint32 *large = held_new(&hl, sizeof(guint32) * (n + 1));
+	Pt *large_pt = held_new(&hlp, sizeof(Pt) * (n + 1));
 	guint n_acc = 0, n_large = 0;
 
 	for (size_t g = 0; g < (size_t) gw * gh; g++) {
@@ -416,15 +447,15 @@ smp_detect_suppress(GArray *all, const SmpDetectParams *p, int width,
 		acc[n_acc].idx = order[i];
 		acc[n_acc++].cell = (guint32) (gy * gw + gx);
 	}
-	sorted = by_cell(acc, n_acc, (guint) (gw * gh));
+	sorted = by_cell(acc, n_acc, (guint) (gw * gh), &hs);
 	emit(cand, sorted, n_acc, large, n_large, p, d);
 
-	g_free(sorted);
-	g_free(acc);
-	g_free(large);
-	g_free(large_pt);
-	g_free(pt);
-	g_free(order);
+	held_free(&hs);
+	held_free(&ha);
+	held_free(&hl);
+	held_free(&hlp);
+	held_free(&hp);
+	held_free(&ho);
 	g_array_unref(over);
-	g_free(grid);
+	held_free(&hg);
 }
