@@ -1049,15 +1049,15 @@ mark_coarser(const Scratch *s, int x, int y, int lvl, const int32_t *w)
  * pass per level read each level's rows three times from memory (the
  * search was bound by memory). The order of the candidates does not
  * matter: suppress() sorts them with a total order.
- * @thr: each level's noise gate.
+ * @thr: each level's noise gate; [@ya, @yb): the rows searched.
  * Returns: the number examined.
  */
 static guint64
-find_extrema(Job *job, Scratch *s, const int16_t thr[N_DOG], CandBuf *out)
+find_extrema(Job *job, Scratch *s, const int16_t thr[N_DOG], int ya, int yb,
+	CandBuf *out)
 {
 	const Octave *oc = s->oc;
 	int w = oc->w, h = oc->h;
-	int y1 = MIN(h, s->y0 + STRIP_ROWS);
 	int32_t wt[N_DOG][3], lw[N_DOG];
 	guint64 examined = 0;
 
@@ -1081,7 +1081,7 @@ find_extrema(Job *job, Scratch *s, const int16_t thr[N_DOG], CandBuf *out)
 		wt[0][0] = (int32_t) lround(64.0 * oc->fine_t);
 	for (int k = 0; k < N_DOG; k++)
 		lw[k] = (int32_t) lround(64.0 * oc->t[k]);
-	for (int y = MAX(1, s->y0); y < MIN(h - 1, y1); y++) {
+	for (int y = MAX(1, ya); y < MIN(h - 1, yb); y++) {
 		const uint16_t *lev =
 			s->L[1] + (size_t) (y - s->lorigin[1]) * s->lstride[1];
 
@@ -1113,6 +1113,45 @@ find_extrema(Job *job, Scratch *s, const int16_t thr[N_DOG], CandBuf *out)
 					mark_coarser(s, s->xs[i] + 1, y, lvl, lw);
 			}
 		}
+	}
+	return examined;
+}
+
+/* L2..L4, D1..D3 and the extrema, BAND rows at a time: each band's
+ * levels are built just ahead of its search, so that the search finds
+ * them in cache (built a level per pass over the whole strip, 9 MB per
+ * strip, the extrema kernel's sparse reads of the neighbour levels
+ * missed). The search at row y reads D rows y - 1 .. y + 1, and L(k + 1)
+ * row r needs L(k) rows r - 2 .. r + 2, so L(i) is needed on rows
+ * [y0 - 1 - 2 (4 - i), y1 + 1 + 2 (4 - i)), fewer than the halo (the
+ * measurements read only L0, L1 and D around the candidate). Each row
+ * is computed once, from the same rows as before: same bits. L4 takes
+ * L2's plane; a row of L2 is dead when L4 gets there (L3 is ahead).
+ * Returns: the number examined.
+ */
+#define BAND 8
+
+static guint64
+search_bands(Job *job, Scratch *s, const int16_t thr[N_DOG], CandBuf *out)
+{
+	static const int plane[N_LEVELS] = {0, 1, 2, 3, 2};
+	int h = s->oc->h, y0 = s->y0, y1 = MIN(h, y0 + STRIP_ROWS);
+	int done[N_LEVELS];
+	guint64 examined = 0;
+
+	for (int i = 2; i < N_LEVELS; i++)
+		done[i] = MAX(0, y0 - 1 - 2 * (N_LEVELS - 1 - i));
+	for (int ya = y0; ya < y1; ya += BAND) {
+		int yb = MIN(y1, ya + BAND);
+
+		for (int i = 2; i < N_LEVELS; i++) {
+			int want = MIN(h, yb + 1 + 2 * (N_LEVELS - 1 - i));
+
+			if (want > done[i])
+				blur_level(job, s, i - 1, plane[i], done[i], want);
+			done[i] = MAX(done[i], want);
+		}
+		examined += find_extrema(job, s, thr, ya, yb, out);
 	}
 	return examined;
 }
@@ -1149,19 +1188,10 @@ process_strip(Job *job, Scratch *s, int strip)
 		s->lorigin[0] = 0;
 	}
 
-	/* L1..L4 and D0..D3 */
+	/* L1 and D0 on every row: the measurements read L1 in the halo, and
+	 * octave 0's noise gate comes from the strip's D0.
+	 */
 	blur_level(job, s, 0, 1, lo[1], hi[1]);
-	blur_level(job, s, 1, 2, lo[2], hi[2]);
-	blur_level(job, s, 2, 3, lo[3], hi[3]);
-	blur_level(job, s, 3, 2, lo[4], hi[4]);
-
-	/* The next octave's base: even rows of L4, even columns. */
-	if (oc->next)
-		for (int y = y0; y < y1; y += 2)
-			job->k->down2(prow(s, 2, y),
-				oc->next + (size_t) (y / 2) * oc->next_w, oc->next_w);
-
-	/* 3x3 maxima of each D, then each one examined in raster order. */
 	if (job->cur == 0) {
 		job->strip_noise[strip] = dog_noise(s, 0, y0, y1) / dog_gain[0][0];
 		noise = job->strip_noise[strip];
@@ -1174,7 +1204,13 @@ process_strip(Job *job, Scratch *s, int strip)
 
 		thr[lvl] = (int16_t) MIN(t, INT16_MAX - 1);
 	}
-	job->examined[strip] = find_extrema(job, s, thr, out);
+	job->examined[strip] = search_bands(job, s, thr, out);
+
+	/* The next octave's base: even rows of L4, even columns. */
+	if (oc->next)
+		for (int y = y0; y < y1; y += 2)
+			job->k->down2(prow(s, 2, y),
+				oc->next + (size_t) (y / 2) * oc->next_w, oc->next_w);
 	return TRUE;
 }
 
