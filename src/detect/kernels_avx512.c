@@ -201,6 +201,28 @@ scale32(const int16_t *const d[9], const int32_t w[3], const uint16_t *lev,
 		_mm512_maskz_mov_epi32(lo, m1), _mm512_maskz_mov_epi32(hi, m1)));
 }
 
+/* The 3x3 maximum and threshold of extrema() on 32 pixels. */
+static inline __mmask32
+localmax32(
+	const int16_t *a, const int16_t *c, const int16_t *b, __m512i vthr, int i)
+{
+	__m512i v = LD(c + i + 1);
+	/* > everything before the centre in raster order, >= after */
+	__mmask32 m = _mm512_cmpgt_epi16_mask(v, vthr);
+
+	m &= _mm512_cmpgt_epi16_mask(v, LD(a + i));
+	m &= _mm512_cmpgt_epi16_mask(v, LD(a + i + 1));
+	m &= _mm512_cmpgt_epi16_mask(v, LD(a + i + 2));
+	m &= _mm512_cmpgt_epi16_mask(v, LD(c + i));
+	m &= _mm512_cmpge_epi16_mask(v, LD(c + i + 2));
+	m &= _mm512_cmpge_epi16_mask(v, LD(b + i));
+	m &= _mm512_cmpge_epi16_mask(v, LD(b + i + 1));
+	m &= _mm512_cmpge_epi16_mask(v, LD(b + i + 2));
+	return m;
+}
+
+#define EX_CHUNK 64
+
 int
 smp_k_extrema_avx512(const int16_t *const d[9], const int32_t w[3],
 	const uint16_t *lev, int16_t thr, uint16_t gate, int32_t *xs, int n)
@@ -210,27 +232,27 @@ smp_k_extrema_avx512(const int16_t *const d[9], const int32_t w[3],
 	const __m512i vgate = _mm512_set1_epi16((int16_t) gate);
 	int i = 0, count = 0;
 
-	for (; i + 32 <= n; i += 32) {
-		__m512i v = LD(c + i + 1);
-		/* > everything before the centre in raster order, >= after */
-		__mmask32 m = _mm512_cmpgt_epi16_mask(v, vthr);
+	/* As the AVX2 path: the spatial test branch-free on up to EX_CHUNK
+	 * blocks, listing those with a maximum, then the scale test on them.
+	 */
+	while (i + 32 <= n) {
+		__mmask32 mask[EX_CHUNK];
+		int at[EX_CHUNK], nb = 0;
 
-		if (!m) /* noise is mostly below the threshold */
-			continue;
-		m &= _mm512_cmpgt_epi16_mask(v, LD(a + i));
-		m &= _mm512_cmpgt_epi16_mask(v, LD(a + i + 1));
-		m &= _mm512_cmpgt_epi16_mask(v, LD(a + i + 2));
-		m &= _mm512_cmpgt_epi16_mask(v, LD(c + i));
-		m &= _mm512_cmpge_epi16_mask(v, LD(c + i + 2));
-		m &= _mm512_cmpge_epi16_mask(v, LD(b + i));
-		m &= _mm512_cmpge_epi16_mask(v, LD(b + i + 1));
-		m &= _mm512_cmpge_epi16_mask(v, LD(b + i + 2));
-		if (!m)
-			continue;
-		m &= scale32(d, w, lev, vgate, i);
-		while (m) {
-			xs[count++] = i + __builtin_ctz(m);
-			m &= m - 1;
+		for (int k = 0; k < EX_CHUNK && i + 32 <= n; k++, i += 32) {
+			__mmask32 m = localmax32(a, c, b, vthr, i);
+
+			mask[nb] = m;
+			at[nb] = i;
+			nb += m != 0;
+		}
+		for (int k = 0; k < nb; k++) {
+			__mmask32 m = mask[k] & scale32(d, w, lev, vgate, at[k]);
+
+			while (m) {
+				xs[count++] = at[k] + __builtin_ctz(m);
+				m &= m - 1;
+			}
 		}
 	}
 	for (; i < n; i++)

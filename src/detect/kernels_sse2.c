@@ -80,7 +80,8 @@ smp_k_hblur5_dog_sse2(const uint16_t *src, const uint16_t *prev, uint16_t *dst,
 }
 
 /* The 3x3 maximum and threshold of extrema() on eight pixels, as a byte
- * mask of bit pairs (one pair per 16-bit lane).
+ * mask of bit pairs (one pair per 16-bit lane). No early exit below the
+ * threshold: it mispredicted more than it saved (kernels_avx2.c).
  */
 static inline unsigned
 localmax8(
@@ -90,8 +91,6 @@ localmax8(
 	/* > everything before the centre in raster order */
 	__m128i gt = _mm_cmpgt_epi16(v, vthr);
 
-	if (!_mm_movemask_epi8(gt)) /* noise is mostly below the threshold */
-		return 0;
 	gt = _mm_and_si128(gt, _mm_cmpgt_epi16(v, LD(a + i)));
 	gt = _mm_and_si128(gt, _mm_cmpgt_epi16(v, LD(a + i + 1)));
 	gt = _mm_and_si128(gt, _mm_cmpgt_epi16(v, LD(a + i + 2)));
