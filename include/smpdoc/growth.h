@@ -16,9 +16,12 @@
 G_BEGIN_DECLS
 
 /* Moment radius of the dark dot @d on @luma (@width × @height bytes, rows
- * @width apart), px: sqrt(Σ darkness / (π · peak darkness)) over the disc
- * of 1.8 r + 1.5 px, darkness = the background (median of the ring out to
- * 2.5 r + 4 px) minus the pixel, peak = the background minus the mean of
+ * @width apart; one band: smp_growth_measure() reads the green one), px:
+ * sqrt(Σ darkness / (π · peak darkness)) over the disc of 1.85 r_half +
+ * 1.5 px (r_half: the radius of the area at least half the peak dark,
+ * counted within 2.2 r + 1.5 px; at most the ring's outer edge),
+ * darkness = the background (median of the ring from 2.2 r + 1.5 out to
+ * 3 r + 4 px) minus the pixel, peak = the background minus the mean of
  * the centre (within max(0.8, 0.35 r) px). For a dot of any profile it is
  * proportional to the dot's size and does not depend on its contrast (a
  * faded dot keeps its radius). NaN when the ring leaves the frame or the
