@@ -346,6 +346,56 @@ case_excess_peak(
 	buf_free(&plane);
 }
 
+/* ray_half(): as excess_peak()'s case, eight rays of seven steps (the
+ * detector's directions or anywhere in the patch), with centre values
+ * and half levels from flat to saturated; the six doubles must match bit
+ * for bit.
+ */
+static void
+case_ray_half(
+	const SmpKernels *ref, const SmpKernels *isa, int n, int pat, int off)
+{
+	static const int dirs[SMP_K_RAYS][2] = {
+		{1, 0}, {1, 1}, {0, 1}, {-1, 1}, {-1, 0}, {-1, -1}, {0, -1}, {1, -1}};
+	static const int levels[][2] = {{0, 0}, {0, 2040}, {1000, 3000},
+		{4080, 4080}, {500, 4079}, {2000, 2001}, {3, 1500}};
+	int reach = SMP_K_RAY_STEPS;
+	int stride = 2 * reach + 2 + (n % 23) + off;
+	int32_t offs[SMP_K_RAYS * SMP_K_RAY_STEPS];
+	int32_t hi = 0;
+	size_t centre = (size_t) reach * stride + reach, count;
+	Buf plane;
+
+	for (int m = 1; m <= SMP_K_RAY_STEPS; m++)
+		for (int i = 0; i < SMP_K_RAYS; i++) {
+			int dx = m * dirs[i][0], dy = m * dirs[i][1];
+
+			if (pat % 2) {
+				dx = (int) (smp_test_rand(&rng) % (2 * reach + 1)) - reach;
+				dy = (int) (smp_test_rand(&rng) % (2 * reach + 1)) - reach;
+			}
+			offs[SMP_K_RAYS * (m - 1) + i] = dy * stride + dx;
+			hi = MAX(hi, offs[SMP_K_RAYS * (m - 1) + i]);
+		}
+	count = centre + (size_t) hi + 2;
+	plane = buf_new(count, 2, off, 0);
+	for (size_t y = 0; y * stride < count; y++)
+		fill_u16((uint16_t *) plane.data + y * stride,
+			(int) MIN((size_t) stride, count - y * stride), pat, (int) y, 0,
+			4080);
+	for (size_t l = 0; l < G_N_ELEMENTS(levels); l++) {
+		const uint16_t *c = (const uint16_t *) plane.data + centre;
+		double o_ref[6], o_isa[6];
+
+		ref->ray_half(c, offs, levels[l][0], levels[l][1], o_ref);
+		isa->ray_half(c, offs, levels[l][0], levels[l][1], o_isa);
+		assert_memory_equal(o_ref, o_isa, sizeof(o_ref));
+		assert_true(o_ref[0] <= o_ref[1] && o_ref[2] <= o_ref[3]);
+		assert_true(o_ref[3] <= SMP_K_RAY_STEPS * SMP_K_SQRT2);
+	}
+	buf_free(&plane);
+}
+
 static void
 run_cases(SmpIsa which, CaseFn fn)
 {
@@ -396,6 +446,11 @@ run_cases(SmpIsa which, CaseFn fn)
 	{                                                                          \
 		(void) state;                                                          \
 		run_cases(ISA, case_excess_peak);                                      \
+	}                                                                          \
+	static void test_kernels_ray_half_##isa(void **state)                      \
+	{                                                                          \
+		(void) state;                                                          \
+		run_cases(ISA, case_ray_half);                                         \
 	}
 
 ISA_TESTS(sse2, SMP_ISA_SSE2)
@@ -496,6 +551,72 @@ test_kernels_scalar_excess_peak_values(void **state)
 	assert_int_equal(bm, -1);
 }
 
+/* |a - b| <= eps (this cmocka has no double assertion) */
+#define assert_near(a, b, eps) assert_true(fabs((a) - (b)) <= (eps))
+
+/* ray_half() against hand-computed values: rays of one row each. Ray i
+ * rises by (i + 1) * 40 a step from 1000; half = 1100, so ray 0 crosses
+ * at step 3 (1120 > 1100, from 1080: radius 2.5, slope 40), ray 1 at
+ * step 2 (1160, from 1080: 1 + 20 / 80 = 1.25, times sqrt 2), rays 2 ..
+ * 7 at step 1 (100 / (40 (i + 1)), diagonals times sqrt 2).
+ */
+static void
+test_kernels_scalar_ray_half_values(void **state)
+{
+	const SmpKernels *k = smp_kernels_for(SMP_ISA_SCALAR);
+	uint16_t px[1 + SMP_K_RAYS * SMP_K_RAY_STEPS + 1];
+	int32_t offs[SMP_K_RAYS * SMP_K_RAY_STEPS];
+	double o[6], r[SMP_K_RAYS];
+
+	(void) state;
+	px[0] = 1000;
+	for (int i = 0; i < SMP_K_RAYS; i++)
+		for (int m = 1; m <= SMP_K_RAY_STEPS; m++) {
+			offs[SMP_K_RAYS * (m - 1) + i] = 1 + i * SMP_K_RAY_STEPS + m - 1;
+			px[offs[SMP_K_RAYS * (m - 1) + i]] =
+				(uint16_t) (1000 + m * (i + 1) * 40);
+		}
+	px[G_N_ELEMENTS(px) - 1] = 0;
+	k->ray_half(px, offs, 1000, 1100, o);
+	r[0] = 2.5;
+	r[1] = 1.25 * SMP_K_SQRT2;
+	for (int i = 2; i < SMP_K_RAYS; i++)
+		r[i] = 100.0 / (40.0 * (i + 1)) * ((i & 1) ? SMP_K_SQRT2 : 1.0);
+	/* diameters r0 + r4, r1 + r5, r2 + r6, r3 + r7 */
+	assert_near(o[0],
+		MIN(MIN(r[0] + r[4], r[1] + r[5]), MIN(r[2] + r[6], r[3] + r[7])),
+		1e-12);
+	assert_near(o[1],
+		MAX(MAX(r[0] + r[4], r[1] + r[5]), MAX(r[2] + r[6], r[3] + r[7])),
+		1e-12);
+	/* ascending: r6 r7 r4 r5 r2 r3 r1 r0, so places 3 and 4 are r5
+	 * (slope 240 / sqrt 2) and r2 (slope 120)
+	 */
+	assert_near(o[4], 240.0 / SMP_K_SQRT2, 1e-12);
+	assert_near(o[5], 120.0, 1e-12);
+	{
+		double v[SMP_K_RAYS];
+
+		memcpy(v, r, sizeof(v));
+		for (int a = 0; a < SMP_K_RAYS; a++)
+			for (int b = a + 1; b < SMP_K_RAYS; b++)
+				if (v[b] < v[a]) {
+					double t = v[a];
+
+					v[a] = v[b];
+					v[b] = t;
+				}
+		assert_near(o[2], v[3], 1e-12);
+		assert_near(o[3], v[4], 1e-12);
+	}
+	/* nothing above the half level: every ray runs to the end */
+	k->ray_half(px, offs, 1000, 4080, o);
+	assert_near(o[2], SMP_K_RAY_STEPS, 0);
+	assert_near(o[3], SMP_K_RAY_STEPS * SMP_K_SQRT2, 0);
+	assert_near(o[4], 0.0, 0);
+	assert_near(o[5], 0.0, 0);
+}
+
 static void
 test_kernels_dispatch_picks_supported_path(void **state)
 {
@@ -520,24 +641,28 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_kernels_scalar_reference_values),
 	cmocka_unit_test(test_kernels_dispatch_picks_supported_path),
 	cmocka_unit_test(test_kernels_scalar_excess_peak_values),
+	cmocka_unit_test(test_kernels_scalar_ray_half_values),
 	cmocka_unit_test(test_kernels_luma_sse2),
 	cmocka_unit_test(test_kernels_vblur5_sse2),
 	cmocka_unit_test(test_kernels_hblur5_dog_sse2),
 	cmocka_unit_test(test_kernels_extrema_sse2),
 	cmocka_unit_test(test_kernels_down2_sse2),
 	cmocka_unit_test(test_kernels_excess_peak_sse2),
+	cmocka_unit_test(test_kernels_ray_half_sse2),
 	cmocka_unit_test(test_kernels_luma_avx2),
 	cmocka_unit_test(test_kernels_vblur5_avx2),
 	cmocka_unit_test(test_kernels_hblur5_dog_avx2),
 	cmocka_unit_test(test_kernels_extrema_avx2),
 	cmocka_unit_test(test_kernels_down2_avx2),
 	cmocka_unit_test(test_kernels_excess_peak_avx2),
+	cmocka_unit_test(test_kernels_ray_half_avx2),
 	cmocka_unit_test(test_kernels_luma_avx512),
 	cmocka_unit_test(test_kernels_vblur5_avx512),
 	cmocka_unit_test(test_kernels_hblur5_dog_avx512),
 	cmocka_unit_test(test_kernels_extrema_avx512),
 	cmocka_unit_test(test_kernels_down2_avx512),
 	cmocka_unit_test(test_kernels_excess_peak_avx512),
+	cmocka_unit_test(test_kernels_ray_half_avx512),
 };
 
 SMP_TEST_MAIN("kernels", tests)

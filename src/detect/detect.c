@@ -157,6 +157,8 @@ typedef struct Scratch {
 	guint32 *hist;
 	/* excess_peak()'s offsets on L1 (which has this stride) */
 	int32_t ex_off[PARTNER_REACH * N_RING];
+	/* ray_half()'s offsets on the current strip's L0 */
+	int32_t ray_off[MEASURE_REACH * SMP_K_RAYS];
 	VipsRegion *region;
 	/* strip being processed */
 	int y0; /* first row of the strip */
@@ -611,94 +613,55 @@ sort16_levels(int *v)
 static const int ray_dirs[8][2] = {
 	{1, 0}, {1, 1}, {0, 1}, {-1, 1}, {-1, 0}, {-1, -1}, {0, -1}, {1, -1}};
 
-/* L0 along the eight ray_dirs from (@x, @y): v[i][m - 1] at m = 1 ..
- * MEASURE_REACH steps, clamped to the plane. Away from its edges the
- * rays are read without clamping (most candidates).
- */
+/* ray_half()'s offsets for a plane of @stride. */
 static void
-ray_samples(const Scratch *s, int x, int y, int v[8][MEASURE_REACH])
+ray_offsets(int32_t off[MEASURE_REACH * SMP_K_RAYS], int stride)
 {
-	if (inside(s, x, y, MEASURE_REACH)) {
-		const uint16_t *c = laddr(s, 0, x, y);
-
-		for (int i = 0; i < 8; i++) {
-			ptrdiff_t step =
-				(ptrdiff_t) ray_dirs[i][1] * s->lstride[0] + ray_dirs[i][0];
-
-			for (int m = 1; m <= MEASURE_REACH; m++)
-				v[i][m - 1] = c[m * step];
-		}
-		return;
-	}
-	for (int i = 0; i < 8; i++)
-		for (int m = 1; m <= MEASURE_REACH; m++)
-			v[i][m - 1] =
-				lval(s, 0, x + m * ray_dirs[i][0], y + m * ray_dirs[i][1]);
-}
-
-/* Radius at which the profile @v (ray_samples(), from the centre's @c)
- * first rises above @half, in steps, by linear interpolation; @slope gets
- * the rise per step there. MEASURE_REACH steps at most.
- */
-static double
-ray_radius(const int *v, int c, int half, double *slope)
-{
-	int prev = c;
-
-	for (int m = 1; m <= MEASURE_REACH; m++) {
-		if (v[m - 1] > half) {
-			*slope = v[m - 1] - prev;
-			return (m - 1) + (double) (half - prev) / (v[m - 1] - prev);
-		}
-		prev = v[m - 1];
-	}
-	*slope = 0.0;
-	return MEASURE_REACH;
+	for (int m = 1; m <= MEASURE_REACH; m++)
+		for (int i = 0; i < SMP_K_RAYS; i++)
+			off[SMP_K_RAYS * (m - 1) + i] =
+				m * (ray_dirs[i][1] * stride + ray_dirs[i][0]);
 }
 
 /* Radius at half depth of the dark spot at (@x, @y) of the current
  * octave (L0 value @cval, @depth below its background), in octave px:
- * the median of eight rays, so that a hair shaft or a neighbour along one
- * or two rays does not count. @sharp gets the edge sharpness there,
- * @width the narrowest and widest of the four diameters (octave px).
+ * the median of eight rays (the kernels' ray_half()), so that a hair
+ * shaft or a neighbour along one or two rays does not count. @sharp gets
+ * the edge sharpness there, @width the narrowest and widest of the four
+ * diameters (octave px). Near the plane's edges the rays read a patch of
+ * clamped pixels.
  */
 static double
-half_depth_radius(const Scratch *s, int x, int y, int cval, double depth,
-	double *sharp, double width[2])
+half_depth_radius(const SmpKernels *k, const Scratch *s, int x, int y, int cval,
+	double depth, double *sharp, double width[2])
 {
+	enum { SIDE = 2 * MEASURE_REACH + 1, PS = SIDE + 1 };
+	static int32_t patch_off[MEASURE_REACH * SMP_K_RAYS];
+	static gsize patch_ready;
 	int half = cval + (int) (depth / 2);
-	int v[8][MEASURE_REACH];
-	double radii[8], slopes[8], sr[8], ss[8], r;
+	double o[6], r;
 
-	ray_samples(s, x, y, v);
-	for (int i = 0; i < 8; i++) {
-		double len = (i & 1) ? G_SQRT2 : 1.0;
+	if (inside(s, x, y, MEASURE_REACH + 1))
+		k->ray_half(laddr(s, 0, x, y), s->ray_off, cval, half, o);
+	else {
+		uint16_t patch[SIDE * PS];
 
-		radii[i] = len * ray_radius(v[i], cval, half, &slopes[i]);
-		slopes[i] /= len;
+		if (g_once_init_enter(&patch_ready)) {
+			ray_offsets(patch_off, PS);
+			g_once_init_leave(&patch_ready, 1);
+		}
+		for (int dy = 0; dy < SIDE; dy++)
+			for (int dx = 0; dx < PS; dx++)
+				patch[dy * PS + dx] =
+					(uint16_t) lval(s, 0, x + MIN(dx, SIDE - 1) - MEASURE_REACH,
+						y + dy - MEASURE_REACH);
+		k->ray_half(patch + MEASURE_REACH * PS + MEASURE_REACH, patch_off, cval,
+			half, o);
 	}
-	/* narrowest and widest of the four diameters */
-	width[0] = width[1] = radii[0] + radii[4];
-	for (int i = 1; i < 4; i++) {
-		width[0] = MIN(width[0], radii[i] + radii[i + 4]);
-		width[1] = MAX(width[1], radii[i] + radii[i + 4]);
-	}
-	width[0] *= RADIUS_GAIN;
-	width[1] *= RADIUS_GAIN;
-	/* The middle two radii with their slopes, in a stable sort's order:
-	 * each ray's place is counted, branch-free, where sorting them
-	 * mispredicted on every candidate.
-	 */
-	for (int i = 0; i < 8; i++) {
-		int place = 0;
-
-		for (int j = 0; j < 8; j++)
-			place += radii[j] < radii[i] || (j < i && radii[j] == radii[i]);
-		sr[place] = radii[i];
-		ss[place] = slopes[i];
-	}
-	r = 0.5 * (sr[3] + sr[4]);
-	*sharp = 0.5 * (ss[3] + ss[4]) * r / depth;
+	width[0] = o[0] * RADIUS_GAIN;
+	width[1] = o[1] * RADIUS_GAIN;
+	r = 0.5 * (o[2] + o[3]);
+	*sharp = 0.5 * (o[4] + o[5]) * r / depth;
 	/* The ring sits on the profile's tail and the half level is read
 	 * in sRGB: both shorten the rays by a steady ~8% (measured on synth
 	 * dots from 1.5 to 10 px).
@@ -829,8 +792,8 @@ split_partner(Job *job, const Scratch *s, int x, int y, int bg, double noise,
 	if (depth < p->min_contrast * bg || depth < p->min_snr * noise)
 		return FALSE;
 	/* its rays toward the first dot run long: no more than the gap */
-	r = MIN(
-		half_depth_radius(s, px, py, cval, depth, &sharp, width), 0.75 * gap);
+	r = MIN(half_depth_radius(job->k, s, px, py, cval, depth, &sharp, width),
+		0.75 * gap);
 	if (is_shaft(p, width, oc->scale))
 		return FALSE;
 	*c2 = *c;
@@ -964,7 +927,7 @@ examine(Job *job, Scratch *s, int lvl, int x, int y, Cand c[2])
 	if (depth < p->min_contrast * bg || depth < p->min_snr * noise)
 		return FALSE;
 
-	r = half_depth_radius(s, x, y, cval, depth, &sharp, width);
+	r = half_depth_radius(job->k, s, x, y, cval, depth, &sharp, width);
 	if (is_shaft(p, width, oc->scale))
 		return FALSE;
 
@@ -1187,6 +1150,7 @@ process_strip(Job *job, Scratch *s, int strip)
 		s->lstride[0] = w;
 		s->lorigin[0] = 0;
 	}
+	ray_offsets(s->ray_off, s->lstride[0]);
 
 	/* L1 and D0 on every row: the measurements read L1 in the halo, and
 	 * octave 0's noise gate comes from the strip's D0.

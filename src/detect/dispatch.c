@@ -62,6 +62,7 @@ init_tables(void)
 	t->extrema = smp_k_extrema_scalar;
 	t->down2 = smp_k_down2_scalar;
 	t->excess_peak = smp_k_excess_peak_scalar;
+	t->ray_half = smp_k_ray_half_scalar;
 	supported[SMP_ISA_SCALAR] = TRUE;
 
 #if SMP_K_X86
@@ -93,9 +94,13 @@ init_tables(void)
 	t->extrema = smp_k_extrema_avx2;
 	t->down2 = smp_k_down2_avx2;
 	t->excess_peak = smp_k_excess_peak_avx2;
+	t->ray_half = smp_k_ray_half_avx2;
 	supported[SMP_ISA_AVX2] =
 		supported[SMP_ISA_SSE2] && __builtin_cpu_supports("avx2");
 
+	/* excess_peak() and ray_half() stay AVX2's: their 16-lane gathers were
+	 * slower than the AVX2 path's loads on AMD's cores (microcoded).
+	 */
 	t = &tables[SMP_ISA_AVX512];
 	*t = tables[SMP_ISA_AVX2];
 	t->isa = SMP_ISA_AVX512;
@@ -106,7 +111,6 @@ init_tables(void)
 	t->hblur5_dog = smp_k_hblur5_dog_avx512;
 	t->extrema = smp_k_extrema_avx512;
 	t->down2 = smp_k_down2_avx512;
-	t->excess_peak = smp_k_excess_peak_avx512;
 	supported[SMP_ISA_AVX512] = supported[SMP_ISA_AVX2] &&
 		__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw");
 #endif

@@ -85,16 +85,37 @@ typedef struct SmpKernels {
 	 * Returns the largest e(i, m) > 0 over i = 0 .. 15 (outer) and
 	 * m = m0 .. m1 - 1 (inner), the first in that order on ties, and sets
 	 * *bi and *bm to its i and m; returns 0 (and leaves them) when no e
-	 * is positive. Reads c[off[SMP_K_RING m + i]] for m in [m0, m1), and
-	 * the vector paths (which gather 32 bits) the element after each: it
-	 * must be readable. Levels are <= 4095; 0 <= m0, m1 <= 16 (nothing
-	 * is searched when m0 >= m1).
+	 * is positive. Reads c[off[SMP_K_RING m + i]] for m in [m0, m1); the
+	 * element after each must be readable too (a path may gather 32
+	 * bits). Levels are <= 4095; 0 <= m0, m1 <= 16 (nothing is searched
+	 * when m0 >= m1).
 	 */
 	int (*excess_peak)(const uint16_t *c, const int32_t *off, int m0, int m1,
 		int *bi, int *bm);
+
+	/* The half-depth crossings of eight rays from a dark spot's centre
+	 * (half_depth_radius() in detect.c). @c is the centre pixel of a
+	 * level plane and off[SMP_K_RAYS (m - 1) + i] the element offset of
+	 * step m = 1 .. SMP_K_RAY_STEPS along ray i (even rays axial, odd
+	 * ones diagonal). Per ray, the first step m whose value v exceeds
+	 * @half, with p the value before it (@cval at m = 1), gives the
+	 * radius (m - 1) + (double) (half - p) / (v - p) and the slope
+	 * v - p; no such step gives SMP_K_RAY_STEPS and 0. Odd rays' radii
+	 * are then multiplied by SMP_K_SQRT2 and their slopes divided by it.
+	 * Writes out[0] and out[1], the smallest and largest of the four
+	 * diameters r[i] + r[i + 4]; out[2] and out[3], the radii at places
+	 * 3 and 4 of a stable sort of the eight; out[4] and out[5], their
+	 * slopes. Needs @cval <= @half; reads as excess_peak() does (the
+	 * element after each one too).
+	 */
+	void (*ray_half)(const uint16_t *c, const int32_t *off, int cval, int half,
+		double out[6]);
 } SmpKernels;
 
 #define SMP_K_RING 16 /* directions of excess_peak() */
+#define SMP_K_RAYS 8 /* rays of ray_half() */
+#define SMP_K_RAY_STEPS 7
+#define SMP_K_SQRT2 1.4142135623730951 /* G_SQRT2 as a double */
 
 /* The per-pixel reference operations, used by every tail. */
 static inline uint16_t
@@ -177,7 +198,9 @@ smp_k_extremum_px(const int16_t *const d[9], const int32_t w[3],
 		const uint16_t *lev, int16_t thr, uint16_t gate, int32_t *xs, int n);  \
 	void smp_k_down2_##isa(const uint16_t *src, uint16_t *dst, int n);         \
 	int smp_k_excess_peak_##isa(const uint16_t *c, const int32_t *off, int m0, \
-		int m1, int *bi, int *bm);
+		int m1, int *bi, int *bm);                                             \
+	void smp_k_ray_half_##isa(const uint16_t *c, const int32_t *off, int cval, \
+		int half, double out[6]);
 
 SMP_K_DECLARE(scalar)
 SMP_K_DECLARE(sse2)

@@ -280,6 +280,17 @@ smp_k_down2_avx2(const uint16_t *src, uint16_t *dst, int n)
 		dst[i] = src[2 * i];
 }
 
+/* c[o[0]] .. c[o[7]] as 32-bit lanes. Loaded one by one: the gather
+ * instruction is microcoded on AMD's cores (perf put two thirds of
+ * ray_half()'s samples on it), scalar loads and inserts are not.
+ */
+static inline __m256i
+load8(const uint16_t *c, const int32_t *o)
+{
+	return _mm256_setr_epi32(
+		c[o[0]], c[o[1]], c[o[2]], c[o[3]], c[o[4]], c[o[5]], c[o[6]], c[o[7]]);
+}
+
 /* The first m in [m0, m1) whose excess in lane @lane of @e (8 int32 per
  * step, with sign @sign) is @best.
  */
@@ -293,8 +304,7 @@ first_step(const int32_t e[][8], int lane, int sign, int best, int m0, int m1)
 	return m;
 }
 
-/* Per step, the 16 directions gathered as 32 bits (the pixel and the one
- * after it, masked off); direction i + 8 is the opposite of i, so
+/* Per step, the 16 directions loaded (load8()); direction i + 8 is the opposite of i, so
  * d = upper - lower holds e(i, m) for i < 8 and -d for the others. The
  * running maximum and minimum of d give the peak and its first
  * direction, the stored d its first step.
@@ -303,19 +313,15 @@ int
 smp_k_excess_peak_avx2(
 	const uint16_t *c, const int32_t *off, int m0, int m1, int *bi, int *bm)
 {
-	const __m256i lo16 = _mm256_set1_epi32(0xFFFF);
-	const int *base = (const int *) (const void *) c;
 	__m256i mx = _mm256_setzero_si256(), mn = _mm256_setzero_si256();
 	int32_t e[SMP_K_RING][8];
 	int32_t hi[8], lo[8];
 	int up = 0, down = 0, best;
 
 	for (int m = m0; m < m1; m++) {
-		__m256i a = _mm256_i32gather_epi32(base, LD(off + SMP_K_RING * m), 2);
-		__m256i b =
-			_mm256_i32gather_epi32(base, LD(off + SMP_K_RING * m + 8), 2);
-		__m256i d = _mm256_sub_epi32(
-			_mm256_and_si256(b, lo16), _mm256_and_si256(a, lo16));
+		__m256i a = load8(c, off + SMP_K_RING * m);
+		__m256i b = load8(c, off + SMP_K_RING * m + 8);
+		__m256i d = _mm256_sub_epi32(b, a);
 
 		ST(e[m], d);
 		mx = _mm256_max_epi32(mx, d);
@@ -345,6 +351,101 @@ smp_k_excess_peak_avx2(
 		*bm = first_step(e, i, -1, best, m0, m1);
 	}
 	return best;
+}
+
+/* Per step, the eight rays loaded (load8()); the
+ * first crossing of each ray is kept branch-free, where the reference's
+ * loop exits at a data-dependent step. The radius formula, the diagonal
+ * scaling, the diameters and the stable ranking are the reference's
+ * double operations, four lanes at a time.
+ */
+void
+smp_k_ray_half_avx2(
+	const uint16_t *c, const int32_t *off, int cval, int half, double out[6])
+{
+	const __m256i vhalf = _mm256_set1_epi32(half);
+	const __m256d len = _mm256_setr_pd(1.0, SMP_K_SQRT2, 1.0, SMP_K_SQRT2);
+	__m256i prev = _mm256_set1_epi32(cval), found = _mm256_setzero_si256();
+	__m256i vv = _mm256_set1_epi32(1), pp = _mm256_setzero_si256();
+	__m256i mm = _mm256_set1_epi32(SMP_K_RAY_STEPS + 1);
+	__m256d r[2], s[2], rank[2], vr[2];
+	double radii[SMP_K_RAYS], slopes[SMP_K_RAYS], sr[SMP_K_RAYS],
+		ss[SMP_K_RAYS];
+	int64_t place[SMP_K_RAYS];
+
+	for (int m = 1; m <= SMP_K_RAY_STEPS; m++) {
+		__m256i v = load8(c, off + SMP_K_RAYS * (m - 1));
+		__m256i now = _mm256_andnot_si256(found, _mm256_cmpgt_epi32(v, vhalf));
+
+		vv = _mm256_blendv_epi8(vv, v, now);
+		pp = _mm256_blendv_epi8(pp, prev, now);
+		mm = _mm256_blendv_epi8(mm, _mm256_set1_epi32(m), now);
+		found = _mm256_or_si256(found, now);
+		prev = v;
+	}
+	for (int h = 0; h < 2; h++) {
+		__m128i v =
+			h ? _mm256_extracti128_si256(vv, 1) : _mm256_castsi256_si128(vv);
+		__m128i p =
+			h ? _mm256_extracti128_si256(pp, 1) : _mm256_castsi256_si128(pp);
+		__m128i m =
+			h ? _mm256_extracti128_si256(mm, 1) : _mm256_castsi256_si128(mm);
+		__m256d hit = _mm256_castsi256_pd(_mm256_cvtepi32_epi64(
+			_mm_cmpgt_epi32(_mm_set1_epi32(SMP_K_RAY_STEPS + 1), m)));
+		__m256d rise = _mm256_cvtepi32_pd(_mm_sub_epi32(v, p));
+		__m256d rad = _mm256_add_pd(
+			_mm256_cvtepi32_pd(_mm_sub_epi32(m, _mm_set1_epi32(1))),
+			_mm256_div_pd(
+				_mm256_cvtepi32_pd(_mm_sub_epi32(_mm_set1_epi32(half), p)),
+				rise));
+
+		rad = _mm256_blendv_pd(_mm256_set1_pd(SMP_K_RAY_STEPS), rad, hit);
+		rise = _mm256_and_pd(rise, hit);
+		r[h] = _mm256_mul_pd(len, rad);
+		s[h] = _mm256_div_pd(rise, len);
+		_mm256_storeu_pd(radii + 4 * h, r[h]);
+		_mm256_storeu_pd(slopes + 4 * h, s[h]);
+	}
+	{
+		__m256d d = _mm256_add_pd(r[0], r[1]);
+		__m128d lo = _mm256_castpd256_pd128(d),
+				hi = _mm256_extractf128_pd(d, 1);
+		__m128d mn = _mm_min_pd(lo, hi), mx = _mm_max_pd(lo, hi);
+
+		out[0] = _mm_cvtsd_f64(_mm_min_sd(mn, _mm_unpackhi_pd(mn, mn)));
+		out[1] = _mm_cvtsd_f64(_mm_max_sd(mx, _mm_unpackhi_pd(mx, mx)));
+	}
+	/* place[i] = #{j: r[j] < r[i]} + #{j < i: r[j] == r[i]}, all i at
+	 * once: each j against every lane.
+	 */
+	rank[0] = rank[1] = _mm256_setzero_pd();
+	vr[0] = r[0];
+	vr[1] = r[1];
+	for (int j = 0; j < SMP_K_RAYS; j++) {
+		__m256d b = _mm256_set1_pd(radii[j]);
+
+		for (int h = 0; h < 2; h++) {
+			/* lanes i > j: 4 h + lane > j */
+			__m256d after = _mm256_castsi256_pd(_mm256_cmpgt_epi64(
+				_mm256_setr_epi64x(4 * h, 4 * h + 1, 4 * h + 2, 4 * h + 3),
+				_mm256_set1_epi64x(j)));
+			__m256d below = _mm256_or_pd(_mm256_cmp_pd(b, vr[h], _CMP_LT_OQ),
+				_mm256_and_pd(after, _mm256_cmp_pd(b, vr[h], _CMP_EQ_OQ)));
+
+			rank[h] = _mm256_castsi256_pd(_mm256_sub_epi64(
+				_mm256_castpd_si256(rank[h]), _mm256_castpd_si256(below)));
+		}
+	}
+	_mm256_storeu_si256((__m256i *) place, _mm256_castpd_si256(rank[0]));
+	_mm256_storeu_si256((__m256i *) (place + 4), _mm256_castpd_si256(rank[1]));
+	for (int i = 0; i < SMP_K_RAYS; i++) {
+		sr[place[i]] = radii[i];
+		ss[place[i]] = slopes[i];
+	}
+	out[2] = sr[3];
+	out[3] = sr[4];
+	out[4] = ss[3];
+	out[5] = ss[4];
 }
 
 #endif /* __AVX2__ */

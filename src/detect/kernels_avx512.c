@@ -281,35 +281,4 @@ smp_k_down2_avx512(const uint16_t *src, uint16_t *dst, int n)
 		dst[i] = src[2 * i];
 }
 
-/* As the AVX2 path (kernels_avx2.c), 16 directions in one gather: the
- * opposite directions are the other 256-bit half.
- */
-int
-smp_k_excess_peak_avx512(
-	const uint16_t *c, const int32_t *off, int m0, int m1, int *bi, int *bm)
-{
-	const __m512i lo16 = _mm512_set1_epi32(0xFFFF);
-	__m512i mx = _mm512_setzero_si512();
-	int32_t e[SMP_K_RING][SMP_K_RING];
-	int best, i, m;
-
-	for (m = m0; m < m1; m++) {
-		__m512i v = _mm512_and_si512(
-			_mm512_i32gather_epi32(LD(off + SMP_K_RING * m), c, 2), lo16);
-		__m512i d = _mm512_sub_epi32(_mm512_shuffle_i32x4(v, v, 0x4E), v);
-
-		ST(e[m], d);
-		mx = _mm512_max_epi32(mx, d);
-	}
-	best = _mm512_reduce_max_epi32(mx);
-	if (best <= 0)
-		return 0;
-	i = __builtin_ctz(_mm512_cmpeq_epi32_mask(mx, _mm512_set1_epi32(best)));
-	for (m = m0; m + 1 < m1 && e[m][i] != best; m++)
-		;
-	*bi = i;
-	*bm = m;
-	return best;
-}
-
 #endif /* __AVX512F__ && __AVX512BW__ */

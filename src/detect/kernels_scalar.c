@@ -77,3 +77,60 @@ smp_k_excess_peak_scalar(
 		}
 	return best;
 }
+
+/* One ray of ray_half(): the radius at the first step above @half, with
+ * the slope there.
+ */
+static double
+ray_cross(const uint16_t *c, const int32_t *off, int i, int cval, int half,
+	double *slope)
+{
+	int prev = cval;
+
+	for (int m = 1; m <= SMP_K_RAY_STEPS; m++) {
+		int v = c[off[SMP_K_RAYS * (m - 1) + i]];
+
+		if (v > half) {
+			*slope = v - prev;
+			return (m - 1) + (double) (half - prev) / (v - prev);
+		}
+		prev = v;
+	}
+	*slope = 0.0;
+	return SMP_K_RAY_STEPS;
+}
+
+void
+smp_k_ray_half_scalar(
+	const uint16_t *c, const int32_t *off, int cval, int half, double out[6])
+{
+	double radii[SMP_K_RAYS], slopes[SMP_K_RAYS];
+	double sr[SMP_K_RAYS], ss[SMP_K_RAYS];
+
+	for (int i = 0; i < SMP_K_RAYS; i++) {
+		double len = (i & 1) ? SMP_K_SQRT2 : 1.0;
+
+		radii[i] = len * ray_cross(c, off, i, cval, half, &slopes[i]);
+		slopes[i] /= len;
+	}
+	out[0] = out[1] = radii[0] + radii[4];
+	for (int i = 1; i < 4; i++) {
+		double d = radii[i] + radii[i + 4];
+
+		out[0] = d < out[0] ? d : out[0];
+		out[1] = d > out[1] ? d : out[1];
+	}
+	/* Each ray's place in a stable sort, counted. */
+	for (int i = 0; i < SMP_K_RAYS; i++) {
+		int place = 0;
+
+		for (int j = 0; j < SMP_K_RAYS; j++)
+			place += radii[j] < radii[i] || (j < i && radii[j] == radii[i]);
+		sr[place] = radii[i];
+		ss[place] = slopes[i];
+	}
+	out[2] = sr[3];
+	out[3] = sr[4];
+	out[4] = ss[3];
+	out[5] = ss[4];
+}
