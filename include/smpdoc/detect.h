@@ -39,10 +39,11 @@ const char *smp_isa_name(SmpIsa isa);
  */
 gboolean smp_isa_parse(const char *name, SmpIsa *isa);
 
-/* The kernel path this process uses: the best the CPU supports, capped by
- * the environment variable SMP_SIMD=scalar|sse2|avx2|avx512 (an unknown
- * value means scalar). Chosen once, thread-safely. Static string; goes
- * into `smpdoc inspect` output and sidecars.
+/* The kernel path this process uses: the best the CPU supports up to
+ * AVX2, or up to the environment variable SMP_SIMD=scalar|sse2|avx2|avx512
+ * (an unknown value means scalar; AVX-512 is used only when asked for:
+ * slower than AVX2 on the AMD cores measured). Chosen once, thread-safely.
+ * Static string; goes into `smpdoc inspect` output and sidecars.
  */
 const char *smp_kernels_isa(void);
 

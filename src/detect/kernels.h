@@ -207,7 +207,8 @@ SMP_K_DECLARE(sse2)
 SMP_K_DECLARE(avx2)
 SMP_K_DECLARE(avx512)
 
-/* The table for the best path allowed by the CPU and SMP_SIMD; never NULL.
+/* The table for the best path allowed by the CPU and SMP_SIMD (AVX2 at
+ * most without it: smp_kernels_isa()); never NULL.
  * Initialised once, thread-safely.
  */
 const SmpKernels *smp_kernels(void);
