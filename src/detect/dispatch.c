@@ -98,8 +98,8 @@ init_tables(void)
 	supported[SMP_ISA_AVX2] =
 		supported[SMP_ISA_SSE2] && __builtin_cpu_supports("avx2");
 
-	/* excess_peak() and ray_half() stay AVX2's: their 16-lane gathers were
-	 * slower than the AVX2 path's loads on AMD's cores (microcoded).
+	/* excess_peak() and ray_half() stay AVX2's: gathers were slow on this
+	 * project's AMD EPYC (kernels_avx2.c), and AVX2's loads do the job.
 	 */
 	t = &tables[SMP_ISA_AVX512];
 	*t = tables[SMP_ISA_AVX2];
@@ -115,9 +115,9 @@ init_tables(void)
 		__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw");
 #endif
 
-	/* AVX-512 only on request: on this project's AMD EPYC (Zen 4, 512-bit
-	 * operations split in two 256-bit halves) the AVX-512 path detects
-	 * about 10% slower than AVX2 (bench_detect, alternating runs).
+	/* AVX-512 only on request: on this project's AMD EPYC (family 26) the
+	 * AVX-512 path detects about 10% slower than AVX2 (bench_detect,
+	 * alternating runs; why is not known).
 	 */
 	cap = SMP_ISA_AVX2;
 	env = getenv("SMP_SIMD");

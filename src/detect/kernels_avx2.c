@@ -280,9 +280,9 @@ smp_k_down2_avx2(const uint16_t *src, uint16_t *dst, int n)
 		dst[i] = src[2 * i];
 }
 
-/* c[o[0]] .. c[o[7]] as 32-bit lanes. Loaded one by one: the gather
- * instruction is microcoded on AMD's cores (perf put two thirds of
- * ray_half()'s samples on it), scalar loads and inserts are not.
+/* c[o[0]] .. c[o[7]] as 32-bit lanes, loaded one by one: with
+ * vpgatherdd, perf put two thirds of ray_half()'s samples on the gathers
+ * on this project's AMD EPYC, and the kernel was no faster than the C.
  */
 static inline __m256i
 load8(const uint16_t *c, const int32_t *o)
