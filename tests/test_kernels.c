@@ -286,6 +286,21 @@ case_down2(
 	buf_free(&o_isa);
 }
 
+/* A plane of @count uint16 in rows of @stride, filled with @pat, whose
+ * last element touches the guard page.
+ */
+static Buf
+patch_new(int stride, size_t count, int pat, int off)
+{
+	Buf plane = buf_new(count, 2, off, 0);
+
+	for (size_t y = 0; y * stride < count; y++)
+		fill_u16((uint16_t *) plane.data + y * stride,
+			(int) MIN((size_t) stride, count - y * stride), pat, (int) y, 0,
+			4080);
+	return plane;
+}
+
 /* excess_peak(): a patch of side 2 R + 1 (odd stride) around its centre,
  * offsets along the 16 rays as the detector makes them (even patterns)
  * or anywhere in the patch (odd ones, with repeats), and many search
@@ -303,7 +318,7 @@ case_excess_peak(
 	int stride = 2 * EX_R + 1 + (n % 23) + off;
 	int32_t offs[SMP_K_RING * SMP_K_RING];
 	int32_t hi = 0;
-	size_t centre = (size_t) EX_R * stride + EX_R, count;
+	size_t centre = (size_t) EX_R * stride + EX_R;
 	Buf plane;
 
 	for (int m = 0; m < SMP_K_RING; m++)
@@ -323,12 +338,7 @@ case_excess_peak(
 			offs[SMP_K_RING * m + i] = dy * stride + dx;
 			hi = MAX(hi, offs[SMP_K_RING * m + i]);
 		}
-	count = centre + (size_t) hi + 2;
-	plane = buf_new(count, 2, off, 0);
-	for (size_t y = 0; y * stride < count; y++)
-		fill_u16((uint16_t *) plane.data + y * stride,
-			(int) MIN((size_t) stride, count - y * stride), pat, (int) y, 0,
-			4080);
+	plane = patch_new(stride, centre + (size_t) hi + 2, pat, off);
 	for (size_t a = 0; a < G_N_ELEMENTS(m0s); a++)
 		for (size_t b = 0; b < G_N_ELEMENTS(m1s); b++) {
 			const uint16_t *c = (const uint16_t *) plane.data + centre;
@@ -363,7 +373,7 @@ case_ray_half(
 	int stride = 2 * reach + 2 + (n % 23) + off;
 	int32_t offs[SMP_K_RAYS * SMP_K_RAY_STEPS];
 	int32_t hi = 0;
-	size_t centre = (size_t) reach * stride + reach, count;
+	size_t centre = (size_t) reach * stride + reach;
 	Buf plane;
 
 	for (int m = 1; m <= SMP_K_RAY_STEPS; m++)
@@ -377,12 +387,7 @@ case_ray_half(
 			offs[SMP_K_RAYS * (m - 1) + i] = dy * stride + dx;
 			hi = MAX(hi, offs[SMP_K_RAYS * (m - 1) + i]);
 		}
-	count = centre + (size_t) hi + 2;
-	plane = buf_new(count, 2, off, 0);
-	for (size_t y = 0; y * stride < count; y++)
-		fill_u16((uint16_t *) plane.data + y * stride,
-			(int) MIN((size_t) stride, count - y * stride), pat, (int) y, 0,
-			4080);
+	plane = patch_new(stride, centre + (size_t) hi + 2, pat, off);
 	for (size_t l = 0; l < G_N_ELEMENTS(levels); l++) {
 		const uint16_t *c = (const uint16_t *) plane.data + centre;
 		double o_ref[6], o_isa[6];
