@@ -435,6 +435,22 @@ smp_analysis_stream(const SmpPhoto *photo, const SmpAnalysis *a,
 	return smp_photo_stream(photo, error);
 }
 
+VipsImage *
+smp_analysis_stream_area(const SmpPhoto *photo, const SmpAnalysis *a,
+	gboolean as_shot, const VipsRect *r, int kx, int ky, GError **error)
+{
+	g_autoptr(VipsImage) src = NULL;
+	VipsImage *out;
+
+	if (a->norm && !as_shot)
+		return smp_normalise_stream_area(a->norm, r, kx, ky, error);
+	if (!(src = smp_analysis_stream(photo, a, TRUE, error)))
+		return NULL;
+	if (!(out = smp_view_reduce(src, r, kx, ky)))
+		smp_error_from_vips(error, SMP_ERROR_CORRUPT, photo->path, "load");
+	return out;
+}
+
 void
 smp_analysis_free(SmpAnalysis *a)
 {

@@ -568,23 +568,33 @@ geometry(SmpNormalisation *n, const SmpNormaliseParams *p, int *cell)
  * back to 8-bit sRGB. Pixel by pixel, so any part of it, or the whole,
  * comes out the same however it is evaluated.
  */
-VipsImage *
-norm_lit(const SmpNormalisation *n, VipsImage *lin, const double gain[3],
-	GError **error)
+/* Where @lin's pixels lie in the photo's frame: pixel (i, j) is the
+ * mean of the kx×ky box at (x0 + kx·i, y0 + ky·j) of a frame of w×h.
+ */
+typedef struct NormArea {
+	int x0, y0, kx, ky, w, h;
+} NormArea;
+
+static VipsImage *
+lit_area(const SmpNormalisation *n, VipsImage *lin, const double gain[3],
+	const NormArea *A, GError **error)
 {
 	g_autoptr(VipsImage) ctx = vips_image_new();
 	VipsImage **t = (VipsImage **) vips_object_local_array(VIPS_OBJECT(ctx), 4);
 	double zero[3] = {0, 0, 0}, g[3] = {gain[0], gain[1], gain[2]};
-	double ax = (lin->Xsize - 1.0) / (n->illum->Xsize - 1);
-	double ay = (lin->Ysize - 1.0) / (n->illum->Ysize - 1);
+	double ax = (A->w - 1.0) / (n->illum->Xsize - 1);
+	double ay = (A->h - 1.0) / (n->illum->Ysize - 1);
+	/* The flat-field's frame px → @lin's px: the box centres. */
+	double odx = -(A->x0 + (A->kx - 1) / 2.0) / A->kx;
+	double ody = -(A->y0 + (A->ky - 1) / 2.0) / A->ky;
 	VipsInterpolate *bilinear = vips_interpolate_new("bilinear");
 	VipsArrayInt *area = vips_array_int_newv(4, 0, 0, lin->Xsize, lin->Ysize);
 	int fail;
 
 	fail = vips_linear(lin, &t[0], g, zero, 3, NULL) ||
-		vips_affine(n->illum, &t[1], ax > 0 ? ax : 1, 0, 0, ay > 0 ? ay : 1,
-			"interpolate", bilinear, "oarea", area, "extend", VIPS_EXTEND_COPY,
-			NULL) ||
+		vips_affine(n->illum, &t[1], (ax > 0 ? ax : 1) / A->kx, 0, 0,
+			(ay > 0 ? ay : 1) / A->ky, "odx", odx, "ody", ody, "interpolate",
+			bilinear, "oarea", area, "extend", VIPS_EXTEND_COPY, NULL) ||
 		vips_multiply(t[0], t[1], &t[2], NULL) ||
 		vips_copy(
 			t[2], &t[3], "interpretation", VIPS_INTERPRETATION_scRGB, NULL);
@@ -597,16 +607,25 @@ norm_lit(const SmpNormalisation *n, VipsImage *lin, const double gain[3],
 	return g_object_ref(t[3]);
 }
 
-static VipsImage *
-norm_chain(const SmpNormalisation *n, VipsImage *input, const double gain[3],
+VipsImage *
+norm_lit(const SmpNormalisation *n, VipsImage *lin, const double gain[3],
 	GError **error)
+{
+	NormArea whole = {0, 0, 1, 1, lin->Xsize, lin->Ysize};
+
+	return lit_area(n, lin, gain, &whole, error);
+}
+
+static VipsImage *
+chain_area(const SmpNormalisation *n, VipsImage *input, const double gain[3],
+	const NormArea *A, GError **error)
 {
 	g_autoptr(VipsImage) lin = NULL;
 	g_autoptr(VipsImage) lit = NULL;
 	VipsImage *out = NULL;
 
 	if (vips_colourspace(input, &lin, VIPS_INTERPRETATION_scRGB, NULL) ||
-		!(lit = norm_lit(n, lin, gain, error)) ||
+		!(lit = lit_area(n, lin, gain, A, error)) ||
 		vips_colourspace(lit, &out, VIPS_INTERPRETATION_sRGB, NULL)) {
 		if (error && !*error)
 			smp_error_from_vips(error, SMP_ERROR_CORRUPT, n->path, NORM_STAGE);
@@ -614,6 +633,15 @@ norm_chain(const SmpNormalisation *n, VipsImage *input, const double gain[3],
 	}
 	/* The chain holds its inputs; the scope can go. */
 	return out;
+}
+
+static VipsImage *
+norm_chain(const SmpNormalisation *n, VipsImage *input, const double gain[3],
+	GError **error)
+{
+	NormArea whole = {0, 0, 1, 1, input->Xsize, input->Ysize};
+
+	return chain_area(n, input, gain, &whole, error);
 }
 
 gboolean
@@ -667,6 +695,48 @@ smp_normalise_stream(const SmpNormalisation *n, GError **error)
 	if (!(in = n->reopen(n->reopen_data, error)))
 		return NULL;
 	return norm_chain(n, in, n->gain, error);
+}
+
+VipsImage *
+smp_view_reduce(VipsImage *in, const VipsRect *r, int kx, int ky)
+{
+	g_autoptr(VipsImage) part = NULL;
+	VipsImage *out = NULL;
+
+	if (vips_extract_area(
+			in, &part, r->left, r->top, r->width, r->height, NULL) ||
+		(kx > 1 || ky > 1 ? vips_shrink(part, &out, kx, ky, "ceil", TRUE, NULL)
+						  : vips_copy(part, &out, NULL)))
+		return NULL;
+	return out;
+}
+
+VipsImage *
+smp_normalise_stream_area(const SmpNormalisation *n, const VipsRect *r, int kx,
+	int ky, GError **error)
+{
+	NormArea A = {r->left, r->top, kx, ky, n->width, n->height};
+	g_autoptr(VipsImage) in = NULL;
+	g_autoptr(VipsImage) box = NULL;
+	VipsImage *out;
+
+	/* Held in memory: the normalised pixels themselves, reduced. */
+	if (!n->reopen) {
+		if (!(out = smp_view_reduce(n->image, r, kx, ky)))
+			smp_error_from_vips(error, SMP_ERROR_INTERNAL, n->path, NORM_STAGE);
+		return out;
+	}
+	/* From the file: the 8-bit photo box-averaged first, so the float
+	 * chain runs at the reduced size (its full-width strips were most of
+	 * a composite's memory, and grew with the photo's area).
+	 */
+	if (!(in = n->reopen(n->reopen_data, error)))
+		return NULL;
+	if (!(box = smp_view_reduce(in, r, kx, ky))) {
+		smp_error_from_vips(error, SMP_ERROR_CORRUPT, n->path, NORM_STAGE);
+		return NULL;
+	}
+	return chain_area(n, box, n->gain, &A, error);
 }
 
 static gboolean

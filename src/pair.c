@@ -204,28 +204,42 @@ frame_of(const SmpPairSpec *spec, int i, int *w, int *h)
 	*h = spec->photo[i]->image->Ysize;
 }
 
-/* @r of photo @i (as shown: normalised or as shot), read in one pass
- * from the file and resized to @w×@h (never enlarged), in memory: the
- * panel as the composite shows it, without any full-size copy.
+/* The whole-pixel box a reduction by @scale starts with, taken on the
+ * 8-bit photo before it is normalised, leaving a Lanczos pass of less
+ * than 2x: the float chain then runs at the reduced size and its resize
+ * is short. Read at full size, a 24 MP photo's normalised chain under
+ * vips_resize() held 150 MiB of full-width float strips for a 0.26 or
+ * 0.4 reduction (vips_resize() boxes only below 0.25, and after the
+ * chain); boxed by 2 first, 50 MiB.
+ */
+static int
+box_for(double scale)
+{
+	return scale < 0.5 ? (int) ceil(1 / scale) - 1 : 1;
+}
+
+/* @r of photo @i (as shown: normalised or as shot) resized to @w×@h
+ * (never enlarged) in one pass from the file, box-averaged before it is
+ * normalised, in memory: the panel as the composite shows it, without
+ * any full-size copy or full-width float strips.
  */
 static VipsImage *
 reduced_panel(const SmpPairSpec *spec, int i, const VipsRect *r, int w, int h,
 	GError **error)
 {
-	g_autoptr(VipsImage) src = smp_analysis_stream(
-		spec->photo[i], spec->analysis[i], spec->as_shot, error);
-	g_autoptr(VipsImage) part = NULL;
+	int kx = box_for((double) w / r->width),
+		ky = box_for((double) h / r->height);
+	g_autoptr(VipsImage) src = smp_analysis_stream_area(
+		spec->photo[i], spec->analysis[i], spec->as_shot, r, kx, ky, error);
 	g_autoptr(VipsImage) small = NULL;
 	VipsImage *out;
 
 	if (!src)
 		return NULL;
-	if (vips_extract_area(
-			src, &part, r->left, r->top, r->width, r->height, NULL) ||
-		(w < r->width || h < r->height
-				? vips_resize(part, &small, MIN(1.0, (double) w / r->width),
-					  "vscale", MIN(1.0, (double) h / r->height), NULL)
-				: vips_copy(part, &small, NULL)) ||
+	if ((w < src->Xsize || h < src->Ysize
+				? vips_resize(src, &small, MIN(1.0, (double) w / src->Xsize),
+					  "vscale", MIN(1.0, (double) h / src->Ysize), NULL)
+				: vips_copy(src, &small, NULL)) ||
 		!(out = vips_image_copy_memory(small))) {
 		smp_error_from_vips(
 			error, SMP_ERROR_INTERNAL, spec->photo[i]->path, "composite");
@@ -266,11 +280,16 @@ warped_panel(const SmpPairSpec *spec, const SmpRegistration *reg,
 	g_autoptr(VipsImage) small = NULL;
 	int w, h;
 
+	VipsRect whole = {0, 0, 0, 0};
+	int k = box_for(q);
+
 	frame_of(spec, 1, &w, &h);
-	if (!(src = smp_analysis_stream(
-			  spec->photo[1], spec->analysis[1], spec->as_shot, error)))
+	whole.width = w;
+	whole.height = h;
+	if (!(src = smp_analysis_stream_area(spec->photo[1], spec->analysis[1],
+			  spec->as_shot, &whole, k, k, error)))
 		return NULL;
-	if ((q < 1 ? vips_resize(src, &shrunk, q, NULL)
+	if ((q < 1 ? vips_resize(src, &shrunk, q * k, NULL)
 			   : vips_copy(src, &shrunk, NULL)) ||
 		!(small = vips_image_copy_memory(shrunk))) {
 		smp_error_from_vips(

@@ -129,6 +129,14 @@ gboolean smp_analysis_release_pixels(
 VipsImage *smp_analysis_stream(const SmpPhoto *photo, const SmpAnalysis *a,
 	gboolean as_shot, GError **error);
 
+/* @r (frame px) of the picture smp_analysis_stream() gives, each pixel
+ * the mean of a @kx×@ky box, read in one pass at the reduced size where
+ * it can be (smp_normalise_stream_area()). Returns: (transfer full), or
+ * NULL with @error.
+ */
+VipsImage *smp_analysis_stream_area(const SmpPhoto *photo, const SmpAnalysis *a,
+	gboolean as_shot, const VipsRect *r, int kx, int ky, GError **error);
+
 void smp_analysis_free(SmpAnalysis *a);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(SmpAnalysis, smp_analysis_free)

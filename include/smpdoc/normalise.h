@@ -269,6 +269,21 @@ void smp_normalise_release(SmpNormalisation *n, SmpNormaliseReopen reopen,
  */
 VipsImage *smp_normalise_stream(const SmpNormalisation *n, GError **error);
 
+/* @r of @in (frame px) box-averaged over @kx×@ky px (the last boxes
+ * partial), lazy; NULL with a libvips error.
+ */
+VipsImage *smp_view_reduce(VipsImage *in, const VipsRect *r, int kx, int ky);
+
+/* @r of the normalised photo (frame px), each pixel the mean of a
+ * @kx×@ky box of the photo, for one pass from top to bottom. Read from
+ * the file, the 8-bit photo is reduced before it is lit (so the float
+ * chain runs at the reduced size, not the photo's width); held in
+ * memory, the normalised pixels are. Returns: (transfer full), or NULL
+ * with @error.
+ */
+VipsImage *smp_normalise_stream_area(const SmpNormalisation *n,
+	const VipsRect *r, int kx, int ky, GError **error);
+
 /* Free @n and its members; accepts NULL. */
 void smp_normalisation_free(SmpNormalisation *n);
 
