@@ -48,7 +48,6 @@ $(BUILD)/src/detect/kernels_avx512.o: ISAFLAGS = $(KFLAGS) -mavx512f -mavx512bw
 LIB_SRC     := $(sort $(wildcard src/*.c src/detect/*.c))
 CLI_SRC     := $(sort $(wildcard src/cli/*.c))
 TEST_SRC    := $(sort $(wildcard tests/test_*.c))
-TEST_HELP   := tests/helpers.c
 BENCH_SRC   := $(sort $(wildcard bench/bench_*.c))
 # Fuzz targets (tests/fuzz/fuzz_NAME.c): replayed over their corpus by
 # make check (gcc, replay.c's main), fuzzed by make fuzz (clang).
@@ -97,7 +96,8 @@ $(PROG): $(CLI_OBJ) $(LIB)
 # test_faults meets write errors through the linker's --wrap.
 $(BUILD)/tests/test_faults: WRAP = -Wl,--wrap=write,--wrap=fsync,--wrap=rename
 
-$(BUILD)/tests/test_%: $(BUILD)/tests/test_%.o $(BUILD)/tests/helpers.o $(LIB)
+$(BUILD)/tests/test_%: $(BUILD)/tests/test_%.o $(BUILD)/tests/helpers.o \
+		$(BUILD)/tests/cases.o $(LIB)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $(WRAP) -o $@ $^ $(PKG_LIBS) $(TEST_LIBS)
 
@@ -113,7 +113,8 @@ $(BUILD)/fuzz/fuzz_%: $(BUILD)/tests/fuzz/fuzz_%.o \
 	@echo "  LD      $@"
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
-$(BUILD)/bench/%: $(BUILD)/bench/%.o $(LIB)
+# The benchmarks share the tests' ground-truth fixtures (tests/cases.c).
+$(BUILD)/bench/%: $(BUILD)/bench/%.o $(BUILD)/tests/cases.o $(LIB)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 

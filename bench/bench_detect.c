@@ -25,6 +25,7 @@
 
 #include "smpdoc/detect.h"
 #include "smpdoc/synth.h"
+#include "../tests/cases.h"
 #include "../src/detect/kernels.h"
 
 #define WIDTH 4000
@@ -63,76 +64,14 @@ decode(const char *path, double *ms)
 	return m;
 }
 
-typedef struct Pair {
-	double d2;
-	int t, d;
-} Pair;
-
-static int
-cmp_pair(const void *a, const void *b)
-{
-	const Pair *x = a, *y = b;
-
-	if (x->d2 != y->d2)
-		return x->d2 < y->d2 ? -1 : 1;
-	return x->t != y->t ? x->t - y->t : x->d - y->d;
-}
-
-/* Greedy nearest matching within max(3, 0.8 r), dots binned by row. */
+/* F1 of @dots against @truth, matched as the tests match them. */
 static double
 f1_score(const SmpSynthTruth *truth, const GArray *dots)
 {
-	int bins = HEIGHT / 16 + 2, matched = 0;
-	GArray **rows = g_new0(GArray *, bins);
-	GArray *pairs = g_array_new(FALSE, FALSE, sizeof(Pair));
-	guint8 *tu = g_malloc0(truth->dots->len + 1);
-	guint8 *du = g_malloc0(dots->len + 1);
-	double p, r;
+	guint matched = smp_test_match_dots(truth, dots, NULL);
+	double p = dots->len ? (double) matched / dots->len : 0;
+	double r = truth->dots->len ? (double) matched / truth->dots->len : 0;
 
-	for (guint j = 0; j < dots->len; j++) {
-		int b =
-			CLAMP((int) (g_array_index(dots, SmpDot, j).y / 16), 0, bins - 1);
-
-		if (!rows[b])
-			rows[b] = g_array_new(FALSE, FALSE, sizeof(int));
-		g_array_append_val(rows[b], j);
-	}
-	for (guint i = 0; i < truth->dots->len; i++) {
-		const SmpSynthDot *t = &g_array_index(truth->dots, SmpSynthDot, i);
-		double R = MAX(3.0, 0.8 * t->r);
-		int b0 = CLAMP((int) ((t->y - R) / 16), 0, bins - 1);
-		int b1 = CLAMP((int) ((t->y + R) / 16), 0, bins - 1);
-
-		for (int b = b0; b <= b1; b++)
-			for (guint k = 0; rows[b] && k < rows[b]->len; k++) {
-				int j = g_array_index(rows[b], int, k);
-				const SmpDot *d = &g_array_index(dots, SmpDot, j);
-				Pair q = {(d->x - t->x) * (d->x - t->x) +
-						(d->y - t->y) * (d->y - t->y),
-					(int) i, j};
-
-				if (q.d2 <= R * R)
-					g_array_append_val(pairs, q);
-			}
-	}
-	qsort(pairs->data, pairs->len, sizeof(Pair), cmp_pair);
-	for (guint k = 0; k < pairs->len; k++) {
-		const Pair *q = &g_array_index(pairs, Pair, k);
-
-		if (!tu[q->t] && !du[q->d]) {
-			tu[q->t] = du[q->d] = 1;
-			matched++;
-		}
-	}
-	p = dots->len ? (double) matched / dots->len : 0;
-	r = truth->dots->len ? (double) matched / truth->dots->len : 0;
-	for (int b = 0; b < bins; b++)
-		if (rows[b])
-			g_array_unref(rows[b]);
-	g_free(rows);
-	g_array_unref(pairs);
-	g_free(tu);
-	g_free(du);
 	return p + r > 0 ? 2 * p * r / (p + r) : 0;
 }
 

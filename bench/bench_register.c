@@ -22,6 +22,7 @@
 #include "smpdoc/photo.h"
 #include "smpdoc/register.h"
 #include "smpdoc/synth.h"
+#include "../tests/cases.h"
 
 #define PAIRS 40
 #define W2 1632
@@ -38,41 +39,6 @@ die(const char *what, GError *err)
 	fprintf(stderr, "bench_register: %s: %s\n", what,
 		err ? err->message : vips_error_buffer());
 	exit(1);
-}
-
-/* splitmix64, as tests/helpers.c, so the pairs are the unit test's. */
-static uint64_t
-rand64(uint64_t *state)
-{
-	uint64_t z = (*state += 0x9e3779b97f4a7c15ULL);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
-}
-
-/* Pair @k of the set (tests/test_register.c pair_config). */
-static void
-pair_config(int k, int w, int h, SmpSynthParams *p, SmpSynthPairParams *q)
-{
-	uint64_t st = 0x5eed0000u + (uint64_t) k;
-	double u[8];
-
-	for (int i = 0; i < 8; i++)
-		u[i] = (rand64(&st) >> 11) * 0x1.0p-53;
-	smp_synth_params_default(p);
-	smp_synth_pair_params_default(q);
-	p->width = w;
-	p->height = h;
-	p->seed = 1000 + k;
-	q->rotation_deg = -15 + 30 * u[0];
-	q->scale = 0.85 + 0.3 * u[1];
-	q->tx = (-0.1 + 0.2 * u[2]) * w;
-	q->ty = (-0.1 + 0.2 * u[3]) * w;
-	q->new_smp_per_cm2 = 280 + 700 * u[4];
-	q->gradient = 0.2 * u[5];
-	q->gradient_angle_deg = 360 * u[6];
-	q->exposure = -0.5 + u[7];
 }
 
 static double
@@ -323,7 +289,7 @@ prepare(const char *dir, int pairs)
 		SmpSynthPairParams q;
 		char name[32];
 
-		pair_config(k, W2, H2, &p, &q);
+		smp_test_pair_config(k, W2, H2, &p, &q);
 		snprintf(name, sizeof(name), "p2_%02d", k);
 		write_pair(dir, name, &p, &q, truth, truths[k]);
 	}
@@ -332,7 +298,7 @@ prepare(const char *dir, int pairs)
 		SmpSynthPairParams q;
 		char name[32];
 
-		pair_config(100 + k, W12, H12, &p, &q);
+		smp_test_pair_config(100 + k, W12, H12, &p, &q);
 		snprintf(name, sizeof(name), "p12_%d", k);
 		write_pair(dir, name, &p, &q, truth, truths12[k]);
 	}

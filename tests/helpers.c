@@ -57,16 +57,6 @@ smp_test_seed(uint64_t fallback)
 	return seed;
 }
 
-uint64_t
-smp_test_rand(uint64_t *state)
-{
-	uint64_t z = (*state += 0x9e3779b97f4a7c15ULL);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
-}
-
 void *
 smp_test_guard_alloc(size_t size)
 {

@@ -16,6 +16,8 @@
 #include <cmocka.h>
 #include <vips/vips.h>
 
+#include "cases.h"
+
 /* Fails the test and prints libvips' error buffer when @expr is non-zero. */
 #define assert_vips_ok(expr)                                                   \
 	do {                                                                       \
@@ -50,9 +52,6 @@ int smp_test_run(const char *name, const struct CMUnitTest *tests, size_t n,
  * Printed once so that a failure can be replayed.
  */
 uint64_t smp_test_seed(uint64_t fallback);
-
-/* splitmix64: a small, seedable, portable PRNG for test inputs. */
-uint64_t smp_test_rand(uint64_t *state);
 
 /* A buffer of @size bytes whose end touches a PROT_NONE page, so reading
  * past it faults. Free with smp_test_guard_free().

@@ -21,54 +21,14 @@ typedef struct Score {
 	int pairs, pairs_split; /* touching truth pairs; both dots matched */
 } Score;
 
-typedef struct Pair {
-	double d2;
-	int t, d;
-} Pair;
-
-static int
-cmp_pair(const void *a, const void *b)
-{
-	const Pair *x = a, *y = b;
-
-	if (x->d2 != y->d2)
-		return x->d2 < y->d2 ? -1 : 1;
-	if (x->t != y->t)
-		return x->t - y->t;
-	return x->d - y->d;
-}
-
 /* Greedy nearest matching within max(3 px, 0.8 r) of each true dot. */
 static Score
 score(const SmpSynthTruth *truth, const GArray *dots)
 {
-	GArray *pairs = g_array_new(FALSE, FALSE, sizeof(Pair));
-	guint8 *tu = g_malloc0(truth->dots->len + 1);
-	guint8 *du = g_malloc0(dots->len + 1);
+	g_autofree guint8 *tu = g_malloc0(truth->dots->len + 1);
 	Score s = {(int) truth->dots->len, (int) dots->len, 0};
 
-	for (guint i = 0; i < truth->dots->len; i++) {
-		const SmpSynthDot *t = &g_array_index(truth->dots, SmpSynthDot, i);
-		double R = MAX(3.0, 0.8 * t->r);
-
-		for (guint j = 0; j < dots->len; j++) {
-			const SmpDot *d = &g_array_index(dots, SmpDot, j);
-			double dx = d->x - t->x, dy = d->y - t->y;
-			Pair p = {dx * dx + dy * dy, (int) i, (int) j};
-
-			if (fabs(dy) <= R && p.d2 <= R * R)
-				g_array_append_val(pairs, p);
-		}
-	}
-	qsort(pairs->data, pairs->len, sizeof(Pair), cmp_pair);
-	for (guint k = 0; k < pairs->len; k++) {
-		const Pair *p = &g_array_index(pairs, Pair, k);
-
-		if (!tu[p->t] && !du[p->d]) {
-			tu[p->t] = du[p->d] = 1;
-			s.matched++;
-		}
-	}
+	s.matched = (int) smp_test_match_dots(truth, dots, tu);
 	/* Touching pairs (synth's partner ids) both found. */
 	for (guint i = 0; i < truth->dots->len; i++) {
 		const SmpSynthDot *t = &g_array_index(truth->dots, SmpSynthDot, i);
@@ -87,9 +47,6 @@ score(const SmpSynthTruth *truth, const GArray *dots)
 		? 2 * s.precision * s.recall / (s.precision + s.recall)
 		: 0.0;
 	s.count_err = s.truth ? (double) (s.found - s.truth) / s.truth : 0.0;
-	g_array_unref(pairs);
-	g_free(tu);
-	g_free(du);
 	return s;
 }
 

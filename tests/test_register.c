@@ -33,34 +33,6 @@ quick(void)
 }
 #define MAX_CORNER_ERR 2.0
 
-/* The pose and lighting of pair @k of the issue's set: rotation ±15°,
- * scale 0.85..1.15, translation ±10% of the width, lighting changes and
- * 3-8× the before photo's dot density requested in the after photo (the
- * layout saturates near 4.5×).
- */
-static void
-pair_config(int k, int w, int h, SmpSynthParams *p, SmpSynthPairParams *q)
-{
-	uint64_t st = 0x5eed0000u + (uint64_t) k;
-	double u[8];
-
-	for (int i = 0; i < 8; i++)
-		u[i] = (smp_test_rand(&st) >> 11) * 0x1.0p-53;
-	smp_synth_params_default(p);
-	smp_synth_pair_params_default(q);
-	p->width = w;
-	p->height = h;
-	p->seed = 1000 + k;
-	q->rotation_deg = -15 + 30 * u[0];
-	q->scale = 0.85 + 0.3 * u[1];
-	q->tx = (-0.1 + 0.2 * u[2]) * w;
-	q->ty = (-0.1 + 0.2 * u[3]) * w;
-	q->new_smp_per_cm2 = 280 + 700 * u[4];
-	q->gradient = 0.2 * u[5];
-	q->gradient_angle_deg = 360 * u[6];
-	q->exposure = -0.5 + u[7];
-}
-
 /* Largest distance between where @m and @truth put the after corners. */
 static double
 corner_error(const double m[9], const double truth[9], int w, int h)
@@ -143,7 +115,7 @@ test_register_synth_pairs_align(void **state)
 		Case c;
 		double err;
 
-		pair_config(k, PAIR_W, PAIR_H, &p, &q);
+		smp_test_pair_config(k, PAIR_W, PAIR_H, &p, &q);
 		case_run(&c, &p, &q);
 		err = corner_error(c.r->matrix, c.truth, PAIR_W, PAIR_H);
 		print_message("pair %2d: rot %6.2f scale %.3f dots %u/%u -> %s "
@@ -175,7 +147,7 @@ test_register_same_input_same_matrix(void **state)
 	SmpRegistration *again;
 
 	(void) state;
-	pair_config(3, 800, 600, &p, &q);
+	smp_test_pair_config(3, 800, 600, &p, &q);
 	case_run(&c, &p, &q);
 	vips_concurrency_set(1);
 	again = smp_register_pair(
@@ -201,7 +173,7 @@ test_register_other_models_align(void **state)
 	Case c;
 
 	(void) state;
-	pair_config(9, 1000, 750, &p, &q);
+	smp_test_pair_config(9, 1000, 750, &p, &q);
 	case_run(&c, &p, &q);
 	for (int i = 0; i < 2; i++) {
 		SmpRegisterParams rp;
@@ -236,7 +208,7 @@ test_register_without_dots_not_ok(void **state)
 	SmpRegistration *r;
 
 	(void) state;
-	pair_config(9, 1000, 750, &p, &q);
+	smp_test_pair_config(9, 1000, 750, &p, &q);
 	case_run(&c, &p, &q);
 	r = smp_register_pair(c.before, c.after, NULL, NULL, NULL, &error);
 	assert_no_gerror(error);
@@ -459,7 +431,7 @@ test_register_new_dots_counted(void **state)
 	gint64 truth_new = 0, inside = 0;
 
 	(void) state;
-	pair_config(7, PAIR_W, PAIR_H, &p, &q);
+	smp_test_pair_config(7, PAIR_W, PAIR_H, &p, &q);
 	q.new_smp_per_cm2 = 400;
 	case_run(&c, &p, &q);
 	assert_true(c.r->ok);
@@ -523,7 +495,7 @@ test_register_warp_lands_on_before(void **state)
 	int n = 0;
 
 	(void) state;
-	pair_config(11, 1000, 750, &p, &q);
+	smp_test_pair_config(11, 1000, 750, &p, &q);
 	q.new_smp_per_cm2 = 0; /* every after dot has a before dot */
 	case_run(&c, &p, &q);
 	assert_true(c.r->ok);
