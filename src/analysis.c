@@ -278,7 +278,7 @@ drop_as_shot(SmpPhoto *photo, SmpAnalysis *a)
 
 	if (!a->norm || photo->image->dtype != VIPS_IMAGE_SETBUF ||
 		!(lazy = smp_photo_reopen(photo, NULL))) {
-		vips_error_clear();
+		smp_vips_error_clear();
 		return;
 	}
 	g_object_unref(photo->image);

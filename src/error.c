@@ -14,13 +14,38 @@ smp_error_quark(void)
 	return g_quark_from_static_string("smp-error-quark");
 }
 
+static GRecMutex vips_errors;
+
+void
+smp_vips_errors_lock(void)
+{
+	g_rec_mutex_lock(&vips_errors);
+}
+
+void
+smp_vips_errors_unlock(void)
+{
+	g_rec_mutex_unlock(&vips_errors);
+}
+
+void
+smp_vips_error_clear(void)
+{
+	smp_vips_errors_lock();
+	vips_error_clear();
+	smp_vips_errors_unlock();
+}
+
 void
 smp_error_from_vips(
 	GError **error, SmpErrorCode code, const char *file, const char *stage)
 {
-	g_autofree char *reason = g_strstrip(g_strdup(vips_error_buffer()));
+	g_autofree char *reason = NULL;
 
+	smp_vips_errors_lock();
+	reason = g_strstrip(g_strdup(vips_error_buffer()));
 	vips_error_clear();
+	smp_vips_errors_unlock();
 	/* libvips messages span lines ("jpegload: ...\nvips_...: ..."); one
 	 * line per failure reads better in a batch log.
 	 */

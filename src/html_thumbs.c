@@ -9,6 +9,7 @@
 
 #include "html_private.h"
 #include "smpdoc/composite.h"
+#include "smpdoc/error.h"
 #include "smpdoc/html.h"
 #include "smpdoc/photo.h"
 
@@ -150,7 +151,7 @@ from_composite(const char *dir, HtmlPair *p, guint index, int px)
 						  VIPS_SIZE_FORCE, NULL)) &&
 			save_thumb(t, dir, rel);
 
-		vips_error_clear();
+		smp_vips_error_clear();
 		if (!ok) {
 			g_clear_pointer(&p->thumb[0], g_free);
 			return FALSE;
@@ -229,7 +230,7 @@ warp_after(
 			NULL))
 		out = NULL;
 	vips_area_unref(VIPS_AREA(area));
-	vips_error_clear();
+	smp_vips_error_clear();
 	return out;
 }
 
@@ -251,7 +252,7 @@ from_originals(const char *dir, HtmlPair *p, guint index, int px,
 			src0, &t0, px, "height", px, "size", VIPS_SIZE_DOWN, NULL) ||
 		vips_thumbnail(
 			src1, &t1, px, "height", px, "size", VIPS_SIZE_DOWN, NULL)) {
-		vips_error_clear();
+		smp_vips_error_clear();
 		return FALSE;
 	}
 	if (isfinite(bw) && isfinite(aw) && bw > 0 && aw > 0)
@@ -260,7 +261,7 @@ from_originals(const char *dir, HtmlPair *p, guint index, int px,
 	if (!w1 &&
 		vips_thumbnail_image(t1, &w1, t0->Xsize, "height", t0->Ysize, "size",
 			VIPS_SIZE_FORCE, NULL)) {
-		vips_error_clear();
+		smp_vips_error_clear();
 		return FALSE;
 	}
 	p->thumb[0] = thumb_name(index, 0);

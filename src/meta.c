@@ -226,6 +226,6 @@ smp_meta_read(VipsImage *image, const char *path)
 	if (vips_image_get_typeof(image, VIPS_META_EXIF_NAME) &&
 		!vips_image_get_blob(image, VIPS_META_EXIF_NAME, &data, &len))
 		smp_meta_parse_exif(meta, data, len, path);
-	vips_error_clear();
+	smp_vips_error_clear();
 	return meta;
 }

@@ -674,7 +674,7 @@ smp_normalise_release(SmpNormalisation *n, SmpNormaliseReopen reopen,
 	g_autoptr(VipsImage) chain = NULL;
 
 	if (!n->image || !(chain = norm_chain(n, input, n->gain, NULL))) {
-		vips_error_clear();
+		smp_vips_error_clear();
 		return;
 	}
 	n->reopen = reopen;

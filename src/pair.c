@@ -601,7 +601,7 @@ overlap_masks(const SmpPairSpec *spec, const SmpRegistration *reg,
 		!(*before_mask = vips_image_copy_memory(t[2])) ||
 		!(t[3] = smp_register_warp(*before_mask, &small, aw, ah, NULL)) ||
 		vips_moreeq_const1(t[3], after_mask, 128, NULL)) {
-		vips_error_clear();
+		smp_vips_error_clear();
 		VIPS_UNREF(*before_mask);
 		return FALSE;
 	}

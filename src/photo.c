@@ -179,7 +179,7 @@ open_access(const char *path, const SmpLoadLimits *limits, VipsAccess access,
 	 */
 	loader = known_signature(path) ? vips_foreign_find_load(path) : NULL;
 	if (!loader) {
-		vips_error_clear();
+		smp_vips_error_clear();
 		g_set_error(error, SMP_ERROR, SMP_ERROR_UNSUPPORTED,
 			"%s: load: not an image in a supported format "
 			"(JPEG, PNG, TIFF, WebP, HEIC, GIF)",
@@ -194,12 +194,14 @@ open_access(const char *path, const SmpLoadLimits *limits, VipsAccess access,
 	 * collections decodes cleanly at this level.
 	 */
 	g_private_replace(&last_warning, NULL);
+	smp_vips_errors_lock();
 	image = vips_image_new_from_file(
 		path, "fail_on", VIPS_FAIL_ON_WARNING, "access", access, NULL);
-	if (!image) {
+	if (!image)
 		load_error(error, path, loader);
+	smp_vips_errors_unlock();
+	if (!image)
 		return NULL;
-	}
 	pixels = (guint64) image->Xsize * (guint64) image->Ysize;
 	if (pixels > limits->max_pixels) {
 		g_set_error(error, SMP_ERROR, SMP_ERROR_LIMIT,
@@ -255,7 +257,7 @@ to_srgb(VipsImage *in, VipsImage **out)
 				VIPS_INTENT_RELATIVE, "depth", 8, NULL))
 			return 0;
 		/* A broken profile is not worth losing the photo over. */
-		vips_error_clear();
+		smp_vips_error_clear();
 	}
 	return vips_colourspace(in, out, VIPS_INTERPRETATION_sRGB, NULL);
 }
@@ -325,7 +327,7 @@ smp_photo_decode(VipsImage *in, const char *path, GError **error)
 	out = vips_image_copy_memory(lazy);
 	smp_budget_unwatch(lazy, watch);
 	if (!out && !smp_budget_check("load", error)) {
-		vips_error_clear();
+		smp_vips_error_clear();
 		return NULL;
 	}
 	if (!out)
@@ -406,6 +408,7 @@ read_pixels(VipsImage *in, const char *path, GError **error)
 	int failed = 0;
 	int concurrency;
 
+	smp_vips_errors_lock();
 	g_mutex_lock(&decode_lock);
 	concurrency = vips_concurrency_get();
 	vips_concurrency_set(1);
@@ -433,21 +436,18 @@ read_pixels(VipsImage *in, const char *path, GError **error)
 	g_object_unref(region);
 	vips_concurrency_set(concurrency);
 	g_mutex_unlock(&decode_lock);
-	if (budget_error) {
-		g_propagate_error(error, budget_error);
-		g_object_unref(out);
-		return NULL;
-	}
-	if (failed) {
+	if (failed && !budget_error)
 		load_error(error, path, "decode");
-		g_object_unref(out);
-		return NULL;
-	}
+	smp_vips_errors_unlock();
+	if (budget_error)
+		g_propagate_error(error, budget_error);
+	if (failed)
+		g_clear_object(&out);
 	return out;
 }
 
-SmpPhoto *
-smp_photo_load(const char *path, const SmpLoadLimits *limits, GError **error)
+static SmpPhoto *
+load_locked(const char *path, const SmpLoadLimits *limits, GError **error)
 {
 	g_autoptr(SmpPhoto) photo = g_new0(SmpPhoto, 1);
 	VipsImage *stored;
@@ -469,7 +469,7 @@ smp_photo_load(const char *path, const SmpLoadLimits *limits, GError **error)
 	}
 	if (!vips_image_get_string(stored, VIPS_META_LOADER, &loader))
 		photo->loader = g_strdup(loader);
-	vips_error_clear();
+	smp_vips_error_clear();
 	photo->meta = smp_meta_read(stored, path);
 	pixels = read_pixels(stored, path, error);
 	g_object_unref(stored);
@@ -484,6 +484,23 @@ smp_photo_load(const char *path, const SmpLoadLimits *limits, GError **error)
 	if (!photo->image)
 		return NULL;
 	return g_steal_pointer(&photo);
+}
+
+/* The whole load holds the libvips error lock, so that the reason a
+ * truncated or corrupt photo gives is its own and the same on every run,
+ * however many photos other threads are loading. Decoding is serialised
+ * anyway (read_pixels()); the rest is the sRGB conversion, a few percent
+ * of a photo's time in a batch.
+ */
+SmpPhoto *
+smp_photo_load(const char *path, const SmpLoadLimits *limits, GError **error)
+{
+	SmpPhoto *photo;
+
+	smp_vips_errors_lock();
+	photo = load_locked(path, limits, error);
+	smp_vips_errors_unlock();
+	return photo;
 }
 
 void

@@ -268,7 +268,7 @@ clinical_exif(const char *source, const SmpPipeline *p, unsigned int *len)
 	if (!in || !vips_image_get_typeof(in, VIPS_META_EXIF_NAME) ||
 		vips_image_get_blob(in, VIPS_META_EXIF_NAME, &blob, &blob_len) ||
 		blob_len < SMP_EXIF_MIN_BYTES || blob_len > SMP_EXIF_MAX_BYTES) {
-		vips_error_clear();
+		smp_vips_error_clear();
 		exif_mem_unref(mem);
 		return NULL;
 	}

@@ -107,7 +107,7 @@ smp_report_inspect(
 	gboolean swap = meta->orientation >= 5;
 
 	if (vips_image_get_string(stored, VIPS_META_LOADER, &loader))
-		vips_error_clear();
+		smp_vips_error_clear();
 	json_builder_begin_object(b);
 	smp_json_string(b, "file", path);
 	smp_json_string(b, "loader", loader);

@@ -155,6 +155,108 @@ test_photo_bad_files_fail_with_reason(void **state)
 	assert_load_fails(missing, NULL, SMP_ERROR_IO, "No such file");
 }
 
+/* The message loading @path gives, on this thread. */
+static char *
+load_message(const char *path)
+{
+	GError *error = NULL;
+	SmpPhoto *photo = smp_photo_load(path, NULL, &error);
+	char *message;
+
+	assert_null(photo);
+	assert_non_null(error);
+	message = g_strdup(error->message);
+	g_error_free(error);
+	return message;
+}
+
+typedef struct {
+	const char *path;
+	const char *want;
+	int rounds;
+	int wrong;
+	char *first_wrong;
+} LoadRace;
+
+static gpointer
+race_loader(gpointer data)
+{
+	LoadRace *r = data;
+
+	for (int i = 0; i < r->rounds; i++) {
+		char *got = load_message(r->path);
+
+		if (strcmp(got, r->want) && !r->wrong++)
+			r->first_wrong = g_strdup(got);
+		g_free(got);
+	}
+	return NULL;
+}
+
+/* What another batch worker does meanwhile: drops handled libvips
+ * failures of its own (a file that is not an image), clearing the
+ * process's one error buffer again and again.
+ */
+static gpointer
+race_clearer(gpointer data)
+{
+	const char *text = data;
+
+	for (int i = 0; i < 2000; i++) {
+		GError *error = NULL;
+		VipsImage *image = smp_photo_open(text, NULL, &error);
+
+		assert_null(image);
+		g_clear_error(&error);
+		smp_vips_error_clear();
+	}
+	return NULL;
+}
+
+/* A batch loads photos on several threads, and libvips has one error
+ * buffer per process: a truncated photo's reason must still be its own
+ * and the same as when it is loaded alone, never "unknown", never
+ * another file's.
+ */
+static void
+test_photo_load_errors_are_per_file_under_threads(void **state)
+{
+	g_autofree char *dir = smp_test_tmpdir();
+	g_autofree char *whole =
+		smp_test_shared("exif-orientation/Landscape_1.jpg");
+	g_autofree char *text = smp_test_shared("hostile-generated/text-named.jpg");
+	g_autofree char *short_jpeg = g_build_filename(dir, "short.jpg", NULL);
+	g_autofree char *contents = NULL;
+	gsize len;
+	LoadRace race[2] = {{.path = short_jpeg, .rounds = 300}, {.rounds = 300}};
+	GThread *thread[3];
+
+	(void) state;
+	race[1].path = smp_test_shared("hostile-generated/truncated-60k.jpg");
+	assert_true(g_file_get_contents(whole, &contents, &len, NULL));
+	assert_true(len > 100);
+	assert_true(g_file_set_contents(short_jpeg, contents, 100, NULL));
+	for (int i = 0; i < 2; i++)
+		race[i].want = load_message(race[i].path);
+	assert_non_null(strstr(race[0].want, "Premature end"));
+	assert_string_not_equal(race[0].want, race[1].want);
+
+	thread[0] = g_thread_new("load-a", race_loader, &race[0]);
+	thread[1] = g_thread_new("load-b", race_loader, &race[1]);
+	thread[2] = g_thread_new("clear", race_clearer, text);
+	for (int i = 0; i < 3; i++)
+		g_thread_join(thread[i]);
+	for (int i = 0; i < 2; i++) {
+		if (race[i].wrong)
+			fail_msg("%s: %d of %d loads said '%s', alone it says '%s'",
+				race[i].path, race[i].wrong, race[i].rounds,
+				race[i].first_wrong, race[i].want);
+		g_free((char *) race[i].want);
+	}
+	g_free((char *) race[1].path);
+	smp_test_rmtree(dir);
+}
+
 /* CRC-32 of PNG chunks (ISO 3309), enough to forge a valid header. */
 static guint32
 crc32_png(const guint8 *p, gsize n)
@@ -376,6 +478,7 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_photo_orientation_check_detects_wrong_rotation),
 	cmocka_unit_test(test_photo_loads_as_srgb_uchar_three_bands),
 	cmocka_unit_test(test_photo_bad_files_fail_with_reason),
+	cmocka_unit_test(test_photo_load_errors_are_per_file_under_threads),
 	cmocka_unit_test(test_photo_huge_declared_png_refused_from_header),
 	cmocka_unit_test(test_photo_limits_are_applied),
 	cmocka_unit_test(test_photo_corrupt_collections_fail_cleanly),

@@ -46,6 +46,23 @@ GQuark smp_error_quark(void);
 void smp_error_from_vips(
 	GError **error, SmpErrorCode code, const char *file, const char *stage);
 
+/* libvips's error buffer is one per process, and a batch loads photos on
+ * several threads: one thread's clear could wipe the message another is
+ * about to read, or a message could be read by the wrong thread. Code
+ * that reads the buffer after its own libvips calls holds this lock
+ * (recursive) from those calls to the read; every clear takes it too.
+ * Messages appended by libvips on threads outside the lock (another
+ * photo's failure at the same moment) can still mix in; that needs two
+ * failures at once.
+ */
+void smp_vips_errors_lock(void);
+void smp_vips_errors_unlock(void);
+
+/* vips_error_clear() under the lock above: drops a failure that was
+ * expected and handled.
+ */
+void smp_vips_error_clear(void);
+
 /* The process exit code for a failure of kind @error (NULL → SMP_EXIT_OK). */
 int smp_error_exit_code(const GError *error);
 

@@ -1209,7 +1209,7 @@ record_failure(Job *job, int strip)
 		job->fail_strip = strip;
 	}
 	else
-		vips_error_clear();
+		smp_vips_error_clear();
 	g_mutex_unlock(&job->lock);
 }
 
