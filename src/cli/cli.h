@@ -58,23 +58,15 @@ void smp_cli_add_limit_options(GOptionContext *context);
 gboolean smp_cli_load_limits(
 	SmpLoadLimits *limits, const SmpPipeline *pipeline, GError **error);
 
-/* Add the measuring options (--sticker-mm, --hairline, --symmetry-axis)
- * to @context as a group; smp_cli_apply_measure_options() then writes
- * what was given over @pipeline's keys, in its text too
- * (smp_pipeline_override(): the recorded hash is the settings'), so call
- * it before changing @pipeline in memory. Returns: FALSE with @error
- * (SMP_ERROR_USAGE) for a bad value.
+/* Add the measuring options (--sticker-mm, --hairline, --symmetry-axis,
+ * --grey-card) to @context as a group. smp_cli_measure_pipeline() then
+ * finds the pipeline @name (smp_pipeline_find()) and writes the options
+ * given over its keys, in its text too (smp_pipeline_override(): the
+ * recorded hash is the settings'). Returns: (transfer full) the pipeline,
+ * or NULL with @error (SMP_ERROR_USAGE for a bad option value).
  */
 void smp_cli_add_measure_options(GOptionContext *context);
-gboolean smp_cli_apply_measure_options(SmpPipeline *pipeline, GError **error);
-
-/* --grey-card X,Y,W,H (@rect, NULL when not given) over @pipeline's
- * [normalise] grey_card_rect, in its text and hash as
- * smp_cli_apply_measure_options() does. Returns: FALSE with @error for a
- * bad region.
- */
-gboolean smp_cli_apply_grey_card(
-	SmpPipeline *pipeline, const char *rect, GError **error);
+SmpPipeline *smp_cli_measure_pipeline(const char *name, GError **error);
 
 /* Print "smpdoc: MESSAGE" for @error on stderr. */
 void smp_cli_print_error(const GError *error);

@@ -16,7 +16,6 @@ static gboolean no_timing;
 static gboolean compact;
 static char *pipeline_name;
 static char *roi_spec;
-static char *grey_card;
 static char **files;
 
 static const GOptionEntry entries[] = {
@@ -26,10 +25,6 @@ static const GOptionEntry entries[] = {
 		"P"},
 	{"scale-uncertainty", 0, 0, G_OPTION_ARG_DOUBLE, &scale_uncertainty,
 		"Relative 1-sigma uncertainty of --px-per-mm (0.01 = 1%)", "U"},
-	{"grey-card", 0, 0, G_OPTION_ARG_STRING, &grey_card,
-		"White balance from a grey card at X,Y,W,H (pixels of the upright "
-		"photo, or fractions when all <= 1) instead of the skin",
-		"X,Y,W,H"},
 	{"pipeline", 0, 0, G_OPTION_ARG_FILENAME, &pipeline_name,
 		"Pipeline name or file (default: built-in defaults)", "NAME|FILE"},
 	{"roi", 0, 0, G_OPTION_ARG_FILENAME, &roi_spec,
@@ -135,12 +130,7 @@ smp_cmd_measure(int argc, char **argv)
 		return smp_cli_usage_error(context,
 			"measure: --px-per-mm must be positive and --scale-uncertainty "
 			"0..0.5");
-	if (grey_card && !smp_parse_rect(grey_card, (double[4]){0}))
-		return smp_cli_usage_error(
-			context, "measure: --grey-card must be X,Y,W,H (W and H > 0)");
-	pipeline = smp_pipeline_find(pipeline_name, &error);
-	if (!pipeline || !smp_cli_apply_measure_options(pipeline, &error) ||
-		!smp_cli_apply_grey_card(pipeline, grey_card, &error))
+	if (!(pipeline = smp_cli_measure_pipeline(pipeline_name, &error)))
 		return smp_cli_fail(error);
 	code = run_measure(pipeline);
 	g_strfreev(files);

@@ -29,7 +29,6 @@ static double px_per_mm;
 static double after_px_per_mm;
 static double scale_uncertainty;
 static char *pipeline_name;
-static char *grey_card;
 static gboolean no_timing;
 static char *layout_name;
 static gboolean no_dots;
@@ -70,10 +69,6 @@ static const GOptionEntry entries[] = {
 		"Scale of AFTER when it differs (default: --px-per-mm)", "P"},
 	{"scale-uncertainty", 0, 0, G_OPTION_ARG_DOUBLE, &scale_uncertainty,
 		"Relative 1-sigma uncertainty of --px-per-mm (0.01 = 1%)", "U"},
-	{"grey-card", 0, 0, G_OPTION_ARG_STRING, &grey_card,
-		"White balance from a grey card at X,Y,W,H (pixels of the upright "
-		"photo, or fractions when all <= 1) instead of the skin",
-		"X,Y,W,H"},
 	{"pipeline", 0, 0, G_OPTION_ARG_FILENAME, &pipeline_name,
 		"Pipeline name or file (default: built-in defaults)", "NAME|FILE"},
 	{"layout", 0, 0, G_OPTION_ARG_STRING, &layout_name,
@@ -358,12 +353,7 @@ smp_cmd_pair(int argc, char **argv)
 			context, "pair: --name must be a plain file name stem");
 	if (!out_dir)
 		out_dir = g_strdup(".");
-	if (grey_card && !smp_parse_rect(grey_card, (double[4]){0}))
-		return smp_cli_usage_error(
-			context, "pair: --grey-card must be X,Y,W,H (W and H > 0)");
-	pipeline = smp_pipeline_find(pipeline_name, &error);
-	if (!pipeline || !smp_cli_apply_measure_options(pipeline, &error) ||
-		!smp_cli_apply_grey_card(pipeline, grey_card, &error))
+	if (!(pipeline = smp_cli_measure_pipeline(pipeline_name, &error)))
 		return smp_cli_fail(error);
 	if ((code = consent_gate(context, pipeline, &name_stem)))
 		return code;

@@ -34,8 +34,13 @@ static const GOptionEntry limit_entries[] = {
 static double sticker_mm = -1;
 static char *hairline;
 static double symmetry_axis = -1;
+static char *grey_card;
 
 static const GOptionEntry measure_entries[] = {
+	{"grey-card", 0, 0, G_OPTION_ARG_STRING, &grey_card,
+		"White balance from a grey card at X,Y,W,H (pixels of the upright "
+		"photo, or fractions when all <= 1) instead of the skin",
+		"X,Y,W,H"},
 	{"sticker-mm", 0, 0, G_OPTION_ARG_DOUBLE, &sticker_mm,
 		"Diameter of the calibration sticker on every photo; the scale comes "
 		"from it (pipeline key scale_sticker_mm; 0: none)",
@@ -84,17 +89,8 @@ override_double(SmpPipeline *pipeline, const char *key, double v,
 		g_ascii_formatd(buf, sizeof buf, "%.12g", v), option, error);
 }
 
-gboolean
-smp_cli_apply_grey_card(SmpPipeline *pipeline, const char *rect, GError **error)
-{
-	if (!rect)
-		return TRUE;
-	return smp_pipeline_override(pipeline, "normalise", "grey_card_rect", rect,
-		"set by the command-line option --grey-card", error);
-}
-
-gboolean
-smp_cli_apply_measure_options(SmpPipeline *pipeline, GError **error)
+static gboolean
+apply_measure_options(SmpPipeline *pipeline, GError **error)
 {
 	SmpSide side;
 
@@ -126,7 +122,27 @@ smp_cli_apply_measure_options(SmpPipeline *pipeline, GError **error)
 				"--symmetry-axis", error)) &&
 		(!hairline || (int) side == pipeline->hairline ||
 			override_measure(pipeline, "hairline", smp_side_name(side),
-				"--hairline", error));
+				"--hairline", error)) &&
+		(!grey_card ||
+			smp_pipeline_override(pipeline, "normalise", "grey_card_rect",
+				grey_card, "set by the command-line option --grey-card",
+				error));
+}
+
+SmpPipeline *
+smp_cli_measure_pipeline(const char *name, GError **error)
+{
+	g_autoptr(SmpPipeline) pipeline = NULL;
+
+	if (grey_card && !smp_parse_rect(grey_card, (double[4]){0})) {
+		g_set_error(error, SMP_ERROR, SMP_ERROR_USAGE,
+			"--grey-card %s: give X,Y,W,H (W and H > 0)", grey_card);
+		return NULL;
+	}
+	pipeline = smp_pipeline_find(name, error);
+	if (!pipeline || !apply_measure_options(pipeline, error))
+		return NULL;
+	return g_steal_pointer(&pipeline);
 }
 
 /* @params without the G_OPTION_REMAINING entry's description at its
