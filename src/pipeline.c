@@ -353,106 +353,165 @@ read_path(GKeyFile *kf, const KeySpec *s, SmpPipeline *p, const char *path,
 	return TRUE;
 }
 
+/* One key being read: where it is written and where its value goes. */
+typedef struct KeyRead {
+	const KeySpec *s;
+	const char *path;
+	int line;
+	char *raw; /* the value as written, stripped; NULL when missing */
+	void *field; /* its member of the pipeline */
+} KeyRead;
+
+static gboolean
+read_roi(const KeyRead *k, GError **error)
+{
+	const KeySpec *s = k->s;
+	char **field = k->field;
+	g_autofree char *where = g_strdup_printf("%s:%d", k->path, k->line);
+
+	if (!k->raw || !*k->raw)
+		return config_error(
+			error, k->path, k->line, "[%s] %s: empty", s->group, s->key);
+	if (s->offset == offsetof(SmpPipeline, roi_polygon) &&
+		!smp_roi_polygon_parse(k->raw, where, NULL, NULL, error))
+		return FALSE;
+	g_free(*field);
+	*field = g_strdup(k->raw);
+	return TRUE;
+}
+
+static gboolean
+read_rect(const KeyRead *k, GError **error)
+{
+	double *rect = k->field;
+
+	if (k->raw && !*k->raw) {
+		rect[0] = rect[1] = rect[2] = rect[3] = 0;
+		return TRUE;
+	}
+	if (!k->raw || !smp_parse_rect(k->raw, rect))
+		return config_error(error, k->path, k->line,
+			"[%s] %s: '%s' is not x,y,w,h (pixels, or fractions "
+			"when all <= 1; w and h > 0)",
+			k->s->group, k->s->key, k->raw ? k->raw : "");
+	return TRUE;
+}
+
+/* Text, unescaped by GKeyFile (so not the raw value). */
+static gboolean
+read_string(GKeyFile *kf, const KeyRead *k, GError **error)
+{
+	const KeySpec *s = k->s;
+	char **field = k->field;
+	g_autofree char *text = g_key_file_get_string(kf, s->group, s->key, NULL);
+
+	if (!text || !g_utf8_validate(text, -1, NULL) || strlen(text) > s->max)
+		return config_error(error, k->path, k->line,
+			"[%s] %s: not UTF-8 text of at most %g bytes", s->group, s->key,
+			s->max);
+	g_free(*field);
+	*field = *g_strstrip(text) ? g_strdup(text) : NULL;
+	return TRUE;
+}
+
+static gboolean
+read_choice(const KeyRead *k, GError **error)
+{
+	const KeySpec *s = k->s;
+	g_autofree char *names = NULL;
+
+	for (int i = 0; k->raw && s->choices[i]; i++)
+		if (strcmp(k->raw, s->choices[i]) == 0) {
+			*(int *) k->field = i;
+			return TRUE;
+		}
+	names = g_strjoinv(", ", (char **) s->choices);
+	return config_error(error, k->path, k->line,
+		"[%s] %s: '%s' is not one of %s", s->group, s->key,
+		k->raw ? k->raw : "", names);
+}
+
+static gboolean
+read_side(const KeyRead *k, GError **error)
+{
+	SmpSide side;
+
+	if (!k->raw || !smp_side_parse(k->raw, &side))
+		return config_error(error, k->path, k->line,
+			"[%s] %s: '%s' is not none, top, bottom, left or right",
+			k->s->group, k->s->key, k->raw ? k->raw : "");
+	*(int *) k->field = (int) side;
+	return TRUE;
+}
+
+static gboolean
+read_model(const KeyRead *k, GError **error)
+{
+	SmpRegisterModel model;
+
+	if (!k->raw || !smp_register_model_parse(k->raw, &model))
+		return config_error(error, k->path, k->line,
+			"[%s] %s: '%s' is not similarity, affine or homography",
+			k->s->group, k->s->key, k->raw ? k->raw : "");
+	*(int *) k->field = (int) model;
+	return TRUE;
+}
+
+/* KEY_DOUBLE or KEY_INT within the key's range. */
+static gboolean
+read_number(const KeyRead *k, GError **error)
+{
+	const KeySpec *s = k->s;
+	char *end = NULL;
+	double v = k->raw ? g_ascii_strtod(k->raw, &end) : NAN;
+
+	if (!k->raw || end == k->raw || *end != '\0' || !isfinite(v))
+		return config_error(error, k->path, k->line,
+			"[%s] %s: '%s' is not a number", s->group, s->key,
+			k->raw ? k->raw : "");
+	if (s->type == KEY_INT && v != floor(v))
+		return config_error(error, k->path, k->line,
+			"[%s] %s: '%s' is not a whole number", s->group, s->key, k->raw);
+	if (v < s->min || v > s->max)
+		return config_error(error, k->path, k->line,
+			"[%s] %s: %g is outside %g..%g", s->group, s->key, v, s->min,
+			s->max);
+	if (s->type == KEY_INT)
+		*(int *) k->field = (int) v;
+	else
+		*(double *) k->field = v;
+	return TRUE;
+}
+
 /* Read one known key into @p, checking type and range. */
 static gboolean
 read_key(GKeyFile *kf, const KeySpec *s, SmpPipeline *p, const char *path,
 	int line, GError **error)
 {
 	g_autofree char *raw = g_key_file_get_value(kf, s->group, s->key, NULL);
-	char *end = NULL;
-	double v;
-	SmpRegisterModel model;
-	SmpSide side;
+	KeyRead k = {
+		s, path, line, raw ? g_strstrip(raw) : NULL, (char *) p + s->offset};
 
-	if (s->type == KEY_ROI) {
-		char **field = (char **) ((char *) p + s->offset);
-		g_autofree char *where = g_strdup_printf("%s:%d", path, line);
-
-		if (!raw || !*g_strstrip(raw))
-			return config_error(
-				error, path, line, "[%s] %s: empty", s->group, s->key);
-		if (s->offset == offsetof(SmpPipeline, roi_polygon) &&
-			!smp_roi_polygon_parse(raw, where, NULL, NULL, error))
-			return FALSE;
-		g_free(*field);
-		*field = g_steal_pointer(&raw);
-		return TRUE;
-	}
-	if (s->type == KEY_PATH)
+	switch (s->type) {
+	case KEY_ROI:
+		return read_roi(&k, error);
+	case KEY_PATH:
 		return read_path(kf, s, p, path, line, error);
-	if (s->type == KEY_RECT) {
-		double *rect = (double *) ((char *) p + s->offset);
-
-		if (raw && !*g_strstrip(raw)) {
-			rect[0] = rect[1] = rect[2] = rect[3] = 0;
-			return TRUE;
-		}
-		if (!raw || !smp_parse_rect(raw, rect))
-			return config_error(error, path, line,
-				"[%s] %s: '%s' is not x,y,w,h (pixels, or fractions "
-				"when all <= 1; w and h > 0)",
-				s->group, s->key, raw ? raw : "");
-		return TRUE;
+	case KEY_RECT:
+		return read_rect(&k, error);
+	case KEY_STRING:
+		return read_string(kf, &k, error);
+	case KEY_CHOICE:
+		return read_choice(&k, error);
+	case KEY_SIDE:
+		return read_side(&k, error);
+	case KEY_MODEL:
+		return read_model(&k, error);
+	case KEY_DOUBLE:
+	case KEY_INT:
+		break;
 	}
-	if (s->type == KEY_STRING) {
-		char **field = (char **) ((char *) p + s->offset);
-		g_autofree char *text =
-			g_key_file_get_string(kf, s->group, s->key, NULL);
-
-		if (!text || !g_utf8_validate(text, -1, NULL) || strlen(text) > s->max)
-			return config_error(error, path, line,
-				"[%s] %s: not UTF-8 text of at most %g bytes", s->group, s->key,
-				s->max);
-		g_free(*field);
-		*field = *g_strstrip(text) ? g_strdup(text) : NULL;
-		return TRUE;
-	}
-	if (s->type == KEY_CHOICE) {
-		for (int i = 0; raw && s->choices[i]; i++)
-			if (strcmp(g_strstrip(raw), s->choices[i]) == 0) {
-				*(int *) ((char *) p + s->offset) = i;
-				return TRUE;
-			}
-		{
-			g_autofree char *names = g_strjoinv(", ", (char **) s->choices);
-
-			return config_error(error, path, line,
-				"[%s] %s: '%s' is not one of %s", s->group, s->key,
-				raw ? raw : "", names);
-		}
-	}
-	if (s->type == KEY_SIDE) {
-		if (!raw || !smp_side_parse(g_strstrip(raw), &side))
-			return config_error(error, path, line,
-				"[%s] %s: '%s' is not none, top, bottom, left or right",
-				s->group, s->key, raw ? raw : "");
-		*(int *) ((char *) p + s->offset) = (int) side;
-		return TRUE;
-	}
-	if (s->type == KEY_MODEL) {
-		if (!raw || !smp_register_model_parse(g_strstrip(raw), &model))
-			return config_error(error, path, line,
-				"[%s] %s: '%s' is not similarity, affine or homography",
-				s->group, s->key, raw ? raw : "");
-		*(int *) ((char *) p + s->offset) = (int) model;
-		return TRUE;
-	}
-	v = raw ? g_ascii_strtod(g_strstrip(raw), &end) : NAN;
-
-	if (!raw || end == raw || *end != '\0' || !isfinite(v))
-		return config_error(error, path, line, "[%s] %s: '%s' is not a number",
-			s->group, s->key, raw ? raw : "");
-	if (s->type == KEY_INT && v != floor(v))
-		return config_error(error, path, line,
-			"[%s] %s: '%s' is not a whole number", s->group, s->key, raw);
-	if (v < s->min || v > s->max)
-		return config_error(error, path, line, "[%s] %s: %g is outside %g..%g",
-			s->group, s->key, v, s->min, s->max);
-	if (s->type == KEY_INT)
-		*(int *) ((char *) p + s->offset) = (int) v;
-	else
-		*(double *) ((char *) p + s->offset) = v;
-	return TRUE;
+	return read_number(&k, error);
 }
 
 static gboolean
