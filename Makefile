@@ -24,7 +24,7 @@ DATADIR     ?= $(PREFIX)/share/smpdoc
 INSTALL     ?= install
 PYTHON      ?= python3
 
-PKGS        := vips libexif json-glib-1.0 sqlite3 libwebpmux
+PKGS        := vips fftw3 libexif json-glib-1.0 sqlite3 libwebpmux
 WARN        := -Wall -Wextra -Wshadow -Wformat=2 -Wstrict-prototypes \
                -Wno-missing-field-initializers
 PKG_CFLAGS  := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)

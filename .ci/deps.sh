@@ -8,7 +8,7 @@
 # SPDX-License-Identifier: MIT
 set -eu
 
-build="gcc make pkg-config libvips-dev libwebp-dev libexif-dev libcmocka-dev \
+build="gcc make pkg-config libvips-dev libfftw3-dev libwebp-dev libexif-dev libcmocka-dev \
 libjson-glib-dev libsqlite3-dev libcsv-dev fonts-dejavu-core \
 sqlite3 parallel chromium libimage-exiftool-perl"
 bench="python3-opencv python3-numpy libvips-tools time"

@@ -288,69 +288,6 @@ fail:
 	return FALSE;
 }
 
-/* --- FFT helpers (libvips does the transforms) -------------------------- */
-
-/* Run the libvips operation @name on @in outside the operation cache:
- * the buffers wrapped here are temporary and get reused at the same
- * addresses, which a cached result must never be mistaken for.
- */
-static GMutex fft_lock;
-
-/* Build @op on @in, take its output and render it to memory. */
-static int
-build_fft(VipsOperation *op, VipsImage *in, gboolean real, VipsImage **out)
-{
-	g_object_set(op, "in", in, NULL);
-	if (real)
-		g_object_set(op, "real", TRUE, NULL);
-	if (vips_object_build(VIPS_OBJECT(op))) {
-		vips_object_unref_outputs(VIPS_OBJECT(op));
-		g_object_unref(op);
-		return -1;
-	}
-	g_object_get(op, "out", out, NULL);
-	vips_object_unref_outputs(VIPS_OBJECT(op));
-	g_object_unref(op);
-	return vips_image_wio_input(*out);
-}
-
-static int
-run_uncached(const char *name, VipsImage *in, gboolean real, VipsImage **out)
-{
-	VipsOperation *op;
-	int rc;
-
-	/* libvips 8.14's FFTW calls are not safe from two threads at once
-	 * (a double free under `batch -j 2`, seen with ASan): one at a time,
-	 * rendering included.
-	 */
-	g_mutex_lock(&fft_lock);
-	op = vips_operation_new(name);
-	rc = op ? build_fft(op, in, real, out) : -1;
-	g_mutex_unlock(&fft_lock);
-	return rc;
-}
-
-/* The forward FFT of a @w × @h float buffer: a DPCOMPLEX memory image
- * (interleaved re, im), or NULL with @error set.
- */
-static VipsImage *
-fft(const float *v, int w, int h, GError **error)
-{
-	g_autoptr(VipsImage) in = NULL;
-	VipsImage *f = NULL;
-
-	in = vips_image_new_from_memory(
-		v, sizeof(float) * w * h, w, h, 1, VIPS_FORMAT_FLOAT);
-	if (!in || run_uncached("fwfft", in, FALSE, &f) ||
-		f->BandFmt != VIPS_FORMAT_DPCOMPLEX || vips_image_wio_input(f)) {
-		VIPS_UNREF(f);
-		smp_error_from_vips(error, SMP_ERROR_INTERNAL, NULL, "register: fft");
-		return NULL;
-	}
-	return f;
-}
-
 static const double *
 pixels(VipsImage *image)
 {
@@ -374,7 +311,7 @@ wrap_index(int i, int side)
  * FFT of the cross-power spectrum divided by its magnitude to the @power
  * (1: pure phase correlation), without frequencies below @lowcut, whose
  * peak sits at d where b(x) = a(x - d), with height w·h for a perfect
- * match at power 1 (libvips' inverse is unnormalised). A DOUBLE memory
+ * match at power 1 (the inverse is unnormalised). A DOUBLE memory
  * image, or NULL with @error set.
  */
 static VipsImage *
@@ -384,8 +321,6 @@ phase_surface(
 	const int w = a->Xsize, h = a->Ysize;
 	const double *fa = pixels(a), *fb = pixels(b);
 	g_autofree double *cp = g_new(double, 2 * (gsize) w * h);
-	g_autoptr(VipsImage) in = NULL;
-	VipsImage *out = NULL;
 
 	for (gsize i = 0; i < (gsize) w * h; i++) {
 		double re = fb[2 * i] * fa[2 * i] + fb[2 * i + 1] * fa[2 * i + 1];
@@ -399,15 +334,7 @@ phase_surface(
 		cp[2 * i] = keep ? re / den : 0;
 		cp[2 * i + 1] = keep ? im / den : 0;
 	}
-	in = vips_image_new_from_memory(
-		cp, sizeof(double) * 2 * w * h, w, h, 1, VIPS_FORMAT_DPCOMPLEX);
-	if (!in || run_uncached("invfft", in, TRUE, &out) ||
-		out->BandFmt != VIPS_FORMAT_DOUBLE || vips_image_wio_input(out)) {
-		VIPS_UNREF(out);
-		smp_error_from_vips(error, SMP_ERROR_INTERNAL, NULL, "register: fft");
-		return NULL;
-	}
-	return out;
+	return reg_ifft_real(cp, w, h, error);
 }
 
 /* Parabolic sub-pixel offset of a peak from three samples. */
@@ -628,7 +555,7 @@ coarse_translation(const Map *bmap, VipsImage *fb, const SmpDot *ad, int na,
 
 		reg_mat_similarity(cand[c].scale, cand[c].theta, 0, 0, m);
 		if (!map_render(&amap, ad, na, after, NULL, m, error) ||
-			!(fa = fft(amap.v, side, side, error)) ||
+			!(fa = reg_fft(amap.v, side, side, error)) ||
 			!(s = phase_surface(fa, fb, TRANSLATION_LOWCUT, 1, error))) {
 			ok = FALSE;
 			break;
@@ -675,12 +602,12 @@ fm_search(VipsImage *before, VipsImage *after, const SmpDot *bd, int nb,
 	smp_mat3_identity(id);
 	if (map_render(&bmap, bd, nb, before, &cb, id, error) &&
 		map_render(&amap, ad, na, after, &ca, id, error) &&
-		(fb = fft(bmap.v, side, side, error)) &&
-		(fa = fft(amap.v, side, side, error))) {
+		(fb = reg_fft(bmap.v, side, side, error)) &&
+		(fa = reg_fft(amap.v, side, side, error))) {
 		lb = log_polar(pixels(fb), side);
 		la = log_polar(pixels(fa), side);
-		if ((flb = fft(lb, LP_ANGLES, LP_RADII, error)) &&
-			(fla = fft(la, LP_ANGLES, LP_RADII, error)) &&
+		if ((flb = reg_fft(lb, LP_ANGLES, LP_RADII, error)) &&
+			(fla = reg_fft(la, LP_ANGLES, LP_RADII, error)) &&
 			(s = phase_surface(fla, flb, 0, FM_WHITEN, error)))
 			nc = fm_candidates(s, p, side, cand, COARSE_PEAKS);
 	}
@@ -717,7 +644,7 @@ coarse_search(VipsImage *before, VipsImage *after, const SmpDot *bd, int nb,
 	smp_mat3_identity(id);
 	bmap.v = g_new(float, (gsize) tside *tside);
 	ok = map_render(&bmap, bd, nb, before, NULL, id, error) &&
-		(fb = fft(bmap.v, tside, tside, error)) &&
+		(fb = reg_fft(bmap.v, tside, tside, error)) &&
 		coarse_translation(&bmap, fb, ad, na, after, cand, nc, out, error);
 	g_free(bmap.v);
 	return ok;

@@ -7,10 +7,25 @@
 #define SMPDOC_REGISTER_PRIVATE_H
 
 #include <glib.h>
+#include <vips/vips.h>
 
 #include "smpdoc/detect.h"
 #include "smpdoc/mat3.h"
 #include "smpdoc/register.h"
+
+/* --- register_fft.c: the Fourier transforms ---------------------------- */
+
+/* The forward FFT of a @w × @h float buffer (even sizes): a DPCOMPLEX
+ * memory image (interleaved re, im) holding the full plane, divided by w·h,
+ * as libvips's fwfft gives it; NULL with @error set.
+ */
+VipsImage *reg_fft(const float *v, int w, int h, GError **error);
+
+/* The inverse FFT of a Hermitian @w × @h full-plane spectrum (interleaved
+ * re, im), unnormalised: a DOUBLE memory image, as libvips's invfft with
+ * real gives it; NULL with @error set.
+ */
+VipsImage *reg_ifft_real(const double *spectrum, int w, int h, GError **error);
 
 /* --- register_math.c: 3×3 matrices (row-major) and model fits ---------- */
 

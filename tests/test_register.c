@@ -3,6 +3,7 @@
  * SPDX-License-Identifier: MIT
  */
 #include "test.h"
+#include "cases.h"
 
 #include <math.h>
 #include <string.h>
@@ -592,7 +593,91 @@ test_register_json_block(void **state)
 	smp_registration_free(r);
 }
 
+/* Largest |a - b| over @n doubles, relative to the largest |b|. */
+static double
+rel_max_diff(const double *a, const double *b, gsize n)
+{
+	double d = 0, m = 0;
+
+	for (gsize i = 0; i < n; i++) {
+		d = fmax(d, fabs(a[i] - b[i]));
+		m = fmax(m, fabs(b[i]));
+	}
+	return m > 0 ? d / m : d;
+}
+
+/* A @w × @h memory image of libvips's @op (fwfft, or invfft with real)
+ * on @in, as libvips makes it.
+ */
+static VipsImage *
+vips_reference(const char *op, VipsImage *in)
+{
+	VipsImage *out = NULL, *mem;
+
+	if (!strcmp(op, "fwfft"))
+		assert_vips_ok(vips_fwfft(in, &out, NULL));
+	else
+		assert_vips_ok(vips_invfft(in, &out, "real", TRUE, NULL));
+	mem = vips_image_copy_memory(out);
+	g_object_unref(out);
+	assert_non_null(mem);
+	return mem;
+}
+
+/* The registration's own FFTs (FFTW, planned by estimate) give what
+ * libvips's fwfft and invfft gave, layout and scaling included, on random
+ * planes of the sizes it uses and a small non-square one.
+ */
+static void
+test_register_fft_matches_libvips(void **state)
+{
+	const int sizes[][2] = {{64, 48}, {1024, 512}, {512, 512}};
+	uint64_t seed = smp_test_seed(0x5eedf17), rng = seed;
+
+	(void) state;
+	for (guint k = 0; k < G_N_ELEMENTS(sizes); k++) {
+		const int w = sizes[k][0], h = sizes[k][1];
+		g_autofree float *v = g_new(float, (gsize) w *h);
+		g_autoptr(VipsImage) in = NULL, ours = NULL, ref = NULL;
+		g_autoptr(VipsImage) back = NULL, ref_back = NULL;
+		GError *error = NULL;
+		double d;
+
+		for (gsize i = 0; i < (gsize) w * h; i++)
+			v[i] = (float) (smp_test_rand(&rng) % 2001) / 1000.0f - 1.0f;
+		in = vips_image_new_from_memory(
+			v, sizeof(float) * w * h, w, h, 1, VIPS_FORMAT_FLOAT);
+		ours = reg_fft(v, w, h, &error);
+		assert_no_gerror(error);
+		ref = vips_reference("fwfft", in);
+		assert_int_equal(ref->BandFmt, VIPS_FORMAT_DPCOMPLEX);
+		d = rel_max_diff((const double *) VIPS_IMAGE_ADDR(ours, 0, 0),
+			(const double *) VIPS_IMAGE_ADDR(ref, 0, 0), 2 * (gsize) w * h);
+		if (d > 1e-12)
+			fail_msg("forward %dx%d: relative difference %g (seed %#llx)", w, h,
+				d, (unsigned long long) seed);
+
+		back = reg_ifft_real(
+			(const double *) VIPS_IMAGE_ADDR(ref, 0, 0), w, h, &error);
+		assert_no_gerror(error);
+		ref_back = vips_reference("invfft", ref);
+		assert_int_equal(ref_back->BandFmt, VIPS_FORMAT_DOUBLE);
+		d = rel_max_diff((const double *) VIPS_IMAGE_ADDR(back, 0, 0),
+			(const double *) VIPS_IMAGE_ADDR(ref_back, 0, 0), (gsize) w * h);
+		if (d > 1e-12)
+			fail_msg("inverse %dx%d: relative difference %g (seed %#llx)", w, h,
+				d, (unsigned long long) seed);
+		/* And the round trip gives the plane back. */
+		for (gsize i = 0; i < (gsize) w * h; i += 997) {
+			const double *p = (const double *) VIPS_IMAGE_ADDR(back, 0, 0);
+
+			assert_true(fabs(p[i] - v[i]) < 1e-9);
+		}
+	}
+}
+
 static const struct CMUnitTest tests[] = {
+	cmocka_unit_test(test_register_fft_matches_libvips),
 	cmocka_unit_test(test_register_fits_recover_models),
 	cmocka_unit_test(test_register_landmarks_reproduce),
 	cmocka_unit_test(test_register_landmarks_file),
