@@ -129,26 +129,25 @@ smp_k_hblur5_dog_avx2(const uint16_t *src, const uint16_t *prev, uint16_t *dst,
  * mask. No early exit: two thirds of the blocks of the bench photo have
  * a pixel above the threshold, a third do not, in no pattern a branch
  * predictor can learn (the exit mispredicted more than it saved).
+ * "v > each neighbour before it in raster order and >= each after it" is
+ * "v > their maximum and v >= the others' maximum" (the same booleans):
+ * six maxima and two compares where a compare per neighbour took nine
+ * compares and eight ands (a fifth fewer operations per block).
  */
 static inline unsigned
 localmax16(
 	const int16_t *a, const int16_t *c, const int16_t *b, __m256i vthr, int i)
 {
 	__m256i v = LD(c + i + 1);
-	/* > everything before the centre in raster order */
-	__m256i gt = _mm256_cmpgt_epi16(v, vthr);
-
-	gt = _mm256_and_si256(gt, _mm256_cmpgt_epi16(v, LD(a + i)));
-	gt = _mm256_and_si256(gt, _mm256_cmpgt_epi16(v, LD(a + i + 1)));
-	gt = _mm256_and_si256(gt, _mm256_cmpgt_epi16(v, LD(a + i + 2)));
-	gt = _mm256_and_si256(gt, _mm256_cmpgt_epi16(v, LD(c + i)));
-	/* >= everything after it: no neighbour greater */
-	__m256i lt = _mm256_cmpgt_epi16(LD(c + i + 2), v);
-
-	lt = _mm256_or_si256(lt, _mm256_cmpgt_epi16(LD(b + i), v));
-	lt = _mm256_or_si256(lt, _mm256_cmpgt_epi16(LD(b + i + 1), v));
-	lt = _mm256_or_si256(lt, _mm256_cmpgt_epi16(LD(b + i + 2), v));
-	__m256i m = _mm256_andnot_si256(lt, gt);
+	/* everything before the centre in raster order, and after it */
+	__m256i before =
+		_mm256_max_epi16(_mm256_max_epi16(LD(a + i), LD(a + i + 1)),
+			_mm256_max_epi16(LD(a + i + 2), LD(c + i)));
+	__m256i after = _mm256_max_epi16(_mm256_max_epi16(LD(b + i), LD(b + i + 1)),
+		_mm256_max_epi16(LD(b + i + 2), LD(c + i + 2)));
+	__m256i gt = _mm256_and_si256(
+		_mm256_cmpgt_epi16(v, vthr), _mm256_cmpgt_epi16(v, before));
+	__m256i m = _mm256_andnot_si256(_mm256_cmpgt_epi16(after, v), gt);
 
 	return (unsigned) _mm_movemask_epi8(_mm_packs_epi16(
 		_mm256_castsi256_si128(m), _mm256_extracti128_si256(m, 1)));
