@@ -5,6 +5,7 @@
  * SPDX-License-Identifier: MIT
  */
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "test.h"
@@ -401,6 +402,55 @@ case_ray_half(
 	buf_free(&plane);
 }
 
+static int
+cmp_int(const void *a, const void *b)
+{
+	return *(const int *) a - *(const int *) b;
+}
+
+/* ring_sorted(): a patch reaching SMP_K_RING_REACH around its centre
+ * (the farthest pixel last before the guard page), centres at small,
+ * odd and large coordinates (their doubles round differently), radii
+ * from 0 to the reach, fixed and random. The reference must be the
+ * sorted samples as kernels.h defines them, every path the reference.
+ */
+static void
+case_ring_sorted(
+	const SmpKernels *ref, const SmpKernels *isa, int n, int pat, int off)
+{
+	static const double rhos[] = {
+		0.0, 0.5, 1.0, 2.2, 2.5, 3.5, 5.412, 6.999999999999999, 7.0};
+	int reach = SMP_K_RING_REACH;
+	int stride = 2 * reach + 1 + (n % 23) + off;
+	int xs[] = {reach, reach + 1, 9 + n, 4000 + off, (1 << 20) + n};
+	size_t centre = (size_t) reach * stride + reach;
+	Buf plane = patch_new(
+		stride, centre + (size_t) reach * stride + reach + 1, pat, off);
+	const uint16_t *c = (const uint16_t *) plane.data + centre;
+
+	for (size_t a = 0; a < G_N_ELEMENTS(xs); a++)
+		for (size_t r = 0; r < G_N_ELEMENTS(rhos) + 4; r++) {
+			int x = xs[a], y = xs[(a + (size_t) n) % G_N_ELEMENTS(xs)];
+			double rho = r < G_N_ELEMENTS(rhos)
+				? rhos[r]
+				: reach * (double) (smp_test_rand(&rng) % 1000000) / 1e6;
+			int want[SMP_K_RING], o_ref[SMP_K_RING], o_isa[SMP_K_RING];
+
+			for (int i = 0; i < SMP_K_RING; i++) {
+				int xx = (int) (x + 0.5 + rho * smp_k_ring_cos[i]);
+				int yy = (int) (y + 0.5 + rho * smp_k_ring_sin[i]);
+
+				want[i] = c[(ptrdiff_t) (yy - y) * stride + (xx - x)];
+			}
+			qsort(want, SMP_K_RING, sizeof(int), cmp_int);
+			ref->ring_sorted(c, stride, x, y, rho, o_ref);
+			isa->ring_sorted(c, stride, x, y, rho, o_isa);
+			assert_memory_equal(want, o_ref, sizeof(want));
+			assert_memory_equal(o_ref, o_isa, sizeof(o_ref));
+		}
+	buf_free(&plane);
+}
+
 static void
 run_cases(SmpIsa which, CaseFn fn)
 {
@@ -456,6 +506,11 @@ run_cases(SmpIsa which, CaseFn fn)
 	{                                                                          \
 		(void) state;                                                          \
 		run_cases(ISA, case_ray_half);                                         \
+	}                                                                          \
+	static void test_kernels_ring_sorted_##isa(void **state)                   \
+	{                                                                          \
+		(void) state;                                                          \
+		run_cases(ISA, case_ring_sorted);                                      \
 	}
 
 ISA_TESTS(sse2, SMP_ISA_SSE2)
@@ -622,6 +677,20 @@ test_kernels_scalar_ray_half_values(void **state)
 	assert_near(o[5], 0.0, 0);
 }
 
+/* The ring's sine table is its cosine table turned by a quarter, bit for
+ * bit: the detector read cos[(i + 12) % 16] before the table existed.
+ */
+static void
+test_kernels_ring_tables(void **state)
+{
+	(void) state;
+	for (int i = 0; i < SMP_K_RING; i++) {
+		assert_memory_equal(&smp_k_ring_sin[i],
+			&smp_k_ring_cos[(i + 12) % SMP_K_RING], sizeof(double));
+		assert_true(fabs(smp_k_ring_cos[i] - cos(i * G_PI / 8)) < 1e-15);
+	}
+}
+
 static void
 test_kernels_dispatch_picks_supported_path(void **state)
 {
@@ -647,6 +716,7 @@ test_kernels_dispatch_picks_supported_path(void **state)
 static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_kernels_scalar_reference_values),
 	cmocka_unit_test(test_kernels_dispatch_picks_supported_path),
+	cmocka_unit_test(test_kernels_ring_tables),
 	cmocka_unit_test(test_kernels_scalar_excess_peak_values),
 	cmocka_unit_test(test_kernels_scalar_ray_half_values),
 	cmocka_unit_test(test_kernels_luma_sse2),
@@ -656,6 +726,7 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_kernels_down2_sse2),
 	cmocka_unit_test(test_kernels_excess_peak_sse2),
 	cmocka_unit_test(test_kernels_ray_half_sse2),
+	cmocka_unit_test(test_kernels_ring_sorted_sse2),
 	cmocka_unit_test(test_kernels_luma_avx2),
 	cmocka_unit_test(test_kernels_vblur5_avx2),
 	cmocka_unit_test(test_kernels_hblur5_dog_avx2),
@@ -663,6 +734,7 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_kernels_down2_avx2),
 	cmocka_unit_test(test_kernels_excess_peak_avx2),
 	cmocka_unit_test(test_kernels_ray_half_avx2),
+	cmocka_unit_test(test_kernels_ring_sorted_avx2),
 	cmocka_unit_test(test_kernels_luma_avx512),
 	cmocka_unit_test(test_kernels_vblur5_avx512),
 	cmocka_unit_test(test_kernels_hblur5_dog_avx512),
@@ -670,6 +742,7 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_kernels_down2_avx512),
 	cmocka_unit_test(test_kernels_excess_peak_avx512),
 	cmocka_unit_test(test_kernels_ray_half_avx512),
+	cmocka_unit_test(test_kernels_ring_sorted_avx512),
 };
 
 SMP_TEST_MAIN("kernels", tests)

@@ -29,9 +29,6 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
 
 #include "smpdoc/detect.h"
 #include "smpdoc/error.h"
@@ -302,6 +299,7 @@ plane_bytes(const Octave *oc)
 /* split_partner()'s ray offsets (ring_off_init()), set before any Scratch. */
 static int ring_off[N_RING][EXCESS_REACH + 1][2];
 G_STATIC_ASSERT(N_RING == SMP_K_RING && PARTNER_REACH <= SMP_K_RING);
+G_STATIC_ASSERT(MEASURE_REACH == SMP_K_RING_REACH);
 
 static void
 scratch_free(Scratch *s)
@@ -491,125 +489,6 @@ dog_noise(Scratch *s, int k, int y0, int y1)
 
 /* --- candidates ------------------------------------------------------- */
 
-/* Sorts 16 ints with Batcher's odd-even merge network (63 comparators,
- * checked on all 2^16 0-1 inputs): no data-dependent branches, which made
- * the former insertion sort the hottest code of the whole detection
- * (mispredictions on noisy rings).
- */
-static inline void
-sort16(int *v)
-{
-	static const unsigned char net[63][2] = {
-		{0, 1},
-		{2, 3},
-		{0, 2},
-		{1, 3},
-		{1, 2},
-		{4, 5},
-		{6, 7},
-		{4, 6},
-		{5, 7},
-		{5, 6},
-		{0, 4},
-		{2, 6},
-		{2, 4},
-		{1, 5},
-		{3, 7},
-		{3, 5},
-		{1, 2},
-		{3, 4},
-		{5, 6},
-		{8, 9},
-		{10, 11},
-		{8, 10},
-		{9, 11},
-		{9, 10},
-		{12, 13},
-		{14, 15},
-		{12, 14},
-		{13, 15},
-		{13, 14},
-		{8, 12},
-		{10, 14},
-		{10, 12},
-		{9, 13},
-		{11, 15},
-		{11, 13},
-		{9, 10},
-		{11, 12},
-		{13, 14},
-		{0, 8},
-		{4, 12},
-		{4, 8},
-		{2, 10},
-		{6, 14},
-		{6, 10},
-		{2, 4},
-		{6, 8},
-		{10, 12},
-		{1, 9},
-		{5, 13},
-		{5, 9},
-		{3, 11},
-		{7, 15},
-		{7, 11},
-		{3, 5},
-		{7, 9},
-		{11, 13},
-		{1, 2},
-		{3, 4},
-		{5, 6},
-		{7, 8},
-		{9, 10},
-		{11, 12},
-		{13, 14},
-	};
-
-	for (int i = 0; i < 63; i++) {
-		int a = v[net[i][0]], b = v[net[i][1]];
-
-		v[net[i][0]] = a < b ? a : b;
-		v[net[i][1]] = a < b ? b : a;
-	}
-}
-
-/* Sorts 16 level values (0 .. 4095, as every level is: kernels.h). With
- * SSE2 (baseline on x86-64: no ISA flag), by rank: value * 16 + index is
- * unique, so each one's place is how many keys are below it, counted
- * eight lanes at a time; ~170 instructions where the network took ~750
- * (cachegrind: 100 M fewer per bench photo, sort16() was ~5% of the
- * samples). Elsewhere, sort16().
- */
-static inline void
-sort16_levels(int *v)
-{
-#if defined(__SSE2__)
-	int16_t key[N_RING], rank[N_RING];
-	int in[N_RING];
-	__m128i k0, k1, r0 = _mm_setzero_si128(), r1 = _mm_setzero_si128();
-
-	for (int i = 0; i < N_RING; i++) {
-		/* biased: SSE2 compares 16 bits signed only */
-		key[i] = (int16_t) (((v[i] << 4) | i) ^ 0x8000);
-		in[i] = v[i];
-	}
-	k0 = _mm_loadu_si128((const __m128i *) key);
-	k1 = _mm_loadu_si128((const __m128i *) (key + 8));
-	for (int j = 0; j < N_RING; j++) {
-		__m128i b = _mm_set1_epi16(key[j]);
-
-		r0 = _mm_sub_epi16(r0, _mm_cmpgt_epi16(k0, b));
-		r1 = _mm_sub_epi16(r1, _mm_cmpgt_epi16(k1, b));
-	}
-	_mm_storeu_si128((__m128i *) rank, r0);
-	_mm_storeu_si128((__m128i *) (rank + 8), r1);
-	for (int i = 0; i < N_RING; i++)
-		v[rank[i]] = in[i];
-#else
-	sort16(v);
-#endif
-}
-
 static const int ray_dirs[8][2] = {
 	{1, 0}, {1, 1}, {0, 1}, {-1, 1}, {-1, 0}, {-1, -1}, {0, -1}, {1, -1}};
 
@@ -679,12 +558,6 @@ is_shaft(const SmpDetectParams *p, const double width[2], int scale)
 		width[1] > SHAFT_ELONGATION * width[0];
 }
 
-static const double ring_cos[N_RING] = {1.0, 0.92387953251128674,
-	0.70710678118654757, 0.38268343236508984, 0.0, -0.38268343236508973,
-	-0.70710678118654746, -0.92387953251128674, -1.0, -0.92387953251128685,
-	-0.70710678118654768, -0.38268343236509034, 0.0, 0.38268343236509,
-	0.70710678118654735, 0.92387953251128652};
-
 /* Pixel offsets of the excess rays of split_partner(): step m along ring
  * direction i from a pixel (x, y) lands on floor(x + 0.5 + m cos) =
  * x + ring_off[i][m][0] (and likewise in y) for integer x, checked for
@@ -699,9 +572,8 @@ ring_off_init(void)
 		return;
 	for (int i = 0; i < N_RING; i++)
 		for (int m = 0; m <= EXCESS_REACH; m++) {
-			ring_off[i][m][0] = (int) floor(0.5 + m * ring_cos[i]);
-			ring_off[i][m][1] =
-				(int) floor(0.5 + m * ring_cos[(i + 12) % N_RING]);
+			ring_off[i][m][0] = (int) floor(0.5 + m * smp_k_ring_cos[i]);
+			ring_off[i][m][1] = (int) floor(0.5 + m * smp_k_ring_sin[i]);
 		}
 	g_once_init_leave(&done, 1);
 }
@@ -783,8 +655,8 @@ split_partner(Job *job, const Scratch *s, int x, int y, int bg, double noise,
 	if (l + rr - 2 * best < 0)
 		off = CLAMP(0.5 * (l - rr) / (l + rr - 2 * best), -0.5, 0.5);
 	gap = bm + off;
-	cx = x + gap * ring_cos[bi];
-	cy = y + gap * ring_cos[(bi + 12) % N_RING];
+	cx = x + gap * smp_k_ring_cos[bi];
+	cy = y + gap * smp_k_ring_sin[bi];
 	px = (int) floor(cx + 0.5);
 	py = (int) floor(cy + 0.5);
 	cval = lval(s, 0, px, py);
@@ -813,32 +685,26 @@ split_partner(Job *job, const Scratch *s, int x, int y, int bg, double noise,
 	return TRUE;
 }
 
-/* L1 on the ring of radius @rho (<= MEASURE_REACH) around (@x, @y): the
- * pixels floor(x + 0.5 + rho cos) and likewise in y, clamped to the
- * plane. Away from its edges the sums are positive, so truncation is
- * floor (a libm call otherwise) and no read needs clamping.
+/* L1 on the ring of radius @rho (<= MEASURE_REACH) around (@x, @y),
+ * sorted: the pixels floor(x + 0.5 + rho cos) and likewise in y, clamped
+ * to the plane. Away from its edges, the kernels' ring_sorted(); near
+ * them the same samples through clamped reads, the same sort.
  */
 static void
-ring_samples(const Scratch *s, int x, int y, double rho, int ring[N_RING])
+ring_sorted(const SmpKernels *k, const Scratch *s, int x, int y, double rho,
+	int ring[N_RING])
 {
 	if (inside(s, x, y, MEASURE_REACH)) {
-		const uint16_t *c = laddr(s, 1, x, y);
-		ptrdiff_t st = s->lstride[1];
-
-		for (int i = 0; i < N_RING; i++) {
-			int xx = (int) (x + 0.5 + rho * ring_cos[i]);
-			int yy = (int) (y + 0.5 + rho * ring_cos[(i + 12) % N_RING]);
-
-			ring[i] = c[(yy - y) * st + (xx - x)];
-		}
+		k->ring_sorted(laddr(s, 1, x, y), s->lstride[1], x, y, rho, ring);
 		return;
 	}
 	for (int i = 0; i < N_RING; i++) {
-		int xx = (int) floor(x + 0.5 + rho * ring_cos[i]);
-		int yy = (int) floor(y + 0.5 + rho * ring_cos[(i + 12) % N_RING]);
+		int xx = (int) floor(x + 0.5 + rho * smp_k_ring_cos[i]);
+		int yy = (int) floor(y + 0.5 + rho * smp_k_ring_sin[i]);
 
 		ring[i] = lval(s, 1, xx, yy);
 	}
+	smp_k_sort16_px(ring);
 }
 
 /* The middle two of |ring[i] - bg|, summed, for a sorted @ring and its
@@ -922,8 +788,7 @@ examine(Job *job, Scratch *s, int lvl, int x, int y, Cand c[2])
 
 	/* Background and local noise: median and MAD of a ring on L1. */
 	rho = CLAMP(RING_FACTOR * rs, RING_MIN, (double) MEASURE_REACH);
-	ring_samples(s, x, y, rho, ring);
-	sort16_levels(ring);
+	ring_sorted(job->k, s, x, y, rho, ring);
 	bg = (ring[N_RING / 2 - 1] + ring[N_RING / 2]) / 2;
 	cval = lval(s, 0, x, y);
 	depth = bg - cval;

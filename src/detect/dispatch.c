@@ -63,6 +63,7 @@ init_tables(void)
 	t->down2 = smp_k_down2_scalar;
 	t->excess_peak = smp_k_excess_peak_scalar;
 	t->ray_half = smp_k_ray_half_scalar;
+	t->ring_sorted = smp_k_ring_sorted_scalar;
 	supported[SMP_ISA_SCALAR] = TRUE;
 
 #if SMP_K_X86
@@ -95,10 +96,11 @@ init_tables(void)
 	t->down2 = smp_k_down2_avx2;
 	t->excess_peak = smp_k_excess_peak_avx2;
 	t->ray_half = smp_k_ray_half_avx2;
+	t->ring_sorted = smp_k_ring_sorted_avx2;
 	supported[SMP_ISA_AVX2] =
 		supported[SMP_ISA_SSE2] && __builtin_cpu_supports("avx2");
 
-	/* excess_peak() and ray_half() stay AVX2's: gathers were slow on this
+	/* excess_peak(), ray_half() and ring_sorted() stay AVX2's: gathers were slow on this
 	 * project's AMD EPYC (kernels_avx2.c), and AVX2's loads do the job.
 	 */
 	t = &tables[SMP_ISA_AVX512];

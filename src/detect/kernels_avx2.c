@@ -447,4 +447,61 @@ smp_k_ray_half_avx2(
 	out[5] = ss[4];
 }
 
+/* Four ring coordinates (int) (base + rho tab[i]) from lane i: multiply,
+ * then add, as the reference evaluates them (no FMA: -ffp-contract=off).
+ */
+static inline __m128i
+ring4(__m256d base, __m256d rho, const double *tab)
+{
+	return _mm256_cvttpd_epi32(
+		_mm256_add_pd(base, _mm256_mul_pd(rho, _mm256_loadu_pd(tab))));
+}
+
+/* The coordinates in doubles four at a time, the offsets in 32-bit
+ * lanes, the samples loaded one by one (gathers were slow here: load8()),
+ * then sorted by rank in one register: value * 16 + index is unique, so
+ * each sample's place is how many keys are below it. The sorted order is
+ * unique, so this is the reference's result whatever its sort.
+ */
+void
+smp_k_ring_sorted_avx2(
+	const uint16_t *c, int stride, int x, int y, double rho, int out[16])
+{
+	const __m256d bx = _mm256_set1_pd(x + 0.5), by = _mm256_set1_pd(y + 0.5);
+	const __m256d vr = _mm256_set1_pd(rho);
+	const __m256i xy = _mm256_setr_epi32(x, x, x, x, y, y, y, y);
+	int32_t off[SMP_K_RING];
+	uint16_t val[SMP_K_RING];
+	int16_t key[SMP_K_RING], rank[SMP_K_RING];
+	__m256i k, r = _mm256_setzero_si256();
+
+	for (int i = 0; i < SMP_K_RING; i += 4) {
+		/* lanes 0-3: xx - x, 4-7: yy - y */
+		__m256i d = _mm256_sub_epi32(
+			_mm256_setr_m128i(ring4(bx, vr, smp_k_ring_cos + i),
+				ring4(by, vr, smp_k_ring_sin + i)),
+			xy);
+		__m128i o =
+			_mm_add_epi32(_mm_mullo_epi32(_mm256_extracti128_si256(d, 1),
+							  _mm_set1_epi32(stride)),
+				_mm256_castsi256_si128(d));
+
+		_mm_storeu_si128((__m128i *) (off + i), o);
+	}
+	for (int i = 0; i < SMP_K_RING; i++)
+		val[i] = c[off[i]];
+	/* biased: AVX2 compares 16 bits signed only */
+	k = _mm256_xor_si256(_mm256_or_si256(_mm256_slli_epi16(LD(val), 4),
+							 _mm256_setr_epi16(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10,
+								 11, 12, 13, 14, 15)),
+		_mm256_set1_epi16((int16_t) 0x8000));
+	ST(key, k);
+	for (int j = 0; j < SMP_K_RING; j++)
+		r = _mm256_sub_epi16(
+			r, _mm256_cmpgt_epi16(k, _mm256_set1_epi16(key[j])));
+	ST(rank, r);
+	for (int i = 0; i < SMP_K_RING; i++)
+		out[rank[i]] = val[i];
+}
+
 #endif /* __AVX2__ */

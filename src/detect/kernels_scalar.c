@@ -2,6 +2,8 @@
  * that every vector path must reproduce bit for bit (kernels.h).
  * SPDX-License-Identifier: MIT
  */
+#include <stddef.h>
+
 #include "kernels.h"
 
 void
@@ -133,4 +135,17 @@ smp_k_ray_half_scalar(
 	out[3] = sr[4];
 	out[4] = ss[3];
 	out[5] = ss[4];
+}
+
+void
+smp_k_ring_sorted_scalar(
+	const uint16_t *c, int stride, int x, int y, double rho, int out[16])
+{
+	for (int i = 0; i < SMP_K_RING; i++) {
+		int xx = (int) (x + 0.5 + rho * smp_k_ring_cos[i]);
+		int yy = (int) (y + 0.5 + rho * smp_k_ring_sin[i]);
+
+		out[i] = c[(ptrdiff_t) (yy - y) * stride + (xx - x)];
+	}
+	smp_k_sort16_px(out);
 }
