@@ -44,6 +44,19 @@ held_free(Held *h)
 	h->p = NULL;
 }
 
+/* Items ahead whose memory is prefetched where the loops below visit
+ * candidates or grid cells in an order unrelated to their addresses.
+ */
+#define PREFETCH_AHEAD 16
+
+/* Both cache lines a candidate may straddle (72 bytes). */
+static inline void
+prefetch_cand(const Cand *c)
+{
+	__builtin_prefetch(c);
+	__builtin_prefetch((const char *) (c + 1) - 1);
+}
+
 /* Stronger first; the rest of the key makes the order total. */
 static int
 cmp_resp(const void *items, guint32 ia, guint32 ib)
@@ -433,19 +446,18 @@ large_index_near(const LargeIndex *li, const Pt *c)
 
 /* --- suppression ------------------------------------------------------ */
 
-/* Candidates ahead whose cells are prefetched: in rank order they land
- * anywhere in the photo, and the 3x3 cells' loads missed the cache on
- * nearly every candidate.
+/* Prefetch the 3x3 cells around @c (rows of three adjacent cells): in
+ * rank order the candidates land anywhere in the photo, and the loads
+ * of their cells missed the cache on nearly every one.
  */
-#define PREFETCH_AHEAD 16
-
-/* Prefetch the 3x3 cells around @c (rows of three adjacent cells). */
 static inline void
 prefetch_cells(const Cell *grid, int gw, int gh, double cell, const Pt *c)
 {
 	int gx = CLAMP((int) (c->x / cell), 1, gw - 2);
 	int gy = CLAMP((int) (c->y / cell), 1, gh - 2);
 
+	if (gw < 3 || gh < 3)
+		return;
 	for (int yy = gy - 1; yy <= gy + 1; yy++) {
 		const char *a = (const char *) &grid[(size_t) yy * gw + gx - 1];
 
@@ -506,6 +518,10 @@ emit(const Cand *all, const Acc *acc, guint n_acc, const guint32 *large,
 		const Cand *c = &all[acc[j].idx];
 		Pt cp = {c->x, c->y, c->r};
 		SmpDot dot;
+
+		/* in cell order, the candidates are anywhere in memory */
+		if (j + PREFETCH_AHEAD < n_acc)
+			prefetch_cand(&all[acc[j + PREFETCH_AHEAD].idx]);
 
 		if (large_index_near(li, &cp) ||
 			2.0 * c->r < SIZE_SLACK_MIN * p->diameter_min_px)
@@ -570,6 +586,9 @@ smp_detect_suppress(const Cand *cand, guint n, const SmpDetectParams *p,
 	/* The positions in rank order: independent loads, overlapped. */
 	for (guint i = 0; i < n; i++) {
 		const Cand *c = &cand[order[i]];
+
+		if (i + PREFETCH_AHEAD < n)
+			prefetch_cand(&cand[order[i + PREFETCH_AHEAD]]);
 
 		pt[i].x = c->x;
 		pt[i].y = c->y;
