@@ -7,6 +7,7 @@
 #include "smpdoc/analysis.h"
 #include "smpdoc/budget.h"
 #include "smpdoc/error.h"
+#include "smpdoc/growth.h"
 #include "smpdoc/roi.h"
 #include "smpdoc/skin.h"
 
@@ -405,12 +406,30 @@ stream_photo(gpointer photo, GError **error)
 	return smp_photo_stream(photo, error);
 }
 
+/* The dots' moment radii on the image they were found on, now in
+ * memory: reading it again from the file later costs a decode and a
+ * normalisation per photo.
+ */
+static gboolean
+measure_moment_radii(SmpPhoto *photo, SmpAnalysis *a, GError **error)
+{
+	g_autoptr(VipsImage) image = NULL;
+
+	if (a->moment_r || !a->detection)
+		return TRUE;
+	if (!(image = smp_analysis_stream(photo, a, FALSE, error)))
+		return FALSE;
+	a->moment_r = smp_growth_radii(image, a->detection->dots, error);
+	return a->moment_r != NULL;
+}
+
 gboolean
 smp_analysis_release_pixels(SmpPhoto *photo, SmpAnalysis *a, GError **error)
 {
-	VipsImage *lazy = smp_photo_reopen(photo, error);
+	VipsImage *lazy;
 
-	if (!lazy)
+	if (!measure_moment_radii(photo, a, error) ||
+		!(lazy = smp_photo_reopen(photo, error)))
 		return FALSE;
 	g_object_unref(photo->image);
 	photo->image = lazy;
@@ -462,6 +481,7 @@ smp_analysis_free(SmpAnalysis *a)
 	g_free(a->roi_mask);
 	smp_sticker_free(a->sticker);
 	smp_artist_free(a->artist);
+	g_free(a->moment_r);
 	if (a->warnings)
 		g_ptr_array_unref(a->warnings);
 	g_free(a);

@@ -264,6 +264,55 @@ median(double *v, int n)
 	return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
 }
 
+double *
+smp_growth_radii(VipsImage *image, const GArray *dots, GError **error)
+{
+	g_autofree gboolean *want = g_new(gboolean, MAX(dots->len, 1));
+	double *radius = g_new(double, MAX(dots->len, 1));
+
+	for (guint i = 0; i < dots->len; i++)
+		want[i] = TRUE;
+	if (!moment_radii(image, dots, want, radius)) {
+		g_free(radius);
+		smp_error_from_vips(error, SMP_ERROR_CORRUPT, NULL, "growth");
+		return NULL;
+	}
+	return radius;
+}
+
+void
+smp_growth_from_radii(
+	const double *before_r, const double *after_r, SmpRegistration *reg)
+{
+	const GArray *match = reg ? reg->after_match : NULL;
+	g_autofree double *grow = NULL;
+	g_autofree double *pct = NULL;
+	int n = 0;
+
+	if (!reg || !reg->ok || !match)
+		return;
+	grow = g_new(double, MAX(match->len, 1));
+	pct = g_new(double, MAX(match->len, 1));
+	for (guint i = 0; i < match->len; i++) {
+		gint32 k = g_array_index(match, gint32, i);
+		double rb, ra;
+
+		if (k < 0)
+			continue;
+		rb = before_r[k];
+		ra = after_r[i];
+		if (!isfinite(rb) || !isfinite(ra) || !(rb > 0))
+			continue;
+		grow[n] = ra * reg->scale - rb;
+		pct[n] = 100.0 * grow[n] / rb;
+		n++;
+	}
+	if (n == 0)
+		return;
+	reg->growth_px_median = median(grow, n);
+	reg->growth_pct_median = median(pct, n);
+}
+
 gboolean
 smp_growth_measure(VipsImage *before, VipsImage *after,
 	const GArray *before_dots, const GArray *after_dots, SmpRegistration *reg,
@@ -273,9 +322,6 @@ smp_growth_measure(VipsImage *before, VipsImage *after,
 	g_autofree gboolean *want_a = NULL;
 	g_autofree double *rb_all = NULL;
 	g_autofree double *ra_all = NULL;
-	g_autofree double *grow = NULL;
-	g_autofree double *pct = NULL;
-	int n = 0;
 
 	if (!reg || !reg->ok || !reg->after_match)
 		return TRUE;
@@ -297,25 +343,6 @@ smp_growth_measure(VipsImage *before, VipsImage *after,
 		smp_error_from_vips(error, SMP_ERROR_CORRUPT, NULL, "growth");
 		return FALSE;
 	}
-	grow = g_new(double, MAX(after_dots->len, 1));
-	pct = g_new(double, MAX(after_dots->len, 1));
-	for (guint i = 0; i < after_dots->len; i++) {
-		gint32 k = g_array_index(reg->after_match, gint32, i);
-		double rb, ra;
-
-		if (k < 0)
-			continue;
-		rb = rb_all[k];
-		ra = ra_all[i];
-		if (!isfinite(rb) || !isfinite(ra) || !(rb > 0))
-			continue;
-		grow[n] = ra * reg->scale - rb;
-		pct[n] = 100.0 * grow[n] / rb;
-		n++;
-	}
-	if (n == 0)
-		return TRUE;
-	reg->growth_px_median = median(grow, n);
-	reg->growth_pct_median = median(pct, n);
+	smp_growth_from_radii(rb_all, ra_all, reg);
 	return TRUE;
 }

@@ -641,6 +641,12 @@ measure_growth(const SmpPairSpec *spec, SmpRegistration *reg, GError **error)
 
 	if (!reg->ok || !reg->after_match)
 		return TRUE;
+	/* Measured when the pixels were released (pair, batch, verify). */
+	if (spec->analysis[0]->moment_r && spec->analysis[1]->moment_r) {
+		smp_growth_from_radii(
+			spec->analysis[0]->moment_r, spec->analysis[1]->moment_r, reg);
+		return TRUE;
+	}
 	return (b = smp_analysis_stream(
 				spec->photo[0], spec->analysis[0], FALSE, error)) &&
 		(a = smp_analysis_stream(

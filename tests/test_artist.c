@@ -11,6 +11,7 @@
 
 #include "test.h"
 #include "smpdoc/artist.h"
+#include "smpdoc/growth.h"
 #include "smpdoc/measure.h"
 #include "smpdoc/photo.h"
 #include "smpdoc/register.h"
@@ -464,20 +465,15 @@ test_scabs_on_synthetic_photos(void **state)
 
 /* --- across sessions ------------------------------------------------------- */
 
-/* Before dots on a jittered grid; after = the same dots moved by a
- * similarity (zoomed out 1.05), radii grown by @growth and contrast
- * multiplied by @fade, plus new dots.
+/* Before dots on a jittered grid into @b; after = the same dots moved by
+ * a similarity (zoomed out 1.05), radii grown by @growth and contrast
+ * multiplied by @fade, plus new dots, into @a.
  */
 static void
-session_pair(double growth, double fade, SmpRegistration **out)
+session_dots(double growth, double fade, GArray *b, GArray *a)
 {
 	uint64_t rng = smp_test_seed(8);
-	g_autoptr(GArray) b = g_array_new(FALSE, FALSE, sizeof(SmpDot));
-	g_autoptr(GArray) a = g_array_new(FALSE, FALSE, sizeof(SmpDot));
-	g_autoptr(VipsImage) bi = NULL;
-	g_autoptr(VipsImage) ai = NULL;
 	const double th = 3.0 * G_PI / 180, s = 1.05, tx = 20, ty = -15;
-	GError *err = NULL;
 
 	for (int j = 0; j < 28; j++)
 		for (int i = 0; i < 38; i++) {
@@ -500,11 +496,102 @@ session_pair(double growth, double fade, SmpRegistration **out)
 		if (k % 5 == 1)
 			g_array_append_val(a, ((SmpDot){xa + 14, ya + 3, 3, 0.3f}));
 	}
+}
+
+/* The registration of session_dots() (on blank 1200 × 900 photos). */
+static SmpRegistration *
+session_register(GArray *b, GArray *a)
+{
+	g_autoptr(VipsImage) bi = NULL;
+	g_autoptr(VipsImage) ai = NULL;
+	GError *err = NULL;
+	SmpRegistration *reg;
+
 	assert_vips_ok(vips_black(&bi, 1200, 900, NULL));
 	assert_vips_ok(vips_black(&ai, 1200, 900, NULL));
-	*out = smp_register_pair(bi, ai, b, a, NULL, &err);
+	reg = smp_register_pair(bi, ai, b, a, NULL, &err);
 	assert_no_gerror(err);
-	assert_true((*out)->ok);
+	assert_true(reg->ok);
+	return reg;
+}
+
+static void
+session_pair(double growth, double fade, SmpRegistration **out)
+{
+	g_autoptr(GArray) b = g_array_new(FALSE, FALSE, sizeof(SmpDot));
+	g_autoptr(GArray) a = g_array_new(FALSE, FALSE, sizeof(SmpDot));
+
+	session_dots(growth, fade, b, a);
+	*out = session_register(b, a);
+}
+
+/* A 1200 × 900 grey photo of @dots: Gaussian dark spots of sigma r / 1.5
+ * and depth contrast × 160 on a background of 200.
+ */
+static VipsImage *
+draw_dots(const GArray *dots)
+{
+	const int w = 1200, h = 900;
+	g_autofree float *dark = g_new0(float, (gsize) w *h);
+	g_autofree guint8 *px = g_new(guint8, (gsize) w * h);
+
+	for (guint k = 0; k < dots->len; k++) {
+		const SmpDot *d = &g_array_index(dots, SmpDot, k);
+		double sg = d->r / 1.5, reach = 4 * sg + 1;
+
+		for (int y = MAX(0, (int) (d->y - reach));
+			 y <= MIN(h - 1, (int) (d->y + reach)); y++)
+			for (int x = MAX(0, (int) (d->x - reach));
+				 x <= MIN(w - 1, (int) (d->x + reach)); x++) {
+				double q = hypot(x + 0.5 - d->x, y + 0.5 - d->y) / sg;
+
+				dark[(gsize) y * w + x] +=
+					d->contrast * 160 * exp(-0.5 * q * q);
+			}
+	}
+	for (gsize i = 0; i < (gsize) w * h; i++)
+		px[i] = (guint8) lrint(MAX(0.0, 200 - dark[i]));
+	return vips_image_new_from_memory_copy(
+		px, (gsize) w * h, w, h, 1, VIPS_FORMAT_UCHAR);
+}
+
+/* Growth from radii measured on each photo beforehand (what `pair` does
+ * since the pixels are released after analysis) equals growth measured
+ * on both photos at pairing time, and reads the 10% the dots grew.
+ */
+static void
+test_growth_from_early_radii(void **state)
+{
+	g_autoptr(GArray) b = g_array_new(FALSE, FALSE, sizeof(SmpDot));
+	g_autoptr(GArray) a = g_array_new(FALSE, FALSE, sizeof(SmpDot));
+	g_autoptr(SmpRegistration) late = NULL;
+	g_autoptr(SmpRegistration) early = NULL;
+	g_autoptr(VipsImage) bi = NULL;
+	g_autoptr(VipsImage) ai = NULL;
+	g_autofree double *rb = NULL;
+	g_autofree double *ra = NULL;
+	GError *err = NULL;
+
+	(void) state;
+	session_dots(1.1, 1.0, b, a);
+	bi = draw_dots(b);
+	ai = draw_dots(a);
+	late = session_register(b, a);
+	early = session_register(b, a);
+	assert_true(smp_growth_measure(bi, ai, b, a, late, &err));
+	assert_no_gerror(err);
+	rb = smp_growth_radii(bi, b, &err);
+	assert_no_gerror(err);
+	ra = smp_growth_radii(ai, a, &err);
+	assert_no_gerror(err);
+	smp_growth_from_radii(rb, ra, early);
+	print_message("growth on drawn dots: %.2f%% (%.3f px) late, %.2f%% "
+				  "early\n",
+		late->growth_pct_median, late->growth_px_median,
+		early->growth_pct_median);
+	assert_rel(late->growth_pct_median, 10.0, 0.1);
+	assert_true(early->growth_pct_median == late->growth_pct_median);
+	assert_true(early->growth_px_median == late->growth_px_median);
 }
 
 static void
@@ -537,6 +624,7 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_merging_on_synthetic_photos),
 	cmocka_unit_test(test_scabs_on_synthetic_photos),
 	cmocka_unit_test(test_growth_and_fading),
+	cmocka_unit_test(test_growth_from_early_radii),
 };
 
 SMP_TEST_MAIN("artist", tests)

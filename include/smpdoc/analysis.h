@@ -40,6 +40,9 @@ typedef struct SmpAnalysis {
 	                   * 1 = inside; NULL: the whole photo */
 	double backdrop_fraction; /* of the frame left out as backdrop;
 	                           * < 0: not looked for or undecided */
+	double *moment_r; /* (owned) each dot's moment radius (growth.h) on
+	                   * the image the dots were found on, measured when
+	                   * the pixels are released; NULL before */
 } SmpAnalysis;
 
 /* A region of interest given for one photo (roi.h): @spec a polygon or a
@@ -115,7 +118,9 @@ VipsImage *smp_analysis_image(
  * file (smp_photo_reopen()), and the normalised copy a lazy chain over
  * it (smp_normalise_release()): both are read again through
  * smp_analysis_stream() when needed. Saves two full-size images per
- * photo while a pair is registered, drawn and written. On failure
+ * photo while a pair is registered, drawn and written. First the dots'
+ * moment radii are measured into @a->moment_r while the pixels are in
+ * memory, so that a pair's growth needs no second read. On failure
  * nothing changes.
  */
 gboolean smp_analysis_release_pixels(

@@ -43,6 +43,20 @@ gboolean smp_growth_measure(VipsImage *before, VipsImage *after,
 	const GArray *before_dots, const GArray *after_dots, SmpRegistration *reg,
 	GError **error);
 
+/* The moment radius of every dot of @dots on @image (as
+ * smp_growth_measure() reads it), in one pass from top to bottom: for a
+ * photo whose pixels are at hand now and will be gone when it is paired.
+ * Returns: (transfer full) one radius per dot (NaN where there is none),
+ * or NULL with @error (SMP_ERROR_CORRUPT) when libvips fails.
+ */
+double *smp_growth_radii(VipsImage *image, const GArray *dots, GError **error);
+
+/* smp_growth_measure() from radii measured beforehand: @before_r and
+ * @after_r, one per dot of each photo (smp_growth_radii()).
+ */
+void smp_growth_from_radii(
+	const double *before_r, const double *after_r, SmpRegistration *reg);
+
 G_END_DECLS
 
 #endif /* SMPDOC_GROWTH_H */
