@@ -96,19 +96,24 @@ double_key(double v)
 	return (u >> 63) ? ~u : u | ((guint64) 1 << 63);
 }
 
-/* Descending response. */
+/* Descending response, in 32 bits: the top half of double_key() keeps
+ * its order (responses equal in their top 20 mantissa bits tie, and
+ * cmp_resp() orders them), and the ranking takes four radix passes
+ * instead of eight.
+ */
 static guint64
 resp_key(double resp)
 {
-	return ~double_key(resp);
+	return ~(double_key(resp) >> 32) & 0xFFFFFFFFu;
 }
 
 /* Orders two items by index when their keys are equal: < 0, 0, > 0. */
 typedef int (*TieCmp)(const void *items, guint32 a, guint32 b);
 
-/* Sorts @r[0, n) by key, then by @tie on @items: a stable LSD radix sort
- * of the keys, a byte per pass (bytes on which all keys agree are
- * skipped), then runs of equal keys by @tie, stably. @tmp has room for
+/* Sorts @r[0, n) by key (whose bytes above the low @bytes are zero),
+ * then by @tie on @items: a stable LSD radix sort of the keys, a byte per
+ * pass (bytes on which all keys agree are skipped), then runs of equal
+ * keys by @tie, stably. @tmp has room for
  * @n. Inlined into each caller, so that @tie is too: the responses of D0
  * and D3 are integers times the level's t, and 58,684 of the 77,488
  * candidates of the bench photo share theirs with others (runs of up to
@@ -116,16 +121,16 @@ typedef int (*TieCmp)(const void *items, guint32 a, guint32 b);
  * result.
  */
 static G_ALWAYS_INLINE inline Rank *
-rank_sort(Rank *r, Rank *tmp, guint n, const void *items, TieCmp tie)
+rank_sort(Rank *r, Rank *tmp, guint n, int bytes, const void *items, TieCmp tie)
 {
 	guint32 count[8][256];
 
 	memset(count, 0, sizeof(count));
 
 	for (guint i = 0; i < n; i++)
-		for (int b = 0; b < 8; b++)
+		for (int b = 0; b < bytes; b++)
 			count[b][(r[i].key >> (8 * b)) & 255]++;
-	for (int b = 0; n && b < 8; b++) {
+	for (int b = 0; n && b < bytes; b++) {
 		guint32 sum = 0;
 		Rank *t;
 
@@ -175,7 +180,7 @@ rank_order(const Cand *c, guint n, Held *out)
 		a[i].key = resp_key(c[i].resp);
 		a[i].idx = i;
 	}
-	r = rank_sort(a, b, n, c, cmp_resp);
+	r = rank_sort(a, b, n, 4, c, cmp_resp);
 	for (guint i = 0; i < n; i++)
 		idx[i] = r[i].idx;
 	held_free(&ha);
@@ -226,7 +231,7 @@ sort_dots(GArray *dots)
 		a[i].key = double_key(v[i].y);
 		a[i].idx = i;
 	}
-	r = rank_sort(a, b, n, v, cmp_yx_tie);
+	r = rank_sort(a, b, n, 8, v, cmp_yx_tie);
 	memcpy(copy, v, sizeof(SmpDot) * n);
 	for (guint i = 0; i < n; i++)
 		v[i] = copy[r[i].idx];
