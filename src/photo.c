@@ -399,6 +399,7 @@ smp_photo_stream(const SmpPhoto *photo, GError **error)
  */
 static GMutex decode_lock;
 
+/* Called with the libvips error lock held (smp_photo_load()). */
 static VipsImage *
 read_pixels(VipsImage *in, const char *path, GError **error)
 {
@@ -408,7 +409,6 @@ read_pixels(VipsImage *in, const char *path, GError **error)
 	int failed = 0;
 	int concurrency;
 
-	smp_vips_errors_lock();
 	g_mutex_lock(&decode_lock);
 	concurrency = vips_concurrency_get();
 	vips_concurrency_set(1);
@@ -438,7 +438,6 @@ read_pixels(VipsImage *in, const char *path, GError **error)
 	g_mutex_unlock(&decode_lock);
 	if (failed && !budget_error)
 		load_error(error, path, "decode");
-	smp_vips_errors_unlock();
 	if (budget_error)
 		g_propagate_error(error, budget_error);
 	if (failed)
