@@ -708,31 +708,31 @@ ring_sorted(const SmpKernels *k, const Scratch *s, int x, int y, double rho,
 }
 
 /* The middle two of |ring[i] - bg|, summed, for a sorted @ring and its
- * median @bg: the deviations are two sorted runs (down from the middle
- * and up from it), merged here only as far as the middle, which gives
- * what sorting all sixteen gave. Sentinels past both ends (levels are
- * 0 .. 4095) stand for an exhausted run, and the side taken is a value,
- * not a branch: the merge's branch mispredicted on most candidates
- * (perf: a sixth of the per-candidate code's samples).
+ * median @bg = (ring[7] + ring[8]) / 2: the deviations are two sorted
+ * runs, A[j] = bg - ring[7 - j] (down from the middle) and
+ * B[j] = ring[8 + j] - bg (up from it), and the sum is that of the two
+ * largest of the first nine of their merge (ties to A), which is what
+ * sorting all sixteen gave. A[j] is among the first nine exactly when
+ * A[j] <= B[8 - j] (ties to A), true for j = 0 and monotone in j, so A
+ * gives a = 1 + #{j = 1 .. 7: ring[7 - j] + ring[16 - j] >= 2 bg} of
+ * them and B the other 9 - a: independent compares where merging one
+ * step at a time was a chain of nine dependent loads (perf: a sixth of
+ * the per-candidate code's samples). The two largest are among A[a - 1],
+ * A[a - 2], B[8 - a] and B[7 - a]; the index that falls off a run lands
+ * on the other run's first value, bg - ring[8] or ring[7] - bg, which is
+ * <= 0 and so never above the other candidates (all >= 0).
  */
 static int
 mad_pair(const int ring[N_RING], int bg)
 {
-	int v[N_RING + 2];
-	int lo = N_RING / 2, hi = N_RING / 2 + 1, prev = 0, cur = 0;
+	int a = 1, x, y, lo;
 
-	v[0] = -(1 << 20);
-	v[N_RING + 1] = 1 << 20;
-	memcpy(v + 1, ring, sizeof(int) * N_RING);
-	for (int k = 0; k <= N_RING / 2; k++) {
-		int dl = bg - v[lo], dh = v[hi] - bg, left = dl <= dh;
-
-		prev = cur;
-		cur = left ? dl : dh;
-		lo -= left;
-		hi += !left;
-	}
-	return prev + cur;
+	for (int j = 1; j < N_RING / 2; j++)
+		a += ring[N_RING / 2 - 1 - j] + ring[N_RING - j] >= 2 * bg;
+	x = bg - ring[N_RING / 2 - a]; /* A[a - 1] */
+	y = ring[N_RING - a] - bg; /* B[8 - a] */
+	lo = MAX(bg - ring[N_RING / 2 + 1 - a], ring[N_RING - 1 - a] - bg);
+	return MAX(x, y) + MAX(MIN(x, y), lo);
 }
 
 /* Examine the 3x3 maximum of D(@lvl) at (@x, @y) of the current octave.
