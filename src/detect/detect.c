@@ -133,11 +133,17 @@ typedef struct Octave {
 
 /* Cand: detect_private.h */
 
-/* One strip's candidates, in the order found. */
+/* One strip's candidates, in the order found, in chunks of CHUNK_CANDS
+ * from the pool: a strip's array grew by doubling (64, 128, 256 KiB on
+ * the bench photo), each time copying what it held.
+ */
+#define CHUNK_BYTES ((size_t) 64 << 10)
+#define CHUNK_CANDS ((guint) (CHUNK_BYTES / sizeof(Cand)))
+
 typedef struct CandBuf {
-	Cand *v;
+	Cand **chunk; /* (owned) chunk k holds candidates k CHUNK_CANDS .. */
+	guint n_chunks;
 	guint len;
-	size_t bytes; /* of v, from smp_detect_buf_new() */
 } CandBuf;
 
 /* One thread's buffers; rows are indexed from the strip's first halo row.
@@ -219,7 +225,7 @@ smp_detection_free(SmpDetection *d)
  * tenth of the detection time. Blocks are matched by exact size; at most
  * POOL_BYTES are kept, the rest is freed.
  */
-#define POOL_SLOTS 128
+#define POOL_SLOTS 512
 #define POOL_BYTES ((size_t) 96 << 20)
 
 static GMutex pool_lock;
@@ -839,29 +845,27 @@ examine(Job *job, Scratch *s, int lvl, int x, int y, Cand c[2])
 
 /* --- one strip -------------------------------------------------------- */
 
-/* Append @n candidates to @b, growing it through the pool (fresh pages
- * for growing arrays were a sizeable part of the detection's page
- * faults). Out of memory aborts, as GLib's allocators do.
+/* Append @n candidates to @b, a chunk from the pool when the last is
+ * full (fresh pages for growing arrays were a sizeable part of the
+ * detection's page faults). Out of memory aborts, as GLib's allocators
+ * do.
  */
 static void
 cands_append(CandBuf *b, const Cand *c, guint n)
 {
-	size_t need = (size_t) (b->len + n) * sizeof(Cand);
+	for (guint i = 0; i < n; i++, b->len++) {
+		guint k = b->len / CHUNK_CANDS;
 
-	if (need > b->bytes) {
-		size_t got;
-		Cand *v = smp_detect_buf_new(need, &got);
+		if (k == b->n_chunks) {
+			size_t got;
 
-		if (!v)
-			g_error("detect: out of memory for %zu bytes of candidates", need);
-		if (b->len)
-			memcpy(v, b->v, (size_t) b->len * sizeof(Cand));
-		smp_detect_buf_free(b->v, b->bytes);
-		b->v = v;
-		b->bytes = got;
+			b->chunk = g_renew(Cand *, b->chunk, k + 1);
+			if (!(b->chunk[k] = smp_detect_buf_new(CHUNK_BYTES, &got)))
+				g_error("detect: out of memory for candidates");
+			b->n_chunks++;
+		}
+		b->chunk[k][b->len % CHUNK_CANDS] = c[i];
 	}
-	memcpy(b->v + b->len, c, n * sizeof(Cand));
-	b->len += n;
 }
 
 /* A candidate of D(@lvl) at (@x, @y) that passed examine(): the next
@@ -1170,8 +1174,13 @@ static void
 free_strips(Job *job)
 {
 	for (int o = 0; o < job->n_oct; o++) {
-		for (int i = 0; i < job->oct[o].n_strips && job->strips[o]; i++)
-			smp_detect_buf_free(job->strips[o][i].v, job->strips[o][i].bytes);
+		for (int i = 0; i < job->oct[o].n_strips && job->strips[o]; i++) {
+			CandBuf *b = &job->strips[o][i];
+
+			for (guint k = 0; k < b->n_chunks; k++)
+				smp_detect_buf_free(b->chunk[k], CHUNK_BYTES);
+			g_free(b->chunk);
+		}
 		g_clear_pointer(&job->strips[o], g_free);
 	}
 }
@@ -1193,9 +1202,12 @@ gather_cands(Job *job, guint n, size_t *bytes)
 		for (int i = 0; i < job->oct[o].n_strips && job->strips[o]; i++) {
 			const CandBuf *b = &job->strips[o][i];
 
-			if (b->len)
-				memcpy(all + at, b->v, (size_t) b->len * sizeof(Cand));
-			at += b->len;
+			for (guint k = 0; k < b->n_chunks; k++) {
+				guint m = MIN(CHUNK_CANDS, b->len - k * CHUNK_CANDS);
+
+				memcpy(all + at, b->chunk[k], (size_t) m * sizeof(Cand));
+				at += m;
+			}
 		}
 	return all;
 }
