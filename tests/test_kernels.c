@@ -268,6 +268,165 @@ case_extrema(
 	buf_free(&o_isa);
 }
 
+/* One level's rows for max9_row() and extrema_spatial(): rows y - 1, y
+ * and y + 1 (each read at [0, n + 2)) in buffers of their own, and
+ * outputs of exactly n elements, all touching a guard page.
+ */
+typedef struct MaxRows {
+	Buf row[3], h[3], m;
+} MaxRows;
+
+static void
+maxrows_new(MaxRows *mr, const int16_t *src, int stride, int n, int off)
+{
+	for (int r = 0; r < 3; r++) {
+		mr->row[r] = buf_new((size_t) n + 2, 2, off, 0);
+		memcpy(mr->row[r].data, src + r * stride, (size_t) (n + 2) * 2);
+		mr->h[r] = buf_new((size_t) n, 2, off, SENTINEL_ISA);
+	}
+	mr->m = buf_new((size_t) n, 2, off, SENTINEL_ISA);
+}
+
+static void
+maxrows_free(MaxRows *mr)
+{
+	for (int r = 0; r < 3; r++) {
+		buf_free(&mr->row[r]);
+		buf_free(&mr->h[r]);
+	}
+	buf_free(&mr->m);
+}
+
+/* max9_row() of rows 0 and 1 without maxima, then of row 2 with them
+ * (extrema_spatial() instead when @thr is set), each against the
+ * reference: the horizontal maxima, and the 3x3 maxima of
+ * smp_k_max9_px(). Returns the number of blocks listed.
+ */
+static int
+maxrows_run(const SmpKernels *isa, MaxRows *mr, int n, const int16_t *thr,
+	uint16_t *mask, int32_t *at)
+{
+	const int16_t *r[3];
+	int16_t *h[3], *m = mr->m.data;
+	int nb = 0;
+
+	for (int k = 0; k < 3; k++) {
+		r[k] = mr->row[k].data;
+		h[k] = mr->h[k].data;
+	}
+	isa->max9_row(r[0], NULL, NULL, h[0], NULL, n);
+	isa->max9_row(r[1], NULL, NULL, h[1], NULL, n);
+	if (thr)
+		nb = isa->extrema_spatial(r, h[0], h[1], h[2], m, *thr, mask, at, n);
+	else
+		isa->max9_row(r[2], h[0], h[1], h[2], m, n);
+	for (int k = 0; k < 3; k++) {
+		assert_untouched_before(&mr->h[k], SENTINEL_ISA);
+		for (int i = 0; i < n; i++)
+			assert_int_equal(
+				h[k][i], MAX(MAX(r[k][i], r[k][i + 1]), r[k][i + 2]));
+	}
+	assert_untouched_before(&mr->m, SENTINEL_ISA);
+	for (int i = 0; i < n; i++)
+		assert_int_equal(m[i], smp_k_max9_px(r, i));
+	return nb;
+}
+
+/* extrema_spatial() and extrema_scale() (the paths that have them)
+ * against the scalar extrema() on case_extrema()'s rows: the maxima of
+ * every level, the listed blocks (exactly those with a column above the
+ * threshold that is its 3x3 maximum) and the final list.
+ */
+static void
+case_extrema_m(
+	const SmpKernels *ref, const SmpKernels *isa, int n, int pat, int off)
+{
+	static const int16_t thrs[] = {-4081, -1, 0, 3, 100};
+	static const uint16_t gates[] = {0, 3277, 65535};
+	static const int32_t weights[][3] = {
+		{48, 112, 176},
+		{100, 164, 228},
+		{1, 1, 1},
+		{81, 145, 209},
+	};
+	int stride = n + 2 + off;
+	int lo = pat == PAT_TIES ? -2 : -4080;
+	int hi = pat == PAT_TIES ? 2 : 4080;
+	Buf in = buf_new((size_t) 8 * stride + n + 2, 2, off, 0);
+	Buf lev = buf_new((size_t) n + 2, 2, off + 1, 0);
+	Buf o_ref = buf_new((size_t) n, 4, off, SENTINEL_REF);
+	Buf o_isa = buf_new((size_t) n, 4, off, SENTINEL_ISA);
+	Buf mask = buf_new((size_t) n / 16, 2, off, SENTINEL_ISA);
+	Buf at = buf_new((size_t) n / 16, 4, off, SENTINEL_ISA);
+	int16_t *r = in.data;
+	MaxRows mr[3];
+
+	assert_non_null(isa->extrema_spatial);
+	assert_non_null(isa->extrema_scale);
+	for (int k = 0; k < 9; k++) {
+		int p = k / 3 == 1 ? pat : pat == PAT_TIES ? PAT_TIES : PAT_RANDOM;
+
+		fill_s16(r + k * stride, n + 2, p, k % 3 + 1, lo, hi);
+	}
+	fill_u16(lev.data, n + 2, PAT_RANDOM, 0, 0, 4080);
+	for (int j = 0; j < 3; j++)
+		maxrows_new(&mr[j], r + 3 * j * stride, stride, n, off);
+	maxrows_run(isa, &mr[0], n, NULL, NULL, NULL);
+	maxrows_run(isa, &mr[2], n, NULL, NULL, NULL);
+	for (size_t t = 0; t < sizeof(thrs) / sizeof(thrs[0]); t++) {
+		const int16_t *c = mr[1].row[1].data, *mx = mr[1].m.data;
+		int nb = maxrows_run(isa, &mr[1], n, &thrs[t], mask.data, at.data),
+			want = 0;
+
+		for (int i = 0; i + 16 <= n; i += 16) {
+			unsigned bits = 0;
+
+			for (int j = 0; j < 16; j++)
+				bits |= (unsigned) (c[i + j + 1] > thrs[t] &&
+							c[i + j + 1] == mx[i + j])
+					<< j;
+			if (!bits)
+				continue;
+			assert_true(want < nb);
+			assert_int_equal(((int32_t *) at.data)[want], i);
+			assert_int_equal(((uint16_t *) mask.data)[want++], bits);
+		}
+		assert_int_equal(nb, want);
+		for (int ends = 0; ends < 4; ends++) {
+			const int32_t *w = weights[(t + (size_t) ends) % 4];
+			uint16_t gate = gates[(t + (size_t) ends) % 3];
+			const int16_t *d[9], *m[3];
+			int c_ref, c_isa;
+
+			for (int k = 0; k < 9; k++)
+				d[k] = r + k * stride;
+			for (int j = 0; j < 3; j++)
+				m[j] = mr[j].m.data;
+			if (ends & 1)
+				d[0] = d[1] = d[2] = m[0] = NULL;
+			if (ends & 2)
+				d[6] = d[7] = d[8] = m[2] = NULL;
+			c_ref = ref->extrema(d, w, lev.data, thrs[t], gate, o_ref.data, n);
+			c_isa = isa->extrema_scale(d, m, w, lev.data, thrs[t], gate,
+				mask.data, at.data, nb, o_isa.data, n);
+			assert_int_equal(c_ref, c_isa);
+			assert_memory_equal(o_ref.data, o_isa.data, (size_t) c_ref * 4);
+			assert_untouched_before(&o_isa, SENTINEL_ISA);
+			for (int i = c_isa * 4; i < n * 4; i++)
+				assert_int_equal(((uint8_t *) o_isa.data)[i], SENTINEL_ISA);
+			memset(o_isa.data, SENTINEL_ISA, (size_t) n * 4);
+		}
+	}
+	for (int j = 0; j < 3; j++)
+		maxrows_free(&mr[j]);
+	buf_free(&in);
+	buf_free(&lev);
+	buf_free(&o_ref);
+	buf_free(&o_isa);
+	buf_free(&mask);
+	buf_free(&at);
+}
+
 static void
 case_down2(
 	const SmpKernels *ref, const SmpKernels *isa, int n, int pat, int off)
@@ -517,6 +676,14 @@ ISA_TESTS(sse2, SMP_ISA_SSE2)
 ISA_TESTS(avx2, SMP_ISA_AVX2)
 ISA_TESTS(avx512, SMP_ISA_AVX512)
 
+/* The two-pass search through the levels' 3x3 maxima: AVX2 only. */
+static void
+test_kernels_extrema_m_avx2(void **state)
+{
+	(void) state;
+	run_cases(SMP_ISA_AVX2, case_extrema_m);
+}
+
 /* The scalar reference against hand-computed values, so that a bug shared
  * by every path cannot hide behind their agreement.
  */
@@ -731,6 +898,7 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_kernels_vblur5_avx2),
 	cmocka_unit_test(test_kernels_hblur5_dog_avx2),
 	cmocka_unit_test(test_kernels_extrema_avx2),
+	cmocka_unit_test(test_kernels_extrema_m_avx2),
 	cmocka_unit_test(test_kernels_down2_avx2),
 	cmocka_unit_test(test_kernels_excess_peak_avx2),
 	cmocka_unit_test(test_kernels_ray_half_avx2),

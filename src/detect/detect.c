@@ -157,6 +157,16 @@ typedef struct Scratch {
 	int16_t *D[N_DOG];
 	uint16_t *tmp; /* one row with two halo pixels either side */
 	int32_t *xs; /* one row of extrema */
+	/* max9_row()'s rows per level k = -1 (the finer neighbour) .. 3:
+	 * three of horizontal maxima (row r in slot r % 3), then one of 3x3
+	 * maxima; valid for the search of row hm_next (-1: none)
+	 */
+	int16_t *hm;
+	int hm_next;
+	/* extrema_spatial()'s blocks per level, for extrema_scale() */
+	uint16_t *bmask;
+	int32_t *bat;
+	int nb[N_DOG];
 	guint32 *hist;
 	/* excess_peak()'s offsets on L1 (which has this stride) */
 	int32_t ex_off[PARTNER_REACH * N_RING];
@@ -307,6 +317,15 @@ static int ring_off[N_RING][EXCESS_REACH + 1][2];
 G_STATIC_ASSERT(N_RING == SMP_K_RING && PARTNER_REACH <= SMP_K_RING);
 G_STATIC_ASSERT(MEASURE_REACH == SMP_K_RING_REACH);
 
+#define HM_LEVELS (N_DOG + 1)
+#define HM_ROWS 4
+
+static size_t
+hm_bytes(const Scratch *s)
+{
+	return (size_t) HM_LEVELS * HM_ROWS * s->stride * sizeof(int16_t);
+}
+
 static void
 scratch_free(Scratch *s)
 {
@@ -320,6 +339,9 @@ scratch_free(Scratch *s)
 		aligned_free(s->D[i], plane * sizeof(int16_t));
 	aligned_free(s->tmp, (size_t) (s->stride + 64) * sizeof(uint16_t));
 	aligned_free(s->xs, (size_t) s->stride * sizeof(int32_t));
+	aligned_free(s->hm, hm_bytes(s));
+	g_free(s->bmask);
+	g_free(s->bat);
 	g_free(s->hist);
 	if (s->region)
 		g_object_unref(s->region);
@@ -343,8 +365,12 @@ scratch_new(int w)
 		if (!(s->D[i] = aligned_new(plane * sizeof(int16_t))))
 			goto fail;
 	if (!(s->tmp = aligned_new((size_t) (s->stride + 64) * sizeof(uint16_t))) ||
-		!(s->xs = aligned_new((size_t) s->stride * sizeof(int32_t))))
+		!(s->xs = aligned_new((size_t) s->stride * sizeof(int32_t))) ||
+		!(s->hm = aligned_new(hm_bytes(s))))
 		goto fail;
+	s->hm_next = -1;
+	s->bmask = g_new(uint16_t, (size_t) N_DOG * (s->stride / 16 + 1));
+	s->bat = g_new(int32_t, (size_t) N_DOG * (s->stride / 16 + 1));
 	s->hist = g_new0(guint32, NOISE_BINS);
 	for (int m = 0; m < PARTNER_REACH; m++)
 		for (int i = 0; i < N_RING; i++)
@@ -886,6 +912,61 @@ mark_coarser(const Scratch *s, int x, int y, int lvl, const int32_t *w)
 	*f = (int16_t) MAX(*f, v);
 }
 
+/* Row @r of D(@k), k = -1 being D0's finer neighbour (NULL without one). */
+static const int16_t *
+level_row(const Scratch *s, int k, int r)
+{
+	if (k >= 0)
+		return s->D[k] + (size_t) (r - s->y0 + HALO) * s->stride;
+	return s->oc->fine ? s->oc->fine + (size_t) r * s->oc->w : NULL;
+}
+
+/* Slot @slot of level @k's max9_row() rows (slots 0-2: horizontal
+ * maxima, 3: the 3x3 maxima).
+ */
+static inline int16_t *
+hm_row(const Scratch *s, int k, int slot)
+{
+	return s->hm + ((size_t) (k + 1) * HM_ROWS + slot) * s->stride;
+}
+
+/* The first pass of the search of row @y (kernels with
+ * extrema_spatial()): the 3x3 maxima of every level in @need (bit k + 1),
+ * with the blocks that hold a spatial maximum of each searched level.
+ * Each row's horizontal maxima are computed once, for the three rows
+ * whose maxima use them; the two rows above are taken again only when
+ * the search does not continue from row y - 1.
+ */
+static void
+row_maxima(Job *job, Scratch *s, unsigned need, const int16_t thr[N_DOG], int y)
+{
+	const SmpKernels *kn = job->k;
+	int n = s->oc->w - 2, blocks = s->stride / 16 + 1;
+
+	for (int k = -1; k < N_DOG; k++) {
+		int16_t *hp = hm_row(s, k, (y - 1) % 3), *hc = hm_row(s, k, y % 3);
+		int16_t *hn = hm_row(s, k, (y + 1) % 3), *m = hm_row(s, k, 3);
+
+		if (!(need & (1u << (k + 1))))
+			continue;
+		if (s->hm_next != y)
+			for (int r = y - 1; r <= y; r++)
+				kn->max9_row(level_row(s, k, r), NULL, NULL,
+					hm_row(s, k, r % 3), NULL, n);
+		if (k >= 0 && s->oc->search[k]) {
+			const int16_t *r[3] = {level_row(s, k, y - 1), level_row(s, k, y),
+				level_row(s, k, y + 1)};
+
+			s->nb[k] = kn->extrema_spatial(r, hp, hc, hn, m, thr[k],
+				s->bmask + (size_t) k * blocks, s->bat + (size_t) k * blocks,
+				n);
+		}
+		else
+			kn->max9_row(level_row(s, k, y + 1), hp, hc, hn, m, n);
+	}
+	s->hm_next = y + 1;
+}
+
 /* The scale-space extrema of the searched D(k) on the strip's rows,
  * through the extrema kernel (threshold, contrast gate, 3x3x3 test), each
  * examined; those that pass go to @out. Rows outer, levels inner: the
@@ -904,6 +985,7 @@ find_extrema(Job *job, Scratch *s, const int16_t thr[N_DOG], int ya, int yb,
 	int w = oc->w, h = oc->h;
 	int32_t wt[N_DOG][3], lw[N_DOG];
 	guint64 examined = 0;
+	unsigned need = 0;
 
 	for (int lvl = 0; lvl < N_DOG; lvl++)
 		for (int j = 0; j < 3; j++) {
@@ -925,27 +1007,40 @@ find_extrema(Job *job, Scratch *s, const int16_t thr[N_DOG], int ya, int yb,
 		wt[0][0] = (int32_t) lround(64.0 * oc->fine_t);
 	for (int k = 0; k < N_DOG; k++)
 		lw[k] = (int32_t) lround(64.0 * oc->t[k]);
+	/* the levels whose 3x3 maxima the searches use (bit k + 1) */
+	for (int lvl = 0; lvl < N_DOG; lvl++)
+		if (oc->search[lvl])
+			need |= (7u << lvl) & ~(oc->fine ? 0u : 1u) & 0x1Fu;
 	for (int y = MAX(1, ya); y < MIN(h - 1, yb); y++) {
 		const uint16_t *lev =
 			s->L[1] + (size_t) (y - s->lorigin[1]) * s->lstride[1];
 
+		if (job->k->extrema_spatial)
+			row_maxima(job, s, need, thr, y);
 		for (int lvl = 0; lvl < N_DOG; lvl++) {
-			const int16_t *d[9];
+			const int16_t *d[9], *m[3];
 			int n;
 
 			if (!oc->search[lvl])
 				continue;
-			for (int j = 0; j < 3; j++)
-				for (int r = 0; r < 3; r++) {
-					int k = lvl - 1 + j;
+			for (int j = 0; j < 3; j++) {
+				int k = lvl - 1 + j;
 
+				for (int r = 0; r < 3; r++)
 					d[3 * j + r] =
-						k >= 0 && k < N_DOG ? drow(s, k, y - 1 + r) : NULL;
-					if (k < 0 && oc->fine)
-						d[3 * j + r] = oc->fine + (size_t) (y - 1 + r) * w;
-				}
-			n = job->k->extrema(
-				d, wt[lvl], lev, thr[lvl], job->gate, s->xs, w - 2);
+						k < N_DOG ? level_row(s, k, y - 1 + r) : NULL;
+				m[j] = d[3 * j] ? hm_row(s, k, 3) : NULL;
+			}
+			if (job->k->extrema_spatial) {
+				int blocks = s->stride / 16 + 1;
+
+				n = job->k->extrema_scale(d, m, wt[lvl], lev, thr[lvl],
+					job->gate, s->bmask + (size_t) lvl * blocks,
+					s->bat + (size_t) lvl * blocks, s->nb[lvl], s->xs, w - 2);
+			}
+			else
+				n = job->k->extrema(
+					d, wt[lvl], lev, thr[lvl], job->gate, s->xs, w - 2);
 			examined += (guint64) n;
 			for (int i = 0; i < n; i++) {
 				Cand c[2];
@@ -1023,6 +1118,7 @@ process_strip(Job *job, Scratch *s, int strip)
 
 	s->oc = oc;
 	s->y0 = y0;
+	s->hm_next = -1;
 	for (int i = 0; i < N_LEVELS; i++) {
 		lo[i] = MAX(0, y0 - HALO + 2 * i);
 		hi[i] = MIN(h, y1 + HALO - 2 * i);

@@ -97,6 +97,9 @@ init_tables(void)
 	t->excess_peak = smp_k_excess_peak_avx2;
 	t->ray_half = smp_k_ray_half_avx2;
 	t->ring_sorted = smp_k_ring_sorted_avx2;
+	t->max9_row = smp_k_max9_row_avx2;
+	t->extrema_spatial = smp_k_extrema_spatial_avx2;
+	t->extrema_scale = smp_k_extrema_scale_avx2;
 	supported[SMP_ISA_AVX2] =
 		supported[SMP_ISA_SSE2] && __builtin_cpu_supports("avx2");
 
@@ -112,6 +115,9 @@ init_tables(void)
 	t->vblur5 = smp_k_vblur5_avx512;
 	t->hblur5_dog = smp_k_hblur5_dog_avx512;
 	t->extrema = smp_k_extrema_avx512;
+	t->max9_row = NULL; /* its own extrema() */
+	t->extrema_spatial = NULL;
+	t->extrema_scale = NULL;
 	t->down2 = smp_k_down2_avx512;
 	supported[SMP_ISA_AVX512] = supported[SMP_ISA_AVX2] &&
 		__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw");

@@ -75,6 +75,45 @@ typedef struct SmpKernels {
 	int (*extrema)(const int16_t *const d[9], const int32_t w[3],
 		const uint16_t *lev, int16_t thr, uint16_t gate, int32_t *xs, int n);
 
+	/* Optional (NULL on paths that search with extrema() alone): the 3x3
+	 * maxima of a DoG level, one row at a time, from its horizontal
+	 * maxima. hnext[i] = max(row[i], row[i + 1], row[i + 2]) and, when
+	 * @m is not NULL, m[i] = max(hprev[i], hcur[i], hnext[i]): with
+	 * hprev and hcur the horizontal maxima of the two rows above @row,
+	 * m is the 3x3 maximum around column i + 1 of the row between.
+	 * Reads row[0, n + 2), hprev and hcur [0, n) (not read when @m is
+	 * NULL); writes hnext[0, n) and m[0, n).
+	 */
+	void (*max9_row)(const int16_t *row, const int16_t *hprev,
+		const int16_t *hcur, int16_t *hnext, int16_t *m, int n);
+
+	/* Optional, with max9_row(): extrema() in two passes over a row,
+	 * through the levels' 3x3 maxima, each level's computed once per row
+	 * for its own search and both its neighbours' (extrema() took a
+	 * neighbour's again from nine rows for every block it tested).
+	 *
+	 * extrema_spatial(): max9_row(r[2], hprev, hcur, hnext, m, n) of the
+	 * searched level (r: its rows above, at and below the centre), and
+	 * the 16-column blocks [i, i + 16), i + 16 <= n, i a multiple of 16,
+	 * in which some column i + j + 1 has v = r[1][i + j + 1] > @thr and
+	 * v == m[i + j] (v is its 3x3 maximum, ties allowed): writes i to
+	 * at[] and the 16-bit lane mask of those columns to mask[], in
+	 * increasing order; returns how many (<= n / 16).
+	 *
+	 * extrema_scale(): then, with m[j] the 3x3 maxima of d[3 j .. 3 j + 2]
+	 * (m[0] and m[2] NULL where d's rows are; m[1] as written above) and
+	 * @nb blocks from extrema_spatial(), the list extrema(d, w, lev, thr,
+	 * gate, xs, n) gives, in its order: the rest of the spatial test and
+	 * the gate and scale tests on the listed blocks, extrema()'s test on
+	 * the columns past the last whole block. Reads m[j][0, n).
+	 */
+	int (*extrema_spatial)(const int16_t *const r[3], const int16_t *hprev,
+		const int16_t *hcur, int16_t *hnext, int16_t *m, int16_t thr,
+		uint16_t *mask, int32_t *at, int n);
+	int (*extrema_scale)(const int16_t *const d[9], const int16_t *const m[3],
+		const int32_t w[3], const uint16_t *lev, int16_t thr, uint16_t gate,
+		const uint16_t *mask, const int32_t *at, int nb, int32_t *xs, int n);
+
 	/* Decimation by two: dst[i] = src[2 i]; reads src[0, 2n - 1),
 	 * writes dst[0, n).
 	 */
@@ -358,6 +397,16 @@ SMP_K_DECLARE(scalar)
 SMP_K_DECLARE(sse2)
 SMP_K_DECLARE(avx2)
 SMP_K_DECLARE(avx512)
+
+void smp_k_max9_row_avx2(const int16_t *row, const int16_t *hprev,
+	const int16_t *hcur, int16_t *hnext, int16_t *m, int n);
+int smp_k_extrema_spatial_avx2(const int16_t *const r[3], const int16_t *hprev,
+	const int16_t *hcur, int16_t *hnext, int16_t *m, int16_t thr,
+	uint16_t *mask, int32_t *at, int n);
+int smp_k_extrema_scale_avx2(const int16_t *const d[9],
+	const int16_t *const m[3], const int32_t w[3], const uint16_t *lev,
+	int16_t thr, uint16_t gate, const uint16_t *mask, const int32_t *at, int nb,
+	int32_t *xs, int n);
 
 /* The table for the best path allowed by the CPU and SMP_SIMD (AVX2 at
  * most without it: smp_kernels_isa()); never NULL.

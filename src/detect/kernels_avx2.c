@@ -259,6 +259,124 @@ smp_k_extrema_avx2(const int16_t *const d[9], const int32_t w[3],
 }
 
 void
+smp_k_max9_row_avx2(const int16_t *row, const int16_t *hprev,
+	const int16_t *hcur, int16_t *hnext, int16_t *m, int n)
+{
+	int i = 0;
+
+	for (; m && i + 16 <= n; i += 16) {
+		__m256i h = _mm256_max_epi16(
+			_mm256_max_epi16(LD(row + i), LD(row + i + 1)), LD(row + i + 2));
+
+		ST(hnext + i, h);
+		ST(m + i,
+			_mm256_max_epi16(_mm256_max_epi16(LD(hprev + i), LD(hcur + i)), h));
+	}
+	for (; i + 16 <= n; i += 16)
+		ST(hnext + i,
+			_mm256_max_epi16(_mm256_max_epi16(LD(row + i), LD(row + i + 1)),
+				LD(row + i + 2)));
+	for (; i < n; i++) {
+		int h = row[i] > row[i + 1] ? row[i] : row[i + 1];
+
+		h = row[i + 2] > h ? row[i + 2] : h;
+		hnext[i] = (int16_t) h;
+		if (m) {
+			int v = hprev[i] > hcur[i] ? hprev[i] : hcur[i];
+
+			m[i] = (int16_t) (h > v ? h : v);
+		}
+	}
+}
+
+/* max9_row() and the first pass of extrema() in one: v > thr and v ==
+ * its own 3x3 maximum (>= all nine) lists the blocks, with the row's
+ * maxima still in registers.
+ */
+int
+smp_k_extrema_spatial_avx2(const int16_t *const r[3], const int16_t *hprev,
+	const int16_t *hcur, int16_t *hnext, int16_t *m, int16_t thr,
+	uint16_t *mask, int32_t *at, int n)
+{
+	const __m256i vthr = _mm256_set1_epi16(thr);
+	const int16_t *c = r[1], *b = r[2];
+	int i = 0, nb = 0;
+
+	for (; i + 16 <= n; i += 16) {
+		__m256i h = _mm256_max_epi16(
+			_mm256_max_epi16(LD(b + i), LD(b + i + 1)), LD(b + i + 2));
+		__m256i mx =
+			_mm256_max_epi16(_mm256_max_epi16(LD(hprev + i), LD(hcur + i)), h);
+		__m256i v = LD(c + i + 1);
+		__m256i t = _mm256_and_si256(
+			_mm256_cmpgt_epi16(v, vthr), _mm256_cmpeq_epi16(v, mx));
+		unsigned k = (unsigned) _mm_movemask_epi8(_mm_packs_epi16(
+			_mm256_castsi256_si128(t), _mm256_extracti128_si256(t, 1)));
+
+		ST(hnext + i, h);
+		ST(m + i, mx);
+		mask[nb] = (uint16_t) k;
+		at[nb] = i;
+		nb += k != 0;
+	}
+	if (i < n)
+		smp_k_max9_row_avx2(
+			b + i, hprev + i, hcur + i, hnext + i, m + i, n - i);
+	return nb;
+}
+
+/* The second pass: on the listed blocks, v > the maximum of the four
+ * neighbours before it in raster order (ties go to the first pixel, as
+ * in localmax16()), the gate, and the scale test against the
+ * neighbours' maxima, a load each where scale16() took nine.
+ */
+int
+smp_k_extrema_scale_avx2(const int16_t *const d[9], const int16_t *const m[3],
+	const int32_t w[3], const uint16_t *lev, int16_t thr, uint16_t gate,
+	const uint16_t *mask, const int32_t *at, int nb, int32_t *xs, int n)
+{
+	const __m256i vgate = _mm256_set1_epi16((int16_t) gate);
+	const __m256i wp0 = wpair(w[0], w[1]), wp1 = wpair(1, w[1]),
+				  wp2 = wpair(w[2], w[1]);
+	const __m256i zero = _mm256_setzero_si256(), minus1 = _mm256_set1_epi32(-1);
+	const int16_t *a = d[3], *c = d[4];
+	int count = 0;
+
+	for (int b = 0; b < nb; b++) {
+		int j = at[b];
+		__m256i v = LD(c + j + 1);
+		__m256i before =
+			_mm256_max_epi16(_mm256_max_epi16(LD(a + j), LD(a + j + 1)),
+				_mm256_max_epi16(LD(a + j + 2), LD(c + j)));
+		__m256i g = _mm256_mulhi_epu16(LD(lev + j + 1), vgate);
+		/* bad: not above every neighbour before it, or the gate or a
+		 * scale test fails (as in scale16())
+		 */
+		__m256i bad = _mm256_xor_si256(_mm256_cmpgt_epi16(v, before), minus1);
+		unsigned k;
+
+		bad = _mm256_or_si256(bad, above(g, v, wp1, zero));
+		if (m[0])
+			bad = _mm256_or_si256(bad, above(LD(m[0] + j), v, wp0, minus1));
+		if (m[2])
+			bad = _mm256_or_si256(bad, above(LD(m[2] + j), v, wp2, zero));
+		k = mask[b] &
+			~(unsigned) _mm_movemask_epi8(
+				_mm_packs_epi16(_mm256_castsi256_si128(bad),
+					_mm256_extracti128_si256(bad, 1))) &
+			0xFFFF;
+		while (k) {
+			xs[count++] = j + __builtin_ctz(k);
+			k &= k - 1;
+		}
+	}
+	for (int i = n / 16 * 16; i < n; i++)
+		if (smp_k_extremum_px(d, w, lev, thr, gate, i))
+			xs[count++] = i;
+	return count;
+}
+
+void
 smp_k_down2_avx2(const uint16_t *src, uint16_t *dst, int n)
 {
 	int i = 0;
