@@ -409,11 +409,10 @@ case_extrema_m(
 			c_ref = ref->extrema(d, w, lev.data, thrs[t], gate, o_ref.data, n);
 			c_isa = isa->extrema_scale(d, m, w, lev.data, thrs[t], gate,
 				mask.data, at.data, nb, o_isa.data, n);
+			/* xs[c, n) may be overwritten; past n is the guard page */
 			assert_int_equal(c_ref, c_isa);
 			assert_memory_equal(o_ref.data, o_isa.data, (size_t) c_ref * 4);
 			assert_untouched_before(&o_isa, SENTINEL_ISA);
-			for (int i = c_isa * 4; i < n * 4; i++)
-				assert_int_equal(((uint8_t *) o_isa.data)[i], SENTINEL_ISA);
 			memset(o_isa.data, SENTINEL_ISA, (size_t) n * 4);
 		}
 	}

@@ -105,7 +105,8 @@ typedef struct SmpKernels {
 	 * @nb blocks from extrema_spatial(), the list extrema(d, w, lev, thr,
 	 * gate, xs, n) gives, in its order: the rest of the spatial test and
 	 * the gate and scale tests on the listed blocks, extrema()'s test on
-	 * the columns past the last whole block. Reads m[j][0, n).
+	 * the columns past the last whole block. Reads m[j][0, n); may write
+	 * anything to xs[count, n) (it lists eight places per store).
 	 */
 	int (*extrema_spatial)(const int16_t *const r[3], const int16_t *hprev,
 		const int16_t *hcur, int16_t *hnext, int16_t *m, int16_t thr,
