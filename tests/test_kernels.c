@@ -609,6 +609,75 @@ case_ring_sorted(
 	buf_free(&plane);
 }
 
+/* ring_contrast(): rows of W = n + 14 columns, candidates every third
+ * column within SMP_K_RING_REACH of neither end, most with a raised
+ * centre in D (so that the Hessian test passes as often as it fails),
+ * the scale fit with and without the neighbour levels, random L0 at the
+ * centres against patterned L1 (the contrast test both ways). The D and
+ * L0 rows end at the last element read (x + 1 of the last column), L1's
+ * plane at its farthest pixel, each against a guard page. Every path
+ * must give the scalar reference's list, bit for bit.
+ */
+static guint64 rc_total, rc_passed;
+
+static void
+case_ring_contrast(
+	const SmpKernels *ref, const SmpKernels *isa, int n, int pat, int off)
+{
+	int reach = SMP_K_RING_REACH, w = n + 2 * reach, dn = w - 6, m = 0;
+	int stride = w + (n % 5);
+	Buf plane = patch_new(stride, (size_t) 2 * reach * stride + w, pat, off);
+	Buf d[5], l0 = buf_new((size_t) dn, 2, off, 0);
+	Buf xs = buf_new((size_t) w, 4, off, 0);
+	Buf o_ref = buf_new((size_t) w + 1, sizeof(SmpKRingCand), 0, 0);
+	Buf o_isa = buf_new((size_t) w + 1, sizeof(SmpKRingCand), 0, 0);
+	SmpKRingIn in;
+	int32_t *x = xs.data;
+	int k_ref, k_isa;
+
+	for (int j = 0; j < 5; j++) {
+		d[j] = buf_new((size_t) dn, 2, off, 0);
+		fill_s16(
+			d[j].data, dn, pat, j, j < 3 ? -300 : -3000, j < 3 ? 300 : 3000);
+	}
+	for (int c = reach; c < w - reach; c++)
+		if ((c + n) % 3 == 0) {
+			x[m++] = c - 1;
+			if (smp_test_rand(&rng) % 4)
+				((int16_t *) d[1].data)[c] =
+					(int16_t) (1000 + smp_test_rand(&rng) % 3000);
+		}
+	for (int i = 0; i < dn; i++)
+		((uint16_t *) l0.data)[i] = (uint16_t) (smp_test_rand(&rng) % 4081);
+	for (int j = 0; j < 3; j++)
+		in.d[j] = d[j].data;
+	in.dm = n % 4 ? d[3].data : NULL;
+	in.dp = n % 4 ? d[4].data : NULL;
+	in.t[0] = 2.0 + 0.01 * off;
+	in.t[1] = 3.1748021039363987 + 0.1 * (n % 7);
+	in.t[2] = 5.039684199579493 + 0.3 * (n % 3);
+	in.l0 = l0.data;
+	in.l1 = (const uint16_t *) plane.data + (size_t) reach * stride;
+	in.stride1 = stride;
+	in.y = reach + (n % 2) * 1000;
+	in.min_contrast = 0.02 + 0.04 * (n % 4);
+	k_ref = smp_k_ring_contrast_scalar(&in, x, m, o_ref.data);
+	k_isa = isa->ring_contrast(&in, x, m, o_isa.data);
+	assert_int_equal(k_ref, k_isa);
+	assert_memory_equal(
+		o_ref.data, o_isa.data, (size_t) k_ref * sizeof(SmpKRingCand));
+	rc_total += (guint64) m;
+	rc_passed += (guint64) k_ref;
+	for (int j = 0; j < 5; j++)
+		buf_free(&d[j]);
+	buf_free(&l0);
+	buf_free(&xs);
+	buf_free(&o_ref);
+	buf_free(&o_isa);
+	buf_free(&plane);
+	(void) ref;
+}
+
 static void
 run_cases(SmpIsa which, CaseFn fn)
 {
@@ -681,6 +750,21 @@ test_kernels_extrema_m_avx2(void **state)
 {
 	(void) state;
 	run_cases(SMP_ISA_AVX2, case_extrema_m);
+}
+
+/* ring_contrast(): AVX2's kernel (AVX-512's table shares it) against the
+ * scalar reference, on cases where both outcomes are common.
+ */
+static void
+test_kernels_ring_contrast_avx2(void **state)
+{
+	(void) state;
+	rc_total = rc_passed = 0;
+	run_cases(SMP_ISA_AVX2, case_ring_contrast);
+	print_message("ring_contrast: %" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT
+				  " candidates passed\n",
+		rc_passed, rc_total);
+	assert_true(rc_passed > rc_total / 10 && rc_passed < rc_total * 9 / 10);
 }
 
 /* The scalar reference against hand-computed values, so that a bug shared
@@ -902,6 +986,7 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_kernels_excess_peak_avx2),
 	cmocka_unit_test(test_kernels_ray_half_avx2),
 	cmocka_unit_test(test_kernels_ring_sorted_avx2),
+	cmocka_unit_test(test_kernels_ring_contrast_avx2),
 	cmocka_unit_test(test_kernels_luma_avx512),
 	cmocka_unit_test(test_kernels_vblur5_avx512),
 	cmocka_unit_test(test_kernels_hblur5_dog_avx512),

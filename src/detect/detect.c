@@ -76,10 +76,10 @@
 #define NOISE_STEP_X 8 /* noise sampling grid, pixels */
 #define NOISE_STEP_Y 4
 #define NOISE_BINS 1024
-#define EDGE_RATIO 8.0 /* max principal curvature ratio (SIFT's r) */
+#define EDGE_RATIO SMP_K_EDGE_RATIO /* max principal curvature ratio */
 #define N_RING 16 /* background samples around a candidate */
-#define RING_FACTOR 2.2 /* ring radius / scale radius */
-#define RING_MIN 2.5 /* octave px */
+#define RING_FACTOR SMP_K_RING_FACTOR /* ring radius / scale radius */
+#define RING_MIN SMP_K_RING_MIN /* octave px */
 #define NOISE_FLOOR 8.0 /* Q4 (half a grey level) */
 /* SUPPRESS_FACTOR, SIZE_SLACK_MIN, SIZE_SLACK_MAX: detect_private.h */
 #define LARGE_MIN 1.6 /* large blob: diameter > this * dmax ... */
@@ -157,6 +157,8 @@ typedef struct Scratch {
 	int16_t *D[N_DOG];
 	uint16_t *tmp; /* one row with two halo pixels either side */
 	int32_t *xs; /* one row of extrema */
+	int32_t *xin; /* those of them away from the edges */
+	SmpKRingCand *rc; /* those of them that pass ring_contrast() */
 	/* max9_row()'s rows per level k = -1 (the finer neighbour) .. 3:
 	 * three of horizontal maxima (row r in slot r % 3), then one of 3x3
 	 * maxima; valid for the search of row hm_next (-1: none)
@@ -340,6 +342,8 @@ scratch_free(Scratch *s)
 	aligned_free(s->tmp, (size_t) (s->stride + 64) * sizeof(uint16_t));
 	aligned_free(s->xs, (size_t) s->stride * sizeof(int32_t));
 	aligned_free(s->hm, hm_bytes(s));
+	g_free(s->xin);
+	g_free(s->rc);
 	g_free(s->bmask);
 	g_free(s->bat);
 	g_free(s->hist);
@@ -369,6 +373,8 @@ scratch_new(int w)
 		!(s->hm = aligned_new(hm_bytes(s))))
 		goto fail;
 	s->hm_next = -1;
+	s->xin = g_new(int32_t, s->stride);
+	s->rc = g_new(SmpKRingCand, s->stride);
 	s->bmask = g_new(uint16_t, (size_t) N_DOG * (s->stride / 16 + 1));
 	s->bat = g_new(int32_t, (size_t) N_DOG * (s->stride / 16 + 1));
 	s->hist = g_new0(guint32, NOISE_BINS);
@@ -656,7 +662,7 @@ excess_peak_clamped(
  * Integer pixels and the same double code on every path: bit-identical.
  * Returns: TRUE with @c2 filled; its background and noise are @c's.
  */
-static gboolean
+static G_ALWAYS_INLINE inline gboolean
 split_partner(Job *job, const Scratch *s, int x, int y, int bg, double noise,
 	const Cand *c, Cand *c2)
 {
@@ -754,7 +760,7 @@ ring_sorted(const SmpKernels *k, const Scratch *s, int x, int y, double rho,
  * on the other run's first value, bg - ring[8] or ring[7] - bg, which is
  * <= 0 and so never above the other candidates (all >= 0).
  */
-static int
+static G_ALWAYS_INLINE inline int
 mad_pair(const int ring[N_RING], int bg)
 {
 	int a = 1, x, y, lo;
@@ -767,70 +773,32 @@ mad_pair(const int ring[N_RING], int bg)
 	return MAX(x, y) + MAX(MIN(x, y), lo);
 }
 
-/* Examine the 3x3 maximum of D(@lvl) at (@x, @y) of the current octave.
- * Returns: how many of @c were filled: 1 for a dot or a large blob, 2 for
- * a dot and a touching second one (split_partner()), else 0.
+/* The sub-pixel offset along one axis: a parabola through the centre
+ * and its neighbours @lo and @hi (second difference @dxx).
  */
-static int
-examine(Job *job, Scratch *s, int lvl, int x, int y, Cand c[2])
+static inline double
+fit_offset(double dxx, int lo, int hi)
+{
+	double o = dxx < 0 ? 0.5 * (lo - hi) / dxx : 0.0;
+
+	return CLAMP(o, -0.5, 0.5);
+}
+
+/* examine() after the contrast test (shared with the batched first
+ * stage, ring_contrast()): the noise test, the measurements and the
+ * size tests. @ox, @oy: the sub-pixel offset; @resp: the fitted
+ * response; @ring: the ring, sorted, its median @bg; @cval: L0 there.
+ * Inlined in both: a call with twelve arguments cost the scalar path
+ * 0.2% more instructions.
+ */
+static G_ALWAYS_INLINE inline int
+examine_rest(Job *job, Scratch *s, int lvl, int x, int y, double ox, double oy,
+	double resp, const int ring[N_RING], int bg, int cval, Cand c[2])
 {
 	const Octave *oc = s->oc;
 	const SmpDetectParams *p = job->p;
-	double tv = oc->t[lvl];
-	int v = dval(s, lvl, x, y);
-	double resp = v * tv;
-	int ring[N_RING];
-	int cval, bg;
-	double dxx, dyy, dxy, tr, det, ox, oy, os, t, rs, rho, noise, depth;
-	double r, sharp, width[2];
+	double depth = bg - cval, noise, r, sharp, width[2];
 
-	/* Not a ridge: the Hessian's principal curvatures are alike (a hair
-	 * shaft or an edge has one large and one small).
-	 */
-	dxx = dval(s, lvl, x + 1, y) + dval(s, lvl, x - 1, y) - 2.0 * v;
-	dyy = dval(s, lvl, x, y + 1) + dval(s, lvl, x, y - 1) - 2.0 * v;
-	dxy = 0.25 *
-		(dval(s, lvl, x + 1, y + 1) - dval(s, lvl, x + 1, y - 1) -
-			dval(s, lvl, x - 1, y + 1) + dval(s, lvl, x - 1, y - 1));
-	tr = dxx + dyy;
-	det = dxx * dyy - dxy * dxy;
-	if (det <= 0 ||
-		tr * tr * EDGE_RATIO >= (EDGE_RATIO + 1) * (EDGE_RATIO + 1) * det)
-		return FALSE;
-
-	/* Sub-pixel centre and scale: parabolas through the neighbours. */
-	ox = dxx < 0 ? 0.5 * (dval(s, lvl, x - 1, y) - dval(s, lvl, x + 1, y)) / dxx
-				 : 0.0;
-	oy = dyy < 0 ? 0.5 * (dval(s, lvl, x, y - 1) - dval(s, lvl, x, y + 1)) / dyy
-				 : 0.0;
-	ox = CLAMP(ox, -0.5, 0.5);
-	oy = CLAMP(oy, -0.5, 0.5);
-	t = tv;
-	if (lvl > 0 && lvl < N_DOG - 1) {
-		double rm = dval(s, lvl - 1, x, y) * oc->t[lvl - 1];
-		double rp = dval(s, lvl + 1, x, y) * oc->t[lvl + 1];
-		double curv = rm - 2.0 * resp + rp;
-
-		os = curv < 0 ? CLAMP(0.5 * (rm - rp) / curv, -0.5, 0.5) : 0.0;
-		t = os >= 0 ? tv + os * (oc->t[lvl + 1] - tv)
-					: tv + os * (tv - oc->t[lvl - 1]);
-		resp -= 0.25 * (rm - rp) * os;
-	}
-	rs = 1.3 * sqrt(t); /* radius of a blob peaking at t, octave px */
-
-	/* Background and local noise: median and MAD of a ring on L1. */
-	rho = CLAMP(RING_FACTOR * rs, RING_MIN, (double) MEASURE_REACH);
-	ring_sorted(job->k, s, x, y, rho, ring);
-	bg = (ring[N_RING / 2 - 1] + ring[N_RING / 2]) / 2;
-	cval = lval(s, 0, x, y);
-	depth = bg - cval;
-	if (bg <= 0 || depth <= 0)
-		return FALSE;
-	/* The contrast test first: it needs no noise, and it rejects 39% of
-	 * the candidates of the bench photo (the noise test 13% more).
-	 */
-	if (depth < p->min_contrast * bg)
-		return FALSE;
 	noise = 1.4826 * 0.5 * mad_pair(ring, bg);
 	noise = MAX(noise, NOISE_FLOOR);
 	if (depth < p->min_snr * noise)
@@ -867,6 +835,86 @@ examine(Job *job, Scratch *s, int lvl, int x, int y, Cand c[2])
 	}
 	return 2.0 * c->r > LARGE_MIN * p->diameter_max_px &&
 		c->contrast >= LARGE_MIN_CONTRAST;
+}
+
+/* Examine the 3x3 maximum of D(@lvl) at (@x, @y) of the current octave.
+ * Returns: how many of @c were filled: 1 for a dot or a large blob, 2 for
+ * a dot and a touching second one (split_partner()), else 0.
+ */
+static int
+examine(Job *job, Scratch *s, int lvl, int x, int y, Cand c[2])
+{
+	const Octave *oc = s->oc;
+	const SmpDetectParams *p = job->p;
+	double tv = oc->t[lvl];
+	int v = dval(s, lvl, x, y);
+	double resp = v * tv;
+	int ring[N_RING];
+	int cval, bg;
+	double dxx, dyy, dxy, tr, det, ox, oy, os, t, rs, rho, depth;
+
+	/* Not a ridge: the Hessian's principal curvatures are alike (a hair
+	 * shaft or an edge has one large and one small).
+	 */
+	dxx = dval(s, lvl, x + 1, y) + dval(s, lvl, x - 1, y) - 2.0 * v;
+	dyy = dval(s, lvl, x, y + 1) + dval(s, lvl, x, y - 1) - 2.0 * v;
+	dxy = 0.25 *
+		(dval(s, lvl, x + 1, y + 1) - dval(s, lvl, x + 1, y - 1) -
+			dval(s, lvl, x - 1, y + 1) + dval(s, lvl, x - 1, y - 1));
+	tr = dxx + dyy;
+	det = dxx * dyy - dxy * dxy;
+	if (det <= 0 ||
+		tr * tr * EDGE_RATIO >= (EDGE_RATIO + 1) * (EDGE_RATIO + 1) * det)
+		return FALSE;
+
+	/* Sub-pixel centre and scale: parabolas through the neighbours. */
+	ox = fit_offset(dxx, dval(s, lvl, x - 1, y), dval(s, lvl, x + 1, y));
+	oy = fit_offset(dyy, dval(s, lvl, x, y - 1), dval(s, lvl, x, y + 1));
+	t = tv;
+	if (lvl > 0 && lvl < N_DOG - 1) {
+		double rm = dval(s, lvl - 1, x, y) * oc->t[lvl - 1];
+		double rp = dval(s, lvl + 1, x, y) * oc->t[lvl + 1];
+		double curv = rm - 2.0 * resp + rp;
+
+		os = curv < 0 ? CLAMP(0.5 * (rm - rp) / curv, -0.5, 0.5) : 0.0;
+		t = os >= 0 ? tv + os * (oc->t[lvl + 1] - tv)
+					: tv + os * (tv - oc->t[lvl - 1]);
+		resp -= 0.25 * (rm - rp) * os;
+	}
+	rs = 1.3 * sqrt(t); /* radius of a blob peaking at t, octave px */
+
+	/* Background and local noise: median and MAD of a ring on L1. */
+	rho = CLAMP(RING_FACTOR * rs, RING_MIN, (double) MEASURE_REACH);
+	ring_sorted(job->k, s, x, y, rho, ring);
+	bg = (ring[N_RING / 2 - 1] + ring[N_RING / 2]) / 2;
+	cval = lval(s, 0, x, y);
+	depth = bg - cval;
+	if (bg <= 0 || depth <= 0)
+		return FALSE;
+	/* The contrast test first: it needs no noise, and it rejects 39% of
+	 * the candidates of the bench photo (the noise test 13% more).
+	 */
+	if (depth < p->min_contrast * bg)
+		return FALSE;
+	return examine_rest(job, s, lvl, x, y, ox, oy, resp, ring, bg, cval, c);
+}
+
+/* examine() from its noise test on, for a candidate that passed
+ * ring_contrast(): the sub-pixel offset again (two divisions; the
+ * kernel leaves it out, as most of its candidates fail).
+ */
+static int
+examine_passed(
+	Job *job, Scratch *s, int lvl, int y, const SmpKRingCand *rc, Cand c[2])
+{
+	int x = rc->x, v = dval(s, lvl, x, y);
+	int l = dval(s, lvl, x - 1, y), r = dval(s, lvl, x + 1, y);
+	int u = dval(s, lvl, x, y - 1), d = dval(s, lvl, x, y + 1);
+	double ox = fit_offset(r + l - 2.0 * v, l, r);
+	double oy = fit_offset(d + u - 2.0 * v, u, d);
+
+	return examine_rest(
+		job, s, lvl, x, y, ox, oy, rc->resp, rc->ring, rc->bg, rc->cval, c);
 }
 
 /* --- one strip -------------------------------------------------------- */
@@ -928,6 +976,93 @@ static inline int16_t *
 hm_row(const Scratch *s, int k, int slot)
 {
 	return s->hm + ((size_t) (k + 1) * HM_ROWS + slot) * s->stride;
+}
+
+/* examine() on the extrema of D(@lvl) at (xs[i] + 1, @y), i < @n, those
+ * that pass to @out (@lw: as mark_coarser()).
+ */
+static void
+examine_each(Job *job, Scratch *s, int lvl, int y, const int32_t *lw,
+	const int32_t *xs, int n, CandBuf *out)
+{
+	const Octave *oc = s->oc;
+
+	for (int i = 0; i < n; i++) {
+		Cand c[2];
+		int found;
+
+		/* mark_coarser()'s pixel, in a plane far out of cache: a miss per
+		 * kept candidate, a sixth of the per-candidate code's samples,
+		 * hidden behind examine()
+		 */
+		if (oc->next_fine)
+			__builtin_prefetch(
+				oc->next_fine + (size_t) (y / 2) * oc->next_w + (xs[i] + 1) / 2,
+				1);
+		found = examine(job, s, lvl, xs[i] + 1, y, c);
+
+		if (found)
+			cands_append(out, c, found);
+		if (found && oc->next_fine)
+			mark_coarser(s, xs[i] + 1, y, lvl, lw);
+	}
+}
+
+/* examine_each() on the @n extrema in s->xs through the kernels'
+ * ring_contrast(): the first stage, up to the contrast test, eight
+ * candidates at a time without a branch per candidate (it rejects about
+ * half of them, unpredictably), the rest of examine() on those that
+ * pass. Needs @y at least MEASURE_REACH from the plane's edges; the
+ * candidates nearer the left or right edge take examine() (clamped
+ * reads).
+ */
+static void
+examine_batched(Job *job, Scratch *s, int lvl, int y, const int32_t *lw, int n,
+	CandBuf *out)
+{
+	const Octave *oc = s->oc;
+	SmpKRingIn in;
+	int m = 0, k;
+
+	for (int i = 0; i < n; i++) {
+		int x = s->xs[i] + 1;
+
+		if (x >= MEASURE_REACH && x < oc->w - MEASURE_REACH)
+			s->xin[m++] = s->xs[i];
+		else
+			examine_each(job, s, lvl, y, lw, s->xs + i, 1, out);
+	}
+	for (int j = 0; j < 3; j++)
+		in.d[j] = drow(s, lvl, y - 1 + j);
+	in.dm = in.dp = NULL;
+	in.t[0] = in.t[2] = 0.0;
+	in.t[1] = oc->t[lvl];
+	if (lvl > 0 && lvl < N_DOG - 1) {
+		in.dm = drow(s, lvl - 1, y);
+		in.dp = drow(s, lvl + 1, y);
+		in.t[0] = oc->t[lvl - 1];
+		in.t[2] = oc->t[lvl + 1];
+	}
+	in.l0 = laddr(s, 0, 0, y);
+	in.l1 = laddr(s, 1, 0, y);
+	in.stride1 = s->lstride[1];
+	in.y = y;
+	in.min_contrast = job->p->min_contrast;
+	k = job->k->ring_contrast(&in, s->xin, m, s->rc);
+	for (int i = 0; i < k; i++) {
+		const SmpKRingCand *rc = s->rc + i;
+		Cand c[2];
+		int found;
+
+		if (oc->next_fine)
+			__builtin_prefetch(
+				oc->next_fine + (size_t) (y / 2) * oc->next_w + rc->x / 2, 1);
+		found = examine_passed(job, s, lvl, y, rc, c);
+		if (found)
+			cands_append(out, c, found);
+		if (found && oc->next_fine)
+			mark_coarser(s, rc->x, y, lvl, lw);
+	}
 }
 
 /* The first pass of the search of row @y (kernels with
@@ -1042,25 +1177,11 @@ find_extrema(Job *job, Scratch *s, const int16_t thr[N_DOG], int ya, int yb,
 				n = job->k->extrema(
 					d, wt[lvl], lev, thr[lvl], job->gate, s->xs, w - 2);
 			examined += (guint64) n;
-			for (int i = 0; i < n; i++) {
-				Cand c[2];
-				int found;
-
-				/* mark_coarser()'s pixel, in a plane far out of cache:
-				 * a miss per kept candidate, a sixth of the per-candidate
-				 * code's samples, hidden behind examine()
-				 */
-				if (oc->next_fine)
-					__builtin_prefetch(oc->next_fine +
-							(size_t) (y / 2) * oc->next_w + (s->xs[i] + 1) / 2,
-						1);
-				found = examine(job, s, lvl, s->xs[i] + 1, y, c);
-
-				if (found)
-					cands_append(out, c, found);
-				if (found && oc->next_fine)
-					mark_coarser(s, s->xs[i] + 1, y, lvl, lw);
-			}
+			if (job->k->ring_contrast && y >= MEASURE_REACH &&
+				y < h - MEASURE_REACH)
+				examine_batched(job, s, lvl, y, lw, n, out);
+			else
+				examine_each(job, s, lvl, y, lw, s->xs, n, out);
 		}
 	}
 	return examined;

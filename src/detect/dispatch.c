@@ -97,13 +97,14 @@ init_tables(void)
 	t->excess_peak = smp_k_excess_peak_avx2;
 	t->ray_half = smp_k_ray_half_avx2;
 	t->ring_sorted = smp_k_ring_sorted_avx2;
+	t->ring_contrast = smp_k_ring_contrast_avx2;
 	t->max9_row = smp_k_max9_row_avx2;
 	t->extrema_spatial = smp_k_extrema_spatial_avx2;
 	t->extrema_scale = smp_k_extrema_scale_avx2;
 	supported[SMP_ISA_AVX2] =
 		supported[SMP_ISA_SSE2] && __builtin_cpu_supports("avx2");
 
-	/* excess_peak(), ray_half() and ring_sorted() stay AVX2's: gathers were slow on this
+	/* excess_peak(), ray_half(), ring_sorted() and ring_contrast() stay AVX2's: gathers were slow on this
 	 * project's AMD EPYC (kernels_avx2.c), and AVX2's loads do the job.
 	 */
 	t = &tables[SMP_ISA_AVX512];

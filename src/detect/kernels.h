@@ -26,6 +26,31 @@
 #define SMP_K_WB 29
 #define SMP_K_Q 4
 
+/* examine()'s constants (detect.c) that ring_contrast() needs too. */
+#define SMP_K_EDGE_RATIO 8.0 /* max principal curvature ratio (SIFT's r) */
+#define SMP_K_RING_FACTOR 2.2 /* ring radius / scale radius */
+#define SMP_K_RING_MIN 2.5 /* octave px */
+
+/* One row's inputs of ring_contrast(). */
+typedef struct SmpKRingIn {
+	const int16_t *d[3]; /* D(lvl): rows y - 1, y, y + 1 */
+	const int16_t *dm, *dp; /* row y of D(lvl -+ 1); NULL: no scale fit */
+	double t[3]; /* t of levels lvl - 1, lvl, lvl + 1 */
+	const uint16_t *l0, *l1; /* row y of L0 and of L1 */
+	int stride1; /* of L1, in elements */
+	int y;
+	double min_contrast;
+} SmpKRingIn;
+
+/* A candidate that passed ring_contrast(): its column, the fitted
+ * response, the ring sorted, its median bg and L0 at the centre.
+ */
+typedef struct SmpKRingCand {
+	double resp;
+	int32_t x, bg, cval;
+	int32_t ring[16];
+} SmpKRingCand;
+
 typedef struct SmpKernels {
 	SmpIsa isa;
 	const char *name;
@@ -166,6 +191,20 @@ typedef struct SmpKernels {
 	 */
 	void (*ring_sorted)(
 		const uint16_t *c, int stride, int x, int y, double rho, int out[16]);
+
+	/* The first stage of examine() (detect.c) for @n candidates of one
+	 * row, each at (xs[i] + 1, @in->y) (the extrema kernels' listing):
+	 * the Hessian test, the scale fit, the ring's samples, sorted, and the
+	 * contrast test, through the same doubles in the same order as
+	 * examine(). Writes those that pass, in the order of @xs, to @out
+	 * (at most @n) and returns their number. Needs every candidate and
+	 * @in->y at least SMP_K_RING_REACH from the plane's edges; reads
+	 * within one column of each candidate in the D rows, within
+	 * SMP_K_RING_REACH of it in L1. NULL where the per-candidate C is
+	 * used (every path but AVX2's).
+	 */
+	int (*ring_contrast)(const struct SmpKRingIn *in, const int32_t *xs, int n,
+		struct SmpKRingCand *out);
 } SmpKernels;
 
 #define SMP_K_RING 16 /* directions of excess_peak() and ring_sorted() */
@@ -408,6 +447,11 @@ int smp_k_extrema_scale_avx2(const int16_t *const d[9],
 	const int16_t *const m[3], const int32_t w[3], const uint16_t *lev,
 	int16_t thr, uint16_t gate, const uint16_t *mask, const int32_t *at, int nb,
 	int32_t *xs, int n);
+
+int smp_k_ring_contrast_scalar(
+	const SmpKRingIn *in, const int32_t *xs, int n, SmpKRingCand *out);
+int smp_k_ring_contrast_avx2(
+	const SmpKRingIn *in, const int32_t *xs, int n, SmpKRingCand *out);
 
 /* The table for the best path allowed by the CPU and SMP_SIMD (AVX2 at
  * most without it: smp_kernels_isa()); never NULL.

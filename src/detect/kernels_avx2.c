@@ -760,4 +760,318 @@ smp_k_ring_sorted_avx2(
 	ST(out + 8, _mm256_cvtepu16_epi32(_mm256_extracti128_si256(v, 1)));
 }
 
+/* --- ring_contrast: eight candidates at a time ------------------------ */
+
+/* The 32 bits at element @idx of 16-bit @row: element idx in the low
+ * half, idx + 1 in the high half.
+ */
+static inline __m256i
+gather16(const void *row, __m256i idx)
+{
+	return _mm256_i32gather_epi32((const int *) row, idx, 2);
+}
+
+static inline __m256i
+lo_s16(__m256i g)
+{
+	return _mm256_srai_epi32(_mm256_slli_epi32(g, 16), 16);
+}
+
+static inline __m256i
+hi_s16(__m256i g)
+{
+	return _mm256_srai_epi32(g, 16);
+}
+
+static inline __m256d
+lo4d(__m256i v)
+{
+	return _mm256_cvtepi32_pd(_mm256_castsi256_si128(v));
+}
+
+static inline __m256d
+hi4d(__m256i v)
+{
+	return _mm256_cvtepi32_pd(_mm256_extracti128_si256(v, 1));
+}
+
+static inline __m256d
+clamp4(__m256d v, double lo, double hi)
+{
+	return _mm256_min_pd(
+		_mm256_max_pd(v, _mm256_set1_pd(lo)), _mm256_set1_pd(hi));
+}
+
+/* D's samples of eight candidates, as ints. */
+typedef struct {
+	__m256i v, sxx, syy, sxy, dm, dp;
+} DSamples;
+
+/* fit_scalar() (kernels_scalar.c) on four candidates (@h: which half of
+ * @ds), the same doubles in the same order; lanes that fail the Hessian
+ * test are 0 in the returned mask, and their resp and rho are finite
+ * (rho in [RING_MIN, RING_REACH]) whatever their division gave.
+ */
+static inline __m256d
+fit4(const SmpKRingIn *in, const DSamples *ds, int h, __m256d *resp,
+	__m256d *rho)
+{
+	__m256d (*cv)(__m256i) = h ? hi4d : lo4d;
+	const __m256d two = _mm256_set1_pd(2.0), zero = _mm256_setzero_pd();
+	__m256d v = cv(ds->v), tv = _mm256_set1_pd(in->t[1]);
+	__m256d dxx = _mm256_sub_pd(cv(ds->sxx), _mm256_mul_pd(two, v));
+	__m256d dyy = _mm256_sub_pd(cv(ds->syy), _mm256_mul_pd(two, v));
+	__m256d dxy = _mm256_mul_pd(_mm256_set1_pd(0.25), cv(ds->sxy));
+	__m256d tr = _mm256_add_pd(dxx, dyy);
+	__m256d det =
+		_mm256_sub_pd(_mm256_mul_pd(dxx, dyy), _mm256_mul_pd(dxy, dxy));
+	__m256d edge =
+		_mm256_mul_pd(_mm256_mul_pd(tr, tr), _mm256_set1_pd(SMP_K_EDGE_RATIO));
+	__m256d lim = _mm256_mul_pd(
+		_mm256_set1_pd((SMP_K_EDGE_RATIO + 1) * (SMP_K_EDGE_RATIO + 1)), det);
+	__m256d pass = _mm256_and_pd(_mm256_cmp_pd(det, zero, _CMP_GT_OQ),
+		_mm256_cmp_pd(edge, lim, _CMP_LT_OQ));
+	__m256d r = _mm256_mul_pd(v, tv), t = tv;
+
+	if (in->dm) {
+		__m256d t0 = _mm256_set1_pd(in->t[0]), t2 = _mm256_set1_pd(in->t[2]);
+		__m256d rm = _mm256_mul_pd(cv(ds->dm), t0);
+		__m256d rp = _mm256_mul_pd(cv(ds->dp), t2);
+		__m256d dr = _mm256_sub_pd(rm, rp);
+		__m256d curv =
+			_mm256_add_pd(_mm256_sub_pd(rm, _mm256_mul_pd(two, r)), rp);
+		__m256d q =
+			clamp4(_mm256_div_pd(_mm256_mul_pd(_mm256_set1_pd(0.5), dr), curv),
+				-0.5, 0.5);
+		__m256d os =
+			_mm256_blendv_pd(zero, q, _mm256_cmp_pd(curv, zero, _CMP_LT_OQ));
+		__m256d up =
+			_mm256_add_pd(tv, _mm256_mul_pd(os, _mm256_sub_pd(t2, tv)));
+		__m256d dn =
+			_mm256_add_pd(tv, _mm256_mul_pd(os, _mm256_sub_pd(tv, t0)));
+
+		t = _mm256_blendv_pd(dn, up, _mm256_cmp_pd(os, zero, _CMP_GE_OQ));
+		r = _mm256_sub_pd(
+			r, _mm256_mul_pd(_mm256_mul_pd(_mm256_set1_pd(0.25), dr), os));
+	}
+	*resp = r;
+	*rho = clamp4(_mm256_mul_pd(_mm256_set1_pd(SMP_K_RING_FACTOR),
+					  _mm256_mul_pd(_mm256_set1_pd(1.3), _mm256_sqrt_pd(t))),
+		SMP_K_RING_MIN, SMP_K_RING_REACH);
+	return pass;
+}
+
+static inline DSamples
+d_samples(const SmpKRingIn *in, __m256i x)
+{
+	const __m256i xm = _mm256_sub_epi32(x, _mm256_set1_epi32(1));
+	__m256i a0 = gather16(in->d[0], xm), b0 = gather16(in->d[0], x);
+	__m256i a1 = gather16(in->d[1], xm), b1 = gather16(in->d[1], x);
+	__m256i a2 = gather16(in->d[2], xm), b2 = gather16(in->d[2], x);
+	DSamples ds;
+
+	/* a: (x - 1, x), b: (x, x + 1) */
+	ds.v = hi_s16(a1);
+	ds.sxx = _mm256_add_epi32(hi_s16(b1), lo_s16(a1));
+	ds.syy = _mm256_add_epi32(hi_s16(a2), hi_s16(a0));
+	ds.sxy = _mm256_add_epi32(
+		_mm256_sub_epi32(_mm256_sub_epi32(hi_s16(b2), hi_s16(b0)), lo_s16(a2)),
+		lo_s16(a0));
+	ds.dm = ds.dp = _mm256_setzero_si256();
+	if (in->dm) {
+		ds.dm = hi_s16(gather16(in->dm, xm));
+		ds.dp = hi_s16(gather16(in->dp, xm));
+	}
+	return ds;
+}
+
+/* The ring's sample i of eight candidates at @x (ring_sorted()'s
+ * coordinates). Right of the centre (cos >= 0) the pair read starts one
+ * element before the sample, left of it at the sample: every read stays
+ * within the candidate's reach.
+ */
+static inline __m256i
+ring_sample(const SmpKRingIn *in, int i, __m256d bx0, __m256d bx1, __m256d by,
+	__m256d rho0, __m256d rho1)
+{
+	__m256d c = _mm256_set1_pd(smp_k_ring_cos[i]);
+	__m256d sn = _mm256_set1_pd(smp_k_ring_sin[i]);
+	__m256i xx = _mm256_setr_m128i(
+		_mm256_cvttpd_epi32(_mm256_add_pd(bx0, _mm256_mul_pd(rho0, c))),
+		_mm256_cvttpd_epi32(_mm256_add_pd(bx1, _mm256_mul_pd(rho1, c))));
+	__m256i yy = _mm256_setr_m128i(
+		_mm256_cvttpd_epi32(_mm256_add_pd(by, _mm256_mul_pd(rho0, sn))),
+		_mm256_cvttpd_epi32(_mm256_add_pd(by, _mm256_mul_pd(rho1, sn))));
+	__m256i idx = _mm256_add_epi32(
+		_mm256_mullo_epi32(_mm256_sub_epi32(yy, _mm256_set1_epi32(in->y)),
+			_mm256_set1_epi32(in->stride1)),
+		xx);
+
+	if (smp_k_ring_cos[i] >= 0)
+		return _mm256_srli_epi32(
+			gather16(in->l1, _mm256_sub_epi32(idx, _mm256_set1_epi32(1))), 16);
+	return _mm256_and_si256(gather16(in->l1, idx), _mm256_set1_epi32(0xFFFF));
+}
+
+/* Batcher's odd-even merge sort of 16, on eight rings at once. */
+#define CX(a, b)                                                               \
+	do {                                                                       \
+		__m256i lo_ = _mm256_min_epi32(r[a], r[b]);                            \
+		r[b] = _mm256_max_epi32(r[a], r[b]);                                   \
+		r[a] = lo_;                                                            \
+	} while (0)
+
+static inline void
+sort16x8(__m256i r[16])
+{
+	CX(0, 1);
+	CX(2, 3);
+	CX(0, 2);
+	CX(1, 3);
+	CX(1, 2);
+	CX(4, 5);
+	CX(6, 7);
+	CX(4, 6);
+	CX(5, 7);
+	CX(5, 6);
+	CX(0, 4);
+	CX(2, 6);
+	CX(2, 4);
+	CX(1, 5);
+	CX(3, 7);
+	CX(3, 5);
+	CX(1, 2);
+	CX(3, 4);
+	CX(5, 6);
+	CX(8, 9);
+	CX(10, 11);
+	CX(8, 10);
+	CX(9, 11);
+	CX(9, 10);
+	CX(12, 13);
+	CX(14, 15);
+	CX(12, 14);
+	CX(13, 15);
+	CX(13, 14);
+	CX(8, 12);
+	CX(10, 14);
+	CX(10, 12);
+	CX(9, 13);
+	CX(11, 15);
+	CX(11, 13);
+	CX(9, 10);
+	CX(11, 12);
+	CX(13, 14);
+	CX(0, 8);
+	CX(4, 12);
+	CX(4, 8);
+	CX(2, 10);
+	CX(6, 14);
+	CX(6, 10);
+	CX(2, 4);
+	CX(6, 8);
+	CX(10, 12);
+	CX(1, 9);
+	CX(5, 13);
+	CX(5, 9);
+	CX(3, 11);
+	CX(7, 15);
+	CX(7, 11);
+	CX(3, 5);
+	CX(7, 9);
+	CX(11, 13);
+	CX(1, 2);
+	CX(3, 4);
+	CX(5, 6);
+	CX(7, 8);
+	CX(9, 10);
+	CX(11, 12);
+	CX(13, 14);
+}
+#undef CX
+
+/* Eight candidates at @x: the mask of those that pass (bit j: lane j),
+ * with their rings, medians, centres and responses in the arrays.
+ */
+static inline unsigned
+contrast8(const SmpKRingIn *in, __m256i x, int32_t ring[16][8],
+	int32_t bg_out[8], int32_t cval_out[8], double resp[8])
+{
+	DSamples ds = d_samples(in, x);
+	__m256d rho0, rho1, r0, r1, p0, p1;
+	__m256d bx0 = _mm256_add_pd(lo4d(x), _mm256_set1_pd(0.5));
+	__m256d bx1 = _mm256_add_pd(hi4d(x), _mm256_set1_pd(0.5));
+	__m256d by = _mm256_set1_pd(in->y + 0.5);
+	__m256d mc = _mm256_set1_pd(in->min_contrast);
+	__m256i r[16], bg, cval, depth, ok;
+	unsigned mask;
+
+	p0 = fit4(in, &ds, 0, &r0, &rho0);
+	p1 = fit4(in, &ds, 1, &r1, &rho1);
+	for (int i = 0; i < 16; i++)
+		r[i] = ring_sample(in, i, bx0, bx1, by, rho0, rho1);
+	sort16x8(r);
+	bg = _mm256_srli_epi32(_mm256_add_epi32(r[7], r[8]), 1);
+	cval = _mm256_and_si256(gather16(in->l0, x), _mm256_set1_epi32(0xFFFF));
+	depth = _mm256_sub_epi32(bg, cval);
+	ok = _mm256_and_si256(_mm256_cmpgt_epi32(bg, _mm256_setzero_si256()),
+		_mm256_cmpgt_epi32(depth, _mm256_setzero_si256()));
+	/* depth < min_contrast * bg, in doubles as examine() */
+	p0 = _mm256_and_pd(p0,
+		_mm256_cmp_pd(lo4d(depth), _mm256_mul_pd(mc, lo4d(bg)), _CMP_GE_OQ));
+	p1 = _mm256_and_pd(p1,
+		_mm256_cmp_pd(hi4d(depth), _mm256_mul_pd(mc, hi4d(bg)), _CMP_GE_OQ));
+	mask = (unsigned) _mm256_movemask_ps(_mm256_castsi256_ps(ok)) &
+		((unsigned) _mm256_movemask_pd(p0) |
+			(unsigned) _mm256_movemask_pd(p1) << 4);
+	if (mask) {
+		for (int i = 0; i < 16; i++)
+			ST(ring[i], r[i]);
+		ST(bg_out, bg);
+		ST(cval_out, cval);
+		_mm256_storeu_pd(resp, r0);
+		_mm256_storeu_pd(resp + 4, r1);
+	}
+	return mask;
+}
+
+int
+smp_k_ring_contrast_avx2(
+	const SmpKRingIn *in, const int32_t *xs, int n, SmpKRingCand *out)
+{
+	const __m256i one = _mm256_set1_epi32(1);
+	int32_t ring[16][8], bg[8], cval[8], xb[8];
+	double resp[8];
+	int m = 0;
+
+	for (int i = 0; i < n; i += 8) {
+		unsigned mask;
+		__m256i x;
+
+		if (n - i >= 8)
+			x = _mm256_add_epi32(LD(xs + i), one);
+		else {
+			for (int j = 0; j < 8; j++)
+				xb[j] = xs[i + j < n ? i + j : n - 1];
+			x = _mm256_add_epi32(LD(xb), one);
+		}
+		ST(xb, x);
+		mask = contrast8(in, x, ring, bg, cval, resp);
+		if (n - i < 8)
+			mask &= (1u << (n - i)) - 1;
+		for (; mask; mask &= mask - 1) {
+			int j = __builtin_ctz(mask);
+			SmpKRingCand *o = out + m++;
+
+			o->resp = resp[j];
+			o->x = xb[j];
+			o->bg = bg[j];
+			o->cval = cval[j];
+			for (int k = 0; k < 16; k++)
+				o->ring[k] = ring[k][j];
+		}
+	}
+	return m;
+}
+
 #endif /* __AVX2__ */

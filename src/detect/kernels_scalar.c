@@ -2,6 +2,7 @@
  * that every vector path must reproduce bit for bit (kernels.h).
  * SPDX-License-Identifier: MIT
  */
+#include <math.h>
 #include <stddef.h>
 
 #include "kernels.h"
@@ -148,4 +149,73 @@ smp_k_ring_sorted_scalar(
 		out[i] = c[(ptrdiff_t) (yy - y) * stride + (xx - x)];
 	}
 	smp_k_sort16_px(out);
+}
+
+static inline double
+clampd(double v, double lo, double hi)
+{
+	return v > hi ? hi : v < lo ? lo : v;
+}
+
+/* examine()'s Hessian test and scale fit for the candidate at column @x
+ * of row 1 of @d: FALSE if it fails the test, else its response and the
+ * ring's radius.
+ */
+static int
+fit_scalar(const SmpKRingIn *in, int x, double *resp_out, double *rho)
+{
+	const int16_t *const *d = in->d;
+	double tv = in->t[1];
+	int v = d[1][x];
+	double resp = v * tv, dxx, dyy, dxy, tr, det, t = tv, rs;
+
+	dxx = d[1][x + 1] + d[1][x - 1] - 2.0 * v;
+	dyy = d[2][x] + d[0][x] - 2.0 * v;
+	dxy = 0.25 * (d[2][x + 1] - d[0][x + 1] - d[2][x - 1] + d[0][x - 1]);
+	tr = dxx + dyy;
+	det = dxx * dyy - dxy * dxy;
+	if (det <= 0 ||
+		tr * tr * SMP_K_EDGE_RATIO >=
+			(SMP_K_EDGE_RATIO + 1) * (SMP_K_EDGE_RATIO + 1) * det)
+		return 0;
+	if (in->dm) {
+		double rm = in->dm[x] * in->t[0];
+		double rp = in->dp[x] * in->t[2];
+		double curv = rm - 2.0 * resp + rp;
+		double os = curv < 0 ? clampd(0.5 * (rm - rp) / curv, -0.5, 0.5) : 0.0;
+
+		t = os >= 0 ? tv + os * (in->t[2] - tv) : tv + os * (tv - in->t[0]);
+		resp -= 0.25 * (rm - rp) * os;
+	}
+	rs = 1.3 * sqrt(t);
+	*rho = clampd(SMP_K_RING_FACTOR * rs, SMP_K_RING_MIN, SMP_K_RING_REACH);
+	*resp_out = resp;
+	return 1;
+}
+
+int
+smp_k_ring_contrast_scalar(
+	const SmpKRingIn *in, const int32_t *xs, int n, SmpKRingCand *out)
+{
+	int m = 0;
+
+	for (int i = 0; i < n; i++) {
+		SmpKRingCand *o = out + m;
+		int x = xs[i] + 1, bg;
+		double rho, depth;
+
+		if (!fit_scalar(in, x, &o->resp, &rho))
+			continue;
+		smp_k_ring_sorted_scalar(
+			in->l1 + x, in->stride1, x, in->y, rho, o->ring);
+		bg = (o->ring[SMP_K_RING / 2 - 1] + o->ring[SMP_K_RING / 2]) / 2;
+		depth = bg - in->l0[x];
+		if (bg <= 0 || depth <= 0 || depth < in->min_contrast * bg)
+			continue;
+		o->x = x;
+		o->bg = bg;
+		o->cval = in->l0[x];
+		m++;
+	}
+	return m;
 }
