@@ -613,7 +613,8 @@ case_ring_sorted(
  * column within SMP_K_RING_REACH of neither end, most with a raised
  * centre in D (so that the Hessian test passes as often as it fails),
  * the scale fit with and without the neighbour levels, random L0 at the
- * centres against patterned L1 (the contrast test both ways). The D and
+ * centres against patterned L1 (the contrast and noise tests both
+ * ways). The D and
  * L0 rows end at the last element read (x + 1 of the last column), L1's
  * plane at its farthest pixel, each against a guard page. Every path
  * must give the scalar reference's list, bit for bit.
@@ -661,6 +662,8 @@ case_ring_contrast(
 	in.stride1 = stride;
 	in.y = reach + (n % 2) * 1000;
 	in.min_contrast = 0.02 + 0.04 * (n % 4);
+	in.min_snr = 0.5 * (n % 5);
+	in.noise_floor = 8.0;
 	k_ref = smp_k_ring_contrast_scalar(&in, x, m, o_ref.data);
 	k_isa = isa->ring_contrast(&in, x, m, o_isa.data);
 	assert_int_equal(k_ref, k_isa);

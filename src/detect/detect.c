@@ -745,34 +745,6 @@ ring_sorted(const SmpKernels *k, const Scratch *s, int x, int y, double rho,
 	smp_k_sort16_px(ring);
 }
 
-/* The middle two of |ring[i] - bg|, summed, for a sorted @ring and its
- * median @bg = (ring[7] + ring[8]) / 2: the deviations are two sorted
- * runs, A[j] = bg - ring[7 - j] (down from the middle) and
- * B[j] = ring[8 + j] - bg (up from it), and the sum is that of the two
- * largest of the first nine of their merge (ties to A), which is what
- * sorting all sixteen gave. A[j] is among the first nine exactly when
- * A[j] <= B[8 - j] (ties to A), true for j = 0 and monotone in j, so A
- * gives a = 1 + #{j = 1 .. 7: ring[7 - j] + ring[16 - j] >= 2 bg} of
- * them and B the other 9 - a: independent compares where merging one
- * step at a time was a chain of nine dependent loads (perf: a sixth of
- * the per-candidate code's samples). The two largest are among A[a - 1],
- * A[a - 2], B[8 - a] and B[7 - a]; the index that falls off a run lands
- * on the other run's first value, bg - ring[8] or ring[7] - bg, which is
- * <= 0 and so never above the other candidates (all >= 0).
- */
-static G_ALWAYS_INLINE inline int
-mad_pair(const int ring[N_RING], int bg)
-{
-	int a = 1, x, y, lo;
-
-	for (int j = 1; j < N_RING / 2; j++)
-		a += ring[N_RING / 2 - 1 - j] + ring[N_RING - j] >= 2 * bg;
-	x = bg - ring[N_RING / 2 - a]; /* A[a - 1] */
-	y = ring[N_RING - a] - bg; /* B[8 - a] */
-	lo = MAX(bg - ring[N_RING / 2 + 1 - a], ring[N_RING - 1 - a] - bg);
-	return MAX(x, y) + MAX(MIN(x, y), lo);
-}
-
 /* The sub-pixel offset along one axis: a parabola through the centre
  * and its neighbours @lo and @hi (second difference @dxx).
  */
@@ -784,25 +756,20 @@ fit_offset(double dxx, int lo, int hi)
 	return CLAMP(o, -0.5, 0.5);
 }
 
-/* examine() after the contrast test (shared with the batched first
- * stage, ring_contrast()): the noise test, the measurements and the
- * size tests. @ox, @oy: the sub-pixel offset; @resp: the fitted
- * response; @ring: the ring, sorted, its median @bg; @cval: L0 there.
+/* examine() after the noise test (shared with the batched first stage,
+ * ring_contrast()): the measurements and the size tests. @ox, @oy: the
+ * sub-pixel offset; @resp: the fitted response; @noise: the ring's,
+ * @bg its median; @cval: L0 there.
  * Inlined in both: a call with twelve arguments cost the scalar path
  * 0.2% more instructions.
  */
 static G_ALWAYS_INLINE inline int
 examine_rest(Job *job, Scratch *s, int lvl, int x, int y, double ox, double oy,
-	double resp, const int ring[N_RING], int bg, int cval, Cand c[2])
+	double resp, double noise, int bg, int cval, Cand c[2])
 {
 	const Octave *oc = s->oc;
 	const SmpDetectParams *p = job->p;
-	double depth = bg - cval, noise, r, sharp, width[2];
-
-	noise = 1.4826 * 0.5 * mad_pair(ring, bg);
-	noise = MAX(noise, NOISE_FLOOR);
-	if (depth < p->min_snr * noise)
-		return FALSE;
+	double depth = bg - cval, r, sharp, width[2];
 
 	r = half_depth_radius(job->k, s, x, y, cval, depth, &sharp, width);
 	if (is_shaft(p, width, oc->scale))
@@ -851,7 +818,7 @@ examine(Job *job, Scratch *s, int lvl, int x, int y, Cand c[2])
 	double resp = v * tv;
 	int ring[N_RING];
 	int cval, bg;
-	double dxx, dyy, dxy, tr, det, ox, oy, os, t, rs, rho, depth;
+	double dxx, dyy, dxy, tr, det, ox, oy, os, t, rs, rho, depth, noise;
 
 	/* Not a ridge: the Hessian's principal curvatures are alike (a hair
 	 * shaft or an edge has one large and one small).
@@ -896,10 +863,14 @@ examine(Job *job, Scratch *s, int lvl, int x, int y, Cand c[2])
 	 */
 	if (depth < p->min_contrast * bg)
 		return FALSE;
-	return examine_rest(job, s, lvl, x, y, ox, oy, resp, ring, bg, cval, c);
+	noise = 1.4826 * 0.5 * smp_k_mad_pair(ring, bg);
+	noise = MAX(noise, NOISE_FLOOR);
+	if (depth < p->min_snr * noise)
+		return FALSE;
+	return examine_rest(job, s, lvl, x, y, ox, oy, resp, noise, bg, cval, c);
 }
 
-/* examine() from its noise test on, for a candidate that passed
+/* examine() after its noise test, for a candidate that passed
  * ring_contrast(): the sub-pixel offset again (two divisions; the
  * kernel leaves it out, as most of its candidates fail).
  */
@@ -914,7 +885,7 @@ examine_passed(
 	double oy = fit_offset(d + u - 2.0 * v, u, d);
 
 	return examine_rest(
-		job, s, lvl, x, y, ox, oy, rc->resp, rc->ring, rc->bg, rc->cval, c);
+		job, s, lvl, x, y, ox, oy, rc->resp, rc->noise, rc->bg, rc->cval, c);
 }
 
 /* --- one strip -------------------------------------------------------- */
@@ -1009,9 +980,9 @@ examine_each(Job *job, Scratch *s, int lvl, int y, const int32_t *lw,
 }
 
 /* examine_each() on the @n extrema in s->xs through the kernels'
- * ring_contrast(): the first stage, up to the contrast test, eight
- * candidates at a time without a branch per candidate (it rejects about
- * half of them, unpredictably), the rest of examine() on those that
+ * ring_contrast(): the first stage, up to the contrast and noise tests,
+ * eight candidates at a time without a branch per candidate (they
+ * reject about 55% of them, unpredictably), the rest of examine() on those that
  * pass. Needs @y at least MEASURE_REACH from the plane's edges; the
  * candidates nearer the left or right edge take examine() (clamped
  * reads).
@@ -1048,6 +1019,8 @@ examine_batched(Job *job, Scratch *s, int lvl, int y, const int32_t *lw, int n,
 	in.stride1 = s->lstride[1];
 	in.y = y;
 	in.min_contrast = job->p->min_contrast;
+	in.min_snr = job->p->min_snr;
+	in.noise_floor = NOISE_FLOOR;
 	k = job->k->ring_contrast(&in, s->xin, m, s->rc);
 	for (int i = 0; i < k; i++) {
 		const SmpKRingCand *rc = s->rc + i;

@@ -39,14 +39,15 @@ typedef struct SmpKRingIn {
 	const uint16_t *l0, *l1; /* row y of L0 and of L1 */
 	int stride1; /* of L1, in elements */
 	int y;
-	double min_contrast;
+	double min_contrast, min_snr, noise_floor;
 } SmpKRingIn;
 
 /* A candidate that passed ring_contrast(): its column, the fitted
- * response, the ring sorted, its median bg and L0 at the centre.
+ * response, the ring's noise, the ring sorted, its median bg and L0 at
+ * the centre.
  */
 typedef struct SmpKRingCand {
-	double resp;
+	double resp, noise;
 	int32_t x, bg, cval;
 	int32_t ring[16];
 } SmpKRingCand;
@@ -194,9 +195,9 @@ typedef struct SmpKernels {
 
 	/* The first stage of examine() (detect.c) for @n candidates of one
 	 * row, each at (xs[i] + 1, @in->y) (the extrema kernels' listing):
-	 * the Hessian test, the scale fit, the ring's samples, sorted, and the
-	 * contrast test, through the same doubles in the same order as
-	 * examine(). Writes those that pass, in the order of @xs, to @out
+	 * the Hessian test, the scale fit, the ring's samples, sorted, the
+	 * contrast test and the noise test (smp_k_mad_pair()), through the
+	 * same doubles in the same order as examine(). Writes those that pass, in the order of @xs, to @out
 	 * (at most @n) and returns their number. Needs every candidate and
 	 * @in->y at least SMP_K_RING_REACH from the plane's edges; reads
 	 * within one column of each candidate in the D rows, within
@@ -226,6 +227,35 @@ static const double smp_k_ring_sin[SMP_K_RING] = {0.0, 0.38268343236509,
 	0.70710678118654757, 0.38268343236508984, 0.0, -0.38268343236508973,
 	-0.70710678118654746, -0.92387953251128674, -1.0, -0.92387953251128685,
 	-0.70710678118654768, -0.38268343236509034};
+
+/* The ring's MAD of examine() (detect.c) and ring_contrast(), times two:
+ * the middle two of |ring[i] - bg|, summed, for a sorted @ring and its
+ * median @bg = (ring[7] + ring[8]) / 2: the deviations are two sorted
+ * runs, A[j] = bg - ring[7 - j] (down from the middle) and
+ * B[j] = ring[8 + j] - bg (up from it), and the sum is that of the two
+ * largest of the first nine of their merge (ties to A), which is what
+ * sorting all sixteen gave. A[j] is among the first nine exactly when
+ * A[j] <= B[8 - j] (ties to A), true for j = 0 and monotone in j, so A
+ * gives a = 1 + #{j = 1 .. 7: ring[7 - j] + ring[16 - j] >= 2 bg} of
+ * them and B the other 9 - a: independent compares where merging one
+ * step at a time was a chain of nine dependent loads (perf: a sixth of
+ * the per-candidate code's samples). The two largest are among A[a - 1],
+ * A[a - 2], B[8 - a] and B[7 - a]; the index that falls off a run lands
+ * on the other run's first value, bg - ring[8] or ring[7] - bg, which is
+ * <= 0 and so never above the other candidates (all >= 0).
+ */
+static inline int
+smp_k_mad_pair(const int ring[SMP_K_RING], int bg)
+{
+	int a = 1, x, y, lo;
+
+	for (int j = 1; j < SMP_K_RING / 2; j++)
+		a += ring[SMP_K_RING / 2 - 1 - j] + ring[SMP_K_RING - j] >= 2 * bg;
+	x = bg - ring[SMP_K_RING / 2 - a]; /* A[a - 1] */
+	y = ring[SMP_K_RING - a] - bg; /* B[8 - a] */
+	lo = MAX(bg - ring[SMP_K_RING / 2 + 1 - a], ring[SMP_K_RING - 1 - a] - bg);
+	return MAX(x, y) + MAX(MIN(x, y), lo);
+}
 
 /* The per-pixel reference operations, used by every tail. */
 static inline uint16_t

@@ -990,12 +990,62 @@ sort16x8(__m256i r[16])
 }
 #undef CX
 
+/* r[@base - a] per lane, for a in [1, 8]: eight blends. */
+static inline __m256i
+pick8(const __m256i r[16], __m256i a, int base)
+{
+	__m256i v = r[base - 1];
+
+	for (int k = 2; k <= 8; k++)
+		v = _mm256_blendv_epi8(
+			v, r[base - k], _mm256_cmpeq_epi32(a, _mm256_set1_epi32(k)));
+	return v;
+}
+
+/* smp_k_mad_pair() of eight sorted rings (r[i]: sample i of each) and
+ * their medians @bg: the same integer steps, a lane's a picked by
+ * blends.
+ */
+static inline __m256i
+mad8(const __m256i r[16], __m256i bg)
+{
+	__m256i two = _mm256_add_epi32(bg, bg), a = _mm256_set1_epi32(8);
+	__m256i x, y, lo;
+
+	/* a = 1 + #{sum >= 2 bg} = 8 - #{2 bg > sum} */
+	for (int j = 1; j < 8; j++)
+		a = _mm256_add_epi32(
+			a, _mm256_cmpgt_epi32(two, _mm256_add_epi32(r[7 - j], r[16 - j])));
+	x = _mm256_sub_epi32(bg, pick8(r, a, 8));
+	y = _mm256_sub_epi32(pick8(r, a, 16), bg);
+	lo = _mm256_max_epi32(_mm256_sub_epi32(bg, pick8(r, a, 9)),
+		_mm256_sub_epi32(pick8(r, a, 15), bg));
+	return _mm256_add_epi32(
+		_mm256_max_epi32(x, y), _mm256_max_epi32(_mm256_min_epi32(x, y), lo));
+}
+
+/* The noise test of four lanes (@h: which half): the mask of those with
+ * depth >= min_snr * noise, their noise to @noise.
+ */
+static inline __m256d
+noise4(const SmpKRingIn *in, __m256i mad, __m256i depth, int h, double noise[4])
+{
+	__m256d (*cv)(__m256i) = h ? hi4d : lo4d;
+	__m256d nz =
+		_mm256_max_pd(_mm256_mul_pd(_mm256_set1_pd(1.4826 * 0.5), cv(mad)),
+			_mm256_set1_pd(in->noise_floor));
+
+	_mm256_storeu_pd(noise, nz);
+	return _mm256_cmp_pd(
+		cv(depth), _mm256_mul_pd(_mm256_set1_pd(in->min_snr), nz), _CMP_GE_OQ);
+}
+
 /* Eight candidates at @x: the mask of those that pass (bit j: lane j),
  * with their rings, medians, centres and responses in the arrays.
  */
 static inline unsigned
 contrast8(const SmpKRingIn *in, __m256i x, int32_t ring[16][8],
-	int32_t bg_out[8], int32_t cval_out[8], double resp[8])
+	int32_t bg_out[8], int32_t cval_out[8], double resp[8], double noise[8])
 {
 	DSamples ds = d_samples(in, x);
 	__m256d rho0, rho1, r0, r1, p0, p1;
@@ -1025,6 +1075,14 @@ contrast8(const SmpKRingIn *in, __m256i x, int32_t ring[16][8],
 		((unsigned) _mm256_movemask_pd(p0) |
 			(unsigned) _mm256_movemask_pd(p1) << 4);
 	if (mask) {
+		__m256i mad = mad8(r, bg);
+
+		p0 = noise4(in, mad, depth, 0, noise);
+		p1 = noise4(in, mad, depth, 1, noise + 4);
+		mask &= (unsigned) _mm256_movemask_pd(p0) |
+			(unsigned) _mm256_movemask_pd(p1) << 4;
+	}
+	if (mask) {
 		for (int i = 0; i < 16; i++)
 			ST(ring[i], r[i]);
 		ST(bg_out, bg);
@@ -1041,7 +1099,7 @@ smp_k_ring_contrast_avx2(
 {
 	const __m256i one = _mm256_set1_epi32(1);
 	int32_t ring[16][8], bg[8], cval[8], xb[8];
-	double resp[8];
+	double resp[8], noise[8];
 	int m = 0;
 
 	for (int i = 0; i < n; i += 8) {
@@ -1056,7 +1114,7 @@ smp_k_ring_contrast_avx2(
 			x = _mm256_add_epi32(LD(xb), one);
 		}
 		ST(xb, x);
-		mask = contrast8(in, x, ring, bg, cval, resp);
+		mask = contrast8(in, x, ring, bg, cval, resp, noise);
 		if (n - i < 8)
 			mask &= (1u << (n - i)) - 1;
 		for (; mask; mask &= mask - 1) {
@@ -1064,6 +1122,7 @@ smp_k_ring_contrast_avx2(
 			SmpKRingCand *o = out + m++;
 
 			o->resp = resp[j];
+			o->noise = noise[j];
 			o->x = xb[j];
 			o->bg = bg[j];
 			o->cval = cval[j];

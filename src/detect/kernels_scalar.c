@@ -212,6 +212,10 @@ smp_k_ring_contrast_scalar(
 		depth = bg - in->l0[x];
 		if (bg <= 0 || depth <= 0 || depth < in->min_contrast * bg)
 			continue;
+		o->noise = 1.4826 * 0.5 * smp_k_mad_pair(o->ring, bg);
+		o->noise = o->noise > in->noise_floor ? o->noise : in->noise_floor;
+		if (depth < in->min_snr * o->noise)
+			continue;
 		o->x = x;
 		o->bg = bg;
 		o->cval = in->l0[x];
