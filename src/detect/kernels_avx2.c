@@ -795,6 +795,13 @@ hi4d(__m256i v)
 	return _mm256_cvtepi32_pd(_mm256_extracti128_si256(v, 1));
 }
 
+/* Half @h of @v as doubles (h constant once inlined). */
+static G_ALWAYS_INLINE inline __m256d
+half4d(__m256i v, int h)
+{
+	return h ? hi4d(v) : lo4d(v);
+}
+
 static inline __m256d
 clamp4(__m256d v, double lo, double hi)
 {
@@ -812,16 +819,15 @@ typedef struct {
  * test are 0 in the returned mask, and their resp and rho are finite
  * (rho in [RING_MIN, RING_REACH]) whatever their division gave.
  */
-static inline __m256d
+static G_ALWAYS_INLINE inline __m256d
 fit4(const SmpKRingIn *in, const DSamples *ds, int h, __m256d *resp,
 	__m256d *rho)
 {
-	__m256d (*cv)(__m256i) = h ? hi4d : lo4d;
 	const __m256d two = _mm256_set1_pd(2.0), zero = _mm256_setzero_pd();
-	__m256d v = cv(ds->v), tv = _mm256_set1_pd(in->t[1]);
-	__m256d dxx = _mm256_sub_pd(cv(ds->sxx), _mm256_mul_pd(two, v));
-	__m256d dyy = _mm256_sub_pd(cv(ds->syy), _mm256_mul_pd(two, v));
-	__m256d dxy = _mm256_mul_pd(_mm256_set1_pd(0.25), cv(ds->sxy));
+	__m256d v = half4d(ds->v, h), tv = _mm256_set1_pd(in->t[1]);
+	__m256d dxx = _mm256_sub_pd(half4d(ds->sxx, h), _mm256_mul_pd(two, v));
+	__m256d dyy = _mm256_sub_pd(half4d(ds->syy, h), _mm256_mul_pd(two, v));
+	__m256d dxy = _mm256_mul_pd(_mm256_set1_pd(0.25), half4d(ds->sxy, h));
 	__m256d tr = _mm256_add_pd(dxx, dyy);
 	__m256d det =
 		_mm256_sub_pd(_mm256_mul_pd(dxx, dyy), _mm256_mul_pd(dxy, dxy));
@@ -835,8 +841,8 @@ fit4(const SmpKRingIn *in, const DSamples *ds, int h, __m256d *resp,
 
 	if (in->dm) {
 		__m256d t0 = _mm256_set1_pd(in->t[0]), t2 = _mm256_set1_pd(in->t[2]);
-		__m256d rm = _mm256_mul_pd(cv(ds->dm), t0);
-		__m256d rp = _mm256_mul_pd(cv(ds->dp), t2);
+		__m256d rm = _mm256_mul_pd(half4d(ds->dm, h), t0);
+		__m256d rp = _mm256_mul_pd(half4d(ds->dp, h), t2);
 		__m256d dr = _mm256_sub_pd(rm, rp);
 		__m256d curv =
 			_mm256_add_pd(_mm256_sub_pd(rm, _mm256_mul_pd(two, r)), rp);
@@ -1027,17 +1033,16 @@ mad8(const __m256i r[16], __m256i bg)
 /* The noise test of four lanes (@h: which half): the mask of those with
  * depth >= min_snr * noise, their noise to @noise.
  */
-static inline __m256d
+static G_ALWAYS_INLINE inline __m256d
 noise4(const SmpKRingIn *in, __m256i mad, __m256i depth, int h, double noise[4])
 {
-	__m256d (*cv)(__m256i) = h ? hi4d : lo4d;
-	__m256d nz =
-		_mm256_max_pd(_mm256_mul_pd(_mm256_set1_pd(1.4826 * 0.5), cv(mad)),
-			_mm256_set1_pd(in->noise_floor));
+	__m256d nz = _mm256_max_pd(
+		_mm256_mul_pd(_mm256_set1_pd(1.4826 * 0.5), half4d(mad, h)),
+		_mm256_set1_pd(in->noise_floor));
 
 	_mm256_storeu_pd(noise, nz);
-	return _mm256_cmp_pd(
-		cv(depth), _mm256_mul_pd(_mm256_set1_pd(in->min_snr), nz), _CMP_GE_OQ);
+	return _mm256_cmp_pd(half4d(depth, h),
+		_mm256_mul_pd(_mm256_set1_pd(in->min_snr), nz), _CMP_GE_OQ);
 }
 
 /* Eight candidates at @x: the mask of those that pass (bit j: lane j),
