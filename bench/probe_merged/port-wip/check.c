@@ -1,0 +1,154 @@
+/* WIP driver: setting F through port-wip/merged_read.c on the harness's
+ * scenes; compare its "P" lines with the harness's "H" lines (table_F.txt).
+ * Usage: SEEDS=31,5 [ONLYF=0.3] bench/probe_merged/port-wip/check
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+#include <vips/vips.h>
+
+#include "smpdoc/detect.h"
+#include "smpdoc/synth.h"
+#include "merged_read.h"
+
+#define PPM 20.0
+#define MARGIN 2.0
+
+static double
+truth_merged(const GArray *d)
+{
+	gsize merged = 0;
+
+	for (guint i = 0; i < d->len; i++) {
+		const SmpSynthDot *a = &g_array_index(d, SmpSynthDot, i);
+
+		for (guint j = 0; j < d->len; j++) {
+			const SmpSynthDot *b = &g_array_index(d, SmpSynthDot, j);
+
+			if (i != j &&
+				hypot(a->x - b->x, a->y - b->y) < a->r + b->r + MARGIN) {
+				merged++;
+				break;
+			}
+		}
+	}
+	return (double) merged / d->len;
+}
+
+static double
+thread_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+/* The 12 MP bench photo (bench_detect prepare DIR -> DIR/photo.jpg). */
+static int
+photo(const char *path)
+{
+	GError *err = NULL;
+	VipsImage *img = vips_image_new_from_file(path, NULL), *gb;
+	SmpDetectParams dp;
+	size_t sz;
+
+	if (!img)
+		return 1;
+	smp_detect_params_default(&dp);
+	dp.diameter_min_px = 0.15 * 20.0;
+	dp.diameter_max_px = 1.0 * 20.0;
+	SmpDetection *det = smp_detect_dots(img, &dp, path, &err);
+	vips_extract_band(img, &gb, 1, NULL);
+	guint8 *G = vips_image_write_to_memory(gb, &sz);
+	gsize n = det->dots->len, merged;
+	for (int rep = 0; rep < 3; rep++) {
+		double t0 = thread_ms();
+		smp_merged_read_us[0] = smp_merged_read_us[1] = smp_merged_read_us[2] =
+			0;
+		SmpDotRead *r = smp_merged_read(G, gb->Xsize, gb->Ysize,
+			(gsize) gb->Xsize, (const SmpDot *) det->dots->data, n, MARGIN);
+		double ms = thread_ms() - t0,
+			   f = smp_merged_fraction_read(r, n, &merged);
+		printf("photo %zu dots: fraction %.3f, %.0f ms thread CPU (%.1f "
+			   "us/dot); read %.0f pairs %.0f tests %.0f ms\n",
+			n, f, ms, 1e3 * ms / n, smp_merged_read_us[0] / 1e3,
+			smp_merged_read_us[1] / 1e3, smp_merged_read_us[2] / 1e3);
+		g_free(r);
+	}
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	int seeds[2] = {31, 5}, tones[] = {0, 2, 4};
+	const double fr[] = {0.0, 0.15, 0.3};
+
+	if (g_getenv("SEEDS"))
+		sscanf(g_getenv("SEEDS"), "%d,%d", &seeds[0], &seeds[1]);
+	if (VIPS_INIT("check"))
+		return 1;
+	if (g_getenv("TESTALL"))
+		smp_merged_read_test_all = atoi(g_getenv("TESTALL"));
+	if (argc > 1)
+		return photo(argv[1]);
+	for (int si = 0; si < 2; si++)
+		for (int ti = 0; ti < 3; ti++)
+			for (int fi = 0; fi < 3; fi++) {
+				SmpSynthParams p;
+				SmpSynthTruth *t = NULL;
+				GError *err = NULL;
+				SmpDetectParams dp;
+				VipsImage *img, *gb;
+				size_t sz;
+
+				if (g_getenv("ONLYF") &&
+					fabs(fr[fi] - atof(g_getenv("ONLYF"))) > 0.01)
+					continue;
+				smp_synth_params_default(&p);
+				p.seed = seeds[si];
+				p.skin_tone = tones[ti];
+				p.touching_fraction = fr[fi];
+				img = smp_synth_render(&p, &t, &err);
+				smp_detect_params_default(&dp);
+				dp.diameter_min_px = 0.15 * PPM;
+				dp.diameter_max_px = 1.0 * PPM;
+				dp.min_contrast = 0.06;
+				SmpDetection *det = smp_detect_dots(img, &dp, "scene", &err);
+				vips_extract_band(img, &gb, 1, NULL);
+				guint8 *G = vips_image_write_to_memory(gb, &sz);
+				gsize n = det->dots->len, merged, hid = 0, h1 = 0, h2 = 0,
+					  np = 0, nok = 0;
+				gint64 t0 = g_get_monotonic_time();
+				SmpDotRead *r =
+					smp_merged_read(G, gb->Xsize, gb->Ysize, (gsize) gb->Xsize,
+						(const SmpDot *) det->dots->data, n, MARGIN);
+				double us = (double) (g_get_monotonic_time() - t0);
+				double f = smp_merged_fraction_read(r, n, &merged),
+					   want = truth_merged(t->dots);
+
+				for (gsize k = 0; k < n; k++) {
+					hid += r[k].hidden != 0;
+					h1 += r[k].hidden == 1;
+					h2 += r[k].hidden == 2;
+					np += r[k].paired;
+					nok += r[k].ok;
+				}
+				printf("P %d %d %.2f truth %.3f: new %.3f err %+.1f%% hidden "
+					   "%zu dots %zu read %.0f ms (%.0f us/dot)\n",
+					seeds[si], tones[ti], fr[fi], want, f, 100 * (f / want - 1),
+					hid, n, us / 1e3, us / n);
+				printf("  lobe %zu elong %zu paired %zu ok %zu\n", h1, h2, np,
+					nok);
+				fflush(stdout);
+				g_free(r);
+				g_free(G);
+				g_object_unref(gb);
+				smp_detection_free(det);
+				smp_synth_truth_free(t);
+				g_object_unref(img);
+			}
+	return 0;
+}
