@@ -31,10 +31,16 @@
 #define MASK_K 2.0 /* lobe samples within 2 r_j + 2 of a detected */
 #define MASK_P 2.0 /* neighbour are that neighbour, not a partner */
 #define LOBE_RAYS 24
+#ifndef LOBE_STEP
 #define LOBE_STEP 0.5 /* px: TODO 1.0 for the cost budget, re-tune */
+#endif
 #define LOBE_NT 64
+#ifndef LOBE_SNR
 #define LOBE_SNR 2.6 /* peak >= 2.6 x residual noise (MAD) */
+#endif
+#ifndef LOBE_DEPTH
 #define LOBE_DEPTH 0.2 /* and >= 0.2 of the dot's depth: ink, not skin */
+#endif
 #define LOBE_MIN_W 2.5 /* half-peak width >= 2.5 px on both axes: a */
 /* dot of dmin 0.15 mm at 20 px/mm is 3 px; a hair shaft is ~1.5 px */
 #define LOBE_MAX_W_K 2.6 /* width across <= 2.6 rh + 1: a partner from */
@@ -74,6 +80,15 @@ bil(const Img *im, double x, double y)
 	int ix = (int) floor(sx), iy = (int) floor(sy);
 	double fx = sx - ix, fy = sy - iy;
 
+	if (ix >= 0 && iy >= 0 && ix + 1 < im->w && iy + 1 < im->h) {
+		/* inside: no clamping (the same four pixels) */
+		const guint8 *p = im->g + (gsize) iy * im->stride + (gsize) ix;
+		const guint8 *q = p + im->stride;
+
+		return (1 - fx) * (1 - fy) * im->lut[p[0]] +
+			fx * (1 - fy) * im->lut[p[1]] + (1 - fx) * fy * im->lut[q[0]] +
+			fx * fy * im->lut[q[1]];
+	}
 	return (1 - fx) * (1 - fy) * px(im, ix, iy) +
 		fx * (1 - fy) * px(im, ix + 1, iy) +
 		(1 - fx) * fy * px(im, ix, iy + 1) + fx * fy * px(im, ix + 1, iy + 1);
@@ -90,6 +105,23 @@ cmp_double(const void *a, const void *b)
 /* The element of rank n / 2 (what qsort then v[n / 2] gives), by
  * quickselect: the ring and residual medians were half the read's cost.
  */
+/* Rank n / 2 of a few values (the 24 rays of a lobe radius): insertion
+ * sort beats quickselect there.
+ */
+static double
+median_small(double *v, int n)
+{
+	for (int i = 1; i < n; i++) {
+		double t = v[i];
+		int j = i;
+
+		for (; j > 0 && v[j - 1] > t; j--)
+			v[j] = v[j - 1];
+		v[j] = t;
+	}
+	return v[n / 2];
+}
+
 static double
 median_inplace(double *v, int n)
 {
@@ -461,7 +493,7 @@ lobe_test(const Img *im, const Nb *nb, double reach, double margin,
 		for (int k = 0; k < LOBE_RAYS; k++)
 			if (isfinite(P[k][it]))
 				tmp[nf++] = P[k][it];
-		med[it] = nf ? median_inplace(tmp, nf) : 0;
+		med[it] = nf ? median_small(tmp, nf) : 0;
 	}
 	for (int k = 0; k < LOBE_RAYS; k++)
 		for (int it = 0; it < nt; it++)
