@@ -554,6 +554,41 @@ smp_k_excess_peak_avx2(
 	return best;
 }
 
+/* The bits of the lane of @v (eight doubles in two registers) where
+ * @rank is @k: the ranks are a permutation, so exactly one lane.
+ */
+static inline __m128d
+lane_of_rank(const __m256d rank[2], const __m256d v[2], int k)
+{
+	const __m256i vk = _mm256_set1_epi64x(k);
+	__m256d a = _mm256_and_pd(v[0],
+		_mm256_castsi256_pd(
+			_mm256_cmpeq_epi64(_mm256_castpd_si256(rank[0]), vk)));
+	__m256d b = _mm256_and_pd(v[1],
+		_mm256_castsi256_pd(
+			_mm256_cmpeq_epi64(_mm256_castpd_si256(rank[1]), vk)));
+	__m256d o = _mm256_or_pd(a, b);
+	__m128d q =
+		_mm_or_pd(_mm256_castpd256_pd128(o), _mm256_extractf128_pd(o, 1));
+
+	return _mm_or_pd(q, _mm_unpackhi_pd(q, q));
+}
+
+/* out[0, 1]: the radii (@r) ranked 3 and 4, out[2, 3] their slopes (@s),
+ * picked by masks: scattering the eight by rank and reading two back
+ * made a 16-byte load of two 8-byte stores, which the store buffer
+ * cannot forward.
+ */
+static inline void
+rank_pick(const __m256d rank[2], const __m256d r[2], const __m256d s[2],
+	double out[4])
+{
+	_mm_storeu_pd(out,
+		_mm_unpacklo_pd(lane_of_rank(rank, r, 3), lane_of_rank(rank, r, 4)));
+	_mm_storeu_pd(out + 2,
+		_mm_unpacklo_pd(lane_of_rank(rank, s, 3), lane_of_rank(rank, s, 4)));
+}
+
 /* Per step, the eight rays loaded (load8()); the
  * first crossing of each ray is kept branch-free, where the reference's
  * loop exits at a data-dependent step. The radius formula, the diagonal
@@ -570,9 +605,7 @@ smp_k_ray_half_avx2(
 	__m256i vv = _mm256_set1_epi32(1), pp = _mm256_setzero_si256();
 	__m256i mm = _mm256_set1_epi32(SMP_K_RAY_STEPS + 1);
 	__m256d r[2], s[2], rank[2], vr[2];
-	double radii[SMP_K_RAYS], slopes[SMP_K_RAYS], sr[SMP_K_RAYS],
-		ss[SMP_K_RAYS];
-	int64_t place[SMP_K_RAYS];
+	double radii[SMP_K_RAYS];
 
 	for (int m = 1; m <= SMP_K_RAY_STEPS; m++) {
 		__m256i v = load8(c, off + SMP_K_RAYS * (m - 1));
@@ -605,7 +638,6 @@ smp_k_ray_half_avx2(
 		r[h] = _mm256_mul_pd(len, rad);
 		s[h] = _mm256_div_pd(rise, len);
 		_mm256_storeu_pd(radii + 4 * h, r[h]);
-		_mm256_storeu_pd(slopes + 4 * h, s[h]);
 	}
 	{
 		__m256d d = _mm256_add_pd(r[0], r[1]);
@@ -637,16 +669,7 @@ smp_k_ray_half_avx2(
 				_mm256_castpd_si256(rank[h]), _mm256_castpd_si256(below)));
 		}
 	}
-	_mm256_storeu_si256((__m256i *) place, _mm256_castpd_si256(rank[0]));
-	_mm256_storeu_si256((__m256i *) (place + 4), _mm256_castpd_si256(rank[1]));
-	for (int i = 0; i < SMP_K_RAYS; i++) {
-		sr[place[i]] = radii[i];
-		ss[place[i]] = slopes[i];
-	}
-	out[2] = sr[3];
-	out[3] = sr[4];
-	out[4] = ss[3];
-	out[5] = ss[4];
+	rank_pick(rank, r, s, out + 2);
 }
 
 /* Four ring coordinates (int) (base + rho tab[i]) from lane i: multiply,
