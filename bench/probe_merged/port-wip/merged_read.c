@@ -35,6 +35,9 @@
 #define LOBE_STEP 0.5 /* px: TODO 1.0 for the cost budget, re-tune */
 #endif
 #define LOBE_NT 64
+#ifndef LOBE_SMOOTH_T
+#define LOBE_SMOOTH_T 1 /* the peak is smoothed over 3 rays x 3 samples */
+#endif
 #ifndef LOBE_SNR
 #define LOBE_SNR 2.6 /* peak >= 2.6 x residual noise (MAD) */
 #endif
@@ -503,13 +506,14 @@ lobe_test(const Img *im, const Nb *nb, double reach, double margin,
 			double s3 = 0;
 
 			for (int dk = -1; dk <= 1; dk++)
-				for (int dt = -1; dt <= 1; dt++) {
+				for (int dt = -LOBE_SMOOTH_T; dt <= LOBE_SMOOTH_T; dt++) {
 					double v = P[(k + dk + LOBE_RAYS) % LOBE_RAYS][it + dt];
 
 					s3 += isfinite(v) ? v : -1e3;
 				}
-			if (s3 / 9 > best) {
-				best = s3 / 9;
+			s3 /= 3 * (2 * LOBE_SMOOTH_T + 1);
+			if (s3 > best) {
+				best = s3;
 				bk = k;
 				bt = it;
 			}
