@@ -654,6 +654,8 @@ smp_k_ray_half_avx2(
 	rank[0] = rank[1] = _mm256_setzero_pd();
 	vr[0] = r[0];
 	vr[1] = r[1];
+	/* unrolled: each j's lane masks become constants */
+#pragma GCC unroll 8
 	for (int j = 0; j < SMP_K_RAYS; j++) {
 		__m256d b = _mm256_set1_pd(radii[j]);
 
