@@ -199,6 +199,35 @@ case_hblur5_dog(
 	buf_free(&g_isa);
 }
 
+/* The thresholds, gates and scale weights extrema() is tried with. */
+static const int16_t ex_thrs[] = {-4081, -1, 0, 3, 100};
+static const uint16_t ex_gates[] = {0, 3277, 65535};
+static const int32_t ex_weights[][3] = {
+	{48, 112, 176},
+	{100, 164, 228},
+	{1, 1, 1},
+	{81, 145, 209},
+};
+#define EX_N_THRS (sizeof(ex_thrs) / sizeof(ex_thrs[0]))
+
+/* Nine DoG rows of @stride at @r and the level row @lev for extrema().
+ * The searched level gets the pattern; its neighbours in scale are
+ * random or (ties) alike, so both outcomes of the scale test occur.
+ */
+static void
+extrema_fill(int16_t *r, int stride, uint16_t *lev, int n, int pat)
+{
+	int lo = pat == PAT_TIES ? -2 : -4080;
+	int hi = pat == PAT_TIES ? 2 : 4080;
+
+	for (int k = 0; k < 9; k++) {
+		int p = k / 3 == 1 ? pat : pat == PAT_TIES ? PAT_TIES : PAT_RANDOM;
+
+		fill_s16(r + k * stride, n + 2, p, k % 3 + 1, lo, hi);
+	}
+	fill_u16(lev, n + 2, PAT_RANDOM, 0, 0, 4080);
+}
+
 /* extrema(): nine DoG rows (three levels, three rows) in one buffer with
  * an odd stride, the level row, each threshold and gate, with and without
  * the finer and the coarser level; the list must match element for
@@ -208,17 +237,7 @@ static void
 case_extrema(
 	const SmpKernels *ref, const SmpKernels *isa, int n, int pat, int off)
 {
-	static const int16_t thrs[] = {-4081, -1, 0, 3, 100};
-	static const uint16_t gates[] = {0, 3277, 65535};
-	static const int32_t weights[][3] = {
-		{48, 112, 176},
-		{100, 164, 228},
-		{1, 1, 1},
-		{81, 145, 209},
-	};
 	int stride = n + 2 + off;
-	int lo = pat == PAT_TIES ? -2 : -4080;
-	int hi = pat == PAT_TIES ? 2 : 4080;
 	Buf in = buf_new((size_t) 8 * stride + n + 2, 2, off, 0);
 	Buf lev = buf_new((size_t) n + 2, 2, off + 1, 0);
 	Buf o_ref = buf_new((size_t) n, 4, off, SENTINEL_REF);
@@ -226,20 +245,11 @@ case_extrema(
 	int16_t *r = in.data;
 	const int16_t *d[9];
 
-	for (int k = 0; k < 9; k++) {
-		/* The searched level gets the pattern; its neighbours in scale
-		 * are random or (ties) alike, so both outcomes of the scale test
-		 * occur.
-		 */
-		int p = k / 3 == 1 ? pat : pat == PAT_TIES ? PAT_TIES : PAT_RANDOM;
-
-		fill_s16(r + k * stride, n + 2, p, k % 3 + 1, lo, hi);
-	}
-	fill_u16(lev.data, n + 2, PAT_RANDOM, 0, 0, 4080);
-	for (size_t t = 0; t < sizeof(thrs) / sizeof(thrs[0]); t++)
+	extrema_fill(r, stride, lev.data, n, pat);
+	for (size_t t = 0; t < EX_N_THRS; t++)
 		for (int ends = 0; ends < 4; ends++) {
-			const int32_t *w = weights[(t + (size_t) ends) % 4];
-			uint16_t gate = gates[(t + (size_t) ends) % 3];
+			const int32_t *w = ex_weights[(t + (size_t) ends) % 4];
+			uint16_t gate = ex_gates[(t + (size_t) ends) % 3];
 			int c_ref, c_isa;
 
 			for (int k = 0; k < 9; k++)
@@ -248,8 +258,10 @@ case_extrema(
 				d[0] = d[1] = d[2] = NULL;
 			if (ends & 2)
 				d[6] = d[7] = d[8] = NULL;
-			c_ref = ref->extrema(d, w, lev.data, thrs[t], gate, o_ref.data, n);
-			c_isa = isa->extrema(d, w, lev.data, thrs[t], gate, o_isa.data, n);
+			c_ref =
+				ref->extrema(d, w, lev.data, ex_thrs[t], gate, o_ref.data, n);
+			c_isa =
+				isa->extrema(d, w, lev.data, ex_thrs[t], gate, o_isa.data, n);
 			assert_int_equal(c_ref, c_isa);
 			assert_in_range(c_ref, 0, n);
 			assert_memory_equal(o_ref.data, o_isa.data, (size_t) c_ref * 4);
@@ -341,17 +353,7 @@ static void
 case_extrema_m(
 	const SmpKernels *ref, const SmpKernels *isa, int n, int pat, int off)
 {
-	static const int16_t thrs[] = {-4081, -1, 0, 3, 100};
-	static const uint16_t gates[] = {0, 3277, 65535};
-	static const int32_t weights[][3] = {
-		{48, 112, 176},
-		{100, 164, 228},
-		{1, 1, 1},
-		{81, 145, 209},
-	};
 	int stride = n + 2 + off;
-	int lo = pat == PAT_TIES ? -2 : -4080;
-	int hi = pat == PAT_TIES ? 2 : 4080;
 	Buf in = buf_new((size_t) 8 * stride + n + 2, 2, off, 0);
 	Buf lev = buf_new((size_t) n + 2, 2, off + 1, 0);
 	Buf o_ref = buf_new((size_t) n, 4, off, SENTINEL_REF);
@@ -363,26 +365,21 @@ case_extrema_m(
 
 	assert_non_null(isa->extrema_spatial);
 	assert_non_null(isa->extrema_scale);
-	for (int k = 0; k < 9; k++) {
-		int p = k / 3 == 1 ? pat : pat == PAT_TIES ? PAT_TIES : PAT_RANDOM;
-
-		fill_s16(r + k * stride, n + 2, p, k % 3 + 1, lo, hi);
-	}
-	fill_u16(lev.data, n + 2, PAT_RANDOM, 0, 0, 4080);
+	extrema_fill(r, stride, lev.data, n, pat);
 	for (int j = 0; j < 3; j++)
 		maxrows_new(&mr[j], r + 3 * j * stride, stride, n, off);
 	maxrows_run(isa, &mr[0], n, NULL, NULL, NULL);
 	maxrows_run(isa, &mr[2], n, NULL, NULL, NULL);
-	for (size_t t = 0; t < sizeof(thrs) / sizeof(thrs[0]); t++) {
+	for (size_t t = 0; t < EX_N_THRS; t++) {
 		const int16_t *c = mr[1].row[1].data, *mx = mr[1].m.data;
-		int nb = maxrows_run(isa, &mr[1], n, &thrs[t], mask.data, at.data),
+		int nb = maxrows_run(isa, &mr[1], n, &ex_thrs[t], mask.data, at.data),
 			want = 0;
 
 		for (int i = 0; i + 16 <= n; i += 16) {
 			unsigned bits = 0;
 
 			for (int j = 0; j < 16; j++)
-				bits |= (unsigned) (c[i + j + 1] > thrs[t] &&
+				bits |= (unsigned) (c[i + j + 1] > ex_thrs[t] &&
 							c[i + j + 1] == mx[i + j])
 					<< j;
 			if (!bits)
@@ -393,8 +390,8 @@ case_extrema_m(
 		}
 		assert_int_equal(nb, want);
 		for (int ends = 0; ends < 4; ends++) {
-			const int32_t *w = weights[(t + (size_t) ends) % 4];
-			uint16_t gate = gates[(t + (size_t) ends) % 3];
+			const int32_t *w = ex_weights[(t + (size_t) ends) % 4];
+			uint16_t gate = ex_gates[(t + (size_t) ends) % 3];
 			const int16_t *d[9], *m[3];
 			int c_ref, c_isa;
 
@@ -406,8 +403,9 @@ case_extrema_m(
 				d[0] = d[1] = d[2] = m[0] = NULL;
 			if (ends & 2)
 				d[6] = d[7] = d[8] = m[2] = NULL;
-			c_ref = ref->extrema(d, w, lev.data, thrs[t], gate, o_ref.data, n);
-			c_isa = isa->extrema_scale(d, m, w, lev.data, thrs[t], gate,
+			c_ref =
+				ref->extrema(d, w, lev.data, ex_thrs[t], gate, o_ref.data, n);
+			c_isa = isa->extrema_scale(d, m, w, lev.data, ex_thrs[t], gate,
 				mask.data, at.data, nb, o_isa.data, n);
 			/* xs[c, n) may be overwritten; past n is the guard page */
 			assert_int_equal(c_ref, c_isa);
