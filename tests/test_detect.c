@@ -407,6 +407,19 @@ test_detect_identical_on_every_path_and_thread_count(void **state)
 		assert_same(ref, d);
 		smp_detection_free(d);
 	}
+	/* and with an alpha band, which detection leaves out */
+	{
+		VipsImage *rgba;
+		SmpDetection *d;
+
+		assert_vips_ok(vips_bandjoin_const1(j, &rgba, 255.0, NULL));
+		assert_int_equal(rgba->Bands, 4);
+		d = smp_detect_dots(rgba, &p, "determinism", &err);
+		assert_no_gerror(err);
+		assert_same(ref, d);
+		smp_detection_free(d);
+		g_object_unref(rgba);
+	}
 	vips_concurrency_set(threads);
 	smp_detection_free(ref);
 	g_object_unref(j);

@@ -1474,6 +1474,158 @@ plan_octaves(Job *job, const SmpDetectParams *p)
 	}
 }
 
+/* The 8-bit image detection reads: @image itself with 1 or 3 bands, or
+ * in *@bands without its alpha band; any other format is the caller's
+ * to convert.
+ */
+static gboolean
+colour_bands(
+	VipsImage *image, const char *path, VipsImage **bands, GError **error)
+{
+	if (image->BandFmt == VIPS_FORMAT_UCHAR &&
+		(image->Bands == 1 || image->Bands == 3))
+		return TRUE;
+	if (image->BandFmt == VIPS_FORMAT_UCHAR &&
+		(image->Bands == 2 || image->Bands == 4)) {
+		if (!vips_extract_band(image, bands, 0, "n", image->Bands - 1, NULL))
+			return TRUE;
+		smp_error_from_vips(error, SMP_ERROR_CORRUPT, path, "detect");
+		return FALSE;
+	}
+	g_set_error(error, SMP_ERROR, SMP_ERROR_UNSUPPORTED,
+		"%s: detect: need an 8-bit image with 1 or 3 bands, "
+		"not %d bands of %s",
+		path ? path : "image", image->Bands,
+		vips_enum_nick(VIPS_TYPE_BAND_FORMAT, image->BandFmt));
+	return FALSE;
+}
+
+/* Octave @o is searched: its planes go, and the next octave takes the
+ * decimated planes it built (the last one frees them).
+ */
+static void
+octave_hand_over(Job *job, int o)
+{
+	Octave *oc = &job->oct[o];
+
+	aligned_free(oc->base, plane_bytes(oc));
+	oc->base = NULL;
+	aligned_free(oc->fine, plane_bytes(oc));
+	oc->fine = NULL;
+	if (o + 1 < job->n_oct) {
+		job->oct[o + 1].base = oc->next;
+		job->oct[o + 1].fine = oc->next_fine;
+		job->oct[o + 1].fine_t = oc->t[N_DOG - 1];
+	}
+	else {
+		aligned_free(
+			oc->next, (size_t) oc->next_w * oc->next_h * sizeof(uint16_t));
+		aligned_free(
+			oc->next_fine, (size_t) oc->next_w * oc->next_h * sizeof(int16_t));
+	}
+	oc->next = NULL;
+	oc->next_fine = NULL;
+}
+
+/* The planes of the octaves after @o, when the search stops early. */
+static void
+octaves_free_after(Job *job, int o)
+{
+	for (int q = o + 1; q < job->n_oct; q++) {
+		aligned_free(job->oct[q].base, plane_bytes(&job->oct[q]));
+		aligned_free(job->oct[q].fine, plane_bytes(&job->oct[q]));
+	}
+}
+
+/* Every octave's search, coarser ones on planes the finer built; the
+ * strip noise of octave 0 gives job->noise. Adds the candidates listed to
+ * *@n_all and those examined to *@examined. FALSE, with every plane
+ * freed, when a strip failed or the candidates pass their limit.
+ */
+static gboolean
+run_octaves(
+	Job *job, const char *name, guint *n_all, guint64 *examined, GError **error)
+{
+	for (int o = 0; o < job->n_oct; o++) {
+		int n = job->oct[o].n_strips;
+		gboolean ok = run_octave(job, o, job->n_scratch);
+
+		if (ok && o == 0) {
+			double *v = g_memdup2(job->strip_noise, n * sizeof(double));
+
+			job->noise = smp_detect_median(v, n);
+			g_free(v);
+		}
+		for (int i = 0; ok && i < n; i++) {
+			*n_all += job->strips[o][i].len;
+			*examined += job->examined[i];
+		}
+		g_clear_pointer(&job->examined, g_free);
+		octave_hand_over(job, o);
+		if (!ok) {
+			octaves_free_after(job, o);
+			g_propagate_error(error, job->error);
+			job->error = NULL;
+			return FALSE;
+		}
+		if (*n_all > (guint) SMP_DETECT_MAX_DOTS * 4) {
+			octaves_free_after(job, o);
+			g_set_error(error, SMP_ERROR, SMP_ERROR_LIMIT,
+				"%s: detect: more than %d candidates", name,
+				SMP_DETECT_MAX_DOTS * 4);
+			return FALSE;
+		}
+	}
+	return TRUE;
+}
+
+/* @params, or the defaults when NULL, checked, into *@p, with the
+ * large-blob limit derived when it is not given.
+ */
+static gboolean
+resolve_params(const SmpDetectParams *params, const char *path,
+	SmpDetectParams *p, GError **error)
+{
+	if (params)
+		*p = *params;
+	else
+		smp_detect_params_default(p);
+	if (!check_params(p, path, error))
+		return FALSE;
+	if (p->large_max_px == 0.0)
+		p->large_max_px = SMP_DETECT_LARGE_FACTOR * p->diameter_max_px;
+	return TRUE;
+}
+
+/* An empty detection of @image by the kernels named @isa. */
+static SmpDetection *
+detection_new(const VipsImage *image, const char *isa)
+{
+	SmpDetection *d = g_new0(SmpDetection, 1);
+
+	d->width = image->Xsize;
+	d->height = image->Ysize;
+	d->dots = g_array_new(FALSE, FALSE, sizeof(SmpDot));
+	d->large_blobs = g_array_new(FALSE, FALSE, sizeof(SmpDot));
+	d->isa = isa;
+	d->focus = NAN;
+	d->noise = NAN;
+	return d;
+}
+
+/* Everything a job holds, whether the search ran, stopped or failed. */
+static void
+job_clear(Job *job)
+{
+	for (int i = 0; i < job->n_scratch; i++)
+		scratch_free(job->scratch[i]);
+	g_free(job->scratch);
+	g_free(job->strip_noise);
+	free_strips(job);
+	g_free(job->examined);
+	g_mutex_clear(&job->lock);
+}
+
 SmpDetection *
 smp_detect_dots(VipsImage *image, const SmpDetectParams *params,
 	const char *path, GError **error)
@@ -1488,35 +1640,9 @@ smp_detect_dots(VipsImage *image, const SmpDetectParams *params,
 	guint64 examined = 0;
 	const char *name = path ? path : "image";
 
-	if (params)
-		p = *params;
-	else
-		smp_detect_params_default(&p);
-	if (!check_params(&p, path, error))
+	if (!resolve_params(params, path, &p, error) ||
+		!colour_bands(image, path, &bands, error))
 		return NULL;
-	if (p.large_max_px == 0.0)
-		p.large_max_px = SMP_DETECT_LARGE_FACTOR * p.diameter_max_px;
-
-	if (image->BandFmt != VIPS_FORMAT_UCHAR ||
-		(image->Bands != 1 && image->Bands != 3)) {
-		/* An alpha band is left out; other formats are the caller's. */
-		if (image->BandFmt == VIPS_FORMAT_UCHAR &&
-			(image->Bands == 2 || image->Bands == 4)) {
-			if (vips_extract_band(
-					image, &bands, 0, "n", image->Bands - 1, NULL)) {
-				smp_error_from_vips(error, SMP_ERROR_CORRUPT, path, "detect");
-				return NULL;
-			}
-		}
-		else {
-			g_set_error(error, SMP_ERROR, SMP_ERROR_UNSUPPORTED,
-				"%s: detect: need an 8-bit image with 1 or 3 bands, "
-				"not %d bands of %s",
-				name, image->Bands,
-				vips_enum_nick(VIPS_TYPE_BAND_FORMAT, image->BandFmt));
-			return NULL;
-		}
-	}
 
 	ring_off_init();
 	memset(&job, 0, sizeof(job));
@@ -1536,14 +1662,7 @@ smp_detect_dots(VipsImage *image, const SmpDetectParams *params,
 		goto out;
 	}
 
-	d = g_new0(SmpDetection, 1);
-	d->width = image->Xsize;
-	d->height = image->Ysize;
-	d->dots = g_array_new(FALSE, FALSE, sizeof(SmpDot));
-	d->large_blobs = g_array_new(FALSE, FALSE, sizeof(SmpDot));
-	d->isa = job.k->name;
-	d->focus = NAN;
-	d->noise = NAN;
+	d = detection_new(image, job.k->name);
 	if (image->Xsize < MIN_SIDE || image->Ysize < MIN_SIDE)
 		goto out;
 
@@ -1551,61 +1670,9 @@ smp_detect_dots(VipsImage *image, const SmpDetectParams *params,
 	job.n_scratch = CLAMP(vips_concurrency_get(), 1, MAX_THREADS);
 	job.scratch = g_new0(Scratch *, job.n_scratch);
 	job.strip_noise = g_new0(double, job.oct[0].n_strips);
-	for (int o = 0; o < job.n_oct; o++) {
-		int n = job.oct[o].n_strips;
-		gboolean ok = run_octave(&job, o, job.n_scratch);
-
-		if (ok && o == 0) {
-			double *v = g_memdup2(job.strip_noise, n * sizeof(double));
-
-			job.noise = smp_detect_median(v, n);
-			g_free(v);
-		}
-		for (int i = 0; ok && i < n; i++) {
-			n_all += job.strips[o][i].len;
-			examined += job.examined[i];
-		}
-		g_clear_pointer(&job.examined, g_free);
-		aligned_free(job.oct[o].base, plane_bytes(&job.oct[o]));
-		job.oct[o].base = NULL;
-		aligned_free(job.oct[o].fine, plane_bytes(&job.oct[o]));
-		job.oct[o].fine = NULL;
-		if (o + 1 < job.n_oct) {
-			job.oct[o + 1].base = job.oct[o].next;
-			job.oct[o + 1].fine = job.oct[o].next_fine;
-			job.oct[o + 1].fine_t = job.oct[o].t[N_DOG - 1];
-		}
-		else {
-			aligned_free(job.oct[o].next,
-				(size_t) job.oct[o].next_w * job.oct[o].next_h *
-					sizeof(uint16_t));
-			aligned_free(job.oct[o].next_fine,
-				(size_t) job.oct[o].next_w * job.oct[o].next_h *
-					sizeof(int16_t));
-		}
-		job.oct[o].next = NULL;
-		job.oct[o].next_fine = NULL;
-		if (!ok) {
-			for (int q = o + 1; q < job.n_oct; q++) {
-				aligned_free(job.oct[q].base, plane_bytes(&job.oct[q]));
-				aligned_free(job.oct[q].fine, plane_bytes(&job.oct[q]));
-			}
-			g_propagate_error(error, job.error);
-			job.error = NULL;
-			g_clear_pointer(&d, smp_detection_free);
-			goto out;
-		}
-		if (n_all > (guint) SMP_DETECT_MAX_DOTS * 4) {
-			for (int q = o + 1; q < job.n_oct; q++) {
-				aligned_free(job.oct[q].base, plane_bytes(&job.oct[q]));
-				aligned_free(job.oct[q].fine, plane_bytes(&job.oct[q]));
-			}
-			g_set_error(error, SMP_ERROR, SMP_ERROR_LIMIT,
-				"%s: detect: more than %d candidates", name,
-				SMP_DETECT_MAX_DOTS * 4);
-			g_clear_pointer(&d, smp_detection_free);
-			goto out;
-		}
+	if (!run_octaves(&job, name, &n_all, &examined, error)) {
+		g_clear_pointer(&d, smp_detection_free);
+		goto out;
 	}
 	d->candidates = examined;
 	if (!(all = gather_cands(&job, n_all, &all_bytes))) {
@@ -1623,14 +1690,8 @@ smp_detect_dots(VipsImage *image, const SmpDetectParams *params,
 	}
 
 out:
-	for (int i = 0; i < job.n_scratch; i++)
-		scratch_free(job.scratch[i]);
-	g_free(job.scratch);
-	g_free(job.strip_noise);
-	free_strips(&job);
-	g_free(job.examined);
+	job_clear(&job);
 	smp_detect_buf_free(all, all_bytes);
-	g_mutex_clear(&job.lock);
 	if (bands)
 		g_object_unref(bands);
 	return d;
