@@ -105,15 +105,44 @@ cmp_double(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/* The element of rank n / 2 (what qsort then v[n / 2] gives), by
- * quickselect: the ring and residual medians were half the read's cost.
+/* Rank n / 2 of a few values (the 24 rays of a lobe radius). A full ray
+ * set goes through Batcher's odd-even merge network (branch-free min/max,
+ * built once); a masked set (fewer values) through an insertion sort.
+ * Both give the same element of rank n / 2.
  */
-/* Rank n / 2 of a few values (the 24 rays of a lobe radius): insertion
- * sort beats quickselect there.
- */
+#define NET_MAX 256
+static int net_n;
+static guint8 net_a[NET_MAX], net_b[NET_MAX];
+
+static void
+net_build(int n)
+{
+	int m = 0;
+
+	for (int p = 1; p < n; p <<= 1)
+		for (int k = p; k >= 1; k >>= 1)
+			for (int j = k % p; j + k < n; j += 2 * k)
+				for (int i = 0; i < MIN(k, n - j - k); i++)
+					if ((i + j) / (2 * p) == (i + j + k) / (2 * p)) {
+						g_assert(m < NET_MAX);
+						net_a[m] = (guint8) (i + j);
+						net_b[m++] = (guint8) (i + j + k);
+					}
+	net_n = m;
+}
+
 static double
 median_small(double *v, int n)
 {
+	if (n == LOBE_RAYS) {
+		for (int c = 0; c < net_n; c++) {
+			double a = v[net_a[c]], b = v[net_b[c]];
+
+			v[net_a[c]] = a < b ? a : b;
+			v[net_b[c]] = a < b ? b : a;
+		}
+		return v[n / 2];
+	}
 	for (int i = 1; i < n; i++) {
 		double t = v[i];
 		int j = i;
@@ -125,6 +154,9 @@ median_small(double *v, int n)
 	return v[n / 2];
 }
 
+/* The element of rank n / 2 (what qsort then v[n / 2] gives), by
+ * quickselect: the ring and residual medians were half the read's cost.
+ */
 static double
 median_inplace(double *v, int n)
 {
@@ -154,6 +186,29 @@ median_inplace(double *v, int n)
 			break;
 	}
 	return v[k];
+}
+
+/* Ray directions, computed once with the same expressions as per ray. */
+static double ray_cos[NRAY], ray_sin[NRAY], fit_cos[FIT_RAYS],
+	fit_sin[FIT_RAYS], lobe_cos[LOBE_RAYS], lobe_sin[LOBE_RAYS];
+
+static void
+ray_tables(void)
+{
+	for (int k = 0; k < NRAY; k++) {
+		ray_cos[k] = cos(k * 2 * G_PI / NRAY);
+		ray_sin[k] = sin(k * 2 * G_PI / NRAY);
+	}
+	for (int k = 0; k < FIT_RAYS; k++) {
+		double a = k * 2 * G_PI / FIT_RAYS;
+
+		fit_cos[k] = cos(a);
+		fit_sin[k] = sin(a);
+	}
+	for (int k = 0; k < LOBE_RAYS; k++) {
+		lobe_cos[k] = cos(k * 2 * G_PI / LOBE_RAYS);
+		lobe_sin[k] = sin(k * 2 * G_PI / LOBE_RAYS);
+	}
 }
 
 /* --- neighbour lists from a spatial grid ---------------------------------- */
@@ -290,7 +345,7 @@ read_radius(const Img *im, const SmpDot *d, double reach, const SmpDotRead *o)
 	double len[NRAY];
 
 	for (int k = 0; k < NRAY; k++) {
-		double ca = cos(k * 2 * G_PI / NRAY), sa = sin(k * 2 * G_PI / NRAY), t;
+		double ca = ray_cos[k], sa = ray_sin[k], t;
 
 		for (t = 0.5; t < reach; t += 0.5)
 			if (o->bg - bil(im, d->x + t * ca, d->y + t * sa) < 0.5 * o->depth)
@@ -333,17 +388,37 @@ kasa_solve(double M[3][4], double *cx, double *cy, double *rr)
 	return TRUE;
 }
 
-static gboolean
-ray_faces_neighbour(const Nb *nb, double ca, double sa)
+/* The neighbours near enough to face (within FIT_K (r1 + r2) + 2), found
+ * once per dot: the test per ray and neighbour, with a hypot each, was 5%
+ * of the read.
+ */
+typedef struct Near {
+	int n;
+	double ox[MAX_NBR], oy[MAX_NBR], od[MAX_NBR];
+} Near;
+
+static void
+near_neighbours(const Nb *nb, Near *nr)
 {
+	nr->n = 0;
 	for (int q = 0; q < nb->nn; q++) {
 		const SmpDot *o = &nb->all[nb->nbr[q]];
 		double ox = o->x - nb->d->x, oy = o->y - nb->d->y, od = hypot(ox, oy);
 
-		if (od < FIT_K * (nb->d->r + o->r) + 2 &&
-			ox * ca + oy * sa > FIT_COS * od)
-			return TRUE;
+		if (od < FIT_K * (nb->d->r + o->r) + 2) {
+			nr->ox[nr->n] = ox;
+			nr->oy[nr->n] = oy;
+			nr->od[nr->n++] = od;
+		}
 	}
+}
+
+static gboolean
+ray_faces_neighbour(const Near *nr, double ca, double sa)
+{
+	for (int q = 0; q < nr->n; q++)
+		if (nr->ox[q] * ca + nr->oy[q] * sa > FIT_COS * nr->od[q])
+			return TRUE;
 	return FALSE;
 }
 
@@ -358,13 +433,16 @@ read_centre(const Img *im, const Nb *nb, double reach, SmpDotRead *o)
 	double s[8] = {0}; /* x y xx yy xy xz yz z */
 	int n = 0;
 
+	Near nr;
+
+	near_neighbours(nb, &nr);
 	o->fx = (float) d->x;
 	o->fy = (float) d->y;
 	for (int k = 0; k < FIT_RAYS; k++) {
-		double a = k * 2 * G_PI / FIT_RAYS, ca = cos(a), sa = sin(a);
+		double ca = fit_cos[k], sa = fit_sin[k];
 		double prev = o->depth, tc = -1;
 
-		if (ray_faces_neighbour(nb, ca, sa))
+		if (ray_faces_neighbour(&nr, ca, sa))
 			continue;
 		for (double t = 0.25; t < reach; t += 0.25) {
 			double dk = o->bg - bil(im, d->x + t * ca, d->y + t * sa);
@@ -404,8 +482,7 @@ lobe_grid(const Img *im, const Nb *nb, double reach, const SmpDotRead *o,
 	int nt = MIN(LOBE_NT, (int) (reach / LOBE_STEP));
 
 	for (int k = 0; k < LOBE_RAYS; k++) {
-		double ca = cos(k * 2 * G_PI / LOBE_RAYS);
-		double sa = sin(k * 2 * G_PI / LOBE_RAYS);
+		double ca = lobe_cos[k], sa = lobe_sin[k];
 		double lo[MAX_NBR], hi[MAX_NBR];
 		int ni = 0;
 
@@ -426,16 +503,16 @@ lobe_grid(const Img *im, const Nb *nb, double reach, const SmpDotRead *o,
 			double t = LOBE_STEP * (it + 1), x = d->x + t * ca,
 				   y = d->y + t * sa;
 
-			P[k][it] = o->bg - bil(im, x, y);
-			if (x < 0.5 || y < 0.5 || x > im->w - 0.5 || y > im->h - 0.5) {
-				P[k][it] = NAN;
+			/* masked samples are not read at all */
+			P[k][it] = NAN;
+			if (x < 0.5 || y < 0.5 || x > im->w - 0.5 || y > im->h - 0.5)
 				continue;
-			}
-			for (int q = 0; q < ni; q++)
-				if (t > lo[q] && t < hi[q]) {
-					P[k][it] = NAN;
-					break;
-				}
+			int q = 0;
+
+			while (q < ni && !(t > lo[q] && t < hi[q]))
+				q++;
+			if (q == ni)
+				P[k][it] = o->bg - bil(im, x, y);
 		}
 	}
 	return nt;
@@ -483,7 +560,7 @@ static gboolean
 lobe_test(const Img *im, const Nb *nb, double reach, double margin,
 	const SmpDotRead *o)
 {
-	static _Thread_local double P[LOBE_RAYS][LOBE_NT];
+	static _Thread_local double P[LOBE_RAYS][LOBE_NT], Q[LOBE_RAYS][LOBE_NT];
 	double med[LOBE_NT], tmp[LOBE_RAYS], all[LOBE_RAYS * LOBE_NT];
 	double rh = o->rh, best = -1e9;
 	int nt = lobe_grid(im, nb, reach, o, P), bk = 0, bt = 0, na = 0;
@@ -498,19 +575,22 @@ lobe_test(const Img *im, const Nb *nb, double reach, double margin,
 				tmp[nf++] = P[k][it];
 		med[it] = nf ? median_small(tmp, nf) : 0;
 	}
+	/* the residual; Q has a masked sample as -1e3 for the smoothing */
 	for (int k = 0; k < LOBE_RAYS; k++)
-		for (int it = 0; it < nt; it++)
-			P[k][it] -= med[it]; /* now the residual */
-	for (int k = 0; k < LOBE_RAYS; k++)
+		for (int it = 0; it < nt; it++) {
+			P[k][it] -= med[it];
+			Q[k][it] = isfinite(P[k][it]) ? P[k][it] : -1e3;
+		}
+	for (int k = 0; k < LOBE_RAYS; k++) {
+		const double *row[3] = {
+			Q[(k + LOBE_RAYS - 1) % LOBE_RAYS], Q[k], Q[(k + 1) % LOBE_RAYS]};
+
 		for (int it = MAX(t0, 1); it <= t1; it++) {
 			double s3 = 0;
 
-			for (int dk = -1; dk <= 1; dk++)
-				for (int dt = -LOBE_SMOOTH_T; dt <= LOBE_SMOOTH_T; dt++) {
-					double v = P[(k + dk + LOBE_RAYS) % LOBE_RAYS][it + dt];
-
-					s3 += isfinite(v) ? v : -1e3;
-				}
+			for (int dk = 0; dk < 3; dk++)
+				for (int dt = -LOBE_SMOOTH_T; dt <= LOBE_SMOOTH_T; dt++)
+					s3 += row[dk][it + dt];
 			s3 /= 3 * (2 * LOBE_SMOOTH_T + 1);
 			if (s3 > best) {
 				best = s3;
@@ -518,6 +598,7 @@ lobe_test(const Img *im, const Nb *nb, double reach, double margin,
 				bt = it;
 			}
 		}
+	}
 	for (int k = 0; k < LOBE_RAYS; k++)
 		for (int it = t0; it <= t1; it++)
 			if (isfinite(P[k][it]))
@@ -526,8 +607,7 @@ lobe_test(const Img *im, const Nb *nb, double reach, double margin,
 
 	if (!(noise > 0) || best < LOBE_SNR * noise || best < LOBE_DEPTH * o->depth)
 		return FALSE;
-	double ux = cos(bk * 2 * G_PI / LOBE_RAYS),
-		   uy = sin(bk * 2 * G_PI / LOBE_RAYS);
+	double ux = lobe_cos[bk], uy = lobe_sin[bk];
 	double lt = LOBE_STEP * (bt + 1), lx = nb->d->x + lt * ux,
 		   ly = nb->d->y + lt * uy;
 	double pw = lobe_width(im, nb->d, o, med, nt, lx, ly, -uy, ux);
@@ -759,6 +839,13 @@ smp_merged_read(const guint8 *green, int w, int h, gsize stride,
 	Grid g;
 
 	srgb_lut(im.lut);
+	static gsize net_once;
+
+	if (g_once_init_enter(&net_once)) {
+		net_build(LOBE_RAYS);
+		ray_tables();
+		g_once_init_leave(&net_once, 1);
+	}
 	for (gsize k = 0; k < n; k++) {
 		x[k] = dots[k].x;
 		y[k] = dots[k].y;
