@@ -105,10 +105,8 @@ cmp_double(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/* Rank n / 2 of a few values (the 24 rays of a lobe radius). A full ray
- * set goes through Batcher's odd-even merge network (branch-free min/max,
- * built once); a masked set (fewer values) through an insertion sort.
- * Both give the same element of rank n / 2.
+/* Batcher's odd-even merge sorting network of the 24 lobe rays (the
+ * comparator pairs, built once): branch-free min/max, no sort per radius.
  */
 #define NET_MAX 256
 static int net_n;
@@ -131,27 +129,42 @@ net_build(int n)
 	net_n = m;
 }
 
-static double
-median_small(double *v, int n)
+/* The per-radius medians over the rays (rank n / 2 of a radius' n
+ * unmasked samples, 0 when none), every radius at once: the network runs
+ * over whole rows, and a radius with m masked rays gets 12 - n / 2 of them
+ * as -inf and the rest as +inf, so that its rank n / 2 is rank 12 of 24.
+ */
+static void
+ray_medians(double P[LOBE_RAYS][LOBE_NT], int nt, double *med)
 {
-	if (n == LOBE_RAYS) {
-		for (int c = 0; c < net_n; c++) {
-			double a = v[net_a[c]], b = v[net_b[c]];
+	static _Thread_local double V[LOBE_RAYS][LOBE_NT];
+	int nf[LOBE_NT] = {0}, lowpad[LOBE_NT];
 
-			v[net_a[c]] = a < b ? a : b;
-			v[net_b[c]] = a < b ? b : a;
+	for (int k = 0; k < LOBE_RAYS; k++)
+		for (int it = 0; it < nt; it++)
+			nf[it] += isfinite(P[k][it]);
+	for (int it = 0; it < nt; it++)
+		lowpad[it] = LOBE_RAYS / 2 - nf[it] / 2;
+	for (int k = 0; k < LOBE_RAYS; k++)
+		for (int it = 0; it < nt; it++) {
+			double v = P[k][it];
+
+			if (!isfinite(v))
+				v = lowpad[it]-- > 0 ? -INFINITY : INFINITY;
+			V[k][it] = v;
 		}
-		return v[n / 2];
-	}
-	for (int i = 1; i < n; i++) {
-		double t = v[i];
-		int j = i;
+	for (int c = 0; c < net_n; c++) {
+		double *va = V[net_a[c]], *vb = V[net_b[c]];
 
-		for (; j > 0 && v[j - 1] > t; j--)
-			v[j] = v[j - 1];
-		v[j] = t;
+		for (int it = 0; it < nt; it++) {
+			double a = va[it], b = vb[it];
+
+			va[it] = a < b ? a : b;
+			vb[it] = a < b ? b : a;
+		}
 	}
-	return v[n / 2];
+	for (int it = 0; it < nt; it++)
+		med[it] = nf[it] ? V[LOBE_RAYS / 2][it] : 0;
 }
 
 /* The element of rank n / 2 (what qsort then v[n / 2] gives), by
@@ -308,20 +321,47 @@ read_depth(const Img *im, const SmpDot *d, SmpDotRead *o)
 	int nr = 0, nc = 0, code = 0;
 	double cen = 0;
 
-	for (int y = MAX(y0, 0); y <= MIN(y1, im->h - 1); y++)
-		for (int x = MAX(x0, 0); x <= MIN(x1, im->w - 1); x++) {
-			double dx = x + 0.5 - d->x, dy = y + 0.5 - d->y;
-			double q2 = dx * dx + dy * dy;
+	for (int y = MAX(y0, 0); y <= MIN(y1, im->h - 1); y++) {
+		double dy = y + 0.5 - d->y, so2 = rout * rout - dy * dy;
+		double si2 = rin * rin - dy * dy;
+		/* Per row, only the pixels near the ring's two spans and the
+		 * core's are tested (the same tests): the hole was most of the
+		 * box. */
+		int xa = MAX(x0, 0), xb = MIN(x1, im->w - 1), ha = xb + 1, hb = xb;
+
+		if (so2 < 0)
+			continue;
+		xa = MAX(xa, (int) floor(d->x - 0.5 - sqrt(so2)) - 1);
+		xb = MIN(xb, (int) ceil(d->x - 0.5 + sqrt(so2)) + 1);
+		if (si2 > 0) {
+			double si = sqrt(si2);
+
+			ha = MAX(xa, (int) floor(d->x - 0.5 - si) + 2);
+			hb = MIN(xb, (int) ceil(d->x - 0.5 + si) - 2);
+		}
+		for (int x = xa; x <= xb; x++) {
+			if (x == ha && hb >= ha) {
+				x = hb;
+				continue;
+			}
+			double dx = x + 0.5 - d->x, q2 = dx * dx + dy * dy;
 
 			if (q2 >= rin * rin && q2 <= rout * rout) {
 				hist[im->g[(gsize) y * im->stride + (gsize) x]]++;
 				nr++;
 			}
-			if (q2 < core * core) {
-				cen += px(im, x, y);
-				nc++;
-			}
 		}
+		if (fabs(dy) < core)
+			for (int x = MAX(xa, (int) floor(d->x - core) - 1);
+				 x <= MIN(xb, (int) ceil(d->x + core) + 1); x++) {
+				double dx = x + 0.5 - d->x, q2 = dx * dx + dy * dy;
+
+				if (q2 < core * core) {
+					cen += px(im, x, y);
+					nc++;
+				}
+			}
+	}
 	if (nr < 8)
 		return FALSE;
 	/* The median of the 8-bit codes through the (monotonic) LUT is the
@@ -499,20 +539,32 @@ lobe_grid(const Img *im, const Nb *nb, double reach, const SmpDotRead *o,
 				hi[ni++] = b + sqrt(b * b - c);
 			}
 		}
+		/* Each interval marks its samples (the same test t > lo and
+		 * t < hi, run only on the samples near it). */
+		guint8 masked[LOBE_NT] = {0};
+
+		for (int q = 0; q < ni; q++) {
+			int a = MAX(0, (int) (lo[q] / LOBE_STEP) - 2);
+			int b = MIN(nt - 1, (int) (hi[q] / LOBE_STEP) + 1);
+
+			if (hi[q] <= 0)
+				continue;
+			for (int it = a; it <= b; it++) {
+				double t = LOBE_STEP * (it + 1);
+
+				masked[it] |= t > lo[q] && t < hi[q];
+			}
+		}
 		for (int it = 0; it < nt; it++) {
 			double t = LOBE_STEP * (it + 1), x = d->x + t * ca,
 				   y = d->y + t * sa;
 
 			/* masked samples are not read at all */
 			P[k][it] = NAN;
-			if (x < 0.5 || y < 0.5 || x > im->w - 0.5 || y > im->h - 0.5)
+			if (masked[it] || x < 0.5 || y < 0.5 || x > im->w - 0.5 ||
+				y > im->h - 0.5)
 				continue;
-			int q = 0;
-
-			while (q < ni && !(t > lo[q] && t < hi[q]))
-				q++;
-			if (q == ni)
-				P[k][it] = o->bg - bil(im, x, y);
+			P[k][it] = o->bg - bil(im, x, y);
 		}
 	}
 	return nt;
@@ -561,20 +613,13 @@ lobe_test(const Img *im, const Nb *nb, double reach, double margin,
 	const SmpDotRead *o)
 {
 	static _Thread_local double P[LOBE_RAYS][LOBE_NT], Q[LOBE_RAYS][LOBE_NT];
-	double med[LOBE_NT], tmp[LOBE_RAYS], all[LOBE_RAYS * LOBE_NT];
+	double med[LOBE_NT], all[LOBE_RAYS * LOBE_NT];
 	double rh = o->rh, best = -1e9;
 	int nt = lobe_grid(im, nb, reach, o, P), bk = 0, bt = 0, na = 0;
 	int t0 = (int) (rh / LOBE_STEP);
 	int t1 = MIN(nt - 2, (int) ((3.0 * rh + 2) / LOBE_STEP));
 
-	for (int it = 0; it < nt; it++) {
-		int nf = 0;
-
-		for (int k = 0; k < LOBE_RAYS; k++)
-			if (isfinite(P[k][it]))
-				tmp[nf++] = P[k][it];
-		med[it] = nf ? median_small(tmp, nf) : 0;
-	}
+	ray_medians(P, nt, med);
 	/* the residual; Q has a masked sample as -1e3 for the smoothing */
 	for (int k = 0; k < LOBE_RAYS; k++)
 		for (int it = 0; it < nt; it++) {
