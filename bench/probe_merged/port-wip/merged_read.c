@@ -657,13 +657,32 @@ lobe_test(const Img *im, const Nb *nb, double reach, double margin,
 		const double *row[3] = {
 			Q[(k + LOBE_RAYS - 1) % LOBE_RAYS], Q[k], Q[(k + 1) % LOBE_RAYS]};
 
-		for (int it = MAX(t0, 1); it <= t1; it++) {
+		double S[LOBE_NT];
+		int it = MAX(t0, 1);
+
+#ifdef __SSE2__
+		/* two radii at once, each summed in the scalar loop's order */
+		for (; it + 1 <= t1; it += 2) {
+			__m128d s3 = _mm_setzero_pd();
+
+			for (int dk = 0; dk < 3; dk++)
+				for (int dt = -LOBE_SMOOTH_T; dt <= LOBE_SMOOTH_T; dt++)
+					s3 = _mm_add_pd(s3, _mm_loadu_pd(row[dk] + it + dt));
+			_mm_storeu_pd(S + it,
+				_mm_div_pd(s3, _mm_set1_pd(3 * (2 * LOBE_SMOOTH_T + 1))));
+		}
+#endif
+		for (; it <= t1; it++) {
 			double s3 = 0;
 
 			for (int dk = 0; dk < 3; dk++)
 				for (int dt = -LOBE_SMOOTH_T; dt <= LOBE_SMOOTH_T; dt++)
 					s3 += row[dk][it + dt];
-			s3 /= 3 * (2 * LOBE_SMOOTH_T + 1);
+			S[it] = s3 / (3 * (2 * LOBE_SMOOTH_T + 1));
+		}
+		for (it = MAX(t0, 1); it <= t1; it++) {
+			double s3 = S[it];
+
 			if (s3 > best) {
 				best = s3;
 				bk = k;
