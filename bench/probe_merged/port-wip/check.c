@@ -1,6 +1,8 @@
-/* WIP driver: setting F through port-wip/merged_read.c on the harness's
- * scenes; compare its "P" lines with the harness's "H" lines (table_F.txt).
- * Usage: SEEDS=31,5 [ONLYF=0.3] bench/probe_merged/port-wip/check
+/* Driver of setting F as ported to src/merged.c, on the harness's scenes;
+ * compare its "P" lines with the harness's "H" lines (table_F.txt).
+ * Usage: SEEDS=31,5 [ONLYF=0.3] [SMP_THREADS=N] bench/probe_merged/port-wip/check
+ *        [SMP_THREADS=N] bench/probe_merged/port-wip/check DIR/photo.jpg
+ * SMP_THREADS: the read's threads (default 1).
  */
 #include <math.h>
 #include <stdio.h>
@@ -10,7 +12,7 @@
 
 #include "smpdoc/detect.h"
 #include "smpdoc/synth.h"
-#include "merged_read.h"
+#include "smpdoc/merged.h"
 
 #define PPM 20.0
 #define MARGIN 2.0
@@ -34,6 +36,26 @@ truth_merged(const GArray *d)
 		}
 	}
 	return (double) merged / d->len;
+}
+
+static int
+threads(void)
+{
+	return g_getenv("SMP_THREADS") ? atoi(g_getenv("SMP_THREADS")) : 1;
+}
+
+/* The merged fraction of the reads, as smp_artist_measure() counts it. */
+static double
+fraction(const SmpDotRead *r, gsize n, gsize *merged)
+{
+	gsize m = 0, hid = 0;
+
+	for (gsize k = 0; k < n; k++) {
+		m += smp_dot_read_merged(&r[k]);
+		hid += r[k].hidden != 0;
+	}
+	*merged = m;
+	return n ? (double) m / (double) (n + hid) : NAN;
 }
 
 static double
@@ -65,16 +87,18 @@ photo(const char *path)
 	gsize n = det->dots->len, merged;
 	for (int rep = 0; rep < 3; rep++) {
 		double t0 = thread_ms();
-		smp_merged_read_us[0] = smp_merged_read_us[1] = smp_merged_read_us[2] =
-			0;
+		gint64 w0 = g_get_monotonic_time();
 		SmpDotRead *r = smp_merged_read(G, gb->Xsize, gb->Ysize,
-			(gsize) gb->Xsize, (const SmpDot *) det->dots->data, n, MARGIN);
+			(gsize) gb->Xsize, (const SmpDot *) det->dots->data, n, MARGIN,
+			threads());
 		double ms = thread_ms() - t0,
-			   f = smp_merged_fraction_read(r, n, &merged);
-		printf("photo %zu dots: fraction %.3f, %.0f ms thread CPU (%.1f "
-			   "us/dot); read %.0f pairs %.0f tests %.0f ms\n",
-			n, f, ms, 1e3 * ms / n, smp_merged_read_us[0] / 1e3,
-			smp_merged_read_us[1] / 1e3, smp_merged_read_us[2] / 1e3);
+			   wall = (g_get_monotonic_time() - w0) / 1e3,
+			   f = fraction(r, n, &merged);
+		/* thread CPU is this thread's only: with SMP_THREADS > 1 read
+		 * the wall time */
+		printf("photo %zu dots, %d threads: fraction %.3f, %.0f ms thread "
+			   "CPU (%.1f us/dot), %.0f ms wall\n",
+			n, threads(), f, ms, 1e3 * ms / n, wall);
 		g_free(r);
 	}
 	return 0;
@@ -90,8 +114,6 @@ main(int argc, char **argv)
 		sscanf(g_getenv("SEEDS"), "%d,%d", &seeds[0], &seeds[1]);
 	if (VIPS_INIT("check"))
 		return 1;
-	if (g_getenv("TESTALL"))
-		smp_merged_read_test_all = atoi(g_getenv("TESTALL"));
 	if (argc > 1)
 		return photo(argv[1]);
 	for (int si = 0; si < 2; si++)
@@ -124,9 +146,9 @@ main(int argc, char **argv)
 				gint64 t0 = g_get_monotonic_time();
 				SmpDotRead *r =
 					smp_merged_read(G, gb->Xsize, gb->Ysize, (gsize) gb->Xsize,
-						(const SmpDot *) det->dots->data, n, MARGIN);
+						(const SmpDot *) det->dots->data, n, MARGIN, threads());
 				double us = (double) (g_get_monotonic_time() - t0);
-				double f = smp_merged_fraction_read(r, n, &merged),
+				double f = fraction(r, n, &merged),
 					   want = truth_merged(t->dots);
 
 				for (gsize k = 0; k < n; k++) {

@@ -1,20 +1,18 @@
-/* WORK IN PROGRESS (h10e): setting F of bench/probe_merged/NOTES.md as
- * library code, meant for src/ once it is validated, optimised, tested
- * and documented. NOT compiled by the Makefile. See README.md here.
- *
- * A per-dot read of the analysed image while its pixels are in memory,
- * in linear light (sRGB green through a LUT), then the merged fraction:
- *   - found pairs: fitted centres, half-depth radii, a saddle test;
- *   - a dot no found pair explains may hide a partner the detector merged
- *     into it (a lobe beside it, or a footprint elongated like two touching
- *     discs): it counts +2 merged and +1 in the total.
+/* The merged-dot read (merged.h): per dot, its depth, half-depth radius
+ * and fitted centre, then found pairs by a saddle test and hidden
+ * partners by a lobe or an elongated footprint. The constants are the
+ * research harness's setting F (bench/probe_merged/NOTES.md), each with
+ * its reason; change one only with the 54-scene check of
+ * bench/probe_merged/port-wip/README.md.
  * SPDX-License-Identifier: MIT
  */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "merged_read.h"
+#include "smpdoc/error.h"
+#include "smpdoc/merged.h"
+#include "smpdoc/photo.h"
 
 #ifdef __SSE2__
 #include <emmintrin.h>
@@ -35,19 +33,11 @@
 #define MASK_K 2.0 /* lobe samples within 2 r_j + 2 of a detected */
 #define MASK_P 2.0 /* neighbour are that neighbour, not a partner */
 #define LOBE_RAYS 24
-#ifndef LOBE_STEP
-#define LOBE_STEP 0.5 /* px: TODO 1.0 for the cost budget, re-tune */
-#endif
+#define LOBE_STEP 0.5 /* px between lobe samples along a ray */
 #define LOBE_NT 64
-#ifndef LOBE_SMOOTH_T
 #define LOBE_SMOOTH_T 1 /* the peak is smoothed over 3 rays x 3 samples */
-#endif
-#ifndef LOBE_SNR
 #define LOBE_SNR 2.6 /* peak >= 2.6 x residual noise (MAD) */
-#endif
-#ifndef LOBE_DEPTH
 #define LOBE_DEPTH 0.2 /* and >= 0.2 of the dot's depth: ink, not skin */
-#endif
 #define LOBE_MIN_W 2.5 /* half-peak width >= 2.5 px on both axes: a */
 /* dot of dmin 0.15 mm at 20 px/mm is 3 px; a hair shaft is ~1.5 px */
 #define LOBE_MAX_W_K 2.6 /* width across <= 2.6 rh + 1: a partner from */
@@ -64,6 +54,10 @@
 #define SADDLE_CAND 3.0 /* pairs with fitted gap < margin + 3 px */
 #define SADDLE_WITH_RULE 0.45 /* merged: rule holds and saddle >= 0.45 */
 #define SADDLE_ALONE 0.7 /* or ink joins them at 70% of the depth */
+
+#define GRID_CELL 32.0 /* px: the neighbour grid's cell */
+#define CHUNK 256 /* dots a thread takes at a time */
+#define MAX_THREADS 64
 
 typedef struct Img {
 	const guint8 *g;
@@ -298,7 +292,7 @@ grid_free(Grid *g)
  * reach + 2 r_j + 3.
  */
 static int
-neighbours(const Grid *g, const SmpDot *d, gsize n, gsize self, double reach,
+neighbours(const Grid *g, const SmpDot *d, gsize self, double reach,
 	double rmax, guint32 *out)
 {
 	double box = reach + 2 * rmax + 3;
@@ -308,7 +302,6 @@ neighbours(const Grid *g, const SmpDot *d, gsize n, gsize self, double reach,
 	int r1 = MIN(g->rows - 1, (int) ((d[self].y + box) / g->cell));
 	int nn = 0;
 
-	(void) n;
 	for (int r = r0; r <= r1; r++)
 		for (int c = c0; c <= c1; c++) {
 			int q = r * g->cols + c;
@@ -632,69 +625,108 @@ lobe_width(const Img *im, const SmpDot *d, const SmpDotRead *o,
 	return (b - a + 1) * 0.5;
 }
 
+/* The residual of the polar grid (each sample minus its radius' median
+ * over the rays) in @P, and in @Q with a masked sample as -1e3 for the
+ * smoothing.
+ */
+static void
+lobe_residual(double P[LOBE_RAYS][LOBE_NT], double Q[LOBE_RAYS][LOBE_NT],
+	const double *med, int nt)
+{
+	for (int k = 0; k < LOBE_RAYS; k++)
+		for (int it = 0; it < nt; it++) {
+			P[k][it] -= med[it];
+			Q[k][it] = isfinite(P[k][it]) ? P[k][it] : -1e3;
+		}
+}
+
+/* The 3x3-smoothed residual of ray @k at radii @t0 .. @t1 into @S. */
+static void
+lobe_smooth_ray(double Q[LOBE_RAYS][LOBE_NT], int k, int t0, int t1, double *S)
+{
+	const double *row[3] = {
+		Q[(k + LOBE_RAYS - 1) % LOBE_RAYS], Q[k], Q[(k + 1) % LOBE_RAYS]};
+	int it = t0;
+
+#ifdef __SSE2__
+	/* two radii at once, each summed in the scalar loop's order */
+	for (; it + 1 <= t1; it += 2) {
+		__m128d s3 = _mm_setzero_pd();
+
+		for (int dk = 0; dk < 3; dk++)
+			for (int dt = -LOBE_SMOOTH_T; dt <= LOBE_SMOOTH_T; dt++)
+				s3 = _mm_add_pd(s3, _mm_loadu_pd(row[dk] + it + dt));
+		_mm_storeu_pd(
+			S + it, _mm_div_pd(s3, _mm_set1_pd(3 * (2 * LOBE_SMOOTH_T + 1))));
+	}
+#endif
+	for (; it <= t1; it++) {
+		double s3 = 0;
+
+		for (int dk = 0; dk < 3; dk++)
+			for (int dt = -LOBE_SMOOTH_T; dt <= LOBE_SMOOTH_T; dt++)
+				s3 += row[dk][it + dt];
+		S[it] = s3 / (3 * (2 * LOBE_SMOOTH_T + 1));
+	}
+}
+
+/* The first maximum of the smoothed residual over the rays and the radii
+ * @t0 .. @t1: its value, ray @bk and radius index @bt.
+ */
+static double
+lobe_peak(double Q[LOBE_RAYS][LOBE_NT], int t0, int t1, int *bk, int *bt)
+{
+	double best = -1e9;
+
+	*bk = *bt = 0;
+	t0 = MAX(t0, 1);
+	for (int k = 0; k < LOBE_RAYS; k++) {
+		double S[LOBE_NT];
+
+		lobe_smooth_ray(Q, k, t0, t1, S);
+		for (int it = t0; it <= t1; it++)
+			if (S[it] > best) {
+				best = S[it];
+				*bk = k;
+				*bt = it;
+			}
+	}
+	return best;
+}
+
+/* The residual's noise over radii @t0 .. @t1: 1.4826 x its MAD about 0. */
+static double
+lobe_noise(double P[LOBE_RAYS][LOBE_NT], int t0, int t1)
+{
+	double all[LOBE_RAYS * LOBE_NT];
+	int na = 0;
+
+	for (int k = 0; k < LOBE_RAYS; k++)
+		for (int it = t0; it <= t1; it++)
+			if (isfinite(P[k][it]))
+				all[na++] = fabs(P[k][it]);
+	return na ? 1.4826 * median_inplace(all, na) : 0;
+}
+
 /* A partner beside the dot: a peak in the residual of the polar grid
- * (sample minus the per-radius median over the rays).
+ * (sample minus the per-radius median over the rays), strong, wide both
+ * ways (not a hair), not too wide (not shading) and near enough to be
+ * merged.
  */
 static gboolean
 lobe_test(const Img *im, const Nb *nb, double reach, double margin,
 	const SmpDotRead *o)
 {
 	static _Thread_local double P[LOBE_RAYS][LOBE_NT], Q[LOBE_RAYS][LOBE_NT];
-	double med[LOBE_NT], all[LOBE_RAYS * LOBE_NT];
-	double rh = o->rh, best = -1e9;
-	int nt = lobe_grid(im, nb, reach, o, P), bk = 0, bt = 0, na = 0;
+	double med[LOBE_NT], rh = o->rh;
+	int nt = lobe_grid(im, nb, reach, o, P), bk, bt;
 	int t0 = (int) (rh / LOBE_STEP);
 	int t1 = MIN(nt - 2, (int) ((3.0 * rh + 2) / LOBE_STEP));
 
 	ray_medians(P, nt, med);
-	/* the residual; Q has a masked sample as -1e3 for the smoothing */
-	for (int k = 0; k < LOBE_RAYS; k++)
-		for (int it = 0; it < nt; it++) {
-			P[k][it] -= med[it];
-			Q[k][it] = isfinite(P[k][it]) ? P[k][it] : -1e3;
-		}
-	for (int k = 0; k < LOBE_RAYS; k++) {
-		const double *row[3] = {
-			Q[(k + LOBE_RAYS - 1) % LOBE_RAYS], Q[k], Q[(k + 1) % LOBE_RAYS]};
-
-		double S[LOBE_NT];
-		int it = MAX(t0, 1);
-
-#ifdef __SSE2__
-		/* two radii at once, each summed in the scalar loop's order */
-		for (; it + 1 <= t1; it += 2) {
-			__m128d s3 = _mm_setzero_pd();
-
-			for (int dk = 0; dk < 3; dk++)
-				for (int dt = -LOBE_SMOOTH_T; dt <= LOBE_SMOOTH_T; dt++)
-					s3 = _mm_add_pd(s3, _mm_loadu_pd(row[dk] + it + dt));
-			_mm_storeu_pd(S + it,
-				_mm_div_pd(s3, _mm_set1_pd(3 * (2 * LOBE_SMOOTH_T + 1))));
-		}
-#endif
-		for (; it <= t1; it++) {
-			double s3 = 0;
-
-			for (int dk = 0; dk < 3; dk++)
-				for (int dt = -LOBE_SMOOTH_T; dt <= LOBE_SMOOTH_T; dt++)
-					s3 += row[dk][it + dt];
-			S[it] = s3 / (3 * (2 * LOBE_SMOOTH_T + 1));
-		}
-		for (it = MAX(t0, 1); it <= t1; it++) {
-			double s3 = S[it];
-
-			if (s3 > best) {
-				best = s3;
-				bk = k;
-				bt = it;
-			}
-		}
-	}
-	for (int k = 0; k < LOBE_RAYS; k++)
-		for (int it = t0; it <= t1; it++)
-			if (isfinite(P[k][it]))
-				all[na++] = fabs(P[k][it]);
-	double noise = na ? 1.4826 * median_inplace(all, na) : 0;
+	lobe_residual(P, Q, med, nt);
+	double best = lobe_peak(Q, t0, t1, &bk, &bt);
+	double noise = lobe_noise(P, t0, t1);
 
 	if (!(noise > 0) || best < LOBE_SNR * noise || best < LOBE_DEPTH * o->depth)
 		return FALSE;
@@ -853,6 +885,162 @@ saddle(const Img *im, const SmpDotRead *p, const SmpDotRead *q)
 	return lo / cmin;
 }
 
+/* --- found pairs ---------------------------------------------------------- */
+
+/* Whether dots @i and @j (@df apart, fitted centres) form a merged pair:
+ * the merge rule on the half-depth radii with a saddle of ink between
+ * them, or ink joining them at most of their depth whatever the gap.
+ * Unread dots keep the plain rule.
+ */
+static gboolean
+pair_merged(const Img *im, const SmpDotRead *a, const SmpDotRead *b, double df,
+	double margin)
+{
+	double reach = a->rh + b->rh + margin;
+
+	if (a->ok && b->ok && df < reach + SADDLE_CAND) {
+		double sd = saddle(im, a, b);
+
+		return (df < reach && sd >= SADDLE_WITH_RULE) || sd >= SADDLE_ALONE;
+	}
+	return df < reach;
+}
+
+/* Mark the dots of found pairs, from a grid of the fitted centres. */
+static void
+mark_pairs(const Img *im, SmpDotRead *out, gsize n, double rmax, double margin)
+{
+	g_autofree double *x = g_new(double, MAX(n, 1));
+	g_autofree double *y = g_new(double, MAX(n, 1));
+	Grid g;
+
+	for (gsize k = 0; k < n; k++) {
+		x[k] = out[k].fx;
+		y[k] = out[k].fy;
+	}
+	grid_build(&g, x, y, n, im->w, im->h, GRID_CELL);
+	for (gsize i = 0; i < n; i++) {
+		double box = out[i].rh + rmax * 2 + margin + SADDLE_CAND + 2;
+		int c0 = MAX(0, (int) ((x[i] - box) / g.cell));
+		int c1 = MIN(g.cols - 1, (int) ((x[i] + box) / g.cell));
+		int r0 = MAX(0, (int) ((y[i] - box) / g.cell));
+		int r1 = MIN(g.rows - 1, (int) ((y[i] + box) / g.cell));
+
+		for (int r = r0; r <= r1; r++)
+			for (int c = c0; c <= c1; c++)
+				for (guint32 s = g.start[r * g.cols + c];
+					 s < g.start[r * g.cols + c + 1]; s++) {
+					guint32 j = g.idx[s];
+
+					if (j > i &&
+						pair_merged(im, &out[i], &out[j],
+							hypot(x[j] - x[i], y[j] - y[i]), margin))
+						out[i].paired = out[j].paired = 1;
+				}
+	}
+	grid_free(&g);
+}
+
+/* --- the passes over the dots, on several threads ------------------------- */
+
+typedef struct Read Read;
+typedef void (*DotPass)(const Read *r, gsize k, guint32 *nbr);
+
+/* What the passes share. Each pass writes only its own dot's read, so
+ * the threads share no output and their number changes nothing.
+ */
+struct Read {
+	Img im;
+	const SmpDot *dots;
+	SmpDotRead *out;
+	gsize n;
+	double margin, rmax;
+	Grid grid; /* of the detected centres */
+	DotPass pass;
+	gint next_chunk; /* atomic */
+};
+
+static double
+reach_of(const SmpDot *d)
+{
+	return REACH_K * d->r + REACH_P;
+}
+
+/* Depth, half-depth radius and fitted centre of dot @k. */
+static void
+read_dot(const Read *r, gsize k, guint32 *nbr)
+{
+	const SmpDot *d = &r->dots[k];
+	double reach = reach_of(d);
+	SmpDotRead *o = &r->out[k];
+	Nb nb = {d, r->dots, nbr, 0};
+
+	o->fx = (float) d->x;
+	o->fy = (float) d->y;
+	o->rh = (float) d->r;
+	if (!read_depth(&r->im, d, o))
+		return;
+	nb.nn = neighbours(&r->grid, r->dots, k, reach, r->rmax, nbr);
+	o->rh = (float) read_radius(&r->im, d, reach, o);
+	read_centre(&r->im, &nb, reach, o);
+	o->ok = 1;
+}
+
+/* The hidden-partner tests of dot @k: a lobe, else an elongation. Every
+ * read dot is tested, paired or not: a found pair and a hidden partner
+ * can both touch it.
+ */
+static void
+test_dot(const Read *r, gsize k, guint32 *nbr)
+{
+	const SmpDot *d = &r->dots[k];
+	double reach = reach_of(d);
+	SmpDotRead *o = &r->out[k];
+	Nb nb = {d, r->dots, nbr, 0};
+
+	if (!o->ok)
+		return;
+	nb.nn = neighbours(&r->grid, r->dots, k, reach, r->rmax, nbr);
+	if (lobe_test(&r->im, &nb, reach, r->margin, o))
+		o->hidden = SMP_HIDDEN_LOBE;
+	else if (elongation_test(&r->im, &nb, reach, o))
+		o->hidden = SMP_HIDDEN_ELONGATED;
+}
+
+static gpointer
+pass_worker(gpointer data)
+{
+	Read *r = data;
+	guint32 nbr[MAX_NBR];
+
+	for (;;) {
+		gsize k0 = (gsize) g_atomic_int_add(&r->next_chunk, 1) * CHUNK;
+
+		if (k0 >= r->n)
+			break;
+		for (gsize k = k0; k < MIN(k0 + CHUNK, r->n); k++)
+			r->pass(r, k, nbr);
+	}
+	return NULL;
+}
+
+/* Run @pass on every dot, on up to @threads threads (this one too). */
+static void
+run_pass(Read *r, DotPass pass, int threads)
+{
+	GThread *pool[MAX_THREADS];
+	int nt = CLAMP(threads, 1, MAX_THREADS);
+
+	nt = (int) MIN((gsize) nt, (r->n + CHUNK - 1) / CHUNK);
+	r->pass = pass;
+	g_atomic_int_set(&r->next_chunk, 0);
+	for (int i = 1; i < nt; i++)
+		pool[i] = g_thread_new("smp-merged", pass_worker, r);
+	pass_worker(r);
+	for (int i = 1; i < nt; i++)
+		g_thread_join(pool[i]);
+}
+
 /* --- public -------------------------------------------------------------- */
 
 static void
@@ -866,137 +1054,61 @@ srgb_lut(float lut[256])
 	}
 }
 
-/* Found pairs: fitted centres, half-depth radii and the saddle. */
+/* The tables every read shares, made once. */
 static void
-mark_pairs(const Img *imp, SmpDotRead *out, gsize n, int w, int h, double rmax,
-	double margin)
+init_tables(void)
 {
-	const Img im = *imp;
-	g_autofree double *x = g_new(double, MAX(n, 1));
-	g_autofree double *y = g_new(double, MAX(n, 1));
-	Grid g;
+	static gsize once;
 
-	for (gsize k = 0; k < n; k++) {
-		x[k] = out[k].fx;
-		y[k] = out[k].fy;
-	}
-	grid_build(&g, x, y, n, w, h, 32.0);
-	for (gsize i = 0; i < n; i++) {
-		double box = out[i].rh + rmax * 2 + margin + SADDLE_CAND + 2;
-		int c0 = MAX(0, (int) ((x[i] - box) / g.cell));
-		int c1 = MIN(g.cols - 1, (int) ((x[i] + box) / g.cell));
-		int r0 = MAX(0, (int) ((y[i] - box) / g.cell));
-		int r1 = MIN(g.rows - 1, (int) ((y[i] + box) / g.cell));
-
-		for (int r = r0; r <= r1; r++)
-			for (int c = c0; c <= c1; c++)
-				for (guint32 s = g.start[r * g.cols + c];
-					 s < g.start[r * g.cols + c + 1]; s++) {
-					guint32 j = g.idx[s];
-					double df = hypot(x[j] - x[i], y[j] - y[i]);
-					double reachp = out[i].rh + out[j].rh + margin;
-					gboolean mk;
-
-					if (j <= i)
-						continue;
-					if (out[i].ok && out[j].ok && df < reachp + SADDLE_CAND) {
-						double sd = saddle(&im, &out[i], &out[j]);
-
-						mk = (df < reachp && sd >= SADDLE_WITH_RULE) ||
-							sd >= SADDLE_ALONE;
-					}
-					else
-						mk = df < reachp;
-					if (mk)
-						out[i].paired = out[j].paired = 1;
-				}
-	}
-	grid_free(&g);
-}
-
-gboolean smp_merged_read_test_all = TRUE;
-gint64 smp_merged_read_us[3];
-
-SmpDotRead *
-smp_merged_read(const guint8 *green, int w, int h, gsize stride,
-	const SmpDot *dots, gsize n, double margin)
-{
-	Img im = {green, w, h, stride, {0}};
-	SmpDotRead *out = g_new0(SmpDotRead, MAX(n, 1));
-	g_autofree double *x = g_new(double, MAX(n, 1));
-	g_autofree double *y = g_new(double, MAX(n, 1));
-	guint32 nbr[MAX_NBR];
-	double rmax = 0;
-	Grid g;
-
-	srgb_lut(im.lut);
-	static gsize net_once;
-
-	if (g_once_init_enter(&net_once)) {
+	if (g_once_init_enter(&once)) {
 		net_build(LOBE_RAYS);
 		ray_tables();
-		g_once_init_leave(&net_once, 1);
+		g_once_init_leave(&once, 1);
 	}
+}
+
+SmpDotRead *
+smp_merged_read(const guint8 *green, int width, int height, gsize stride,
+	const SmpDot *dots, gsize n, double margin, int threads)
+{
+	Read r = {{green, width, height, stride, {0}}, dots, NULL, n, margin, 0};
+	g_autofree double *x = g_new(double, MAX(n, 1));
+	g_autofree double *y = g_new(double, MAX(n, 1));
+
+	init_tables();
+	srgb_lut(r.im.lut);
+	r.out = g_new0(SmpDotRead, MAX(n, 1));
 	for (gsize k = 0; k < n; k++) {
 		x[k] = dots[k].x;
 		y[k] = dots[k].y;
-		rmax = MAX(rmax, dots[k].r);
+		r.rmax = MAX(r.rmax, dots[k].r);
 	}
-	grid_build(&g, x, y, n, w, h, 32.0);
-	gint64 c0 = g_get_monotonic_time();
-	for (gsize k = 0; k < n; k++) {
-		const SmpDot *d = &dots[k];
-		double reach = REACH_K * d->r + REACH_P;
-		Nb nb = {d, dots, nbr, neighbours(&g, dots, n, k, reach, rmax, nbr)};
-		SmpDotRead *o = &out[k];
-
-		o->fx = (float) d->x;
-		o->fy = (float) d->y;
-		o->rh = (float) d->r;
-		if (!read_depth(&im, d, o))
-			continue;
-		o->rh = (float) read_radius(&im, d, reach, o);
-		read_centre(&im, &nb, reach, o);
-		o->ok = 1;
-	}
-	gint64 c1 = g_get_monotonic_time();
-	mark_pairs(&im, out, n, w, h, rmax, margin);
-	gint64 c2 = g_get_monotonic_time();
-	/* The partner tests. The harness (setting F) ran them on every dot and
-	 * counted a flagged dot +1 in the total even when a found pair marks
-	 * it; smp_merged_read_test_all = FALSE tests only the unmarked dots
-	 * (the cost plan), which changes the count: see README.md. */
-	for (gsize k = 0; k < n; k++) {
-		const SmpDot *d = &dots[k];
-		double reach = REACH_K * d->r + REACH_P;
-		SmpDotRead *o = &out[k];
-
-		if (!o->ok || (o->paired && !smp_merged_read_test_all))
-			continue;
-		Nb nb = {d, dots, nbr, neighbours(&g, dots, n, k, reach, rmax, nbr)};
-
-		if (lobe_test(&im, &nb, reach, margin, o))
-			o->hidden = 1;
-		else if (elongation_test(&im, &nb, reach, o))
-			o->hidden = 2;
-	}
-	gint64 c3 = g_get_monotonic_time();
-	smp_merged_read_us[0] += c1 - c0;
-	smp_merged_read_us[1] += c2 - c1;
-	smp_merged_read_us[2] += c3 - c2;
-	grid_free(&g);
-	return out;
+	grid_build(&r.grid, x, y, n, width, height, GRID_CELL);
+	run_pass(&r, read_dot, threads);
+	/* Pairs after every centre is fitted; one thread (a few % of the
+	 * time), as a pair marks two dots. */
+	mark_pairs(&r.im, r.out, n, r.rmax, margin);
+	run_pass(&r, test_dot, threads);
+	grid_free(&r.grid);
+	return r.out;
 }
-double
-smp_merged_fraction_read(const SmpDotRead *r, gsize n, gsize *merged)
-{
-	gsize cnt = 0, hid = 0;
 
-	for (gsize k = 0; k < n; k++) {
-		cnt += r[k].paired || r[k].hidden;
-		hid += r[k].hidden != 0;
+SmpDotRead *
+smp_merged_read_image(VipsImage *image, const GArray *dots, double margin,
+	const char *path, GError **error)
+{
+	g_autoptr(VipsImage) ctx = vips_image_new();
+	VipsImage **t = (VipsImage **) vips_object_local_array(VIPS_OBJECT(ctx), 2);
+	g_autofree guint8 *green = NULL;
+	size_t size = 0;
+
+	if (vips_extract_band(
+			image, &t[0], image->Bands >= 3 ? 1 : 0, "n", 1, NULL) ||
+		vips_cast_uchar(t[0], &t[1], NULL) ||
+		!(green = vips_image_write_to_memory(t[1], &size))) {
+		smp_error_from_vips(error, SMP_ERROR_CORRUPT, path, "merged");
+		return NULL;
 	}
-	if (merged)
-		*merged = cnt + hid;
-	return n ? (double) (cnt + hid) / (double) (n + hid) : NAN;
+	return smp_merged_read(green, t[1]->Xsize, t[1]->Ysize, (gsize) t[1]->Xsize,
+		(const SmpDot *) dots->data, dots->len, margin, vips_concurrency_get());
 }
