@@ -1,8 +1,10 @@
 /* Driver of setting F as ported to src/merged.c, on the harness's scenes;
  * compare its "P" lines with the harness's "H" lines (table_F.txt).
- * Usage: SEEDS=31,5 [ONLYF=0.3] [SMP_THREADS=N] bench/probe_merged/port-wip/check
+ * Usage: SEEDS=31,5 [TONES=0,2,4] [ONLYF=0.3] [SMP_THREADS=N]
+ *        bench/probe_merged/port-wip/check
  *        [SMP_THREADS=N] bench/probe_merged/port-wip/check DIR/photo.jpg
- * SMP_THREADS: the read's threads (default 1).
+ * SMP_THREADS: the read's threads (default 1). JPEG=Q: the scene goes
+ * through a JPEG of quality Q first (as `smpdoc synth` writes it: 90).
  */
 #include <math.h>
 #include <stdio.h>
@@ -38,6 +40,28 @@ truth_merged(const GArray *d)
 	return (double) merged / d->len;
 }
 
+/* main's rule on the detected dots: discs within the margin. */
+static double
+rule_merged(const GArray *d)
+{
+	gsize merged = 0;
+
+	for (guint i = 0; i < d->len; i++) {
+		const SmpDot *a = &g_array_index(d, SmpDot, i);
+
+		for (guint j = 0; j < d->len; j++) {
+			const SmpDot *b = &g_array_index(d, SmpDot, j);
+
+			if (i != j && fabs(a->y - b->y) < 60 &&
+				hypot(a->x - b->x, a->y - b->y) < a->r + b->r + MARGIN) {
+				merged++;
+				break;
+			}
+		}
+	}
+	return (double) merged / d->len;
+}
+
 static int
 threads(void)
 {
@@ -59,12 +83,18 @@ fraction(const SmpDotRead *r, gsize n, gsize *merged)
 }
 
 static double
-thread_ms(void)
+clock_ms(clockid_t id)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	clock_gettime(id, &ts);
 	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+static double
+thread_ms(void)
+{
+	return clock_ms(CLOCK_THREAD_CPUTIME_ID);
 }
 
 /* The 12 MP bench photo (bench_detect prepare DIR -> DIR/photo.jpg). */
@@ -86,19 +116,40 @@ photo(const char *path)
 	guint8 *G = vips_image_write_to_memory(gb, &sz);
 	gsize n = det->dots->len, merged;
 	for (int rep = 0; rep < 3; rep++) {
-		double t0 = thread_ms();
+		double t0 = thread_ms(), p0 = clock_ms(CLOCK_PROCESS_CPUTIME_ID);
 		gint64 w0 = g_get_monotonic_time();
 		SmpDotRead *r = smp_merged_read(G, gb->Xsize, gb->Ysize,
 			(gsize) gb->Xsize, (const SmpDot *) det->dots->data, n, MARGIN,
 			threads());
 		double ms = thread_ms() - t0,
+			   pms = clock_ms(CLOCK_PROCESS_CPUTIME_ID) - p0,
 			   wall = (g_get_monotonic_time() - w0) / 1e3,
 			   f = fraction(r, n, &merged);
 		/* thread CPU is this thread's only: with SMP_THREADS > 1 read
 		 * the wall time */
 		printf("photo %zu dots, %d threads: fraction %.3f, %.0f ms thread "
-			   "CPU (%.1f us/dot), %.0f ms wall\n",
-			n, threads(), f, ms, 1e3 * ms / n, wall);
+			   "CPU (%.1f us/dot), %.0f ms process CPU, %.0f ms wall\n",
+			n, threads(), f, ms, 1e3 * ms / n, pms, wall);
+		gsize h1 = 0, h2 = 0, np = 0;
+		for (gsize k = 0; k < n; k++) {
+			h1 += r[k].hidden == SMP_HIDDEN_LOBE;
+			h2 += r[k].hidden == SMP_HIDDEN_ELONGATED;
+			np += r[k].paired;
+		}
+		printf("  lobe %zu elong %zu paired %zu\n", h1, h2, np);
+		if (rep == 0 && g_getenv("DUMP")) {
+			FILE *f = fopen(g_getenv("DUMP"), "w");
+
+			for (gsize k = 0; f && k < n; k++) {
+				const SmpDot *d = &g_array_index(det->dots, SmpDot, k);
+
+				fprintf(f, "%.2f %.2f %.2f %.3f %d %d %.2f %.1f\n", d->x, d->y,
+					d->r, d->contrast, r[k].hidden, r[k].paired, r[k].rh,
+					r[k].depth);
+			}
+			if (f)
+				fclose(f);
+		}
 		g_free(r);
 	}
 	return 0;
@@ -112,6 +163,8 @@ main(int argc, char **argv)
 
 	if (g_getenv("SEEDS"))
 		sscanf(g_getenv("SEEDS"), "%d,%d", &seeds[0], &seeds[1]);
+	if (g_getenv("TONES"))
+		sscanf(g_getenv("TONES"), "%d,%d,%d", &tones[0], &tones[1], &tones[2]);
 	if (VIPS_INIT("check"))
 		return 1;
 	if (argc > 1)
@@ -134,6 +187,18 @@ main(int argc, char **argv)
 				p.skin_tone = tones[ti];
 				p.touching_fraction = fr[fi];
 				img = smp_synth_render(&p, &t, &err);
+				if (g_getenv("JPEG")) {
+					/* as written by smpdoc synth (Q 90), decoded again */
+					void *buf;
+					size_t len;
+					VipsImage *dec;
+
+					vips_jpegsave_buffer(img, &buf, &len, "Q", atoi(g_getenv("JPEG")), NULL);
+					dec = vips_image_new_from_buffer(buf, len, "", NULL);
+					vips_image_wio_input(dec);
+					g_object_unref(img);
+					img = dec;
+				}
 				smp_detect_params_default(&dp);
 				dp.diameter_min_px = 0.15 * PPM;
 				dp.diameter_max_px = 1.0 * PPM;
@@ -162,8 +227,8 @@ main(int argc, char **argv)
 					   "%zu dots %zu read %.0f ms (%.0f us/dot)\n",
 					seeds[si], tones[ti], fr[fi], want, f, 100 * (f / want - 1),
 					hid, n, us / 1e3, us / n);
-				printf("  lobe %zu elong %zu paired %zu ok %zu\n", h1, h2, np,
-					nok);
+				printf("  lobe %zu elong %zu paired %zu ok %zu main %.3f\n", h1,
+					h2, np, nok, rule_merged(det->dots));
 				fflush(stdout);
 				g_free(r);
 				g_free(G);
