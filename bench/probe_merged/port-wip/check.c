@@ -179,6 +179,8 @@ main(int argc, char **argv)
 				VipsImage *img, *gb;
 				size_t sz;
 
+				if (ti > 0 && tones[ti] == tones[ti - 1])
+					continue; /* TONES=5,5,5: once */
 				if (g_getenv("ONLYF") &&
 					fabs(fr[fi] - atof(g_getenv("ONLYF"))) > 0.01)
 					continue;
