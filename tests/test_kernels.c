@@ -558,6 +558,104 @@ case_ray_half(
 	buf_free(&plane);
 }
 
+/* excess_rows(): a patch reaching 8 rows and columns around its centre
+ * (the pixel at (8, 8) last before the guard page), with the detector's
+ * ranks (smp_k_excess_ranks() of the ring's steps from several m0) and
+ * random ones (repeats, unselected lanes, every other pattern). Every
+ * path must give the reference's peak and rank; with the detector's
+ * ranks, the reference must give excess_peak()'s peak, ray and step.
+ */
+static void
+case_excess_rows(
+	const SmpKernels *ref, const SmpKernels *isa, int n, int pat, int off)
+{
+	static const int m0s[] = {0, 1, 2, 3, 5, 8, 9};
+	int reach = 8, stride = 2 * reach + 1 + (n % 23) + off;
+	size_t centre = (size_t) reach * stride + reach;
+	Buf plane = patch_new(
+		stride, centre + (size_t) reach * stride + reach + 1, pat, off);
+	const uint16_t *c = (const uint16_t *) plane.data + centre;
+	int pts[9 * SMP_K_RING][2];
+	int32_t offs[SMP_K_RING * SMP_K_RING] = {0};
+	uint16_t rank[2 * SMP_K_EXCESS_LANES];
+
+	for (int m = 0; m < 9; m++)
+		for (int i = 0; i < SMP_K_RING; i++) {
+			pts[SMP_K_RING * m + i][0] =
+				(int) floor(0.5 + m * smp_k_ring_cos[i]);
+			pts[SMP_K_RING * m + i][1] =
+				(int) floor(0.5 + m * smp_k_ring_sin[i]);
+			offs[SMP_K_RING * m + i] = pts[SMP_K_RING * m + i][1] * stride +
+				pts[SMP_K_RING * m + i][0];
+		}
+	for (size_t a = 0; a < G_N_ELEMENTS(m0s) + 3; a++) {
+		int r_at = -1, i_at = -1, r_best, i_best;
+
+		if (a < G_N_ELEMENTS(m0s))
+			assert_true(smp_k_excess_ranks(pts, m0s[a], 9, rank));
+		else
+			for (int k = 0; k < 2 * SMP_K_EXCESS_LANES; k++)
+				rank[k] = smp_test_rand(&rng) % 3
+					? (uint16_t) (smp_test_rand(&rng) % (a == 9 ? 4 : 256))
+					: 0xFFFF;
+		r_best = smp_k_excess_rows_scalar(c, stride, rank, &r_at);
+		i_best = isa->excess_rows(c, stride, rank, &i_at);
+		assert_int_equal(r_best, i_best);
+		assert_int_equal(r_at, i_at);
+		assert_in_range(r_best, 0, 4080);
+		if (a < G_N_ELEMENTS(m0s)) {
+			int bi = -1, bm = -1;
+
+			assert_int_equal(
+				r_best, ref->excess_peak(c, offs, m0s[a], 9, &bi, &bm));
+			if (r_best > 0)
+				assert_int_equal(r_at, SMP_K_RING * bi + bm);
+		}
+	}
+	buf_free(&plane);
+}
+
+/* ray_half_rows(): a patch reaching 7 rows and columns -7 .. 8 around
+ * its centre (the pixel at (8, 7) last before the guard page), the
+ * levels of ray_half()'s case: every path must give the reference's six
+ * doubles, and the reference ray_half()'s with the rays' offsets made
+ * here.
+ */
+static void
+case_ray_half_rows(
+	const SmpKernels *ref, const SmpKernels *isa, int n, int pat, int off)
+{
+	static const int dirs[SMP_K_RAYS][2] = {
+		{1, 0}, {1, 1}, {0, 1}, {-1, 1}, {-1, 0}, {-1, -1}, {0, -1}, {1, -1}};
+	static const int levels[][2] = {{0, 0}, {0, 2040}, {1000, 3000},
+		{4080, 4080}, {500, 4079}, {2000, 2001}, {3, 1500}};
+	int reach = SMP_K_RAY_STEPS, stride = 2 * reach + 2 + (n % 23) + off;
+	size_t centre = (size_t) reach * stride + reach;
+	Buf plane = patch_new(
+		stride, centre + (size_t) reach * stride + reach + 2, pat, off);
+	const uint16_t *c = (const uint16_t *) plane.data + centre;
+	int32_t offs[SMP_K_RAYS * SMP_K_RAY_STEPS];
+
+	for (int m = 1; m <= SMP_K_RAY_STEPS; m++)
+		for (int i = 0; i < SMP_K_RAYS; i++)
+			offs[SMP_K_RAYS * (m - 1) + i] =
+				m * (dirs[i][1] * stride + dirs[i][0]);
+	for (size_t l = 0; l < G_N_ELEMENTS(levels) + 2; l++) {
+		double o_ref[6], o_isa[6], o_off[6];
+		int cval = l < G_N_ELEMENTS(levels) ? levels[l][0] : c[0];
+		int half = l < G_N_ELEMENTS(levels)
+			? levels[l][1]
+			: cval + (int) (smp_test_rand(&rng) % 2000);
+
+		smp_k_ray_half_rows_scalar(c, stride, cval, half, o_ref);
+		isa->ray_half_rows(c, stride, cval, half, o_isa);
+		ref->ray_half(c, offs, cval, half, o_off);
+		assert_memory_equal(o_ref, o_isa, sizeof(o_ref));
+		assert_memory_equal(o_ref, o_off, sizeof(o_ref));
+	}
+	buf_free(&plane);
+}
+
 static int
 cmp_int(const void *a, const void *b)
 {
@@ -766,6 +864,49 @@ test_kernels_ring_contrast_avx2(void **state)
 				  " candidates passed\n",
 		rc_passed, rc_total);
 	assert_true(rc_passed > rc_total / 10 && rc_passed < rc_total * 9 / 10);
+}
+
+/* excess_rows() and ray_half_rows(): AVX2's kernels (AVX-512's table
+ * shares them) against the scalar references.
+ */
+static void
+run_rows_cases(SmpIsa which, CaseFn fn)
+{
+	const SmpKernels *isa = smp_kernels_for(which);
+
+	if (!isa || !isa->excess_rows || !isa->ray_half_rows) {
+		print_message("%s: no row kernels\n", smp_isa_name(which));
+		skip();
+	}
+	run_cases(which, fn);
+}
+
+static void
+test_kernels_excess_rows_avx2(void **state)
+{
+	(void) state;
+	run_rows_cases(SMP_ISA_AVX2, case_excess_rows);
+}
+
+static void
+test_kernels_ray_half_rows_avx2(void **state)
+{
+	(void) state;
+	run_rows_cases(SMP_ISA_AVX2, case_ray_half_rows);
+}
+
+static void
+test_kernels_excess_rows_avx512(void **state)
+{
+	(void) state;
+	run_rows_cases(SMP_ISA_AVX512, case_excess_rows);
+}
+
+static void
+test_kernels_ray_half_rows_avx512(void **state)
+{
+	(void) state;
+	run_rows_cases(SMP_ISA_AVX512, case_ray_half_rows);
 }
 
 /* The scalar reference against hand-computed values, so that a bug shared
@@ -988,6 +1129,8 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_kernels_ray_half_avx2),
 	cmocka_unit_test(test_kernels_ring_sorted_avx2),
 	cmocka_unit_test(test_kernels_ring_contrast_avx2),
+	cmocka_unit_test(test_kernels_excess_rows_avx2),
+	cmocka_unit_test(test_kernels_ray_half_rows_avx2),
 	cmocka_unit_test(test_kernels_luma_avx512),
 	cmocka_unit_test(test_kernels_vblur5_avx512),
 	cmocka_unit_test(test_kernels_hblur5_dog_avx512),
@@ -996,6 +1139,8 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_kernels_excess_peak_avx512),
 	cmocka_unit_test(test_kernels_ray_half_avx512),
 	cmocka_unit_test(test_kernels_ring_sorted_avx512),
+	cmocka_unit_test(test_kernels_excess_rows_avx512),
+	cmocka_unit_test(test_kernels_ray_half_rows_avx512),
 };
 
 SMP_TEST_MAIN("kernels", tests)

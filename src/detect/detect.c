@@ -316,6 +316,11 @@ plane_bytes(const Octave *oc)
 
 /* split_partner()'s ray offsets (ring_off_init()), set before any Scratch. */
 static int ring_off[N_RING][EXCESS_REACH + 1][2];
+/* excess_rows()'s ranks for split_partner()'s search from step m0 =
+ * 0 .. PARTNER_REACH (ring_off_init()); ex_rank_ok says they hold.
+ */
+static uint16_t ex_rank[PARTNER_REACH + 1][2 * SMP_K_EXCESS_LANES];
+static gboolean ex_rank_ok;
 G_STATIC_ASSERT(N_RING == SMP_K_RING && PARTNER_REACH <= SMP_K_RING);
 G_STATIC_ASSERT(MEASURE_REACH == SMP_K_RING_REACH);
 
@@ -527,9 +532,6 @@ dog_noise(Scratch *s, int k, int y0, int y1)
 
 /* --- candidates ------------------------------------------------------- */
 
-static const int ray_dirs[8][2] = {
-	{1, 0}, {1, 1}, {0, 1}, {-1, 1}, {-1, 0}, {-1, -1}, {0, -1}, {1, -1}};
-
 /* ray_half()'s offsets for a plane of @stride. */
 static void
 ray_offsets(int32_t off[MEASURE_REACH * SMP_K_RAYS], int stride)
@@ -537,7 +539,7 @@ ray_offsets(int32_t off[MEASURE_REACH * SMP_K_RAYS], int stride)
 	for (int m = 1; m <= MEASURE_REACH; m++)
 		for (int i = 0; i < SMP_K_RAYS; i++)
 			off[SMP_K_RAYS * (m - 1) + i] =
-				m * (ray_dirs[i][1] * stride + ray_dirs[i][0]);
+				m * (smp_k_ray_dir[i][1] * stride + smp_k_ray_dir[i][0]);
 }
 
 /* Radius at half depth of the dark spot at (@x, @y) of the current
@@ -558,7 +560,9 @@ half_depth_radius(const SmpKernels *k, const Scratch *s, int x, int y, int cval,
 	int half = cval + (int) (depth / 2);
 	double o[6], r;
 
-	if (inside(s, x, y, MEASURE_REACH + 1))
+	if (inside(s, x, y, MEASURE_REACH + 1) && k->ray_half_rows)
+		k->ray_half_rows(laddr(s, 0, x, y), s->lstride[0], cval, half, o);
+	else if (inside(s, x, y, MEASURE_REACH + 1))
 		k->ray_half(laddr(s, 0, x, y), s->ray_off, cval, half, o);
 	else {
 		uint16_t patch[SIDE * PS];
@@ -605,6 +609,7 @@ static void
 ring_off_init(void)
 {
 	static gsize done;
+	int pts[PARTNER_REACH * N_RING][2];
 
 	if (!g_once_init_enter(&done))
 		return;
@@ -613,6 +618,14 @@ ring_off_init(void)
 			ring_off[i][m][0] = (int) floor(0.5 + m * smp_k_ring_cos[i]);
 			ring_off[i][m][1] = (int) floor(0.5 + m * smp_k_ring_sin[i]);
 		}
+	for (int m = 0; m < PARTNER_REACH; m++)
+		for (int i = 0; i < N_RING; i++) {
+			pts[N_RING * m + i][0] = ring_off[i][m][0];
+			pts[N_RING * m + i][1] = ring_off[i][m][1];
+		}
+	ex_rank_ok = TRUE;
+	for (int m0 = 0; m0 <= PARTNER_REACH; m0++)
+		ex_rank_ok &= smp_k_excess_ranks(pts, m0, PARTNER_REACH, ex_rank[m0]);
 	g_once_init_leave(&done, 1);
 }
 
@@ -675,9 +688,19 @@ split_partner(Job *job, const Scratch *s, int x, int y, int bg, double noise,
 
 	/* centre within PARTNER_REACH - 0.5 of (x, y), so its pixel within
 	 * PARTNER_REACH rows and its rays within HALO; the kernels' reads
-	 * reach PARTNER_REACH - 1 steps, and one pixel more
+	 * reach PARTNER_REACH - 1 steps, and one pixel more; excess_rows()
+	 * (the same search as two loads per row of mirror pairs, where
+	 * excess_peak() loads its 16 x 8 points one by one) reads as far
 	 */
-	if (inside(s, x, y, PARTNER_REACH))
+	if (inside(s, x, y, PARTNER_REACH) && job->k->excess_rows && ex_rank_ok) {
+		int at = 0;
+
+		best = job->k->excess_rows(laddr(s, 1, x, y), s->lstride[1],
+			ex_rank[MIN(m0, PARTNER_REACH)], &at);
+		bi = at >> 4;
+		bm = at & 15;
+	}
+	else if (inside(s, x, y, PARTNER_REACH))
 		best = job->k->excess_peak(
 			laddr(s, 1, x, y), s->ex_off, m0, PARTNER_REACH, &bi, &bm);
 	else

@@ -95,7 +95,9 @@ init_tables(void)
 	t->extrema = smp_k_extrema_avx2;
 	t->down2 = smp_k_down2_avx2;
 	t->excess_peak = smp_k_excess_peak_avx2;
+	t->excess_rows = smp_k_excess_rows_avx2;
 	t->ray_half = smp_k_ray_half_avx2;
+	t->ray_half_rows = smp_k_ray_half_rows_avx2;
 	t->ring_sorted = smp_k_ring_sorted_avx2;
 	t->ring_contrast = smp_k_ring_contrast_avx2;
 	t->max9_row = smp_k_max9_row_avx2;
@@ -104,7 +106,8 @@ init_tables(void)
 	supported[SMP_ISA_AVX2] =
 		supported[SMP_ISA_SSE2] && __builtin_cpu_supports("avx2");
 
-	/* excess_peak(), ray_half(), ring_sorted() and ring_contrast() stay AVX2's: gathers were slow on this
+	/* excess_peak(), excess_rows(), ray_half(), ray_half_rows(), ring_sorted()
+	 * and ring_contrast() stay AVX2's: gathers were slow on this
 	 * project's AMD EPYC (kernels_avx2.c), and AVX2's loads do the job.
 	 */
 	t = &tables[SMP_ISA_AVX512];

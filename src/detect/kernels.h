@@ -162,6 +162,23 @@ typedef struct SmpKernels {
 	int (*excess_peak)(const uint16_t *c, const int32_t *off, int m0, int m1,
 		int *bi, int *bm);
 
+	/* Optional (NULL where excess_peak() is used): excess_peak() by
+	 * rows, for points that come in mirror pairs. @c is a pixel of a
+	 * level plane of @stride elements; lane j = 0 .. 15 of row
+	 * r = 0 .. SMP_K_EXCESS_ROWS - 1 is the point q = (j - 7, r) (column,
+	 * row from @c), with E(q) = c[-q] - c[q]. rank[16 r + j] and
+	 * rank[SMP_K_EXCESS_LANES + 16 r + j] select e = E(q) and e = -E(q)
+	 * with their rank (0xFFFF: not selected). Returns the largest
+	 * selected e > 0 and sets *at to the smallest rank among the
+	 * selected e equal to it; returns 0 (and leaves *at) when no selected
+	 * e is positive. Reads rows -8 .. 8 and columns -8 .. 8 around @c,
+	 * each row as 16 elements (the one at (8, 8) is the last). Levels
+	 * are <= 4095. With smp_k_excess_ranks()' table, excess_peak()'s
+	 * result: the peak, and i = *at >> 4, m = *at & 15.
+	 */
+	int (*excess_rows)(
+		const uint16_t *c, int stride, const uint16_t *rank, int *at);
+
 	/* The half-depth crossings of eight rays from a dark spot's centre
 	 * (half_depth_radius() in detect.c). @c is the centre pixel of a
 	 * level plane and off[SMP_K_RAYS (m - 1) + i] the element offset of
@@ -179,6 +196,16 @@ typedef struct SmpKernels {
 	 */
 	void (*ray_half)(const uint16_t *c, const int32_t *off, int cval, int half,
 		double out[6]);
+
+	/* Optional (NULL where ray_half() is used): ray_half() with the
+	 * detector's rays on a plane of @stride elements, step m along ray i
+	 * at (m dx, m dy) with (dx, dy) = (1, 0), (1, 1), (0, 1), (-1, 1),
+	 * (-1, 0), (-1, -1), (0, -1), (1, -1) (ray_offsets() in detect.c):
+	 * the same six doubles. Reads rows -7 .. 7 around @c, columns -7 .. 8
+	 * of each (so the element at (8, 7) is the last).
+	 */
+	void (*ray_half_rows)(
+		const uint16_t *c, int stride, int cval, int half, double out[6]);
 
 	/* The background ring of a candidate, sorted (examine() in
 	 * detect.c). @c is the candidate's pixel (@x, @y) of a level plane
@@ -210,9 +237,17 @@ typedef struct SmpKernels {
 
 #define SMP_K_RING 16 /* directions of excess_peak() and ring_sorted() */
 #define SMP_K_RING_REACH 7 /* largest radius of ring_sorted() */
+#define SMP_K_EXCESS_ROWS 9 /* rows 0 .. 8 of excess_rows() */
+#define SMP_K_EXCESS_LANES (SMP_K_EXCESS_ROWS * 16)
 #define SMP_K_RAYS 8 /* rays of ray_half() */
 #define SMP_K_RAY_STEPS 7
 #define SMP_K_SQRT2 1.4142135623730951 /* G_SQRT2 as a double */
+
+/* ray_half()'s directions in the detector (ray_half_rows()): (dx, dy),
+ * even rays axial, odd ones diagonal.
+ */
+static const int smp_k_ray_dir[SMP_K_RAYS][2] = {
+	{1, 0}, {1, 1}, {0, 1}, {-1, 1}, {-1, 0}, {-1, -1}, {0, -1}, {1, -1}};
 
 /* cos(2 pi i / 16) and sin (= cos of i + 12), as the detector has
  * always used them (the last bits of these literals decide pixels).
@@ -255,6 +290,43 @@ smp_k_mad_pair(const int ring[SMP_K_RING], int bg)
 	y = ring[SMP_K_RING - a] - bg; /* B[8 - a] */
 	lo = MAX(bg - ring[SMP_K_RING / 2 + 1 - a], ring[SMP_K_RING - 1 - a] - bg);
 	return MAX(x, y) + MAX(MIN(x, y), lo);
+}
+
+/* excess_rows()'s ranks for excess_peak()'s search of steps @m0 ..
+ * @m1 - 1 (at most 16 each way): pts[SMP_K_RING m + i] is the (column,
+ * row) offset of step m along direction i. With direction i ^ 8 the
+ * mirror image of i through the centre, e(i, m) = c[-p] - c[p] for its
+ * point p, which is E(p) when p is one of excess_rows()'s points and
+ * -E(-p) when -p is; its rank is excess_peak()'s search order,
+ * 16 i + m, the smallest kept where points repeat. Returns 0 (the table
+ * unusable) when a direction's opposite is not its mirror image or
+ * neither p nor -p is a point of the rows, else 1.
+ */
+static inline int
+smp_k_excess_ranks(
+	const int (*pts)[2], int m0, int m1, uint16_t rank[2 * SMP_K_EXCESS_LANES])
+{
+	for (int k = 0; k < 2 * SMP_K_EXCESS_LANES; k++)
+		rank[k] = 0xFFFF;
+	for (int i = 0; i < SMP_K_RING; i++)
+		for (int m = m0; m < m1; m++) {
+			const int *p = pts[SMP_K_RING * m + i];
+			const int *q = pts[SMP_K_RING * m + (i ^ 8)];
+			int dx = p[0], dy = p[1], k;
+
+			if (q[0] != -dx || q[1] != -dy)
+				return 0;
+			if (dy >= 0 && dy < SMP_K_EXCESS_ROWS && dx >= -7 && dx <= 8)
+				k = 16 * dy + dx + 7;
+			else if (-dy >= 0 && -dy < SMP_K_EXCESS_ROWS && -dx >= -7 &&
+				-dx <= 8)
+				k = SMP_K_EXCESS_LANES + 16 * -dy - dx + 7;
+			else
+				return 0;
+			if (rank[k] == 0xFFFF) /* the search's first */
+				rank[k] = (uint16_t) (SMP_K_RING * i + m);
+		}
+	return 1;
 }
 
 /* The per-pixel reference operations, used by every tail. */
@@ -477,6 +549,16 @@ int smp_k_extrema_scale_avx2(const int16_t *const d[9],
 	const int16_t *const m[3], const int32_t w[3], const uint16_t *lev,
 	int16_t thr, uint16_t gate, const uint16_t *mask, const int32_t *at, int nb,
 	int32_t *xs, int n);
+
+int smp_k_excess_rows_scalar(
+	const uint16_t *c, int stride, const uint16_t *rank, int *at);
+int smp_k_excess_rows_avx2(
+	const uint16_t *c, int stride, const uint16_t *rank, int *at);
+
+void smp_k_ray_half_rows_scalar(
+	const uint16_t *c, int stride, int cval, int half, double out[6]);
+void smp_k_ray_half_rows_avx2(
+	const uint16_t *c, int stride, int cval, int half, double out[6]);
 
 int smp_k_ring_contrast_scalar(
 	const SmpKRingIn *in, const int32_t *xs, int n, SmpKRingCand *out);

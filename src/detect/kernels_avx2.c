@@ -554,6 +554,68 @@ smp_k_excess_peak_avx2(
 	return best;
 }
 
+/* Per row, two loads, a lane reversal and a difference, where
+ * excess_peak() loads each of its up to 16 x 8 points one by one: the
+ * points reach 8 columns out, so the rows below start at column -7
+ * (lane j is column j - 7) and those above at -8 (reversed, lane j holds
+ * column 7 - j). Differences of levels <= 4095 fit in 16 bits. The
+ * largest selected e, then the smallest rank where it occurs
+ * (phminposuw).
+ */
+int
+smp_k_excess_rows_avx2(
+	const uint16_t *c, int stride, const uint16_t *rank, int *at)
+{
+	const __m256i rev =
+		SHUF(14, 15, 12, 13, 10, 11, 8, 9, 6, 7, 4, 5, 2, 3, 0, 1);
+	const __m256i ones = _mm256_set1_epi16(-1);
+	const uint16_t *neg = rank + SMP_K_EXCESS_LANES;
+	__m256i e[SMP_K_EXCESS_ROWS], best = _mm256_setzero_si256(), vb, low;
+	__m128i m;
+	int b;
+
+	for (int r = 0; r < SMP_K_EXCESS_ROWS; r++) {
+		ptrdiff_t q = (ptrdiff_t) r * stride;
+		__m256i below = LD(c + q - 7);
+		__m256i above = _mm256_shuffle_epi8(
+			_mm256_permute4x64_epi64(LD(c - q - 8), 0x4E), rev);
+		__m256i up = _mm256_andnot_si256(
+			_mm256_cmpeq_epi16(LD(rank + 16 * r), ones), ones);
+		__m256i down = _mm256_andnot_si256(
+			_mm256_cmpeq_epi16(LD(neg + 16 * r), ones), ones);
+
+		e[r] = _mm256_sub_epi16(above, below);
+		best = _mm256_max_epi16(best,
+			_mm256_max_epi16(_mm256_and_si256(e[r], up),
+				_mm256_and_si256(
+					_mm256_sub_epi16(_mm256_setzero_si256(), e[r]), down)));
+	}
+	m = _mm_max_epi16(
+		_mm256_castsi256_si128(best), _mm256_extracti128_si256(best, 1));
+	m = _mm_max_epi16(m, _mm_srli_si128(m, 8));
+	m = _mm_max_epi16(m, _mm_srli_si128(m, 4));
+	m = _mm_max_epi16(m, _mm_srli_si128(m, 2));
+	b = _mm_extract_epi16(m, 0);
+	if (b <= 0)
+		return 0;
+	vb = _mm256_set1_epi16((int16_t) b);
+	low = ones;
+	for (int r = 0; r < SMP_K_EXCESS_ROWS; r++) {
+		__m256i pos = _mm256_or_si256(LD(rank + 16 * r),
+			_mm256_andnot_si256(_mm256_cmpeq_epi16(e[r], vb), ones));
+		__m256i neg_hit = _mm256_cmpeq_epi16(
+			_mm256_sub_epi16(_mm256_setzero_si256(), e[r]), vb);
+		__m256i opp = _mm256_or_si256(
+			LD(neg + 16 * r), _mm256_andnot_si256(neg_hit, ones));
+
+		low = _mm256_min_epu16(low, _mm256_min_epu16(pos, opp));
+	}
+	m = _mm_minpos_epu16(_mm_min_epu16(
+		_mm256_castsi256_si128(low), _mm256_extracti128_si256(low, 1)));
+	*at = _mm_extract_epi16(m, 0);
+	return b;
+}
+
 /* The bits of the lane of @v (eight doubles in two registers) where
  * @rank is @k: the ranks are a permutation, so exactly one lane.
  */
@@ -595,9 +657,47 @@ rank_pick(const __m256d rank[2], const __m256d r[2], const __m256d s[2],
  * scaling, the diameters and the stable ranking are the reference's
  * double operations, four lanes at a time.
  */
-void
-smp_k_ray_half_avx2(
-	const uint16_t *c, const int32_t *off, int cval, int half, double out[6])
+/* Step m (1 .. 7) of the eight rays from rows: lane i of the result is
+ * ray i's pixel. The rows m below and above the centre give rays 1 .. 3
+ * and 5 .. 7, each as its half from column -7 to 0 and its half from 1
+ * to 8 (in one register, below | above, for both: ray 2 and 3 from the
+ * first, 5 and 6 from the second, 1 and 7 from the other); @r0, the
+ * centre row from column -7 to 8, gives rays 4 and 0. Byte shuffles pick
+ * each ray's column and put it in its lane; the two halves' lanes are
+ * disjoint. Constant masks once the steps are unrolled.
+ */
+static G_ALWAYS_INLINE inline __m256i
+ray_step_rows(const uint16_t *c, ptrdiff_t q, int m, __m256i r0)
+{
+	const char a = (char) (14 - 2 * m), b = (char) (2 * m - 2), z = -1;
+	__m256i lo = _mm256_inserti128_si256(
+		_mm256_castsi128_si256(_mm_loadu_si128((const __m128i *) (c + q - 7))),
+		_mm_loadu_si128((const __m128i *) (c - q - 7)), 1);
+	__m256i hi = _mm256_inserti128_si256(
+		_mm256_castsi128_si256(_mm_loadu_si128((const __m128i *) (c + q + 1))),
+		_mm_loadu_si128((const __m128i *) (c - q + 1)), 1);
+	__m256i t = _mm256_or_si256(
+		_mm256_or_si256(_mm256_shuffle_epi8(lo,
+							_mm256_setr_epi8(z, z, z, z, 14, 15, a, a + 1, z, z,
+								z, z, z, z, z, z, z, z, z, z, z, z, z, z, z, z,
+								a, a + 1, 14, 15, z, z)),
+			_mm256_shuffle_epi8(hi,
+				_mm256_setr_epi8(z, z, b, b + 1, z, z, z, z, z, z, z, z, z, z,
+					z, z, z, z, z, z, z, z, z, z, z, z, z, z, z, z, b, b + 1))),
+		_mm256_shuffle_epi8(r0,
+			_mm256_setr_epi8(z, z, z, z, z, z, z, z, a, a + 1, z, z, z, z, z, z,
+				b, b + 1, z, z, z, z, z, z, z, z, z, z, z, z, z, z)));
+
+	return _mm256_cvtepu16_epi32(_mm_or_si128(
+		_mm256_castsi256_si128(t), _mm256_extracti128_si256(t, 1)));
+}
+
+/* ray_half() from @off (load8()) or, with @rows, ray_half_rows() from
+ * @stride (ray_step_rows()).
+ */
+static G_ALWAYS_INLINE inline void
+ray_half_body(const uint16_t *c, const int32_t *off, int stride, int rows,
+	int cval, int half, double out[6])
 {
 	const __m256i vhalf = _mm256_set1_epi32(half);
 	const __m256d len = _mm256_setr_pd(1.0, SMP_K_SQRT2, 1.0, SMP_K_SQRT2);
@@ -606,9 +706,12 @@ smp_k_ray_half_avx2(
 	__m256i mm = _mm256_set1_epi32(SMP_K_RAY_STEPS + 1);
 	__m256d r[2], s[2], rank[2], vr[2];
 	double radii[SMP_K_RAYS];
+	__m256i r0 = rows ? LD(c - 7) : _mm256_setzero_si256();
 
+#pragma GCC unroll 7
 	for (int m = 1; m <= SMP_K_RAY_STEPS; m++) {
-		__m256i v = load8(c, off + SMP_K_RAYS * (m - 1));
+		__m256i v = rows ? ray_step_rows(c, (ptrdiff_t) m * stride, m, r0)
+						 : load8(c, off + SMP_K_RAYS * (m - 1));
 		__m256i now = _mm256_andnot_si256(found, _mm256_cmpgt_epi32(v, vhalf));
 
 		vv = _mm256_blendv_epi8(vv, v, now);
@@ -672,6 +775,20 @@ smp_k_ray_half_avx2(
 		}
 	}
 	rank_pick(rank, r, s, out + 2);
+}
+
+void
+smp_k_ray_half_avx2(
+	const uint16_t *c, const int32_t *off, int cval, int half, double out[6])
+{
+	ray_half_body(c, off, 0, 0, cval, half, out);
+}
+
+void
+smp_k_ray_half_rows_avx2(
+	const uint16_t *c, int stride, int cval, int half, double out[6])
+{
+	ray_half_body(c, NULL, stride, 1, cval, half, out);
 }
 
 /* Four ring coordinates (int) (base + rho tab[i]) from lane i: multiply,

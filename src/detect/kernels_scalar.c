@@ -81,6 +81,30 @@ smp_k_excess_peak_scalar(
 	return best;
 }
 
+int
+smp_k_excess_rows_scalar(
+	const uint16_t *c, int stride, const uint16_t *rank, int *at)
+{
+	int best = 0, first = 0xFFFF;
+
+	for (int k = 0; k < 2 * SMP_K_EXCESS_LANES; k++) {
+		int lane = k % SMP_K_EXCESS_LANES, r = lane / 16, j = lane % 16;
+		ptrdiff_t q = (ptrdiff_t) r * stride + (j - 7);
+		int e = c[-q] - c[q];
+
+		if (k >= SMP_K_EXCESS_LANES)
+			e = -e;
+		if (rank[k] == 0xFFFF || e <= 0 || e < best)
+			continue;
+		if (e > best || rank[k] < first)
+			first = rank[k];
+		best = e;
+	}
+	if (best > 0)
+		*at = first;
+	return best;
+}
+
 /* One ray of ray_half(): the radius at the first step above @half, with
  * the slope there.
  */
@@ -136,6 +160,19 @@ smp_k_ray_half_scalar(
 	out[3] = sr[4];
 	out[4] = ss[3];
 	out[5] = ss[4];
+}
+
+void
+smp_k_ray_half_rows_scalar(
+	const uint16_t *c, int stride, int cval, int half, double out[6])
+{
+	int32_t off[SMP_K_RAYS * SMP_K_RAY_STEPS];
+
+	for (int m = 1; m <= SMP_K_RAY_STEPS; m++)
+		for (int i = 0; i < SMP_K_RAYS; i++)
+			off[SMP_K_RAYS * (m - 1) + i] =
+				m * (smp_k_ray_dir[i][1] * stride + smp_k_ray_dir[i][0]);
+	smp_k_ray_half_scalar(c, off, cval, half, out);
 }
 
 void
