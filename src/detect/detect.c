@@ -146,6 +146,13 @@ typedef struct CandBuf {
 	guint len;
 } CandBuf;
 
+/* half_depth_radius()'s results for a candidate: the radius, the edge
+ * sharpness and the narrowest and widest diameters.
+ */
+typedef struct Rays {
+	double r, sharp, width[2];
+} Rays;
+
 /* One thread's buffers; rows are indexed from the strip's first halo row.
  * P[0] holds L0 on octave 0 only (other octaves read their base plane),
  * P[1] holds L1, P[2] and P[3] take L2, L3 and then L4 in turn.
@@ -159,6 +166,7 @@ typedef struct Scratch {
 	int32_t *xs; /* one row of extrema */
 	int32_t *xin; /* those of them away from the edges */
 	SmpKRingCand *rc; /* those of them that pass ring_contrast() */
+	Rays *rays; /* and their rays (examine_batched()) */
 	/* max9_row()'s rows per level k = -1 (the finer neighbour) .. 3:
 	 * three of horizontal maxima (row r in slot r % 3), then one of 3x3
 	 * maxima; valid for the search of row hm_next (-1: none)
@@ -349,6 +357,7 @@ scratch_free(Scratch *s)
 	aligned_free(s->hm, hm_bytes(s));
 	g_free(s->xin);
 	g_free(s->rc);
+	g_free(s->rays);
 	g_free(s->bmask);
 	g_free(s->bat);
 	g_free(s->hist);
@@ -380,6 +389,7 @@ scratch_new(int w)
 	s->hm_next = -1;
 	s->xin = g_new(int32_t, s->stride);
 	s->rc = g_new(SmpKRingCand, s->stride);
+	s->rays = g_new(Rays, s->stride);
 	s->bmask = g_new(uint16_t, (size_t) N_DOG * (s->stride / 16 + 1));
 	s->bat = g_new(int32_t, (size_t) N_DOG * (s->stride / 16 + 1));
 	s->hist = g_new0(guint32, NOISE_BINS);
@@ -788,13 +798,20 @@ fit_offset(double dxx, int lo, int hi)
  */
 static G_ALWAYS_INLINE inline int
 examine_rest(Job *job, Scratch *s, int lvl, int x, int y, double ox, double oy,
-	double resp, double noise, int bg, int cval, Cand c[2])
+	double resp, double noise, int bg, int cval, const Rays *rays, Cand c[2])
 {
 	const Octave *oc = s->oc;
 	const SmpDetectParams *p = job->p;
 	double depth = bg - cval, r, sharp, width[2];
 
-	r = half_depth_radius(job->k, s, x, y, cval, depth, &sharp, width);
+	if (rays) {
+		r = rays->r;
+		sharp = rays->sharp;
+		width[0] = rays->width[0];
+		width[1] = rays->width[1];
+	}
+	else
+		r = half_depth_radius(job->k, s, x, y, cval, depth, &sharp, width);
 	if (is_shaft(p, width, oc->scale))
 		return FALSE;
 
@@ -890,7 +907,8 @@ examine(Job *job, Scratch *s, int lvl, int x, int y, Cand c[2])
 	noise = MAX(noise, NOISE_FLOOR);
 	if (depth < p->min_snr * noise)
 		return FALSE;
-	return examine_rest(job, s, lvl, x, y, ox, oy, resp, noise, bg, cval, c);
+	return examine_rest(
+		job, s, lvl, x, y, ox, oy, resp, noise, bg, cval, NULL, c);
 }
 
 /* examine() after its noise test, for a candidate that passed
@@ -898,8 +916,8 @@ examine(Job *job, Scratch *s, int lvl, int x, int y, Cand c[2])
  * kernel leaves it out, as most of its candidates fail).
  */
 static int
-examine_passed(
-	Job *job, Scratch *s, int lvl, int y, const SmpKRingCand *rc, Cand c[2])
+examine_passed(Job *job, Scratch *s, int lvl, int y, const SmpKRingCand *rc,
+	const Rays *rays, Cand c[2])
 {
 	int x = rc->x, v = dval(s, lvl, x, y);
 	int l = dval(s, lvl, x - 1, y), r = dval(s, lvl, x + 1, y);
@@ -907,8 +925,8 @@ examine_passed(
 	double ox = fit_offset(r + l - 2.0 * v, l, r);
 	double oy = fit_offset(d + u - 2.0 * v, u, d);
 
-	return examine_rest(
-		job, s, lvl, x, y, ox, oy, rc->resp, rc->noise, rc->bg, rc->cval, c);
+	return examine_rest(job, s, lvl, x, y, ox, oy, rc->resp, rc->noise, rc->bg,
+		rc->cval, rays, c);
 }
 
 /* --- one strip -------------------------------------------------------- */
@@ -1045,6 +1063,17 @@ examine_batched(Job *job, Scratch *s, int lvl, int y, const int32_t *lw, int n,
 	in.min_snr = job->p->min_snr;
 	in.noise_floor = NOISE_FLOOR;
 	k = job->k->ring_contrast(&in, s->xin, m, s->rc);
+	/* every survivor's rays first, back to back: their L0 rows were last
+	 * read when L1 was built, and one candidate's misses overlap the
+	 * next one's where examine()'s other work kept them apart
+	 */
+	for (int i = 0; i < k; i++) {
+		const SmpKRingCand *rc = s->rc + i;
+		Rays *ry = s->rays + i;
+
+		ry->r = half_depth_radius(job->k, s, rc->x, y, rc->cval,
+			(double) (rc->bg - rc->cval), &ry->sharp, ry->width);
+	}
 	for (int i = 0; i < k; i++) {
 		const SmpKRingCand *rc = s->rc + i;
 		Cand c[2];
@@ -1053,7 +1082,7 @@ examine_batched(Job *job, Scratch *s, int lvl, int y, const int32_t *lw, int n,
 		if (oc->next_fine)
 			__builtin_prefetch(
 				oc->next_fine + (size_t) (y / 2) * oc->next_w + rc->x / 2, 1);
-		found = examine_passed(job, s, lvl, y, rc, c);
+		found = examine_passed(job, s, lvl, y, rc, s->rays + i, c);
 		if (found)
 			cands_append(out, c, found);
 		if (found && oc->next_fine)
