@@ -11,33 +11,33 @@
 #define LD(p) _mm256_loadu_si256((const __m256i *) (p))
 #define ST(p, v) _mm256_storeu_si256((__m256i *) (p), (v))
 
-/* Byte shuffles that spread 8 interleaved RGB pixels (24 bytes: 16 in a,
- * 8 in b) into 16-bit lanes, one channel at a time. -1 gives zero.
+/* Byte shuffles, the same in both 128-bit lanes (luma_rgb(): they spread
+ * 8 interleaved RGB pixels, 24 bytes, 16 in a and 8 in b, into 16-bit
+ * lanes). -1 gives zero.
  */
 #define SHUF(...) _mm256_broadcastsi128_si256(_mm_setr_epi8(__VA_ARGS__))
 
 void
 smp_k_luma_rgb_avx2(const uint8_t *rgb, uint16_t *dst, int n)
 {
-	const __m256i ra =
-		SHUF(0, -1, 3, -1, 6, -1, 9, -1, 12, -1, 15, -1, -1, -1, -1, -1);
-	const __m256i rb =
-		SHUF(-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, 2, -1, 5, -1);
+	/* R and B of each pixel as a byte pair, for one multiply-add */
+	const __m256i rba =
+		SHUF(0, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, -1, -1, -1, -1, -1);
+	const __m256i rbb =
+		SHUF(-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, 1, 2, 4, 5, 7);
 	const __m256i ga =
 		SHUF(1, -1, 4, -1, 7, -1, 10, -1, 13, -1, -1, -1, -1, -1, -1, -1);
 	const __m256i gb =
 		SHUF(-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, 0, -1, 3, -1, 6, -1);
-	const __m256i ba =
-		SHUF(2, -1, 5, -1, 8, -1, 11, -1, 14, -1, -1, -1, -1, -1, -1, -1);
-	const __m256i bb =
-		SHUF(-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, 1, -1, 4, -1, 7, -1);
-	const __m256i wr = _mm256_set1_epi16(SMP_K_WR);
+	const __m256i wrb = _mm256_set1_epi16((SMP_K_WB << 8) | SMP_K_WR);
 	const __m256i wg = _mm256_set1_epi16(SMP_K_WG);
-	const __m256i wb = _mm256_set1_epi16(SMP_K_WB);
 	const __m256i rnd = _mm256_set1_epi16(8);
 	int i = 0;
 
-	/* 16 pixels read rgb[3i, 3i + 48) exactly. */
+	/* 16 pixels read rgb[3i, 3i + 48) exactly. 77 R + 29 B <= 27030 does
+	 * not saturate pmaddubsw's signed 16 bits; the sum with 150 G and 8
+	 * stays below 2^16, as in the reference.
+	 */
 	for (; i + 16 <= n; i += 16) {
 		const uint8_t *p = rgb + 3 * i;
 		__m256i a = _mm256_inserti128_si256(
@@ -46,16 +46,13 @@ smp_k_luma_rgb_avx2(const uint8_t *rgb, uint16_t *dst, int n)
 		__m256i b = _mm256_inserti128_si256(
 			_mm256_castsi128_si256(_mm_loadl_epi64((const __m128i *) (p + 16))),
 			_mm_loadl_epi64((const __m128i *) (p + 40)), 1);
-		__m256i r = _mm256_or_si256(
-			_mm256_shuffle_epi8(a, ra), _mm256_shuffle_epi8(b, rb));
+		__m256i rb = _mm256_or_si256(
+			_mm256_shuffle_epi8(a, rba), _mm256_shuffle_epi8(b, rbb));
 		__m256i g = _mm256_or_si256(
 			_mm256_shuffle_epi8(a, ga), _mm256_shuffle_epi8(b, gb));
-		__m256i bl = _mm256_or_si256(
-			_mm256_shuffle_epi8(a, ba), _mm256_shuffle_epi8(b, bb));
-		__m256i y = _mm256_mullo_epi16(r, wr);
+		__m256i y = _mm256_maddubs_epi16(rb, wrb);
 
 		y = _mm256_add_epi16(y, _mm256_mullo_epi16(g, wg));
-		y = _mm256_add_epi16(y, _mm256_mullo_epi16(bl, wb));
 		y = _mm256_add_epi16(y, rnd);
 		ST(dst + i, _mm256_srli_epi16(y, 4));
 	}
