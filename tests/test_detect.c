@@ -10,6 +10,7 @@
 #include "smpdoc/detect.h"
 #include "smpdoc/error.h"
 #include "smpdoc/synth.h"
+#include "../src/detect/detect_private.h"
 #include "../src/detect/kernels.h"
 
 #define W 1200
@@ -497,8 +498,92 @@ test_detect_rejects_bad_input(void **state)
 	g_object_unref(tiny);
 }
 
+/* Suppression against greedy suppression by brute force: dense random
+ * dots (no large blobs, none below the size floor, distinct responses,
+ * handed over in another order), strongest first, each kept unless a
+ * kept one lies within SUPPRESS_FACTOR times the larger radius (the same
+ * double expression). The grid, and which of its cells a dot looks in,
+ * must not change which dots stay.
+ */
+static int
+cmp_dot_yx(const void *pa, const void *pb)
+{
+	const SmpDot *a = pa, *b = pb;
+
+	if (a->y != b->y)
+		return a->y < b->y ? -1 : 1;
+	return (a->x > b->x) - (a->x < b->x);
+}
+
+static void
+test_detect_suppress_matches_brute_force(void **state)
+{
+	enum { N = 4000, SW = 400, SH = 300 };
+	uint64_t rng = smp_test_seed(77);
+	SmpDetectParams p;
+	Cand *c = g_new0(Cand, N), *shuffled = g_new0(Cand, N);
+	guint *kept = g_new(guint, N), n_kept = 0;
+	SmpDot *want = g_new(SmpDot, N);
+	SmpDetection *d = g_new0(SmpDetection, 1);
+	double dmin, dmax;
+
+	(void) state;
+	smp_detect_params_default(&p);
+	p.diameter_min_px = 4.0;
+	p.diameter_max_px = 16.0;
+	dmin = SIZE_SLACK_MIN * p.diameter_min_px;
+	dmax = SIZE_SLACK_MAX * p.diameter_max_px;
+	for (guint i = 0; i < N; i++) {
+		double u = (double) (smp_test_rand(&rng) % 1000000) / 1e6;
+
+		c[i].x = SW * (double) (smp_test_rand(&rng) % 1000000) / 1e6;
+		c[i].y = SH * (double) (smp_test_rand(&rng) % 1000000) / 1e6;
+		/* diameters from the floor to dmax, most near dmax */
+		c[i].r = 0.5 * (dmin + sqrt(u) * (dmax - dmin));
+		c[i].resp = 1000.0 - i * 0.1; /* strongest first */
+		c[i].contrast = 0.5;
+		c[i].sharp = 1.0;
+		c[i].noise = 16.0;
+		shuffled[(i * 7919u) % N] = c[i];
+	}
+	for (guint i = 0; i < N; i++) {
+		gboolean keep = TRUE;
+
+		for (guint j = 0; keep && j < n_kept; j++) {
+			const Cand *a = &c[kept[j]];
+			double rr = SUPPRESS_FACTOR * MAX(a->r, c[i].r);
+
+			keep = (a->x - c[i].x) * (a->x - c[i].x) +
+					(a->y - c[i].y) * (a->y - c[i].y) >=
+				rr * rr;
+		}
+		if (keep) {
+			want[n_kept].x = (float) c[i].x;
+			want[n_kept].y = (float) c[i].y;
+			want[n_kept].r = (float) c[i].r;
+			want[n_kept].contrast = (float) c[i].contrast;
+			kept[n_kept++] = i;
+		}
+	}
+	qsort(want, n_kept, sizeof(SmpDot), cmp_dot_yx);
+	d->dots = g_array_new(FALSE, FALSE, sizeof(SmpDot));
+	d->large_blobs = g_array_new(FALSE, FALSE, sizeof(SmpDot));
+	smp_detect_suppress(shuffled, N, &p, SW, SH, d);
+	print_message("suppress: %u of %d candidates kept\n", d->dots->len, N);
+	assert_int_equal(d->large_blobs->len, 0);
+	assert_int_equal(d->dots->len, n_kept);
+	assert_memory_equal(d->dots->data, want, n_kept * sizeof(SmpDot));
+	assert_true(n_kept > N / 20 && n_kept < N / 2);
+	smp_detection_free(d);
+	g_free(c);
+	g_free(shuffled);
+	g_free(kept);
+	g_free(want);
+}
+
 static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_detect_rejects_bad_input),
+	cmocka_unit_test(test_detect_suppress_matches_brute_force),
 	cmocka_unit_test(test_detect_output_is_sorted_and_in_range),
 	cmocka_unit_test(test_detect_identical_on_every_path_and_thread_count),
 	cmocka_unit_test(test_detect_moles_are_large_blobs),
