@@ -749,7 +749,9 @@ ray_half_body(const uint16_t *c, const int32_t *off, int stride, int rows,
 		out[1] = _mm_cvtsd_f64(_mm_max_sd(mx, _mm_unpackhi_pd(mx, mx)));
 	}
 	/* place[i] = #{j: r[j] < r[i]} + #{j < i: r[j] == r[i]}, all i at
-	 * once: each j against every lane.
+	 * once: each j against every lane, r[j] <= r[i] on the lanes after j
+	 * and r[j] < r[i] on the others (the radii are never NaN), so that
+	 * only the half holding lane j needs both compares and a blend.
 	 */
 	rank[0] = rank[1] = _mm256_setzero_pd();
 	vr[0] = r[0];
@@ -764,8 +766,15 @@ ray_half_body(const uint16_t *c, const int32_t *off, int stride, int rows,
 			__m256d after = _mm256_castsi256_pd(_mm256_cmpgt_epi64(
 				_mm256_setr_epi64x(4 * h, 4 * h + 1, 4 * h + 2, 4 * h + 3),
 				_mm256_set1_epi64x(j)));
-			__m256d below = _mm256_or_pd(_mm256_cmp_pd(b, vr[h], _CMP_LT_OQ),
-				_mm256_and_pd(after, _mm256_cmp_pd(b, vr[h], _CMP_EQ_OQ)));
+			__m256d below;
+
+			if (4 * h > j)
+				below = _mm256_cmp_pd(b, vr[h], _CMP_LE_OQ);
+			else if (4 * h + 3 <= j)
+				below = _mm256_cmp_pd(b, vr[h], _CMP_LT_OQ);
+			else
+				below = _mm256_blendv_pd(_mm256_cmp_pd(b, vr[h], _CMP_LT_OQ),
+					_mm256_cmp_pd(b, vr[h], _CMP_LE_OQ), after);
 
 			rank[h] = _mm256_castsi256_pd(_mm256_sub_epi64(
 				_mm256_castpd_si256(rank[h]), _mm256_castpd_si256(below)));
