@@ -1071,6 +1071,12 @@ examine_batched(Job *job, Scratch *s, int lvl, int y, const int32_t *lw, int n,
 		const SmpKRingCand *rc = s->rc + i;
 		Rays *ry = s->rays + i;
 
+		/* mark_coarser()'s pixel (examine_each()), now a whole pass of
+		 * rays ahead of its use
+		 */
+		if (oc->next_fine)
+			__builtin_prefetch(
+				oc->next_fine + (size_t) (y / 2) * oc->next_w + rc->x / 2, 1);
 		ry->r = half_depth_radius(job->k, s, rc->x, y, rc->cval,
 			(double) (rc->bg - rc->cval), &ry->sharp, ry->width);
 	}
@@ -1079,9 +1085,6 @@ examine_batched(Job *job, Scratch *s, int lvl, int y, const int32_t *lw, int n,
 		Cand c[2];
 		int found;
 
-		if (oc->next_fine)
-			__builtin_prefetch(
-				oc->next_fine + (size_t) (y / 2) * oc->next_w + rc->x / 2, 1);
 		found = examine_passed(job, s, lvl, y, rc, s->rays + i, c);
 		if (found)
 			cands_append(out, c, found);
