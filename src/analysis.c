@@ -8,7 +8,6 @@
 #include "smpdoc/budget.h"
 #include "smpdoc/error.h"
 #include "smpdoc/growth.h"
-#include "smpdoc/merged.h"
 #include "smpdoc/roi.h"
 #include "smpdoc/skin.h"
 
@@ -241,17 +240,12 @@ exclude_backdrop(SmpAnalysis *a, const SmpPhoto *photo, const SmpPipeline *pl,
 	return TRUE;
 }
 
-/* Scabs, merging, hairline and symmetry, with the fresh_session warning.
- * The merged fraction reads the dots on the image they were found on,
- * while it is in memory (merged.h): the detector finds about a third of
- * the touching pairs as one dot.
- */
-static gboolean
+/* Scabs, merging, hairline and symmetry, with the fresh_session warning. */
+static void
 artist_measures(SmpAnalysis *a, const SmpPhoto *photo, const SmpPipeline *pl,
-	const SmpDetectParams *dp, const guint8 *mask, GError **error)
+	const SmpDetectParams *dp, const guint8 *mask)
 {
 	const GArray *dots = a->detection->dots, *large = a->detection->large_blobs;
-	g_autofree SmpDotRead *reads = NULL;
 	SmpArtistParams ap;
 
 	smp_artist_params_default(&ap);
@@ -262,12 +256,8 @@ artist_measures(SmpAnalysis *a, const SmpPhoto *photo, const SmpPipeline *pl,
 		: pl->merge_margin_px;
 	ap.hairline = (SmpSide) pl->hairline;
 	ap.symmetry_axis_x = pl->symmetry_axis_x;
-	reads = smp_merged_read_image(smp_analysis_image(photo, a, FALSE), dots,
-		ap.merge_margin_px, photo->path, error);
-	if (!reads)
-		return FALSE;
 	a->artist = smp_artist_measure(a->measurement, (const SmpDot *) dots->data,
-		reads, dots->len, (const SmpDot *) large->data, large->len, mask,
+		dots->len, (const SmpDot *) large->data, large->len, mask,
 		(gsize) a->measurement->width, &ap);
 	if (a->artist->fresh_session)
 		smp_warnings_add(a->warnings, "fresh_session",
@@ -275,7 +265,6 @@ artist_measures(SmpAnalysis *a, const SmpPhoto *photo, const SmpPipeline *pl,
 			"skin, before the next session",
 			photo->path, 100.0 * a->artist->scab_fraction,
 			100.0 * pl->scab_fraction_max);
-	return TRUE;
 }
 
 /* Once normalised, the photo as shot is read again only when it is shown
@@ -367,9 +356,8 @@ smp_analyse_photo_roi(SmpPhoto *photo, const SmpPipeline *pipeline,
 	dots = a->detection->dots;
 	a->measurement = smp_measure_dots((const SmpDot *) dots->data, dots->len, w,
 		h, mask, (gsize) w, &mp, error);
-	if (a->measurement &&
-		!artist_measures(a, photo, pipeline, &dp, mask, error))
-		return NULL;
+	if (a->measurement)
+		artist_measures(a, photo, pipeline, &dp, mask);
 	a->timing_ms[3] = g_timer_elapsed(timer, NULL) * 1e3;
 	if (!a->measurement)
 		return NULL;

@@ -59,7 +59,6 @@ typedef struct Ctx {
 	const guint8 *mask;
 	gsize stride;
 	SmpDot *dots;
-	SmpDotRead *reads; /* one per kept dot; NULL when not given */
 	gsize n;
 } Ctx;
 
@@ -72,22 +71,16 @@ in_roi(const Ctx *c, double x, double y)
 	return !c->mask || c->mask[(gsize) y * c->stride + (gsize) x] != 0;
 }
 
-/* The dots smp_measure_dots() measures: finite, centre in the ROI; and
- * their reads when given.
- */
+/* The dots smp_measure_dots() measures: finite, centre in the ROI. */
 static void
-keep_dots(Ctx *c, const SmpDot *dots, const SmpDotRead *reads, gsize n)
+keep_dots(Ctx *c, const SmpDot *dots, gsize n)
 {
 	c->dots = g_new(SmpDot, MAX(n, 1));
-	c->reads = reads ? g_new(SmpDotRead, MAX(n, 1)) : NULL;
 	c->n = 0;
 	for (gsize k = 0; k < n; k++)
 		if (isfinite(dots[k].r) && dots[k].r >= 0 &&
-			isfinite(dots[k].contrast) && in_roi(c, dots[k].x, dots[k].y)) {
-			if (reads)
-				c->reads[c->n] = reads[k];
+			isfinite(dots[k].contrast) && in_roi(c, dots[k].x, dots[k].y))
 			c->dots[c->n++] = dots[k];
-		}
 }
 
 static int
@@ -155,10 +148,11 @@ cmp_x(const void *a, const void *b)
  * over dots sorted by x, each compared with those less than the largest
  * possible reach to its right.
  */
-static void
+static gsize
 mark_merged(SmpDot *d, gsize n, double margin, guint8 *merged)
 {
 	double rmax = 0.0;
+	gsize count = 0;
 
 	qsort(d, n, sizeof *d, cmp_x);
 	for (gsize k = 0; k < n; k++)
@@ -171,25 +165,9 @@ mark_merged(SmpDot *d, gsize n, double margin, guint8 *merged)
 			if (hypot(d[j].x - d[i].x, d[j].y - d[i].y) < reach)
 				merged[i] = merged[j] = 1;
 		}
-}
-
-/* Per dot, the merged dots it stands for (@merged) and the dots
- * (@counted): 1 and 1 for a merged dot by the rule on the given dots;
- * from the reads, 2 and 2 for a dot hiding a partner.
- */
-static void
-merged_weights(
-	Ctx *c, const SmpArtistParams *p, guint8 *merged, guint8 *counted)
-{
-	if (!c->reads) {
-		mark_merged(c->dots, c->n, p->merge_margin_px, merged);
-		memset(counted, 1, MAX(c->n, 1));
-		return;
-	}
-	for (gsize k = 0; k < c->n; k++) {
-		merged[k] = (guint8) smp_dot_read_merged(&c->reads[k]);
-		counted[k] = c->reads[k].hidden ? 2 : 1;
-	}
+	for (gsize k = 0; k < n; k++)
+		count += merged[k];
+	return count;
 }
 
 /* Merged fraction overall and per grid cell (NaN where the grid has no
@@ -199,19 +177,13 @@ static void
 measure_merging(Ctx *c, const SmpArtistParams *p, SmpArtistMeasures *a)
 {
 	const SmpDensityGrid *g = &c->m->grid;
-	gsize cells = (gsize) g->cols * (gsize) g->rows, total = 0;
+	gsize cells = (gsize) g->cols * (gsize) g->rows;
 	g_autofree guint8 *merged = g_new0(guint8, MAX(c->n, 1));
-	g_autofree guint8 *counted = g_new0(guint8, MAX(c->n, 1));
 	g_autofree guint32 *in_cell = g_new0(guint32, MAX(cells, 1));
 	g_autofree guint32 *m_cell = g_new0(guint32, MAX(cells, 1));
 
-	merged_weights(c, p, merged, counted);
-	a->merged = 0;
-	for (gsize k = 0; k < c->n; k++) {
-		a->merged += merged[k];
-		total += counted[k];
-	}
-	a->merged_fraction = total ? (double) a->merged / (double) total : NAN;
+	a->merged = mark_merged(c->dots, c->n, p->merge_margin_px, merged);
+	a->merged_fraction = c->n ? (double) a->merged / (double) c->n : NAN;
 	a->cols = g->cols;
 	a->rows = g->rows;
 	a->merged_cell = g_new(double, MAX(cells, 1));
@@ -219,7 +191,7 @@ measure_merging(Ctx *c, const SmpArtistParams *p, SmpArtistMeasures *a)
 		int col = MIN((int) (c->dots[k].x / g->cell_px), g->cols - 1);
 		int row = MIN((int) (c->dots[k].y / g->cell_px), g->rows - 1);
 
-		in_cell[row * g->cols + col] += counted[k];
+		in_cell[row * g->cols + col]++;
 		m_cell[row * g->cols + col] += merged[k];
 	}
 	for (gsize q = 0; q < cells; q++)
@@ -417,12 +389,12 @@ measure_symmetry(const Ctx *c, const SmpArtistParams *p, SmpArtistMeasures *a)
 /* --- the public functions ------------------------------------------------- */
 
 SmpArtistMeasures *
-smp_artist_measure(const SmpMeasurement *m, const SmpDot *dots,
-	const SmpDotRead *reads, gsize n, const SmpDot *large, gsize n_large,
-	const guint8 *mask, gsize stride, const SmpArtistParams *p)
+smp_artist_measure(const SmpMeasurement *m, const SmpDot *dots, gsize n,
+	const SmpDot *large, gsize n_large, const guint8 *mask, gsize stride,
+	const SmpArtistParams *p)
 {
 	SmpArtistMeasures *a = g_new0(SmpArtistMeasures, 1);
-	Ctx c = {m, mask, stride, NULL, NULL, 0};
+	Ctx c = {m, mask, stride, NULL, 0};
 	SmpArtistParams defaults;
 
 	if (!p) {
@@ -432,13 +404,12 @@ smp_artist_measure(const SmpMeasurement *m, const SmpDot *dots,
 	a->px_per_mm = m->has_scale ? m->px_per_mm : NAN;
 	a->hairline_width_px = a->hairline_width_mm = NAN;
 	a->hairline_plateau_per_mpx = NAN;
-	keep_dots(&c, dots, reads, n);
+	keep_dots(&c, dots, n);
 	measure_scabs(&c, large, n_large, p, a);
 	measure_hairline(&c, p, a);
 	measure_symmetry(&c, p, a);
-	measure_merging(&c, p, a); /* last: the rule sorts the dots */
+	measure_merging(&c, p, a); /* last: it sorts the dots */
 	g_free(c.dots);
-	g_free(c.reads);
 	return a;
 }
 

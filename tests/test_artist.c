@@ -13,7 +13,6 @@
 #include "smpdoc/artist.h"
 #include "smpdoc/growth.h"
 #include "smpdoc/measure.h"
-#include "smpdoc/merged.h"
 #include "smpdoc/photo.h"
 #include "smpdoc/register.h"
 #include "smpdoc/synth.h"
@@ -55,8 +54,8 @@ artist(GArray *dots, const SmpDot *large, gsize n_large, int w, int h,
 	m = smp_measure_dots((const SmpDot *) dots->data, dots->len, w, h, mask,
 		(gsize) w, &mp, &err);
 	assert_no_gerror(err);
-	a = smp_artist_measure(m, (const SmpDot *) dots->data, NULL, dots->len,
-		large, n_large, mask, (gsize) w, p);
+	a = smp_artist_measure(m, (const SmpDot *) dots->data, dots->len, large,
+		n_large, mask, (gsize) w, p);
 	if (mout)
 		*mout = m;
 	else
@@ -308,6 +307,9 @@ test_scabs_and_fresh_session(void **state)
 
 /* --- on synthetic photos, through detection -------------------------------- */
 
+/* Render @p, detect its dots as the pipeline's defaults do at 20 px/mm,
+ * and measure.
+ */
 /* Detected large blobs centred on a truth scab. */
 static gsize
 scabs_seen(const SmpDetection *det, const SmpSynthTruth *t)
@@ -331,9 +333,6 @@ scabs_seen(const SmpDetection *det, const SmpSynthTruth *t)
 	return n;
 }
 
-/* Render @p, detect its dots as the pipeline's defaults do at 20 px/mm,
- * read them on the image as the analysis does (merged.h), and measure.
- */
 static SmpArtistMeasures *
 scene(const SmpSynthParams *p, SmpSynthTruth **truth, gsize *n_dots,
 	gsize *n_scabs_seen)
@@ -342,7 +341,6 @@ scene(const SmpSynthParams *p, SmpSynthTruth **truth, gsize *n_dots,
 	g_autoptr(VipsImage) img = smp_synth_render(p, truth, &err);
 	g_autoptr(SmpDetection) det = NULL;
 	g_autoptr(SmpMeasurement) m = NULL;
-	g_autofree SmpDotRead *reads = NULL;
 	SmpDetectParams dp;
 	SmpMeasureParams mp;
 	SmpArtistParams ap;
@@ -364,10 +362,7 @@ scene(const SmpSynthParams *p, SmpSynthTruth **truth, gsize *n_dots,
 	ap.merge_margin_px = SMP_ARTIST_MERGE_MARGIN_MM * PPM;
 	*n_dots = det->dots->len;
 	*n_scabs_seen = scabs_seen(det, *truth);
-	reads = smp_merged_read_image(
-		img, det->dots, ap.merge_margin_px, "scene", &err);
-	assert_no_gerror(err);
-	return smp_artist_measure(m, (const SmpDot *) det->dots->data, reads,
+	return smp_artist_measure(m, (const SmpDot *) det->dots->data,
 		det->dots->len, (const SmpDot *) det->large_blobs->data,
 		det->large_blobs->len, NULL, 0, &ap);
 }
@@ -397,90 +392,42 @@ truth_merged(const SmpSynthTruth *t)
 }
 
 /* smpdoc synth --touching: a set fraction of SMP dots with a touching or
- * nearly merged partner; the measured fraction against the truth's, on
- * seeds 31 and 5 (the default tone).
+ * nearly merged partner; the measured fraction against the truth's.
  */
 static void
 test_merging_on_synthetic_photos(void **state)
 {
-	const int seeds[] = {31, 5};
-	const double fractions[] = {0.0, 0.15, 0.3};
+	const double fractions[] = {0.0, 0.3};
+	double res[2], truth[2];
 
 	(void) state;
-	for (int s = 0; s < 2; s++)
-		for (int i = 0; i < 3; i++) {
-			SmpSynthParams p;
-			g_autoptr(SmpSynthTruth) t = NULL;
-			g_autoptr(SmpArtistMeasures) a = NULL;
-			gsize n, seen;
-			double want;
+	for (int i = 0; i < 2; i++) {
+		SmpSynthParams p;
+		g_autoptr(SmpSynthTruth) t = NULL;
+		g_autoptr(SmpArtistMeasures) a = NULL;
+		gsize n, seen;
+		double want;
 
-			smp_synth_params_default(&p);
-			p.seed = seeds[s];
-			p.touching_fraction = fractions[i];
-			a = scene(&p, &t, &n, &seen);
-			want = truth_merged(t);
-			print_message("seed %d touching %.2f: merged %.3f (truth %.3f, "
-						  "%+.1f%%), %zu dots (truth %u)\n",
-				seeds[s], fractions[i], a->merged_fraction, want,
-				100 * (a->merged_fraction / want - 1), n, t->dots->len);
-			/* The detector finds about a third of the touching pairs as
-			 * one dot: its dots alone read 28-33% low at 0.3 (the rule
-			 * stays exact on given dots: test_merging_fraction). Read
-			 * on the pixels (merged.h), within 10% of the truth with
-			 * touching dots, and at most 0.03 over it without (lone
-			 * dots with a hair or a faint neighbour).
-			 */
-			if (fractions[i] > 0)
-				assert_rel(a->merged_fraction, want, 0.10);
-			else
-				assert_true(a->merged_fraction <= want + 0.03);
-		}
-}
-
-/* The read does not depend on the number of threads it runs on. */
-static void
-test_merged_read_threads(void **state)
-{
-	GError *err = NULL;
-	SmpSynthParams p;
-	g_autoptr(SmpSynthTruth) t = NULL;
-	g_autoptr(VipsImage) img = NULL;
-	g_autoptr(VipsImage) green = NULL;
-	g_autoptr(SmpDetection) det = NULL;
-	g_autofree guint8 *px = NULL;
-	g_autofree SmpDotRead *one = NULL;
-	g_autofree SmpDotRead *three = NULL;
-	SmpDetectParams dp;
-	size_t size;
-	gsize n, hidden = 0, paired = 0;
-
-	(void) state;
-	smp_synth_params_default(&p);
-	p.seed = 5;
-	p.touching_fraction = 0.3;
-	img = smp_synth_render(&p, &t, &err);
-	assert_no_gerror(err);
-	smp_detect_params_default(&dp);
-	dp.diameter_min_px = 0.15 * PPM;
-	dp.diameter_max_px = 1.0 * PPM;
-	det = smp_detect_dots(img, &dp, "scene", &err);
-	assert_no_gerror(err);
-	assert_vips_ok(vips_extract_band(img, &green, 1, NULL));
-	px = vips_image_write_to_memory(green, &size);
-	n = det->dots->len;
-	one = smp_merged_read(px, green->Xsize, green->Ysize, (gsize) green->Xsize,
-		(const SmpDot *) det->dots->data, n, 2.0, 1);
-	three = smp_merged_read(px, green->Xsize, green->Ysize,
-		(gsize) green->Xsize, (const SmpDot *) det->dots->data, n, 2.0, 3);
-	for (gsize k = 0; k < n; k++) {
-		hidden += one[k].hidden != 0;
-		paired += one[k].paired;
+		smp_synth_params_default(&p);
+		p.seed = 31;
+		p.touching_fraction = fractions[i];
+		a = scene(&p, &t, &n, &seen);
+		want = truth_merged(t);
+		print_message("touching %.1f: merged %.3f (truth %.3f), %zu dots "
+					  "(truth %u)\n",
+			fractions[i], a->merged_fraction, want, n, t->dots->len);
+		res[i] = a->merged_fraction;
+		truth[i] = want;
 	}
-	print_message(
-		"%zu dots: %zu paired, %zu hiding a partner\n", n, paired, hidden);
-	assert_true(hidden > 50 && paired > 500);
-	assert_memory_equal(one, three, n * sizeof *one);
+	/* Detection sees some touching pairs as one dot (3432 dots for the
+	 * truth's 3736 at 0.3), so the measured fraction is low by about a
+	 * quarter there; the measure itself is
+	 * exact on given dots (test_merging_fraction). Here: the scenes are
+	 * told apart, each within 35% of the truth.
+	 */
+	assert_true(res[1] > 3.0 * res[0]);
+	for (int i = 0; i < 2; i++)
+		assert_near(res[i], truth[i], MAX(0.35 * truth[i], 0.03));
 }
 
 /* smpdoc synth --scabs: fresh scabs counted, fresh_session raised. */
@@ -675,7 +622,6 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_hairline_soft_and_hard),
 	cmocka_unit_test(test_scabs_and_fresh_session),
 	cmocka_unit_test(test_merging_on_synthetic_photos),
-	cmocka_unit_test(test_merged_read_threads),
 	cmocka_unit_test(test_scabs_on_synthetic_photos),
 	cmocka_unit_test(test_growth_and_fading),
 	cmocka_unit_test(test_growth_from_early_radii),

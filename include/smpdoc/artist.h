@@ -11,7 +11,6 @@
 
 #include "smpdoc/detect.h"
 #include "smpdoc/measure.h"
-#include "smpdoc/merged.h"
 
 G_BEGIN_DECLS
 
@@ -62,14 +61,10 @@ typedef struct SmpArtistMeasures {
 	gboolean fresh_session; /* scab_fraction >= the limit */
 
 	/* Merging: a dot is merged when another's disc is within the margin
-	 * of its own (centre distance < r1 + r2 + margin). Given the dots'
-	 * reads (merged.h), the rule uses their fitted centres, half-depth
-	 * radii and a saddle test, and a dot read as hiding a partner the
-	 * detector merged into it counts as two merged dots (itself and the
-	 * partner, which joins the dots counted too).
+	 * of its own (centre distance < r1 + r2 + margin).
 	 */
-	gsize merged; /* merged dots, hidden partners included */
-	double merged_fraction; /* of the measured dots (and hidden ones) */
+	gsize merged;
+	double merged_fraction; /* of the measured dots */
 	int cols, rows; /* the measurement's density grid */
 	double *merged_cell; /* per grid cell; NaN where it has no dot */
 
@@ -95,16 +90,13 @@ void smp_artist_params_default(SmpArtistParams *p);
 
 /* Measure the @n dots and @n_large large blobs of a photo already
  * measured as @m (its size, scale and grid), over @mask (nullable, as in
- * smp_measure_dots()). Dots outside the ROI are ignored. @reads
- * (nullable): one per dot, smp_merged_read() on the photo's pixels with
- * @p's merge margin; without them the merged fraction is the rule on the
- * dots as given (exact for given dots, ~30% low through detection).
+ * smp_measure_dots()). Dots outside the ROI are ignored.
  *
  * Returns: (transfer full) the measures; free with smp_artist_free().
  */
 SmpArtistMeasures *smp_artist_measure(const SmpMeasurement *m,
-	const SmpDot *dots, const SmpDotRead *reads, gsize n, const SmpDot *large,
-	gsize n_large, const guint8 *mask, gsize stride, const SmpArtistParams *p);
+	const SmpDot *dots, gsize n, const SmpDot *large, gsize n_large,
+	const guint8 *mask, gsize stride, const SmpArtistParams *p);
 
 /* The "smp" object of FORMATS.md into @b (after a member name). */
 void smp_artist_to_json(const SmpArtistMeasures *a, JsonBuilder *b);
