@@ -1,4 +1,4 @@
-/* Driver of setting F as ported to src/merged.c, on the harness's scenes;
+/* Driver of setting F (merged_read.c), on the harness's scenes;
  * compare its "P" lines with the harness's "H" lines (table_F.txt).
  * Usage: SEEDS=31,5 [TONES=0,2,4] [ONLYF=0.3] [SMP_THREADS=N]
  *        bench/probe_merged/port-wip/check
@@ -14,7 +14,7 @@
 
 #include "smpdoc/detect.h"
 #include "smpdoc/synth.h"
-#include "smpdoc/merged.h"
+#include "merged_read.h"
 
 #define PPM 20.0
 #define MARGIN 2.0

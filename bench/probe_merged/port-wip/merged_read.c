@@ -1,4 +1,4 @@
-/* The merged-dot read (merged.h): per dot, its depth, half-depth radius
+/* The merged-dot read (merged_read.h): per dot, its depth, half-depth radius
  * and fitted centre, then found pairs by a saddle test and hidden
  * partners by a lobe or an elongated footprint. The constants are the
  * research harness's setting F (bench/probe_merged/NOTES.md), each with
@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "smpdoc/error.h"
-#include "smpdoc/merged.h"
+#include "merged_read.h"
 #include "smpdoc/photo.h"
 
 #ifdef __SSE2__

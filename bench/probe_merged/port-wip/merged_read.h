@@ -3,7 +3,7 @@
  * detector found as one dot. The detector reports about a third of the
  * touching pairs of a scene as a single dot, so the geometric rule on its
  * dots alone reads ~30% low; this read, on the image the dots were found
- * on, reads within 10% on synthetic scenes (README.md, tests/test_artist.c).
+ * on, reads within 10% on synthetic scenes as rendered (README.md here).
  *
  * Per dot, in linear light (the 8-bit sRGB green band through a LUT):
  *   - its background (ring median) and depth, its half-depth radius (the
@@ -19,8 +19,8 @@
  *     two touching discs (aspect 1.6-2.6, solid, both ends as wide).
  * SPDX-License-Identifier: MIT
  */
-#ifndef SMPDOC_MERGED_H
-#define SMPDOC_MERGED_H
+#ifndef PROBE_MERGED_READ_H
+#define PROBE_MERGED_READ_H
 
 #include <glib.h>
 #include <vips/vips.h>
@@ -77,4 +77,4 @@ smp_dot_read_merged(const SmpDotRead *r)
 
 G_END_DECLS
 
-#endif /* SMPDOC_MERGED_H */
+#endif /* PROBE_MERGED_READ_H */
