@@ -7,6 +7,7 @@
  * SPDX-License-Identifier: MIT
  */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -58,6 +59,15 @@
 #define GRID_CELL 32.0 /* px: the neighbour grid's cell */
 #define CHUNK 256 /* dots a thread takes at a time */
 #define MAX_THREADS 64
+
+/* h10h: the knobs tried against JPEG, set at run time by check's VARIANTS
+ * (merged_read.h); their defaults are setting F (every new test off). */
+MergedKnobs merged_knobs = {.snr = LOBE_SNR,
+	.depth = LOBE_DEPTH,
+	.minw = LOBE_MIN_W,
+	.ms = LOBE_MS,
+	.asp_min = ELONG_ASPECT,
+	.sym = ELONG_SYM};
 
 typedef struct Img {
 	const guint8 *g;
@@ -674,14 +684,15 @@ lobe_smooth_ray(double Q[LOBE_RAYS][LOBE_NT], int k, int t0, int t1, double *S)
  * @t0 .. @t1: its value, ray @bk and radius index @bt.
  */
 static double
-lobe_peak(double Q[LOBE_RAYS][LOBE_NT], int t0, int t1, int *bk, int *bt)
+lobe_peak(double Q[LOBE_RAYS][LOBE_NT], int t0, int t1, int *bk, int *bt,
+	double SS[LOBE_RAYS][LOBE_NT])
 {
 	double best = -1e9;
 
 	*bk = *bt = 0;
 	t0 = MAX(t0, 1);
 	for (int k = 0; k < LOBE_RAYS; k++) {
-		double S[LOBE_NT];
+		double *S = SS[k];
 
 		lobe_smooth_ray(Q, k, t0, t1, S);
 		for (int it = t0; it <= t1; it++)
@@ -708,6 +719,60 @@ lobe_noise(double P[LOBE_RAYS][LOBE_NT], int t0, int t1)
 	return na ? 1.4826 * median_inplace(all, na) : 0;
 }
 
+/* h10h: the noise of the smoothed residual itself (1.4826 x its MAD about
+ * 0 over radii @t0 .. @t1, smoothed values touching a masked sample left
+ * out): JPEG's error is correlated over a block, so the 3x3 smoothing
+ * that averages white noise down keeps it; the peak is measured smoothed,
+ * so its reference should be too. */
+static double
+lobe_noise_smoothed(double SS[LOBE_RAYS][LOBE_NT], int t0, int t1)
+{
+	double all[LOBE_RAYS * LOBE_NT];
+	int na = 0;
+
+	t0 = MAX(t0, 1);
+	for (int k = 0; k < LOBE_RAYS; k++)
+		for (int it = t0; it <= t1; it++)
+			if (SS[k][it] > -50)
+				all[na++] = fabs(SS[k][it]);
+	return na ? 1.4826 * median_inplace(all, na) : 0;
+}
+
+/* h10h: the lobe against the dot's own other angles: the maxima of the
+ * smoothed residual per ray, rays within 3 of @bk left out; returns how
+ * many robust sds (1.4826 MAD) the peak @best stands above their median
+ * (a JPEG ring around the dot lifts every angle, a partner one side). */
+static double
+lobe_ray_null(
+	double SS[LOBE_RAYS][LOBE_NT], int t0, int t1, int bk, double best)
+{
+	double m[LOBE_RAYS], dev[LOBE_RAYS];
+	int nm = 0;
+
+	t0 = MAX(t0, 1);
+	for (int k = 0; k < LOBE_RAYS; k++) {
+		int dk = abs(k - bk);
+		double mk = -1e9;
+
+		if (MIN(dk, LOBE_RAYS - dk) <= 3)
+			continue;
+		for (int it = t0; it <= t1; it++)
+			if (SS[k][it] > -50 && SS[k][it] > mk)
+				mk = SS[k][it];
+		if (mk > -1e9)
+			m[nm++] = mk;
+	}
+	if (nm < 6)
+		return 0;
+	double med = median_inplace(m, nm);
+
+	for (int q = 0; q < nm; q++)
+		dev[q] = fabs(m[q] - med);
+	double mad = 1.4826 * median_inplace(dev, nm);
+
+	return mad > 0 ? (best - med) / mad : 1e9;
+}
+
 /* A partner beside the dot: a peak in the residual of the polar grid
  * (sample minus the per-radius median over the rays), strong, wide both
  * ways (not a hair), not too wide (not shading) and near enough to be
@@ -715,9 +780,11 @@ lobe_noise(double P[LOBE_RAYS][LOBE_NT], int t0, int t1)
  */
 static gboolean
 lobe_test(const Img *im, const Nb *nb, double reach, double margin,
-	const SmpDotRead *o)
+	const SmpDotRead *o, double *noise_out)
 {
-	static _Thread_local double P[LOBE_RAYS][LOBE_NT], Q[LOBE_RAYS][LOBE_NT];
+	static _Thread_local double P[LOBE_RAYS][LOBE_NT], Q[LOBE_RAYS][LOBE_NT],
+		SS[LOBE_RAYS][LOBE_NT];
+	const MergedKnobs *kn = &merged_knobs;
 	double med[LOBE_NT], rh = o->rh;
 	int nt = lobe_grid(im, nb, reach, o, P), bk, bt;
 	int t0 = (int) (rh / LOBE_STEP);
@@ -725,10 +792,36 @@ lobe_test(const Img *im, const Nb *nb, double reach, double margin,
 
 	ray_medians(P, nt, med);
 	lobe_residual(P, Q, med, nt);
-	double best = lobe_peak(Q, t0, t1, &bk, &bt);
+	double best = lobe_peak(Q, t0, t1, &bk, &bt, SS);
 	double noise = lobe_noise(P, t0, t1);
 
-	if (!(noise > 0) || best < LOBE_SNR * noise || best < LOBE_DEPTH * o->depth)
+	*noise_out = noise;
+	if (kn->dump == 2) {
+		/* every dot's evidence, for fitting the rule offline */
+		double ux = lobe_cos[bk], uy = lobe_sin[bk];
+		double lt = LOBE_STEP * (bt + 1), lx = nb->d->x + lt * ux,
+			   ly = nb->d->y + lt * uy;
+
+		fprintf(stderr,
+			"L2 %.2f %.2f depth %.3f noise %.4f snoise %.4f best %.4f z %.3f "
+			"pw %.1f prw %.1f lt %.2f rh %.3f margin %.2f\n",
+			nb->d->x, nb->d->y, o->depth, noise,
+			lobe_noise_smoothed(SS, t0, t1), best,
+			lobe_ray_null(SS, t0, t1, bk, best),
+			lobe_width(im, nb->d, o, med, nt, lx, ly, -uy, ux),
+			lobe_width(im, nb->d, o, med, nt, lx, ly, ux, uy), lt, rh, margin);
+	}
+
+	if (!(noise > 0) || best < kn->snr * noise || best < kn->depth * o->depth)
+		return FALSE;
+	if ((kn->dep_n > 0 && o->depth < kn->dep_n * noise) ||
+		(kn->abs_depth > 0 && o->depth < kn->abs_depth) ||
+		(kn->best_abs > 0 && best < kn->best_abs))
+		return FALSE;
+	if (kn->snr_smooth > 0 &&
+		best < kn->snr_smooth * lobe_noise_smoothed(SS, t0, t1))
+		return FALSE;
+	if (kn->ray_null > 0 && lobe_ray_null(SS, t0, t1, bk, best) < kn->ray_null)
 		return FALSE;
 	double ux = lobe_cos[bk], uy = lobe_sin[bk];
 	double lt = LOBE_STEP * (bt + 1), lx = nb->d->x + lt * ux,
@@ -736,9 +829,23 @@ lobe_test(const Img *im, const Nb *nb, double reach, double margin,
 	double pw = lobe_width(im, nb->d, o, med, nt, lx, ly, -uy, ux);
 	double prw = lobe_width(im, nb->d, o, med, nt, lx, ly, ux, uy);
 
-	return MIN(pw, prw) >= LOBE_MIN_W && pw < 2 * lt &&
-		lt < rh + 0.5 * pw + margin + LOBE_MS &&
+	if (kn->w_disc > 0 && pw < kn->w_disc * rh)
+		return FALSE;
+	if ((kn->prw_rh > 0 && prw > kn->prw_rh * rh) ||
+		(kn->prw_pw > 0 && prw > kn->prw_pw * pw))
+		return FALSE;
+	gboolean yes = MIN(pw, prw) >= kn->minw && pw < 2 * lt &&
+		lt < rh + 0.5 * pw + margin + kn->ms &&
 		pw <= LOBE_MAX_W_K * rh + LOBE_MAX_W_P;
+
+	if (yes && kn->dump)
+		fprintf(stderr,
+			"L %.1f %.1f depth %.2f noise %.3f snoise %.3f best %.3f z %.2f "
+			"pw %.1f prw %.1f lt %.1f rh %.2f\n",
+			nb->d->x, nb->d->y, o->depth, noise,
+			lobe_noise_smoothed(SS, t0, t1), best,
+			lobe_ray_null(SS, t0, t1, bk, best), pw, prw, lt, rh);
+	return yes;
 }
 
 /* Width of the footprint at 30% from each end of its major axis, min
@@ -795,6 +902,8 @@ closer_to_neighbour(const Nb *nb, double x, double y, double q2)
  * footprint, kept to the dot's Voronoi cell, elongated like two touching
  * discs.
  */
+static _Thread_local double elong_noise;
+
 static gboolean
 elongation_test(const Img *im, const Nb *nb, double reach, const SmpDotRead *o)
 {
@@ -847,7 +956,25 @@ elongation_test(const Img *im, const Nb *nb, double reach, const SmpDotRead *o)
 	double l1 = tr / 2 + disc, l2 = MAX(tr / 2 - disc, 0);
 	double rmaj = 2 * sqrt(l1), rmin = 2 * sqrt(l2), ux = 1, uy = 0;
 
-	if (!(rmin > 0) || rmaj < ELONG_ASPECT * rmin ||
+	if (merged_knobs.dump == 2 && rmin > 0) {
+		double vx = 1, vy = 0;
+
+		if (fabs(b) > 1e-9)
+			vx = l1 - c, vy = b;
+		else if (a < c)
+			vx = 0, vy = 1;
+		double vn = hypot(vx, vy);
+
+		fprintf(stderr,
+			"E2 %.2f %.2f depth %.3f noise %.4f asp %.5f fill %.5f sym %.9f "
+			"rmin %.3f rmaj %.3f r %.3f rh %.3f\n",
+			d->x, d->y, o->depth, elong_noise, rmaj / rmin,
+			n / (G_PI * rmaj * rmin),
+			footprint_sym(
+				m, ww, hh, x0, y0, d, mx, my, vx / vn, vy / vn, reach),
+			rmin, rmaj, d->r, o->rh);
+	}
+	if (!(rmin > 0) || rmaj < merged_knobs.asp_min * rmin ||
 		rmaj > ELONG_ASPECT_MAX * rmin || 2 * rmin < ELONG_MIN_W ||
 		n < ELONG_FILL * G_PI * rmaj * rmin)
 		return FALSE;
@@ -857,8 +984,24 @@ elongation_test(const Img *im, const Nb *nb, double reach, const SmpDotRead *o)
 		ux = 0, uy = 1;
 	double un = hypot(ux, uy);
 
-	return footprint_sym(m, ww, hh, x0, y0, d, mx, my, ux / un, uy / un,
-			   reach) >= ELONG_SYM;
+	double sym =
+		footprint_sym(m, ww, hh, x0, y0, d, mx, my, ux / un, uy / un, reach);
+
+	if (sym >= merged_knobs.sym && merged_knobs.dump)
+		fprintf(stderr,
+			"E %.1f %.1f depth %.2f noise %.3f asp %.2f fill %.2f sym %.2f "
+			"rmin %.2f rmaj %.2f r %.2f rh %.2f\n",
+			d->x, d->y, o->depth, elong_noise, rmaj / rmin,
+			n / (G_PI * rmaj * rmin), sym, rmin, rmaj, d->r, o->rh);
+	if (merged_knobs.asp_max > 0 && rmaj > merged_knobs.asp_max * rmin)
+		return FALSE;
+	if (merged_knobs.rmin_rh > 0 && rmin < merged_knobs.rmin_rh * o->rh)
+		return FALSE;
+	if (merged_knobs.e_abs_depth > 0 && o->depth < merged_knobs.e_abs_depth)
+		return FALSE;
+	if (merged_knobs.r_rh_max > 0 && d->r > merged_knobs.r_rh_max * o->rh)
+		return FALSE;
+	return sym >= merged_knobs.sym;
 }
 
 /* The shallowest depth on the segment between two fitted centres (3
@@ -1001,9 +1144,20 @@ test_dot(const Read *r, gsize k, guint32 *nbr)
 	if (!o->ok)
 		return;
 	nb.nn = neighbours(&r->grid, r->dots, k, reach, r->rmax, nbr);
-	if (lobe_test(&r->im, &nb, reach, r->margin, o))
+	double noise = 0;
+
+	elong_noise = 0;
+	if (lobe_test(&r->im, &nb, reach, r->margin, o, &noise)) {
 		o->hidden = SMP_HIDDEN_LOBE;
-	else if (elongation_test(&r->im, &nb, reach, o))
+		if (merged_knobs.dump == 2) {
+			elong_noise = noise;
+			elongation_test(&r->im, &nb, reach, o); /* its evidence */
+		}
+	}
+	else if ((elong_noise = noise,
+				 merged_knobs.elong_snr <= 0 ||
+					 o->depth >= merged_knobs.elong_snr * noise) &&
+		elongation_test(&r->im, &nb, reach, o))
 		o->hidden = SMP_HIDDEN_ELONGATED;
 }
 

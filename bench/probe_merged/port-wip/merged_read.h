@@ -48,6 +48,28 @@ typedef struct SmpDotRead {
 	guint8 paired; /* a found pair marks it merged */
 } SmpDotRead;
 
+/* h10h: run-time knobs of the hidden-partner tests (WIP, for check's
+ * VARIANTS): F's constants and the tests tried against JPEG (0 = off). */
+typedef struct MergedKnobs {
+	double snr, depth, minw; /* LOBE_SNR, LOBE_DEPTH, LOBE_MIN_W */
+	double snr_smooth; /* peak >= this x the smoothed residual's noise */
+	double ray_null; /* peak >= the other rays' maxima + this x MAD */
+	double w_disc; /* width across the ray >= this x rh (a disc) */
+	double elong_snr; /* elongation: depth >= this x residual noise */
+	int dump; /* each lobe flag's evidence on stderr */
+	double prw_rh, prw_pw; /* lobe width along the ray <= this x rh, x pw */
+	double asp_max; /* elongation: aspect <= this */
+	double rmin_rh; /* elongation: minor semi-axis >= this x rh */
+	double ms; /* LOBE_MS */
+	double dep_n; /* lobe: the dot's depth >= this x residual noise */
+	double abs_depth; /* lobe: the dot's depth >= this, linear levels */
+	double best_abs; /* lobe: peak >= this, linear levels */
+	double asp_min, sym; /* ELONG_ASPECT, ELONG_SYM */
+	double e_abs_depth; /* elongation: depth >= this, linear levels */
+	double r_rh_max; /* elongation: detector r <= this x rh */
+} MergedKnobs;
+extern MergedKnobs merged_knobs;
+
 /* Read the @n dots @dots on the 8-bit sRGB green plane @green (@width ×
  * @height, rows @stride bytes apart), on up to @threads threads (the
  * result does not depend on their number). @margin: the gap between two
