@@ -173,9 +173,8 @@ typedef struct Scratch {
 	 */
 	int16_t *hm;
 	int hm_next;
-	/* extrema_spatial()'s blocks per level, for extrema_scale() */
+	/* extrema_spatial()'s block masks per level, for extrema_scale() */
 	uint16_t *bmask;
-	int32_t *bat;
 	int nb[N_DOG];
 	guint32 *hist;
 	/* excess_peak()'s offsets on L1 (which has this stride) */
@@ -359,7 +358,6 @@ scratch_free(Scratch *s)
 	g_free(s->rc);
 	g_free(s->rays);
 	g_free(s->bmask);
-	g_free(s->bat);
 	g_free(s->hist);
 	if (s->region)
 		g_object_unref(s->region);
@@ -391,7 +389,6 @@ scratch_new(int w)
 	s->rc = g_new(SmpKRingCand, s->stride);
 	s->rays = g_new(Rays, s->stride);
 	s->bmask = g_new(uint16_t, (size_t) N_DOG * (s->stride / 16 + 1));
-	s->bat = g_new(int32_t, (size_t) N_DOG * (s->stride / 16 + 1));
 	s->hist = g_new0(guint32, NOISE_BINS);
 	for (int m = 0; m < PARTNER_REACH; m++)
 		for (int i = 0; i < N_RING; i++)
@@ -1120,9 +1117,8 @@ row_maxima(Job *job, Scratch *s, unsigned need, const int16_t thr[N_DOG], int y)
 			const int16_t *r[3] = {level_row(s, k, y - 1), level_row(s, k, y),
 				level_row(s, k, y + 1)};
 
-			s->nb[k] = kn->extrema_spatial(r, hp, hc, hn, m, thr[k],
-				s->bmask + (size_t) k * blocks, s->bat + (size_t) k * blocks,
-				n);
+			s->nb[k] = kn->extrema_spatial(
+				r, hp, hc, hn, m, thr[k], s->bmask + (size_t) k * blocks, n);
 		}
 		else
 			kn->max9_row(level_row(s, k, y + 1), hp, hc, hn, m, n);
@@ -1198,8 +1194,8 @@ find_extrema(Job *job, Scratch *s, const int16_t thr[N_DOG], int ya, int yb,
 				int blocks = s->stride / 16 + 1;
 
 				n = job->k->extrema_scale(d, m, wt[lvl], lev, thr[lvl],
-					job->gate, s->bmask + (size_t) lvl * blocks,
-					s->bat + (size_t) lvl * blocks, s->nb[lvl], s->xs, w - 2);
+					job->gate, s->bmask + (size_t) lvl * blocks, s->nb[lvl],
+					s->xs, w - 2);
 			}
 			else
 				n = job->k->extrema(

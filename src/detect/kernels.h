@@ -120,26 +120,26 @@ typedef struct SmpKernels {
 	 *
 	 * extrema_spatial(): max9_row(r[2], hprev, hcur, hnext, m, n) of the
 	 * searched level (r: its rows above, at and below the centre), and
-	 * the 16-column blocks [i, i + 16), i + 16 <= n, i a multiple of 16,
-	 * in which some column i + j + 1 has v = r[1][i + j + 1] > @thr and
-	 * v == m[i + j] (v is its 3x3 maximum, ties allowed): writes i to
-	 * at[] and the 16-bit lane mask of those columns to mask[], in
-	 * increasing order; returns how many (<= n / 16).
+	 * for each 16-column block b, [16 b, 16 b + 16) with 16 b + 16 <= n,
+	 * the 16-bit lane mask of its columns i = 16 b + j for which
+	 * v = r[1][i + 1] > @thr and v == m[i] (v is its 3x3 maximum, ties
+	 * allowed) in mask[b], zero or not; returns the number of blocks,
+	 * n / 16.
 	 *
 	 * extrema_scale(): then, with m[j] the 3x3 maxima of d[3 j .. 3 j + 2]
 	 * (m[0] and m[2] NULL where d's rows are; m[1] as written above) and
-	 * @nb blocks from extrema_spatial(), the list extrema(d, w, lev, thr,
-	 * gate, xs, n) gives, in its order: the rest of the spatial test and
-	 * the gate and scale tests on the listed blocks, extrema()'s test on
+	 * the @nb block masks from extrema_spatial(), the list extrema(d, w,
+	 * lev, thr, gate, xs, n) gives, in its order: the rest of the spatial
+	 * test and the gate and scale tests on the blocks with a mask, extrema()'s test on
 	 * the columns past the last whole block. Reads m[j][0, n); may write
 	 * anything to xs[count, n) (it lists eight places per store).
 	 */
 	int (*extrema_spatial)(const int16_t *const r[3], const int16_t *hprev,
 		const int16_t *hcur, int16_t *hnext, int16_t *m, int16_t thr,
-		uint16_t *mask, int32_t *at, int n);
+		uint16_t *mask, int n);
 	int (*extrema_scale)(const int16_t *const d[9], const int16_t *const m[3],
 		const int32_t w[3], const uint16_t *lev, int16_t thr, uint16_t gate,
-		const uint16_t *mask, const int32_t *at, int nb, int32_t *xs, int n);
+		const uint16_t *mask, int nb, int32_t *xs, int n);
 
 	/* Decimation by two: dst[i] = src[2 i]; reads src[0, 2n - 1),
 	 * writes dst[0, n).
@@ -544,11 +544,11 @@ void smp_k_max9_row_avx2(const int16_t *row, const int16_t *hprev,
 	const int16_t *hcur, int16_t *hnext, int16_t *m, int n);
 int smp_k_extrema_spatial_avx2(const int16_t *const r[3], const int16_t *hprev,
 	const int16_t *hcur, int16_t *hnext, int16_t *m, int16_t thr,
-	uint16_t *mask, int32_t *at, int n);
+	uint16_t *mask, int n);
 int smp_k_extrema_scale_avx2(const int16_t *const d[9],
 	const int16_t *const m[3], const int32_t w[3], const uint16_t *lev,
-	int16_t thr, uint16_t gate, const uint16_t *mask, const int32_t *at, int nb,
-	int32_t *xs, int n);
+	int16_t thr, uint16_t gate, const uint16_t *mask, int nb, int32_t *xs,
+	int n);
 
 int smp_k_excess_rows_scalar(
 	const uint16_t *c, int stride, const uint16_t *rank, int *at);

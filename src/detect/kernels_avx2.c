@@ -7,6 +7,7 @@
 
 #if defined(__AVX2__)
 #include <immintrin.h>
+#include <string.h>
 
 #define LD(p) _mm256_loadu_si256((const __m256i *) (p))
 #define ST(p, v) _mm256_storeu_si256((__m256i *) (p), (v))
@@ -297,34 +298,53 @@ smp_k_max9_row_avx2(const int16_t *row, const int16_t *hprev,
 }
 
 /* max9_row() and the first pass of extrema() in one: v > thr and v ==
- * its own 3x3 maximum (>= all nine) lists the blocks, with the row's
- * maxima still in registers.
+ * its own 3x3 maximum (>= all nine) gives each block's mask, with the
+ * row's maxima still in registers. Every block's mask goes to a place of
+ * its own: listed at a place that depended on the previous block's
+ * mask, the stores waited on each movemask (perf put ~12% of the samples
+ * here); extrema_scale() finds the blocks with a mask 16 at a time.
  */
+static inline __m256i
+spatial16(const int16_t *c, const int16_t *b, const int16_t *hprev,
+	const int16_t *hcur, int16_t *hnext, int16_t *m, __m256i vthr, int i)
+{
+	__m256i h = _mm256_max_epi16(
+		_mm256_max_epi16(LD(b + i), LD(b + i + 1)), LD(b + i + 2));
+	__m256i mx =
+		_mm256_max_epi16(_mm256_max_epi16(LD(hprev + i), LD(hcur + i)), h);
+	__m256i v = LD(c + i + 1);
+
+	ST(hnext + i, h);
+	ST(m + i, mx);
+	return _mm256_and_si256(
+		_mm256_cmpgt_epi16(v, vthr), _mm256_cmpeq_epi16(v, mx));
+}
+
 int
 smp_k_extrema_spatial_avx2(const int16_t *const r[3], const int16_t *hprev,
 	const int16_t *hcur, int16_t *hnext, int16_t *m, int16_t thr,
-	uint16_t *mask, int32_t *at, int n)
+	uint16_t *mask, int n)
 {
 	const __m256i vthr = _mm256_set1_epi16(thr);
 	const int16_t *c = r[1], *b = r[2];
-	int i = 0, nb = 0;
+	int i = 0;
 
-	for (; i + 16 <= n; i += 16) {
-		__m256i h = _mm256_max_epi16(
-			_mm256_max_epi16(LD(b + i), LD(b + i + 1)), LD(b + i + 2));
-		__m256i mx =
-			_mm256_max_epi16(_mm256_max_epi16(LD(hprev + i), LD(hcur + i)), h);
-		__m256i v = LD(c + i + 1);
-		__m256i t = _mm256_and_si256(
-			_mm256_cmpgt_epi16(v, vthr), _mm256_cmpeq_epi16(v, mx));
-		unsigned k = (unsigned) _mm_movemask_epi8(_mm_packs_epi16(
+	/* two blocks a pass: one pack and one movemask give both masks, the
+	 * permute puts each block's 16 bytes together
+	 */
+	for (; i + 32 <= n; i += 32, mask += 2) {
+		__m256i t0 = spatial16(c, b, hprev, hcur, hnext, m, vthr, i);
+		__m256i t1 = spatial16(c, b, hprev, hcur, hnext, m, vthr, i + 16);
+		uint32_t k = (uint32_t) _mm256_movemask_epi8(
+			_mm256_permute4x64_epi64(_mm256_packs_epi16(t0, t1), 0xD8));
+
+		memcpy(mask, &k, 4);
+	}
+	for (; i + 16 <= n; i += 16, mask++) {
+		__m256i t = spatial16(c, b, hprev, hcur, hnext, m, vthr, i);
+
+		*mask = (uint16_t) _mm_movemask_epi8(_mm_packs_epi16(
 			_mm256_castsi256_si128(t), _mm256_extracti128_si256(t, 1)));
-
-		ST(hnext + i, h);
-		ST(m + i, mx);
-		mask[nb] = (uint16_t) k;
-		at[nb] = i;
-		nb += k != 0;
 	}
 	if (i < n && n >= 16) /* the last 16 columns again */
 		smp_k_max9_row_avx2(b + n - 16, hprev + n - 16, hcur + n - 16,
@@ -332,7 +352,7 @@ smp_k_extrema_spatial_avx2(const int16_t *const r[3], const int16_t *hprev,
 	else if (i < n)
 		smp_k_max9_row_avx2(
 			b + i, hprev + i, hcur + i, hnext + i, m + i, n - i);
-	return nb;
+	return n / 16;
 }
 
 /* bit_pos[m] byte b: the place of m's b-th set bit (0 past the last). */
@@ -421,15 +441,36 @@ list8(int32_t *xs, int count, unsigned m8, int base)
 	return count + __builtin_popcount(m8);
 }
 
-/* The second pass: on the listed blocks, v > the maximum of the four
- * neighbours before it in raster order (ties go to the first pixel, as
- * in localmax16()), the gate, and the scale test against the
+/* The blocks of extrema_spatial() with a nonzero mask among the 16 from
+ * mask[b]: two bits each (block b + t at bits 2 t and 2 t + 1), from one
+ * compare. A group past @nb is read as the last 16 masks, shifted (no
+ * mask past @nb is read); fewer than 16 blocks in all take C.
+ */
+static inline uint32_t
+blocks16(const uint16_t *mask, int b, int nb)
+{
+	uint32_t bits = 0;
+	int from = b + 16 <= nb ? b : nb - 16;
+
+	if (from < 0) {
+		for (int t = 0; b + t < nb; t++)
+			bits |= (mask[b + t] != 0 ? 3u : 0u) << 2 * t;
+		return bits;
+	}
+	bits = ~(uint32_t) _mm256_movemask_epi8(
+		_mm256_cmpeq_epi16(LD(mask + from), _mm256_setzero_si256()));
+	return bits >> 2 * (b - from);
+}
+
+/* The second pass: on the blocks with a mask, v > the maximum of the
+ * four neighbours before it in raster order (ties go to the first pixel,
+ * as in localmax16()), the gate, and the scale test against the
  * neighbours' maxima, a load each where scale16() took nine.
  */
 int
 smp_k_extrema_scale_avx2(const int16_t *const d[9], const int16_t *const m[3],
 	const int32_t w[3], const uint16_t *lev, int16_t thr, uint16_t gate,
-	const uint16_t *mask, const int32_t *at, int nb, int32_t *xs, int n)
+	const uint16_t *mask, int nb, int32_t *xs, int n)
 {
 	const __m256i vgate = _mm256_set1_epi16((int16_t) gate);
 	const __m256i wp0 = wpair(w[0], w[1]), wp1 = wpair(1, w[1]),
@@ -438,32 +479,36 @@ smp_k_extrema_scale_avx2(const int16_t *const d[9], const int16_t *const m[3],
 	const int16_t *a = d[3], *c = d[4];
 	int count = 0;
 
-	for (int b = 0; b < nb; b++) {
-		int j = at[b];
-		__m256i v = LD(c + j + 1);
-		__m256i before =
-			_mm256_max_epi16(_mm256_max_epi16(LD(a + j), LD(a + j + 1)),
-				_mm256_max_epi16(LD(a + j + 2), LD(c + j)));
-		__m256i g = _mm256_mulhi_epu16(LD(lev + j + 1), vgate);
-		/* bad: not above every neighbour before it, or the gate or a
-		 * scale test fails (as in scale16())
-		 */
-		__m256i bad = _mm256_xor_si256(_mm256_cmpgt_epi16(v, before), minus1);
-		unsigned k;
+	for (int b0 = 0; b0 < nb; b0 += 16)
+		for (uint32_t bits = blocks16(mask, b0, nb); bits;) {
+			int t2 = __builtin_ctz(bits), j = 16 * b0 + 8 * t2;
+			__m256i v = LD(c + j + 1);
+			__m256i before =
+				_mm256_max_epi16(_mm256_max_epi16(LD(a + j), LD(a + j + 1)),
+					_mm256_max_epi16(LD(a + j + 2), LD(c + j)));
+			__m256i g = _mm256_mulhi_epu16(LD(lev + j + 1), vgate);
+			/* bad: not above every neighbour before it, or the gate or a
+			 * scale test fails (as in scale16())
+			 */
+			__m256i bad =
+				_mm256_xor_si256(_mm256_cmpgt_epi16(v, before), minus1);
+			unsigned k;
 
-		bad = _mm256_or_si256(bad, above(g, v, wp1, zero));
-		if (m[0])
-			bad = _mm256_or_si256(bad, above(LD(m[0] + j), v, wp0, minus1));
-		if (m[2])
-			bad = _mm256_or_si256(bad, above(LD(m[2] + j), v, wp2, zero));
-		k = mask[b] &
-			~(unsigned) _mm_movemask_epi8(
-				_mm_packs_epi16(_mm256_castsi256_si128(bad),
-					_mm256_extracti128_si256(bad, 1))) &
-			0xFFFF;
-		count = list8(xs, count, k & 0xFF, j);
-		count = list8(xs, count, k >> 8, j + 8);
-	}
+			bad = _mm256_or_si256(bad, above(g, v, wp1, zero));
+			if (m[0])
+				bad = _mm256_or_si256(bad, above(LD(m[0] + j), v, wp0, minus1));
+			if (m[2])
+				bad = _mm256_or_si256(bad, above(LD(m[2] + j), v, wp2, zero));
+			bits &= bits - 1; /* both of the block's bits */
+			bits &= bits - 1;
+			k = mask[b0 + t2 / 2] &
+				~(unsigned) _mm_movemask_epi8(
+					_mm_packs_epi16(_mm256_castsi256_si128(bad),
+						_mm256_extracti128_si256(bad, 1))) &
+				0xFFFF;
+			count = list8(xs, count, k & 0xFF, j);
+			count = list8(xs, count, k >> 8, j + 8);
+		}
 	for (int i = n / 16 * 16; i < n; i++)
 		if (smp_k_extremum_px(d, w, lev, thr, gate, i))
 			xs[count++] = i;
