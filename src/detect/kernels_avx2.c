@@ -302,7 +302,7 @@ smp_k_max9_row_avx2(const int16_t *row, const int16_t *hprev,
  * row's maxima still in registers. Every block's mask goes to a place of
  * its own: listed at a place that depended on the previous block's
  * mask, the stores waited on each movemask (perf put ~12% of the samples
- * here); extrema_scale() finds the blocks with a mask 16 at a time.
+ * here); extrema_scale() finds the blocks with a mask 32 at a time.
  */
 static inline __m256i
 spatial16(const int16_t *c, const int16_t *b, const int16_t *hprev,
@@ -441,25 +441,30 @@ list8(int32_t *xs, int count, unsigned m8, int base)
 	return count + __builtin_popcount(m8);
 }
 
-/* The blocks of extrema_spatial() with a nonzero mask among the 16 from
- * mask[b]: two bits each (block b + t at bits 2 t and 2 t + 1), from one
- * compare. A group past @nb is read as the last 16 masks, shifted (no
- * mask past @nb is read); fewer than 16 blocks in all take C.
+/* The blocks of extrema_spatial() with a nonzero mask among the 32 from
+ * mask[b]: two bits each (block b + t at bits 2 t and 2 t + 1), from two
+ * compares. A group past @nb is read as the last 32 masks, shifted (no
+ * mask past @nb is read); fewer than 32 blocks in all take C. 32 blocks
+ * a group, where 16 a group mispredicted the end of twice as many.
  */
-static inline uint32_t
-blocks16(const uint16_t *mask, int b, int nb)
+static inline uint64_t
+blocks32(const uint16_t *mask, int b, int nb)
 {
-	uint32_t bits = 0;
-	int from = b + 16 <= nb ? b : nb - 16;
+	const __m256i zero = _mm256_setzero_si256();
+	uint64_t bits = 0;
+	int from = b + 32 <= nb ? b : nb - 32;
 
 	if (from < 0) {
 		for (int t = 0; b + t < nb; t++)
-			bits |= (mask[b + t] != 0 ? 3u : 0u) << 2 * t;
+			bits |= (uint64_t) (mask[b + t] != 0 ? 3u : 0u) << 2 * t;
 		return bits;
 	}
-	bits = ~(uint32_t) _mm256_movemask_epi8(
-		_mm256_cmpeq_epi16(LD(mask + from), _mm256_setzero_si256()));
-	return bits >> 2 * (b - from);
+	bits = (uint64_t) (uint32_t) _mm256_movemask_epi8(
+			   _mm256_cmpeq_epi16(LD(mask + from + 16), zero))
+		<< 32;
+	bits |= (uint32_t) _mm256_movemask_epi8(
+		_mm256_cmpeq_epi16(LD(mask + from), zero));
+	return ~bits >> 2 * (b - from);
 }
 
 /* The second pass: on the blocks with a mask, v > the maximum of the
@@ -479,9 +484,9 @@ smp_k_extrema_scale_avx2(const int16_t *const d[9], const int16_t *const m[3],
 	const int16_t *a = d[3], *c = d[4];
 	int count = 0;
 
-	for (int b0 = 0; b0 < nb; b0 += 16)
-		for (uint32_t bits = blocks16(mask, b0, nb); bits;) {
-			int t2 = __builtin_ctz(bits), j = 16 * b0 + 8 * t2;
+	for (int b0 = 0; b0 < nb; b0 += 32)
+		for (uint64_t bits = blocks32(mask, b0, nb); bits;) {
+			int t2 = __builtin_ctzll(bits), j = 16 * b0 + 8 * t2;
 			__m256i v = LD(c + j + 1);
 			__m256i before =
 				_mm256_max_epi16(_mm256_max_epi16(LD(a + j), LD(a + j + 1)),
