@@ -399,8 +399,8 @@ case_extrema_m(
 				d[6] = d[7] = d[8] = m[2] = NULL;
 			c_ref =
 				ref->extrema(d, w, lev.data, ex_thrs[t], gate, o_ref.data, n);
-			c_isa = isa->extrema_scale(d, m, w, lev.data, ex_thrs[t], gate,
-				mask.data, nb, o_isa.data, n);
+			c_isa = isa->extrema_scale(d, m, mr[1].h[0].data, w, lev.data,
+				ex_thrs[t], gate, mask.data, nb, o_isa.data, n);
 			/* xs[c, n) may be overwritten; past n is the guard page */
 			assert_int_equal(c_ref, c_isa);
 			assert_memory_equal(o_ref.data, o_isa.data, (size_t) c_ref * 4);

@@ -1193,9 +1193,9 @@ find_extrema(Job *job, Scratch *s, const int16_t thr[N_DOG], int ya, int yb,
 			if (job->k->extrema_spatial) {
 				int blocks = s->stride / 16 + 1;
 
-				n = job->k->extrema_scale(d, m, wt[lvl], lev, thr[lvl],
-					job->gate, s->bmask + (size_t) lvl * blocks, s->nb[lvl],
-					s->xs, w - 2);
+				n = job->k->extrema_scale(d, m, hm_row(s, lvl, (y - 1) % 3),
+					wt[lvl], lev, thr[lvl], job->gate,
+					s->bmask + (size_t) lvl * blocks, s->nb[lvl], s->xs, w - 2);
 			}
 			else
 				n = job->k->extrema(

@@ -127,19 +127,22 @@ typedef struct SmpKernels {
 	 * n / 16.
 	 *
 	 * extrema_scale(): then, with m[j] the 3x3 maxima of d[3 j .. 3 j + 2]
-	 * (m[0] and m[2] NULL where d's rows are; m[1] as written above) and
-	 * the @nb block masks from extrema_spatial(), the list extrema(d, w,
-	 * lev, thr, gate, xs, n) gives, in its order: the rest of the spatial
-	 * test and the gate and scale tests on the blocks with a mask, extrema()'s test on
-	 * the columns past the last whole block. Reads m[j][0, n); may write
-	 * anything to xs[count, n) (it lists eight places per store).
+	 * (m[0] and m[2] NULL where d's rows are; m[1] as written above),
+	 * @hup the horizontal maxima of d[3] (hprev above: hup[i] = max(d[3][i],
+	 * d[3][i + 1], d[3][i + 2])) and the @nb block masks from
+	 * extrema_spatial(), the list extrema(d, w, lev, thr, gate, xs, n)
+	 * gives, in its order: the rest of the spatial test and the gate and
+	 * scale tests on the blocks with a mask, extrema()'s test on the
+	 * columns past the last whole block. Reads m[j] and hup [0, n); may
+	 * write anything to xs[count, n) (it lists eight places per store).
 	 */
 	int (*extrema_spatial)(const int16_t *const r[3], const int16_t *hprev,
 		const int16_t *hcur, int16_t *hnext, int16_t *m, int16_t thr,
 		uint16_t *mask, int n);
 	int (*extrema_scale)(const int16_t *const d[9], const int16_t *const m[3],
-		const int32_t w[3], const uint16_t *lev, int16_t thr, uint16_t gate,
-		const uint16_t *mask, int nb, int32_t *xs, int n);
+		const int16_t *hup, const int32_t w[3], const uint16_t *lev,
+		int16_t thr, uint16_t gate, const uint16_t *mask, int nb, int32_t *xs,
+		int n);
 
 	/* Decimation by two: dst[i] = src[2 i]; reads src[0, 2n - 1),
 	 * writes dst[0, n).
@@ -546,9 +549,9 @@ int smp_k_extrema_spatial_avx2(const int16_t *const r[3], const int16_t *hprev,
 	const int16_t *hcur, int16_t *hnext, int16_t *m, int16_t thr,
 	uint16_t *mask, int n);
 int smp_k_extrema_scale_avx2(const int16_t *const d[9],
-	const int16_t *const m[3], const int32_t w[3], const uint16_t *lev,
-	int16_t thr, uint16_t gate, const uint16_t *mask, int nb, int32_t *xs,
-	int n);
+	const int16_t *const m[3], const int16_t *hup, const int32_t w[3],
+	const uint16_t *lev, int16_t thr, uint16_t gate, const uint16_t *mask,
+	int nb, int32_t *xs, int n);
 
 int smp_k_excess_rows_scalar(
 	const uint16_t *c, int stride, const uint16_t *rank, int *at);

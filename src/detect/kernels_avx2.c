@@ -469,28 +469,27 @@ blocks32(const uint16_t *mask, int b, int nb)
 
 /* The second pass: on the blocks with a mask, v > the maximum of the
  * four neighbours before it in raster order (ties go to the first pixel,
- * as in localmax16()), the gate, and the scale test against the
- * neighbours' maxima, a load each where scale16() took nine.
+ * as in localmax16()), the row above's three from its horizontal maxima
+ * @hup (two loads where there were four), the gate, and the scale test
+ * against the neighbours' maxima, a load each where scale16() took nine.
  */
 int
 smp_k_extrema_scale_avx2(const int16_t *const d[9], const int16_t *const m[3],
-	const int32_t w[3], const uint16_t *lev, int16_t thr, uint16_t gate,
-	const uint16_t *mask, int nb, int32_t *xs, int n)
+	const int16_t *hup, const int32_t w[3], const uint16_t *lev, int16_t thr,
+	uint16_t gate, const uint16_t *mask, int nb, int32_t *xs, int n)
 {
 	const __m256i vgate = _mm256_set1_epi16((int16_t) gate);
 	const __m256i wp0 = wpair(w[0], w[1]), wp1 = wpair(1, w[1]),
 				  wp2 = wpair(w[2], w[1]);
 	const __m256i zero = _mm256_setzero_si256(), minus1 = _mm256_set1_epi32(-1);
-	const int16_t *a = d[3], *c = d[4];
+	const int16_t *c = d[4];
 	int count = 0;
 
 	for (int b0 = 0; b0 < nb; b0 += 32)
 		for (uint64_t bits = blocks32(mask, b0, nb); bits;) {
 			int t2 = __builtin_ctzll(bits), j = 16 * b0 + 8 * t2;
 			__m256i v = LD(c + j + 1);
-			__m256i before =
-				_mm256_max_epi16(_mm256_max_epi16(LD(a + j), LD(a + j + 1)),
-					_mm256_max_epi16(LD(a + j + 2), LD(c + j)));
+			__m256i before = _mm256_max_epi16(LD(hup + j), LD(c + j));
 			__m256i g = _mm256_mulhi_epu16(LD(lev + j + 1), vgate);
 			/* bad: not above every neighbour before it, or the gate or a
 			 * scale test fails (as in scale16())
