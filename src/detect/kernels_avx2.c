@@ -482,12 +482,18 @@ smp_k_extrema_scale_avx2(const int16_t *const d[9], const int16_t *const m[3],
 	const __m256i wp0 = wpair(w[0], w[1]), wp1 = wpair(1, w[1]),
 				  wp2 = wpair(w[2], w[1]);
 	const __m256i zero = _mm256_setzero_si256(), minus1 = _mm256_set1_epi32(-1);
-	const int16_t *c = d[4];
+	/* in locals: the stores to xs[] could alias m[] for the compiler, which
+	 * loaded m[0] and m[2] again for every block
+	 */
+	const int16_t *c = d[4], *m0 = m[0], *m2 = m[2];
 	int count = 0;
 
 	for (int b0 = 0; b0 < nb; b0 += 32)
 		for (uint64_t bits = blocks32(mask, b0, nb); bits;) {
-			int t2 = __builtin_ctzll(bits), j = 16 * b0 + 8 * t2;
+			/* block b0 + t2 / 2; its mask 2 b0 + t2 bytes into mask[] */
+			unsigned t2 = (unsigned) __builtin_ctzll(bits);
+			int j = 16 * b0 + 8 * (int) t2;
+			uint16_t mb;
 			__m256i v = LD(c + j + 1);
 			__m256i before = _mm256_max_epi16(LD(hup + j), LD(c + j));
 			__m256i g = _mm256_mulhi_epu16(LD(lev + j + 1), vgate);
@@ -499,13 +505,14 @@ smp_k_extrema_scale_avx2(const int16_t *const d[9], const int16_t *const m[3],
 			unsigned k;
 
 			bad = _mm256_or_si256(bad, above(g, v, wp1, zero));
-			if (m[0])
-				bad = _mm256_or_si256(bad, above(LD(m[0] + j), v, wp0, minus1));
-			if (m[2])
-				bad = _mm256_or_si256(bad, above(LD(m[2] + j), v, wp2, zero));
+			if (m0)
+				bad = _mm256_or_si256(bad, above(LD(m0 + j), v, wp0, minus1));
+			if (m2)
+				bad = _mm256_or_si256(bad, above(LD(m2 + j), v, wp2, zero));
 			bits &= bits - 1; /* both of the block's bits */
 			bits &= bits - 1;
-			k = mask[b0 + t2 / 2] &
+			memcpy(&mb, (const char *) (mask + b0) + t2, 2);
+			k = mb &
 				~(unsigned) _mm_movemask_epi8(
 					_mm_packs_epi16(_mm256_castsi256_si128(bad),
 						_mm256_extracti128_si256(bad, 1))) &
