@@ -844,6 +844,43 @@ test_kernels_extrema_m_avx2(void **state)
 	run_cases(SMP_ISA_AVX2, case_extrema_m);
 }
 
+/* extrema_spatial() at the largest threshold: no column is above it,
+ * not even one at INT16_MAX that is its own 3x3 maximum (the AVX2 kernel
+ * tests v == max(mx, thr + 1), and thr + 1 does not fit there).
+ */
+static void
+test_kernels_extrema_spatial_max_thr_avx2(void **state)
+{
+	const SmpKernels *isa = smp_kernels_for(SMP_ISA_AVX2);
+	enum { N = 100 };
+	int16_t rows[3][N + 2], h[3][N], m[N];
+	uint16_t mask[N / 16];
+	const int16_t *r[3] = {rows[0], rows[1], rows[2]};
+
+	(void) state;
+	if (!isa) {
+		print_message("avx2: not supported by this CPU\n");
+		skip();
+	}
+	for (int k = 0; k < 3; k++)
+		for (int i = 0; i < N + 2; i++)
+			rows[k][i] = INT16_MAX;
+	isa->max9_row(r[0], NULL, NULL, h[0], NULL, N);
+	isa->max9_row(r[1], NULL, NULL, h[1], NULL, N);
+	memset(mask, 0xA5, sizeof(mask));
+	assert_int_equal(
+		isa->extrema_spatial(r, h[0], h[1], h[2], m, INT16_MAX, mask, N),
+		N / 16);
+	for (int b = 0; b < N / 16; b++)
+		assert_int_equal(mask[b], 0);
+	/* one below: every column passes (ties allowed) */
+	assert_int_equal(
+		isa->extrema_spatial(r, h[0], h[1], h[2], m, INT16_MAX - 1, mask, N),
+		N / 16);
+	for (int b = 0; b < N / 16; b++)
+		assert_int_equal(mask[b], 0xFFFF);
+}
+
 /* ring_contrast(): AVX2's kernel (AVX-512's table shares it) against the
  * scalar reference, on cases where both outcomes are common.
  */
@@ -1117,6 +1154,7 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_kernels_hblur5_dog_avx2),
 	cmocka_unit_test(test_kernels_extrema_avx2),
 	cmocka_unit_test(test_kernels_extrema_m_avx2),
+	cmocka_unit_test(test_kernels_extrema_spatial_max_thr_avx2),
 	cmocka_unit_test(test_kernels_down2_avx2),
 	cmocka_unit_test(test_kernels_excess_peak_avx2),
 	cmocka_unit_test(test_kernels_ray_half_avx2),

@@ -304,9 +304,12 @@ smp_k_max9_row_avx2(const int16_t *row, const int16_t *hprev,
  * mask, the stores waited on each movemask (perf put ~12% of the samples
  * here); extrema_scale() finds the blocks with a mask 32 at a time.
  */
+/* v > thr and v == mx (v is one of mx's nine) is v == max(mx, thr + 1):
+ * one max where a compare and an and were.
+ */
 static inline __m256i
 spatial16(const int16_t *c, const int16_t *b, const int16_t *hprev,
-	const int16_t *hcur, int16_t *hnext, int16_t *m, __m256i vthr, int i)
+	const int16_t *hcur, int16_t *hnext, int16_t *m, __m256i vthr1, int i)
 {
 	__m256i h = _mm256_max_epi16(
 		_mm256_max_epi16(LD(b + i), LD(b + i + 1)), LD(b + i + 2));
@@ -316,8 +319,7 @@ spatial16(const int16_t *c, const int16_t *b, const int16_t *hprev,
 
 	ST(hnext + i, h);
 	ST(m + i, mx);
-	return _mm256_and_si256(
-		_mm256_cmpgt_epi16(v, vthr), _mm256_cmpeq_epi16(v, mx));
+	return _mm256_cmpeq_epi16(v, _mm256_max_epi16(mx, vthr1));
 }
 
 int
@@ -325,8 +327,12 @@ smp_k_extrema_spatial_avx2(const int16_t *const r[3], const int16_t *hprev,
 	const int16_t *hcur, int16_t *hnext, int16_t *m, int16_t thr,
 	uint16_t *mask, int n)
 {
-	const __m256i vthr = _mm256_set1_epi16(thr);
+	/* thr + 1 does not fit at INT16_MAX, where no column passes: the
+	 * masks are cleared below
+	 */
+	const __m256i vthr = _mm256_set1_epi16(thr < INT16_MAX ? thr + 1 : thr);
 	const int16_t *c = r[1], *b = r[2];
+	uint16_t *const mask0 = mask;
 	int i = 0;
 
 	/* two blocks a pass: one pack and one movemask give both masks, the
@@ -352,6 +358,8 @@ smp_k_extrema_spatial_avx2(const int16_t *const r[3], const int16_t *hprev,
 	else if (i < n)
 		smp_k_max9_row_avx2(
 			b + i, hprev + i, hcur + i, hnext + i, m + i, n - i);
+	if (thr == INT16_MAX)
+		memset(mask0, 0, (size_t) (n / 16) * sizeof(*mask0));
 	return n / 16;
 }
 
