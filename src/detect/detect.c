@@ -573,16 +573,27 @@ half_depth_radius(const SmpKernels *k, const Scratch *s, int x, int y, int cval,
 		k->ray_half(laddr(s, 0, x, y), s->ray_off, cval, half, o);
 	else {
 		uint16_t patch[SIDE * PS];
+		int col[PS];
 
 		if (g_once_init_enter(&patch_ready)) {
 			ray_offsets(patch_off, PS);
 			g_once_init_leave(&patch_ready, 1);
 		}
-		for (int dy = 0; dy < SIDE; dy++)
+		/* lval()'s clamped reads, each column and row clamped once:
+		 * a lval() a pixel took ~2.3 M instructions more on the bench
+		 * photo's 651 patches, on every path
+		 */
+		for (int dx = 0; dx < PS; dx++)
+			col[dx] =
+				clampi(x + MIN(dx, SIDE - 1) - MEASURE_REACH, 0, s->oc->w - 1);
+		for (int dy = 0; dy < SIDE; dy++) {
+			int yy = clampi(y + dy - MEASURE_REACH, 0, s->oc->h - 1);
+			const uint16_t *row =
+				s->L[0] + (size_t) (yy - s->lorigin[0]) * s->lstride[0];
+
 			for (int dx = 0; dx < PS; dx++)
-				patch[dy * PS + dx] =
-					(uint16_t) lval(s, 0, x + MIN(dx, SIDE - 1) - MEASURE_REACH,
-						y + dy - MEASURE_REACH);
+				patch[dy * PS + dx] = row[col[dx]];
+		}
 		k->ray_half(patch + MEASURE_REACH * PS + MEASURE_REACH, patch_off, cval,
 			half, o);
 	}
