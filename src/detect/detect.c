@@ -330,6 +330,7 @@ static uint16_t ex_rank[PARTNER_REACH + 1][2 * SMP_K_EXCESS_LANES];
 static gboolean ex_rank_ok;
 G_STATIC_ASSERT(N_RING == SMP_K_RING && PARTNER_REACH <= SMP_K_RING);
 G_STATIC_ASSERT(MEASURE_REACH == SMP_K_RING_REACH);
+G_STATIC_ASSERT(MEASURE_REACH == SMP_K_RAY_STEPS); /* smp_k_ray_offsets() */
 
 #define HM_LEVELS (N_DOG + 1)
 #define HM_ROWS 4
@@ -539,16 +540,6 @@ dog_noise(Scratch *s, int k, int y0, int y1)
 
 /* --- candidates ------------------------------------------------------- */
 
-/* ray_half()'s offsets for a plane of @stride. */
-static void
-ray_offsets(int32_t off[MEASURE_REACH * SMP_K_RAYS], int stride)
-{
-	for (int m = 1; m <= MEASURE_REACH; m++)
-		for (int i = 0; i < SMP_K_RAYS; i++)
-			off[SMP_K_RAYS * (m - 1) + i] =
-				m * (smp_k_ray_dir[i][1] * stride + smp_k_ray_dir[i][0]);
-}
-
 /* Radius at half depth of the dark spot at (@x, @y) of the current
  * octave (L0 value @cval, @depth below its background), in octave px:
  * the median of eight rays (the kernels' ray_half()), so that a hair
@@ -576,7 +567,7 @@ half_depth_radius(const SmpKernels *k, const Scratch *s, int x, int y, int cval,
 		int col[PS];
 
 		if (g_once_init_enter(&patch_ready)) {
-			ray_offsets(patch_off, PS);
+			smp_k_ray_offsets(patch_off, PS);
 			g_once_init_leave(&patch_ready, 1);
 		}
 		/* lval()'s clamped reads, each column and row clamped once:
@@ -1293,7 +1284,7 @@ process_strip(Job *job, Scratch *s, int strip)
 		s->lstride[0] = w;
 		s->lorigin[0] = 0;
 	}
-	ray_offsets(s->ray_off, s->lstride[0]);
+	smp_k_ray_offsets(s->ray_off, s->lstride[0]);
 
 	/* L1 and D0 on every row: the measurements read L1 in the halo, and
 	 * octave 0's noise gate comes from the strip's D0.

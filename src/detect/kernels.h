@@ -203,7 +203,7 @@ typedef struct SmpKernels {
 	/* Optional (NULL where ray_half() is used): ray_half() with the
 	 * detector's rays on a plane of @stride elements, step m along ray i
 	 * at (m dx, m dy) with (dx, dy) = (1, 0), (1, 1), (0, 1), (-1, 1),
-	 * (-1, 0), (-1, -1), (0, -1), (1, -1) (ray_offsets() in detect.c):
+	 * (-1, 0), (-1, -1), (0, -1), (1, -1) (smp_k_ray_offsets()):
 	 * the same six doubles. Reads rows -7 .. 7 around @c, columns -7 .. 8
 	 * of each (so the element at (8, 7) is the last).
 	 */
@@ -251,6 +251,18 @@ typedef struct SmpKernels {
  */
 static const int smp_k_ray_dir[SMP_K_RAYS][2] = {
 	{1, 0}, {1, 1}, {0, 1}, {-1, 1}, {-1, 0}, {-1, -1}, {0, -1}, {1, -1}};
+
+/* ray_half()'s offsets for the detector's rays on a plane of @stride
+ * elements: off[SMP_K_RAYS (m - 1) + i] is step m along ray i.
+ */
+static inline void
+smp_k_ray_offsets(int32_t off[SMP_K_RAYS * SMP_K_RAY_STEPS], int stride)
+{
+	for (int m = 1; m <= SMP_K_RAY_STEPS; m++)
+		for (int i = 0; i < SMP_K_RAYS; i++)
+			off[SMP_K_RAYS * (m - 1) + i] =
+				m * (smp_k_ray_dir[i][1] * stride + smp_k_ray_dir[i][0]);
+}
 
 /* cos(2 pi i / 16) and sin (= cos of i + 12), as the detector has
  * always used them (the last bits of these literals decide pixels).

@@ -168,10 +168,7 @@ smp_k_ray_half_rows_scalar(
 {
 	int32_t off[SMP_K_RAYS * SMP_K_RAY_STEPS];
 
-	for (int m = 1; m <= SMP_K_RAY_STEPS; m++)
-		for (int i = 0; i < SMP_K_RAYS; i++)
-			off[SMP_K_RAYS * (m - 1) + i] =
-				m * (smp_k_ray_dir[i][1] * stride + smp_k_ray_dir[i][0]);
+	smp_k_ray_offsets(off, stride);
 	smp_k_ray_half_scalar(c, off, cval, half, out);
 }
 
